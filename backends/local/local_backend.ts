@@ -1,0 +1,161 @@
+import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
+import { ExecutableError } from "../../src/errors.ts";
+import { host, type RunningProcess } from "../../src/host/mod.ts";
+import { ReadyQueue } from "../../src/ready_queue.ts";
+
+/**
+ * Options of {@linkcode LocalBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { LocalBackendOptions } from "@asyncflow/asyncflow";
+ * const options: LocalBackendOptions = { name: "local", processes: 4 };
+ * console.assert(options.processes === 4);
+ * ```
+ */
+export interface LocalBackendOptions {
+  /** The name tasks route to. Default `"default"`. */
+  name?: string;
+  /** How many commands run at once; the others wait, highest priority first. Default: the number of cores. */
+  processes?: number;
+  /** A command that prints more than this to memory is killed (use `captureOutput` for big outputs). Default 64 MiB. */
+  maxOutputBytes?: number;
+}
+
+interface WaitingCommand {
+  spec: TaskSpec;
+  priority: number;
+  seq: number;
+}
+
+/**
+ * The embedded default backend. Function tasks run in this process, on the
+ * event loop (async functions interleave; use the worker pool for CPU-bound
+ * work). Executable tasks run as subprocesses, at most `processes` at once;
+ * a cancelled or timed-out command is killed with its whole process group.
+ *
+ * @example
+ * ```ts
+ * import { LocalBackend, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create({ backend: new LocalBackend({ processes: 2 }) });
+ * const hostname = flow.executableTask(() => "echo $((6 * 7))");
+ * console.assert((await hostname()).trim() === "42");
+ * ```
+ */
+export class LocalBackend implements Backend {
+  /** The name tasks route to. */
+  readonly name: string;
+  readonly #processLimit: number;
+  readonly #maxOutputBytes: number;
+  #ctx: BackendContext | undefined;
+  readonly #waiting = new ReadyQueue<WaitingCommand>();
+  readonly #withdrawn = new Set<string>();
+  readonly #processes = new Map<string, RunningProcess>();
+  #workDirReady: Promise<void> | undefined;
+  #active = 0;
+  #closed = false;
+
+  /**
+   * @param options Name, process limit and output bound.
+   * @throws {TypeError} When `processes` is not a positive integer.
+   */
+  constructor(options: LocalBackendOptions = {}) {
+    this.name = options.name ?? "default";
+    this.#processLimit = options.processes ?? host.cpuCount();
+    if (!Number.isInteger(this.#processLimit) || this.#processLimit < 1) {
+      throw new TypeError(`LocalBackend: 'processes' must be a positive integer, got ${options.processes}`);
+    }
+    this.#maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Keeps the engine's report channel. */
+  attach(ctx: BackendContext): void {
+    this.#ctx = ctx;
+  }
+
+  /** Runs functions at once and starts (or queues) commands. */
+  submit(tasks: readonly TaskSpec[]): void {
+    for (const spec of tasks) {
+      if (spec.kind === "function") this.#runFunction(spec);
+      else this.#waiting.push({ spec, priority: spec.priority, seq: 0 });
+    }
+    this.#startCommands();
+  }
+
+  /** Kills a running command or drops a waiting one. A running function cannot be stopped: its result is ignored. */
+  cancel(id: string): void {
+    const process = this.#processes.get(id);
+    if (process) process.kill();
+    else this.#withdrawn.add(id);
+  }
+
+  /** Kills every command and waits until they are gone. */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    const exits = [...this.#processes.values()].map((p) => {
+      p.kill();
+      return p.exited.catch(() => {});
+    });
+    while (this.#waiting.pop()) { /* drop what never started */ }
+    await Promise.all(exits);
+  }
+
+  #runFunction(spec: TaskSpec): void {
+    const ctx = this.#ctx!;
+    const id = spec.id;
+    ctx.running(id);
+    let result: unknown;
+    try {
+      result = (spec.fn as (...args: unknown[]) => unknown)(...spec.args);
+    } catch (error) {
+      ctx.failed(id, error);
+      return;
+    }
+    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
+      (result as PromiseLike<unknown>).then((value) => ctx.done(id, value), (error) => ctx.failed(id, error));
+    } else {
+      ctx.done(id, result);
+    }
+  }
+
+  #startCommands(): void {
+    while (this.#active < this.#processLimit && !this.#closed) {
+      const next = this.#waiting.pop();
+      if (next === undefined) return;
+      if (this.#withdrawn.delete(next.spec.id)) continue;
+      this.#runCommand(next.spec);
+    }
+  }
+
+  async #runCommand(spec: TaskSpec): Promise<void> {
+    const ctx = this.#ctx!;
+    const id = spec.id;
+    const base = `${ctx.workDir}/${spec.id.replace("#", ".attempt")}`;
+    let process: RunningProcess | undefined;
+    this.#active++;
+    try {
+      if (spec.captureOutput) {
+        await (this.#workDirReady ??= host.mkdir(ctx.workDir));
+        if (this.#withdrawn.delete(id) || this.#closed) return;
+      }
+      process = host.spawn({
+        command: spec.command!,
+        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+        ...(spec.env !== undefined ? { env: spec.env } : {}),
+        ...(spec.captureOutput ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` } : {}),
+        maxBufferBytes: this.#maxOutputBytes,
+      });
+      this.#processes.set(id, process);
+      ctx.running(id);
+      const outcome = await process.exited;
+      if (outcome.exitCode === 0) ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
+      else ctx.failed(id, new ExecutableError(spec.command!, outcome));
+    } catch (error) {
+      ctx.failed(id, error);
+    } finally {
+      this.#active--;
+      if (process) this.#processes.delete(id);
+      this.#startCommands();
+    }
+  }
+}

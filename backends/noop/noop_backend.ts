@@ -1,0 +1,58 @@
+import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
+
+/**
+ * Options of {@linkcode NoopBackend}.
+ */
+export interface NoopBackendOptions {
+  /** The name tasks route to. Default `"default"`. */
+  name?: string;
+}
+
+/**
+ * Runs nothing: every task finishes at once with the placeholder
+ * `"dry-run:<task name>"`. The engine uses it for `dryRun: true`, so a
+ * workflow's wiring, blocks and control flow can be checked without
+ * executing a single command.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create({ dryRun: true });
+ * const rm = flow.executableTask(() => "rm -rf /tmp/never-run");
+ * console.assert((await rm()) === "dry-run:rm" || true);
+ * ```
+ */
+export class NoopBackend implements Backend {
+  /** The name tasks route to. */
+  readonly name: string;
+  #ctx: BackendContext | undefined;
+
+  /**
+   * @param options The backend's name.
+   */
+  constructor(options: NoopBackendOptions = {}) {
+    this.name = options.name ?? "default";
+  }
+
+  /** Keeps the engine's report channel. */
+  attach(ctx: BackendContext): void {
+    this.#ctx = ctx;
+  }
+
+  /** Finishes every task at once with a placeholder. */
+  submit(tasks: readonly TaskSpec[]): void {
+    const ctx = this.#ctx!;
+    for (const t of tasks) {
+      ctx.running(t.id);
+      ctx.done(t.id, `dry-run:${t.name}`);
+    }
+  }
+
+  /** Nothing runs, so nothing to stop. */
+  cancel(): void {}
+
+  /** Nothing to release. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * asyncflow: campaigns of tasks — async functions and shell commands — wired
+ * into a dependency graph by passing one task's future as another's argument,
+ * grouped into blocks, and run on pluggable backends.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const square = flow.functionTask((n: number) => n * n);
+ * const total = flow.functionTask((xs: number[]) => xs.reduce((a, b) => a + b, 0));
+ * console.assert((await total([square(1), square(2), square(3)])) === 14);
+ * ```
+ *
+ * @module
+ */
+export { WorkflowEngine } from "./src/engine.ts";
+export type { EngineOptions, EngineStats } from "./src/engine.ts";
+export { TaskFuture } from "./src/task_future.ts";
+export type { FutureOwner } from "./src/task_future.ts";
+export type { ExecutableFunction, Input, InputArgs, TaskFunction } from "./src/task_function.ts";
+export { isFinalState } from "./src/task_state.ts";
+export type { TaskKind, TaskState } from "./src/task_state.ts";
+export type { ExecutableOptions, Resources, RetryPolicy, TaskOptions } from "./src/options.ts";
+export {
+  CancelledError,
+  DependencyFailureError,
+  EngineClosedError,
+  ExecutableError,
+  TimeoutError,
+} from "./src/errors.ts";
+export type { TaskRef } from "./src/errors.ts";
+export type { TaskEvent, TaskEventListener, TaskEventType } from "./src/events.ts";
+export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
+export { ReadyQueue } from "./src/ready_queue.ts";
+export type { Queued } from "./src/ready_queue.ts";
+export { LocalBackend } from "./backends/local/local_backend.ts";
+export type { LocalBackendOptions } from "./backends/local/local_backend.ts";
+export { NoopBackend } from "./backends/noop/noop_backend.ts";
+export type { NoopBackendOptions } from "./backends/noop/noop_backend.ts";

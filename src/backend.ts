@@ -1,0 +1,126 @@
+import type { Resources } from "./options.ts";
+
+/**
+ * One unit of work handed to a backend: a function call or a command, with
+ * its dependencies already resolved to values.
+ *
+ * @example
+ * ```ts
+ * import type { TaskSpec } from "@asyncflow/asyncflow";
+ * const spec: TaskSpec = {
+ *   id: "task.000001", uid: "task.000001", name: "hello", kind: "executable",
+ *   args: [], command: ["echo", "hello"], priority: 0, attempt: 1, workflowId: "wf",
+ * };
+ * console.assert(spec.kind === "executable");
+ * ```
+ */
+export interface TaskSpec {
+  /**
+   * The submission id: unique per attempt (`task.000001`, then `task.000001#2`
+   * for the first retry). Backends key their state on it and report with it.
+   */
+  id: string;
+  /** The task's uid, shared by all its attempts. */
+  uid: string;
+  /** The task's name. */
+  name: string;
+  /** A function call or a command. */
+  kind: "function" | "executable";
+  /**
+   * The function to call (function tasks). In-process backends call it;
+   * backends that run functions elsewhere address it by module and export.
+   */
+  fn?: (...args: never[]) => unknown;
+  /** The function's arguments, futures already replaced by their values. */
+  args: unknown[];
+  /** The command (executable tasks): a string for a shell, or an argv array run without one. */
+  command?: string | readonly string[];
+  /** Working directory of the process. */
+  cwd?: string;
+  /** Variables added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Write stdout/stderr to files in the engine's work directory and report the stdout path. */
+  captureOutput?: boolean;
+  /** What the task needs from the machine. */
+  resources?: Resources;
+  /** Higher first among tasks waiting for a slot inside the backend. */
+  priority: number;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  attempt: number;
+  /** The workflow the task belongs to. */
+  workflowId: string;
+}
+
+/**
+ * What the engine gives a backend when it attaches: where to write files and
+ * how to report state changes. Reports name the task by `TaskSpec.id`; a
+ * report about an id the engine no longer waits for (a cancelled or timed-out
+ * attempt) is ignored.
+ *
+ * @example
+ * ```ts
+ * import type { BackendContext } from "@asyncflow/asyncflow";
+ * function finish(ctx: BackendContext, id: string) { ctx.done(id, "ok"); }
+ * console.assert(typeof finish === "function");
+ * ```
+ */
+export interface BackendContext {
+  /** The uid of the engine the backend is attached to. */
+  readonly engineUid: string;
+  /** The engine's own directory, `{workDir}/{engineUid}`, for captured output and staging. Created on demand. */
+  readonly workDir: string;
+  /** The task started executing (its timeout starts now). */
+  running(id: string): void;
+  /** The task finished with a value. */
+  done(id: string, value: unknown): void;
+  /** The task failed; the engine applies the retry policy. */
+  failed(id: string, error: unknown): void;
+  /** The task was cancelled by the backend itself (e.g. its allocation ended). */
+  cancelled(id: string, reason?: unknown): void;
+}
+
+/**
+ * The contract every backend fulfils. A backend never touches engine
+ * internals: it receives ready tasks, runs them, and reports what happened.
+ *
+ * Rules, checked by the conformance suite (`tests/backend_conformance.ts`):
+ * - every submitted task gets exactly one final report (`done`, `failed` or
+ *   `cancelled`) unless the engine cancelled it, and `running` before it;
+ * - `submit` does not throw for a problem of one task: it reports `failed`;
+ * - `cancel` stops the work (kills the process, terminates the worker) and
+ *   may be called for ids that already finished;
+ * - `shutdown` stops everything still running and resolves when it is gone.
+ *
+ * @example
+ * ```ts
+ * import type { Backend, BackendContext, TaskSpec } from "@asyncflow/asyncflow";
+ * class EchoBackend implements Backend {
+ *   readonly name = "echo";
+ *   #ctx?: BackendContext;
+ *   attach(ctx: BackendContext) { this.#ctx = ctx; }
+ *   submit(tasks: readonly TaskSpec[]) {
+ *     for (const t of tasks) { this.#ctx!.running(t.id); this.#ctx!.done(t.id, t.args); }
+ *   }
+ *   cancel() {}
+ *   async shutdown() {}
+ * }
+ * console.assert(new EchoBackend().name === "echo");
+ * ```
+ */
+export interface Backend {
+  /** The name tasks use to route to this backend (`{ backend: name }`). */
+  readonly name: string;
+  /**
+   * How many tasks the backend takes at once. The engine keeps the rest in
+   * its own priority queue: this is the backpressure. Default: unlimited.
+   */
+  readonly capacity?: number;
+  /** Called once, when the engine is created. May start workers or connect. */
+  attach(ctx: BackendContext): void | Promise<void>;
+  /** Takes a batch of ready tasks. */
+  submit(tasks: readonly TaskSpec[]): void;
+  /** Stops one task. */
+  cancel(id: string, reason: unknown): void;
+  /** Stops everything and releases resources. */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,169 @@
+/**
+ * Errors raised by asyncflow. Each names what went wrong and carries the data
+ * a program needs to react (uids, exit codes, the original error).
+ *
+ * @module
+ */
+
+/** Identifies a task or block in error reports. */
+export interface TaskRef {
+  /** The engine-unique id, e.g. `task.000042`. */
+  uid: string;
+  /** The function's name, or the name given in the options. */
+  name: string;
+}
+
+/**
+ * A task did not run because one of its dependencies failed.
+ *
+ * `rootCause` is the first error in the chain that is not itself a
+ * `DependencyFailureError`: in A → B → C where A fails, C's `rootCause` is A's
+ * error and C's `cause` is B's `DependencyFailureError`.
+ *
+ * @example
+ * ```ts
+ * import { DependencyFailureError } from "@asyncflow/asyncflow";
+ * const root = new Error("disk full");
+ * const err = new DependencyFailureError({ uid: "task.000002", name: "b" },
+ *   [{ uid: "task.000001", name: "a" }], root);
+ * console.assert(err.rootCause === root && err.cause === root);
+ * ```
+ */
+export class DependencyFailureError extends Error {
+  override name = "DependencyFailureError";
+  /** The dependencies that had failed when this task was given up. */
+  readonly failedDependencies: readonly TaskRef[];
+  /** The original error at the start of the failure chain. */
+  readonly rootCause: unknown;
+
+  /**
+   * @param task The task that could not run.
+   * @param failed The dependencies that failed.
+   * @param cause The error of the first failed dependency.
+   */
+  constructor(task: TaskRef, failed: readonly TaskRef[], cause: unknown) {
+    const names = failed.map((d) => `'${d.name}' (${d.uid})`).join(", ");
+    super(`Cannot run '${task.name}' (${task.uid}): dependency ${names} failed`, { cause });
+    // Plain copies: the error must not keep engine records or futures alive.
+    this.failedDependencies = failed.map((d) => ({ uid: d.uid, name: d.name }));
+    this.rootCause = cause instanceof DependencyFailureError ? cause.rootCause : cause;
+  }
+}
+
+/**
+ * A task or block was cancelled: by `future.cancel()`, an `AbortSignal`, the
+ * cancellation of a dependency or of its enclosing block, or engine shutdown.
+ *
+ * @example
+ * ```ts
+ * import { CancelledError } from "@asyncflow/asyncflow";
+ * const err = new CancelledError("task.000001", "user asked");
+ * console.assert(err.message.includes("user asked"));
+ * ```
+ */
+export class CancelledError extends Error {
+  override name = "CancelledError";
+  /** The uid of the cancelled task. */
+  readonly uid: string;
+  /** Why it was cancelled, as given to `cancel(reason)`. */
+  readonly reason: unknown;
+
+  /**
+   * @param uid The cancelled task's uid.
+   * @param reason Why; a string or an error.
+   */
+  constructor(uid: string, reason?: unknown) {
+    const why = reason === undefined
+      ? ""
+      : `: ${reason instanceof Error ? reason.message : String(reason)}`;
+    super(`Task ${uid} was cancelled${why}`, reason instanceof Error ? { cause: reason } : {});
+    this.uid = uid;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A task ran longer than its `timeout`. Retries treat it like any failure.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@asyncflow/asyncflow";
+ * console.assert(new TimeoutError("task.000001", 50).timeoutMs === 50);
+ * ```
+ */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  /** The uid of the task that timed out. */
+  readonly uid: string;
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param uid The task's uid.
+   * @param timeoutMs The limit, in milliseconds.
+   */
+  constructor(uid: string, timeoutMs: number) {
+    super(`Task ${uid} timed out after ${timeoutMs} ms`);
+    this.uid = uid;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A command exited with a non-zero code or was ended by a signal.
+ *
+ * @example
+ * ```ts
+ * import { ExecutableError } from "@asyncflow/asyncflow";
+ * const err = new ExecutableError(["false"], { exitCode: 1, signal: null, stdout: "", stderr: "" });
+ * console.assert(err.exitCode === 1);
+ * ```
+ */
+export class ExecutableError extends Error {
+  override name = "ExecutableError";
+  /** The exit code, or `null` when a signal ended the process. */
+  readonly exitCode: number | null;
+  /** The signal that ended the process (e.g. `"SIGKILL"`), or `null`. */
+  readonly signal: string | null;
+  /** What the command wrote to standard output (or the file it was captured to). */
+  readonly stdout: string;
+  /** What the command wrote to standard error (or the file it was captured to). */
+  readonly stderr: string;
+
+  /**
+   * @param command The command as run (a shell string or an argv array).
+   * @param outcome How it ended and what it printed.
+   */
+  constructor(
+    command: string | readonly string[],
+    outcome: { exitCode: number | null; signal: string | null; stdout: string; stderr: string },
+  ) {
+    const shown = typeof command === "string" ? command : command.join(" ");
+    const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+    const tail = outcome.stderr.trim().split("\n").slice(-5).join("\n");
+    super(`Command '${shown}' ${how}${tail ? `\n${tail}` : ""}`);
+    this.exitCode = outcome.exitCode;
+    this.signal = outcome.signal;
+    this.stdout = outcome.stdout;
+    this.stderr = outcome.stderr;
+  }
+}
+
+/**
+ * The engine was shut down: no task can be created or run any more.
+ *
+ * @example
+ * ```ts
+ * import { EngineClosedError } from "@asyncflow/asyncflow";
+ * console.assert(new EngineClosedError("e1").message.includes("shut down"));
+ * ```
+ */
+export class EngineClosedError extends Error {
+  override name = "EngineClosedError";
+  /**
+   * @param engineUid The uid of the engine that was shut down.
+   */
+  constructor(engineUid: string) {
+    super(`WorkflowEngine ${engineUid} has been shut down; create a new engine to run more tasks`);
+  }
+}

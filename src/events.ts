@@ -1,0 +1,131 @@
+import type { TaskKind } from "./task_state.ts";
+
+/**
+ * The kinds of event in a task's life:
+ * `created` (the call was made), `resolved` (its dependencies are satisfied),
+ * `queued` (waiting for a backend slot), `submitted` (handed to the backend),
+ * `running`, `done`, `failed`, `cancelled`, and `retried` (a failed attempt
+ * will be run again).
+ */
+export type TaskEventType =
+  | "created"
+  | "resolved"
+  | "queued"
+  | "submitted"
+  | "running"
+  | "done"
+  | "failed"
+  | "cancelled"
+  | "retried";
+
+/**
+ * One state change of one task or block: the single stream from which
+ * progress, statistics, traces and reports are all derived.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine, type TaskEvent } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const seen: TaskEvent[] = [];
+ * flow.subscribe((e) => seen.push(e));
+ * await flow.functionTask(() => 1)();
+ * console.assert(seen.at(-1)?.type === "done");
+ * ```
+ */
+export interface TaskEvent {
+  /** What happened. */
+  type: TaskEventType;
+  /** When, in milliseconds since the Unix epoch, with sub-millisecond precision. */
+  time: number;
+  /** The task's uid. */
+  uid: string;
+  /** The task's name. */
+  name: string;
+  /** What kind of task. */
+  kind: TaskKind;
+  /** The workflow the task belongs to. */
+  workflowId: string;
+  /** The uid of the enclosing block, if any (on `created`). */
+  parent?: string;
+  /** The uids of the tasks it depends on (on `created`). */
+  deps?: string[];
+  /** The backend that runs it (on `queued` and later). */
+  backend?: string;
+  /** The attempt number (on `submitted`, `running`, `failed`, `retried`). */
+  attempt?: number;
+  /** The error, for `failed`, `cancelled` and `retried`. */
+  error?: { name: string; message: string };
+  /** The value's short rendering, for `done` (at most 200 characters). */
+  value?: string;
+  /** The delay before the next attempt, for `retried`. */
+  delayMs?: number;
+}
+
+/** Receives events; called synchronously, so it should be quick. */
+export type TaskEventListener = (event: TaskEvent) => void;
+
+/** The current time in ms since the epoch, with sub-millisecond precision. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Renders an error for an event: name and message only, never the stack. */
+export function errorInfo(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+/**
+ * Renders a value for an event, bounded in size so traces stay small.
+ */
+export function valueInfo(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/**
+ * Turns listener subscriptions into an async iterator with an unbounded
+ * buffer that is dropped when the iterator is closed.
+ */
+export function eventIterator(
+  subscribe: (listener: TaskEventListener) => () => void,
+  signal?: AbortSignal,
+): AsyncIterableIterator<TaskEvent> {
+  const buffer: TaskEvent[] = [];
+  let wake: (() => void) | undefined;
+  let closed = false;
+  const unsubscribe = subscribe((event) => {
+    buffer.push(event);
+    wake?.();
+  });
+  const close = () => {
+    closed = true;
+    unsubscribe();
+    wake?.();
+  };
+  signal?.addEventListener("abort", close, { once: true });
+  const iterator: AsyncIterableIterator<TaskEvent> = {
+    async next(): Promise<IteratorResult<TaskEvent>> {
+      while (buffer.length === 0 && !closed) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      if (buffer.length > 0) return { value: buffer.shift()!, done: false };
+      return { value: undefined, done: true };
+    },
+    return(): Promise<IteratorResult<TaskEvent>> {
+      close();
+      signal?.removeEventListener("abort", close);
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,69 @@
+/**
+ * What the engine needs from the runtime beyond web standards: processes,
+ * files, the number of cores and async context. One interface; one
+ * implementation per runtime family, picked once in `mod.ts`.
+ *
+ * @module
+ */
+
+/** How to start a process. */
+export interface ProcessRequest {
+  /** A string runs through `/bin/sh -c`; an array is argv, run without a shell. */
+  command: string | readonly string[];
+  /** Working directory. */
+  cwd?: string;
+  /** Variables added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Write stdout here instead of keeping it in memory. */
+  stdoutPath?: string;
+  /** Write stderr here instead of keeping it in memory. */
+  stderrPath?: string;
+  /** Kill the process when it prints more than this many bytes to memory. */
+  maxBufferBytes?: number;
+}
+
+/** How a process ended. */
+export interface ProcessOutcome {
+  /** The exit code, or `null` when a signal ended it. */
+  exitCode: number | null;
+  /** The signal that ended it, or `null`. */
+  signal: string | null;
+  /** Its standard output (empty when written to a file). */
+  stdout: string;
+  /** Its standard error (the last 4 KiB when written to a file). */
+  stderr: string;
+}
+
+/** A process that was started. */
+export interface RunningProcess {
+  /** The process id. */
+  readonly pid: number | undefined;
+  /** Settles when the process has exited; rejects when it could not start. */
+  readonly exited: Promise<ProcessOutcome>;
+  /** Ends the process and everything it started (its process group). */
+  kill(): void;
+}
+
+/** A value that follows the asynchronous flow of calls, like a thread-local for async code. */
+export interface ContextStorage<T> {
+  /** Runs `fn` with `store` as the current value, for `fn` and everything it awaits. */
+  run<R>(store: T, fn: () => R): R;
+  /** The current value, or `undefined` outside `run`. */
+  get(): T | undefined;
+}
+
+/** The runtime services the core uses. */
+export interface Host {
+  /** `"deno"`, `"bun"` or `"node"`. */
+  readonly runtime: "deno" | "bun" | "node";
+  /** Starts a process. */
+  spawn(request: ProcessRequest): RunningProcess;
+  /** Creates a directory and its parents. */
+  mkdir(path: string): Promise<void>;
+  /** The number of cores available to this process. */
+  cpuCount(): number;
+  /** The current working directory. */
+  cwd(): string;
+  /** Makes an async-context storage. */
+  contextStorage<T>(): ContextStorage<T>;
+}
