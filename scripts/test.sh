@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on Deno, Bun and Node 24, after installing all three from npm.
+# Usage: scripts/test.sh [deno|bun|node ...] [-- test files]   (default: all runtimes, every tests/**/*_test.ts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/bun ] && [ -x node_modules/.bin/node ] && [ -x node_modules/.bin/deno ] ||
+  npm install --no-audit --no-fund
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+runtimes=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do runtimes+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+[ ${#runtimes[@]} -gt 0 ] || runtimes=(deno bun node)
+if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find tests -name '*_test.ts' | sort); fi
+
+for runtime in "${runtimes[@]}"; do
+  echo "=== $runtime: ${#files[@]} test files"
+  case "$runtime" in
+    deno) deno test -A --no-check "${files[@]}" ;;
+    bun) bun test --timeout 60000 "${files[@]}" ;;
+    node) node --test --test-timeout=60000 "${files[@]}" ;;
+    *) echo "unknown runtime '$runtime' (deno, bun or node)" >&2; exit 2 ;;
+  esac
+done
