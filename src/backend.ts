@@ -69,8 +69,12 @@ export interface BackendContext {
   readonly engineUid: string;
   /** The engine's own directory, `{workDir}/{engineUid}`, for captured output and staging. Created on demand. */
   readonly workDir: string;
-  /** The task started executing (its timeout starts now). */
-  running(id: string): void;
+  /**
+   * The task started executing (its timeout starts now).
+   *
+   * @param where Where it runs, for traces and reports: a worker (`worker-2`), a node (`nid001`).
+   */
+  running(id: string, where?: string): void;
   /** The task finished with a value. */
   done(id: string, value: unknown): void;
   /** The task failed; the engine applies the retry policy. */

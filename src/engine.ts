@@ -736,7 +736,7 @@ export class WorkflowEngine implements AsyncDisposable {
     return {
       engineUid: this.uid,
       workDir: engineDir,
-      running: (id) => this.#guard(id, (node) => this.#markRunning(node)),
+      running: (id, where) => this.#guard(id, (node) => this.#markRunning(node, where)),
       done: (id, value) =>
         this.#guard(id, (node) => {
           this.#leaveBackend(node);
@@ -771,12 +771,14 @@ export class WorkflowEngine implements AsyncDisposable {
     }
   }
 
-  #markRunning(node: TaskNode): void {
+  #markRunning(node: TaskNode, where?: string): void {
     if (node.phase === "running" || node.settled) return;
     node.phase = "running";
     this.#stats.running++;
     setFutureState(node.future, "RUNNING");
-    if (this.#listeners.length > 0) this.#emit("running", node, { attempt: node.attempt });
+    if (this.#listeners.length > 0) {
+      this.#emit("running", node, where === undefined ? { attempt: node.attempt } : { attempt: node.attempt, where });
+    }
     const timeout = node.options.timeout;
     if (timeout !== undefined) {
       const attempt = node.attempt;

@@ -59,6 +59,14 @@ export interface TaskEvent {
   value?: string;
   /** The delay before the next attempt, for `retried`. */
   delayMs?: number;
+  /** Where the task runs (a worker, a node), for `running`, when the backend says. */
+  where?: string;
+  /** The task's memo key (name, kind, resolved arguments, command), on `done` when results are recorded. */
+  memoKey?: string;
+  /** The full result, on `done` when results are recorded (`recordResults`), for resuming. */
+  result?: unknown;
+  /** `true` on a `done` event whose result came from `resume` instead of running the task. */
+  resumed?: boolean;
 }
 
 /** Receives events; called synchronously, so it should be quick. */
