@@ -17,6 +17,7 @@ import {
 } from "./events.ts";
 import { type ContextStorage, host } from "./host/mod.ts";
 import { describe, type ExecutableOptions, type TaskOptions, validateOptions } from "./options.ts";
+import { memoKey } from "./memo_key.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import { retryDelay } from "./retry.ts";
 import type { TaskFunction } from "./task_function.ts";
@@ -47,6 +48,14 @@ export interface EngineOptions {
   uid?: string;
   /** Where the engine's directory (`{workDir}/{uid}`) is created when needed. Default: the current directory. */
   workDir?: string;
+  /**
+   * Results of an earlier run, by memo key (from the `memoKey`/`result` of its
+   * `done` events): a task whose key is here completes at once with that result
+   * instead of running again. Blocks always run; their tasks are looked up.
+   */
+  resume?: ReadonlyMap<string, unknown>;
+  /** Put `memoKey` and the full `result` on every task's `done` event, so a trace can be resumed from. */
+  recordResults?: boolean;
 }
 
 /**
@@ -139,6 +148,8 @@ export class WorkflowEngine implements AsyncDisposable {
   readonly #inflight = new Map<string, TaskNode>();
   readonly #live = new Set<TaskNode>();
   readonly #context: ContextStorage<Scope> = host.contextStorage<Scope>();
+  readonly #resume: ReadonlyMap<string, unknown> | undefined;
+  readonly #recordResults: boolean;
   readonly #owner: NodeOwner = { cancelNode: (node, reason) => this.#cancel(node, reason) };
   #readyBlocks: TaskNode[] = [];
   #flushScheduled = false;
@@ -156,10 +167,12 @@ export class WorkflowEngine implements AsyncDisposable {
     retried: 0,
   };
 
-  private constructor(uid: string, workDir: string, dryRun: boolean, backends: Backend[]) {
+  private constructor(uid: string, workDir: string, options: EngineOptions, backends: Backend[]) {
     this.uid = uid;
     this.workDir = workDir;
-    this.dryRun = dryRun;
+    this.dryRun = options.dryRun ?? false;
+    this.#resume = options.resume;
+    this.#recordResults = options.recordResults ?? false;
     for (const backend of backends) {
       if (this.#lanes.has(backend.name)) {
         throw new TypeError(`Two backends are named '${backend.name}': backend names must be unique`);
@@ -206,7 +219,10 @@ export class WorkflowEngine implements AsyncDisposable {
       throw new TypeError(`WorkflowEngine.create: uid ${JSON.stringify(uid)} must be 1-128 letters, digits, '.', '_' or '-'`);
     }
     const workDir = options.workDir ?? host.cwd();
-    const engine = new WorkflowEngine(uid, workDir, dryRun, backends);
+    if (options.resume !== undefined && !(options.resume instanceof Map)) {
+      throw new TypeError(`WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${describe(options.resume)}`);
+    }
+    const engine = new WorkflowEngine(uid, workDir, options, backends);
     const engineDir = `${workDir}/${uid}`;
     await Promise.all(backends.map((backend) => backend.attach(engine.#contextFor(engineDir))));
     return engine;
@@ -603,6 +619,13 @@ export class WorkflowEngine implements AsyncDisposable {
   }
 
   #enqueue(node: TaskNode): void {
+    if (this.#resume !== undefined || this.#recordResults) {
+      node.memoKey = memoKey(node.kind, node.name, node.args, node.command);
+      if (node.memoKey !== undefined && this.#resume?.has(node.memoKey)) {
+        this.#settle(node, "DONE", this.#resume.get(node.memoKey), true);
+        return;
+      }
+    }
     const name = node.options.backend;
     const lane = name === undefined ? this.#defaultLane : this.#lanes.get(name)!;
     if (this.#listeners.length > 0) this.#emit("queued", node, { backend: lane.backend.name });
@@ -867,7 +890,7 @@ export class WorkflowEngine implements AsyncDisposable {
    * cancels its children; a block whose body returned ends with its last
    * child. Iterative, so long chains cannot overflow the stack.
    */
-  #settle(first: TaskNode, firstState: TaskState, firstOutcome: unknown): void {
+  #settle(first: TaskNode, firstState: TaskState, firstOutcome: unknown, resumed = false): void {
     const work: [TaskNode, TaskState, unknown][] = [[first, firstState, firstOutcome]];
     for (let item = work.pop(); item !== undefined; item = work.pop()) {
       const [node, state, outcome] = item;
@@ -883,11 +906,17 @@ export class WorkflowEngine implements AsyncDisposable {
       else if (state === "FAILED") this.#stats.failed++;
       else this.#stats.cancelled++;
       if (this.#listeners.length > 0) {
-        this.#emit(
-          state === "DONE" ? "done" : state === "FAILED" ? "failed" : "cancelled",
-          node,
-          state === "DONE" ? { value: valueInfo(outcome) } : { error: errorInfo(outcome) },
-        );
+        if (state !== "DONE") {
+          this.#emit(state === "FAILED" ? "failed" : "cancelled", node, { error: errorInfo(outcome) });
+        } else {
+          const extra: Partial<TaskEvent> = { value: valueInfo(outcome) };
+          if (node.memoKey !== undefined) {
+            extra.memoKey = node.memoKey;
+            if (this.#recordResults) extra.result = outcome;
+          }
+          if (resumed && node === first) extra.resumed = true;
+          this.#emit("done", node, extra);
+        }
       }
 
       if (node.children) {

@@ -31,6 +31,8 @@ export class TaskNode implements FutureOwner {
   parent: TaskNode | undefined;
   /** The command to run, once an executable's body produced it. */
   command: string | readonly string[] | undefined = undefined;
+  /** The memo key, computed when resuming or recording results. */
+  memoKey: string | undefined = undefined;
   /** 1 for the first attempt. */
   attempt = 1;
   /** The id of the current attempt at a backend, while it is there. */
