@@ -118,7 +118,7 @@ export interface Backend {
    * How many tasks the backend takes at once. The engine keeps the rest in
    * its own priority queue: this is the backpressure. Default: unlimited.
    */
-  readonly capacity?: number;
+  readonly capacity?: number | undefined;
   /** Called once, when the engine is created. May start workers or connect. */
   attach(ctx: BackendContext): void | Promise<void>;
   /** Takes a batch of ready tasks. */

@@ -175,11 +175,15 @@ export class WorkflowEngine implements AsyncDisposable {
     this.#recordResults = options.recordResults ?? false;
     for (const backend of backends) {
       if (this.#lanes.has(backend.name)) {
-        throw new TypeError(`Two backends are named '${backend.name}': backend names must be unique`);
+        throw new TypeError(
+          `Two backends are named '${backend.name}': backend names must be unique`,
+        );
       }
       const capacity = backend.capacity ?? Infinity;
       if (!(capacity >= 1)) {
-        throw new TypeError(`Backend '${backend.name}' has capacity ${capacity}: it must be at least 1`);
+        throw new TypeError(
+          `Backend '${backend.name}' has capacity ${capacity}: it must be at least 1`,
+        );
       }
       this.#lanes.set(backend.name, { backend, capacity, inflight: 0, queue: new ReadyQueue() });
     }
@@ -203,12 +207,18 @@ export class WorkflowEngine implements AsyncDisposable {
    */
   static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
     if (options === null || typeof options !== "object") {
-      throw new TypeError(`WorkflowEngine.create: options must be an object, got ${describe(options)}`);
+      throw new TypeError(
+        `WorkflowEngine.create: options must be an object, got ${describe(options)}`,
+      );
     }
     const given = [...(options.backend ? [options.backend] : []), ...(options.backends ?? [])];
     for (const b of given) {
       if (!b || typeof b.submit !== "function" || typeof b.name !== "string") {
-        throw new TypeError(`WorkflowEngine.create: ${describe(b)} is not a Backend (name, attach, submit, cancel, shutdown)`);
+        throw new TypeError(
+          `WorkflowEngine.create: ${
+            describe(b)
+          } is not a Backend (name, attach, submit, cancel, shutdown)`,
+        );
       }
     }
     const dryRun = options.dryRun ?? false;
@@ -216,11 +226,19 @@ export class WorkflowEngine implements AsyncDisposable {
     if (dryRun) backends = backends.map((b) => new NoopBackend({ name: b.name }));
     const uid = options.uid ?? `asyncflow.${randomHex(8)}`;
     if (!/^[\w.-]{1,128}$/.test(uid)) {
-      throw new TypeError(`WorkflowEngine.create: uid ${JSON.stringify(uid)} must be 1-128 letters, digits, '.', '_' or '-'`);
+      throw new TypeError(
+        `WorkflowEngine.create: uid ${
+          JSON.stringify(uid)
+        } must be 1-128 letters, digits, '.', '_' or '-'`,
+      );
     }
     const workDir = options.workDir ?? host.cwd();
     if (options.resume !== undefined && !(options.resume instanceof Map)) {
-      throw new TypeError(`WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${describe(options.resume)}`);
+      throw new TypeError(
+        `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
+          describe(options.resume)
+        }`,
+      );
     }
     const engine = new WorkflowEngine(uid, workDir, options, backends);
     const engineDir = `${workDir}/${uid}`;
@@ -444,7 +462,9 @@ export class WorkflowEngine implements AsyncDisposable {
     for (const node of [...this.#live]) {
       this.#settle(node, "CANCELLED", new CancelledError(node.uid, "the engine shut down"));
     }
-    const results = await Promise.allSettled([...this.#lanes.values()].map((l) => l.backend.shutdown()));
+    const results = await Promise.allSettled(
+      [...this.#lanes.values()].map((l) => l.backend.shutdown()),
+    );
     const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
     if (errors.length > 0) throw new AggregateError(errors, "Some backends failed to shut down");
   }
@@ -458,12 +478,21 @@ export class WorkflowEngine implements AsyncDisposable {
     }
     const where = `${what}(${fn.name || "anonymous"})`;
     const checked = this.#checkOptions(kind, options, where);
-    return this.#wrap({ kind, fn: fn as AnyFunction, name: checked.name ?? (fn.name || kind), options: checked });
+    return this.#wrap({
+      kind,
+      fn: fn as AnyFunction,
+      name: checked.name ?? (fn.name || kind),
+      options: checked,
+    });
   }
 
   #checkOptions(kind: TaskKind, options: unknown, where: string): ExecutableOptions {
     const checked = validateOptions(options, where);
-    const forbidden = kind === "block" ? BLOCK_FORBIDDEN : kind === "function" ? EXECUTABLE_ONLY : [];
+    const forbidden = kind === "block"
+      ? BLOCK_FORBIDDEN
+      : kind === "function"
+      ? EXECUTABLE_ONLY
+      : [];
     for (const key of forbidden) {
       if (checked[key] !== undefined) {
         throw new TypeError(`${where}: option '${key}' does not apply to ${kind} tasks`);
@@ -471,7 +500,9 @@ export class WorkflowEngine implements AsyncDisposable {
     }
     if (checked.backend !== undefined && !this.#lanes.has(checked.backend)) {
       throw new TypeError(
-        `${where}: unknown backend '${checked.backend}' (this engine has: ${this.backendNames.join(", ")})`,
+        `${where}: unknown backend '${checked.backend}' (this engine has: ${
+          this.backendNames.join(", ")
+        })`,
       );
     }
     return checked;
@@ -511,9 +542,22 @@ export class WorkflowEngine implements AsyncDisposable {
     const pending = this.#pendingDependencies(def.name, deps, parent);
 
     const n = ++this.#counter;
-    const uid = `${def.kind === "block" ? "block" : "task"}.${n < 1e6 ? String(n).padStart(6, "0") : n}`;
+    const uid = `${def.kind === "block" ? "block" : "task"}.${
+      n < 1e6 ? String(n).padStart(6, "0") : n
+    }`;
     const workflowId = options.workflowId ?? scope?.workflowId ?? DEFAULT_WORKFLOW;
-    const node = new TaskNode(this.#owner, uid, def.name, def.kind, def.fn, args, nested, options, workflowId, parent);
+    const node = new TaskNode(
+      this.#owner,
+      uid,
+      def.name,
+      def.kind,
+      def.fn,
+      args,
+      nested,
+      options,
+      workflowId,
+      parent,
+    );
     const future = new TaskFuture<unknown>(uid, def.name, def.kind, workflowId, node);
     node.future = future;
     this.#live.add(node);
@@ -536,9 +580,17 @@ export class WorkflowEngine implements AsyncDisposable {
     if (failed) {
       this.#settle(node, "FAILED", new DependencyFailureError(node, failed, failed[0]!.error));
     } else if (cancelled) {
-      this.#settle(node, "CANCELLED", new CancelledError(uid, `dependency ${cancelled.uid} was cancelled`));
+      this.#settle(
+        node,
+        "CANCELLED",
+        new CancelledError(uid, `dependency ${cancelled.uid} was cancelled`),
+      );
     } else if (parent?.settled) {
-      this.#settle(node, "CANCELLED", new CancelledError(uid, `its block ${parent.uid} has finished`));
+      this.#settle(
+        node,
+        "CANCELLED",
+        new CancelledError(uid, `its block ${parent.uid} has finished`),
+      );
     } else {
       for (const dep of pending) {
         node.waiting++;
@@ -560,13 +612,19 @@ export class WorkflowEngine implements AsyncDisposable {
   }
 
   /** The unfinished dependencies' nodes, after checking that each may be depended on. */
-  #pendingDependencies(name: string, deps: TaskFuture<unknown>[], parent: TaskNode | undefined): TaskNode[] {
+  #pendingDependencies(
+    name: string,
+    deps: TaskFuture<unknown>[],
+    parent: TaskNode | undefined,
+  ): TaskNode[] {
     const pending: TaskNode[] = [];
     for (const d of deps) {
       const node = futureOwner(d);
       if (node === undefined) continue;
       if (!(node instanceof TaskNode) || node.owner !== this.#owner) {
-        throw new TypeError(`${name}: ${d.uid} belongs to another WorkflowEngine; await it first and pass its value`);
+        throw new TypeError(
+          `${name}: ${d.uid} belongs to another WorkflowEngine; await it first and pass its value`,
+        );
       }
       for (let b = parent; b; b = b.parent) {
         if (b === node) {
@@ -608,14 +666,19 @@ export class WorkflowEngine implements AsyncDisposable {
       if (node.settled) return;
       const problem = commandProblem(command);
       if (problem) {
-        this.#settle(node, "FAILED", new TypeError(`Executable task '${node.name}' (${node.uid}): ${problem}`));
+        this.#settle(
+          node,
+          "FAILED",
+          new TypeError(`Executable task '${node.name}' (${node.uid}): ${problem}`),
+        );
         return;
       }
       node.command = command as string | readonly string[];
       this.#enqueue(node);
     };
-    if (isThenable(built)) built.then(accept, (error) => !node.settled && this.#settle(node, "FAILED", error));
-    else accept(built);
+    if (isThenable(built)) {
+      built.then(accept, (error) => !node.settled && this.#settle(node, "FAILED", error));
+    } else accept(built);
   }
 
   #enqueue(node: TaskNode): void {
@@ -663,16 +726,21 @@ export class WorkflowEngine implements AsyncDisposable {
       node.phase = "submitted";
       this.#inflight.set(spec.id, node);
       lane.inflight++;
-      if (listening) this.#emit("submitted", node, { backend: lane.backend.name, attempt: node.attempt });
+      if (listening) {
+        this.#emit("submitted", node, { backend: lane.backend.name, attempt: node.attempt });
+      }
       batch.push(spec);
     }
     if (batch.length === 0) return;
     try {
       lane.backend.submit(batch);
     } catch (error) {
-      const why = new Error(`Backend '${lane.backend.name}' rejected a batch: ${errorInfo(error).message}`, {
-        cause: error,
-      });
+      const why = new Error(
+        `Backend '${lane.backend.name}' rejected a batch: ${errorInfo(error).message}`,
+        {
+          cause: error,
+        },
+      );
       for (const spec of batch) {
         const node = this.#inflight.get(spec.id);
         if (node) this.#attemptFailed(node, why);
@@ -769,7 +837,11 @@ export class WorkflowEngine implements AsyncDisposable {
       cancelled: (id, reason) =>
         this.#guard(id, (node) => {
           this.#leaveBackend(node);
-          this.#settle(node, "CANCELLED", new CancelledError(node.uid, reason ?? "cancelled by its backend"));
+          this.#settle(
+            node,
+            "CANCELLED",
+            new CancelledError(node.uid, reason ?? "cancelled by its backend"),
+          );
         }),
     };
   }
@@ -787,7 +859,11 @@ export class WorkflowEngine implements AsyncDisposable {
     } catch (error) {
       if (!node.settled) {
         this.#leaveBackend(node);
-        this.#settle(node, "FAILED", new Error(`asyncflow failed while handling a report for ${node.uid}`, { cause: error }));
+        this.#settle(
+          node,
+          "FAILED",
+          new Error(`asyncflow failed while handling a report for ${node.uid}`, { cause: error }),
+        );
       } else {
         console.error(`asyncflow: error while handling a report for ${node.uid}:`, error);
       }
@@ -800,7 +876,11 @@ export class WorkflowEngine implements AsyncDisposable {
     this.#stats.running++;
     setFutureState(node.future, "RUNNING");
     if (this.#listeners.length > 0) {
-      this.#emit("running", node, where === undefined ? { attempt: node.attempt } : { attempt: node.attempt, where });
+      this.#emit(
+        "running",
+        node,
+        where === undefined ? { attempt: node.attempt } : { attempt: node.attempt, where },
+      );
     }
     const timeout = node.options.timeout;
     if (timeout !== undefined) {
@@ -833,7 +913,9 @@ export class WorkflowEngine implements AsyncDisposable {
     node.submissionId = undefined;
     if (this.#inflight.get(id) !== node) return;
     this.#inflight.delete(id);
-    const lane = node.options.backend === undefined ? this.#defaultLane : this.#lanes.get(node.options.backend)!;
+    const lane = node.options.backend === undefined
+      ? this.#defaultLane
+      : this.#lanes.get(node.options.backend)!;
     lane.inflight--;
     if (lane.queue.size > 0) this.#scheduleFlush();
     if (cancelReason !== undefined) {
@@ -857,7 +939,11 @@ export class WorkflowEngine implements AsyncDisposable {
     this.#leaveRunning(node);
     this.#stats.retried++;
     if (this.#listeners.length > 0) {
-      this.#emit("retried", node, { attempt: node.attempt, error: errorInfo(error), delayMs: delay });
+      this.#emit("retried", node, {
+        attempt: node.attempt,
+        error: errorInfo(error),
+        delayMs: delay,
+      });
     }
     node.attempt++;
     node.phase = "ready";
@@ -895,8 +981,9 @@ export class WorkflowEngine implements AsyncDisposable {
     for (let item = work.pop(); item !== undefined; item = work.pop()) {
       const [node, state, outcome] = item;
       if (node.settled) continue;
-      if (state === "CANCELLED") this.#leaveBackend(node, (outcome as CancelledError).reason ?? "cancelled");
-      else this.#leaveBackend(node);
+      if (state === "CANCELLED") {
+        this.#leaveBackend(node, (outcome as CancelledError).reason ?? "cancelled");
+      } else this.#leaveBackend(node);
       this.#leaveRunning(node);
       node.phase = "settled";
       node.unlisten?.();
@@ -907,7 +994,9 @@ export class WorkflowEngine implements AsyncDisposable {
       else this.#stats.cancelled++;
       if (this.#listeners.length > 0) {
         if (state !== "DONE") {
-          this.#emit(state === "FAILED" ? "failed" : "cancelled", node, { error: errorInfo(outcome) });
+          this.#emit(state === "FAILED" ? "failed" : "cancelled", node, {
+            error: errorInfo(outcome),
+          });
         } else {
           const extra: Partial<TaskEvent> = { value: valueInfo(outcome) };
           if (node.memoKey !== undefined) {
@@ -921,7 +1010,11 @@ export class WorkflowEngine implements AsyncDisposable {
 
       if (node.children) {
         for (const child of node.children) {
-          work.push([child, "CANCELLED", new CancelledError(child.uid, `its block ${node.uid} was ${state.toLowerCase()}`)]);
+          work.push([
+            child,
+            "CANCELLED",
+            new CancelledError(child.uid, `its block ${node.uid} was ${state.toLowerCase()}`),
+          ]);
         }
       }
       const dependents = node.dependents;
@@ -933,14 +1026,20 @@ export class WorkflowEngine implements AsyncDisposable {
           } else if (state === "FAILED") {
             work.push([d, "FAILED", new DependencyFailureError(d, [node], outcome)]);
           } else {
-            work.push([d, "CANCELLED", new CancelledError(d.uid, `dependency ${node.uid} was cancelled`)]);
+            work.push([
+              d,
+              "CANCELLED",
+              new CancelledError(d.uid, `dependency ${node.uid} was cancelled`),
+            ]);
           }
         }
       }
       const parent = node.parent;
       if (parent && !parent.settled) {
         parent.children!.delete(node);
-        if (parent.bodyReturned && parent.children!.size === 0) work.push([parent, "DONE", parent.bodyValue]);
+        if (parent.bodyReturned && parent.children!.size === 0) {
+          work.push([parent, "DONE", parent.bodyValue]);
+        }
       }
       // Release everything the finished task held.
       node.fn = undefined;

@@ -139,7 +139,9 @@ export class ExecutableError extends Error {
     outcome: { exitCode: number | null; signal: string | null; stdout: string; stderr: string },
   ) {
     const shown = typeof command === "string" ? command : command.join(" ");
-    const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+    const how = outcome.signal
+      ? `was killed by ${outcome.signal}`
+      : `exited with code ${outcome.exitCode}`;
     const tail = outcome.stderr.trim().split("\n").slice(-5).join("\n");
     super(`Command '${shown}' ${how}${tail ? `\n${tail}` : ""}`);
     this.exitCode = outcome.exitCode;

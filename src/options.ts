@@ -131,7 +131,9 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!KNOWN_KEYS.has(key)) {
-      throw new TypeError(`${where}: unknown option '${key}' (known: ${[...KNOWN_KEYS].join(", ")})`);
+      throw new TypeError(
+        `${where}: unknown option '${key}' (known: ${[...KNOWN_KEYS].join(", ")})`,
+      );
     }
   }
   checkType(o, "name", "string", where);
@@ -140,10 +142,14 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
   checkType(o, "cwd", "string", where);
   checkType(o, "captureOutput", "boolean", where);
   if (o.timeout !== undefined && !(typeof o.timeout === "number" && o.timeout > 0)) {
-    throw new TypeError(`${where}: 'timeout' must be a positive number of ms, got ${describe(o.timeout)}`);
+    throw new TypeError(
+      `${where}: 'timeout' must be a positive number of ms, got ${describe(o.timeout)}`,
+    );
   }
   if (o.priority !== undefined && !Number.isFinite(o.priority)) {
-    throw new TypeError(`${where}: 'priority' must be a finite number, got ${describe(o.priority)}`);
+    throw new TypeError(
+      `${where}: 'priority' must be a finite number, got ${describe(o.priority)}`,
+    );
   }
   if (o.retries !== undefined) validateRetries(o.retries, where);
   if (o.after !== undefined && !Array.isArray(o.after)) {
@@ -174,20 +180,28 @@ function validateRetries(retries: unknown, where: string): void {
     return;
   }
   if (retries === null || typeof retries !== "object") {
-    throw new TypeError(`${where}: 'retries' must be a number or a policy object, got ${describe(retries)}`);
+    throw new TypeError(
+      `${where}: 'retries' must be a number or a policy object, got ${describe(retries)}`,
+    );
   }
   const p = retries as Record<string, unknown>;
   if (!Number.isInteger(p.attempts) || (p.attempts as number) < 0) {
-    throw new TypeError(`${where}: 'retries.attempts' must be a non-negative integer, got ${describe(p.attempts)}`);
+    throw new TypeError(
+      `${where}: 'retries.attempts' must be a non-negative integer, got ${describe(p.attempts)}`,
+    );
   }
   for (const key of ["backoffMs", "factor", "maxBackoffMs"]) {
     const v = p[key];
     if (v !== undefined && !(typeof v === "number" && v >= 0)) {
-      throw new TypeError(`${where}: 'retries.${key}' must be a non-negative number, got ${describe(v)}`);
+      throw new TypeError(
+        `${where}: 'retries.${key}' must be a non-negative number, got ${describe(v)}`,
+      );
     }
   }
   if (p.retryOn !== undefined && typeof p.retryOn !== "function") {
-    throw new TypeError(`${where}: 'retries.retryOn' must be a function, got ${describe(p.retryOn)}`);
+    throw new TypeError(
+      `${where}: 'retries.retryOn' must be a function, got ${describe(p.retryOn)}`,
+    );
   }
 }
 
@@ -197,11 +211,15 @@ function validateResources(resources: unknown, where: string): void {
   }
   for (const [key, v] of Object.entries(resources)) {
     if (!["ranks", "coresPerRank", "gpusPerRank", "memoryMb"].includes(key)) {
-      throw new TypeError(`${where}: unknown resource '${key}' (known: ranks, coresPerRank, gpusPerRank, memoryMb)`);
+      throw new TypeError(
+        `${where}: unknown resource '${key}' (known: ranks, coresPerRank, gpusPerRank, memoryMb)`,
+      );
     }
     const min = key === "gpusPerRank" ? 0 : 1;
     if (!(typeof v === "number" && Number.isInteger(v) && v >= min)) {
-      throw new TypeError(`${where}: resource '${key}' must be an integer >= ${min}, got ${describe(v)}`);
+      throw new TypeError(
+        `${where}: resource '${key}' must be an integer >= ${min}, got ${describe(v)}`,
+      );
     }
   }
 }

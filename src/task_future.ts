@@ -45,7 +45,8 @@ export class TaskFuture<T> implements PromiseLike<T> {
   #outcome: unknown = undefined;
   #owner: FutureOwner | undefined;
   #promise: Promise<T> | undefined;
-  #resolve: ((value: T) => void) | undefined;
+  // Typed without T so that TaskFuture<T> stays assignable to TaskFuture<unknown>.
+  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
   static {
@@ -113,7 +114,8 @@ export class TaskFuture<T> implements PromiseLike<T> {
    */
   then<A = T, B = never>(
     onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    // deno-lint-ignore no-explicit-any -- as Promise#then: lets callers write (e: Error) => ...
+    onRejected?: ((reason: any) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.#promiseOf().then(onFulfilled, onRejected);
   }
@@ -124,7 +126,8 @@ export class TaskFuture<T> implements PromiseLike<T> {
    * @param onRejected Called with the error.
    * @returns A promise for the result or the callback's result.
    */
-  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+  // deno-lint-ignore no-explicit-any -- as Promise#catch: lets callers write (e: Error) => ...
+  catch<B = never>(onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<T | B> {
     return this.#promiseOf().catch(onRejected);
   }
 
@@ -148,7 +151,7 @@ export class TaskFuture<T> implements PromiseLike<T> {
     if (this.#state === "DONE") return (this.#promise = Promise.resolve(this.#outcome as T));
     if (this.#owner === undefined) return (this.#promise = Promise.reject(this.#outcome));
     return (this.#promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
+      this.#resolve = resolve as (value: unknown) => void;
       this.#reject = reject;
     }));
   }
@@ -157,14 +160,18 @@ export class TaskFuture<T> implements PromiseLike<T> {
     this.#state = state;
     this.#outcome = outcome;
     this.#owner = undefined;
-    if (state === "DONE") this.#resolve?.(outcome as T);
+    if (state === "DONE") this.#resolve?.(outcome);
     else this.#reject?.(outcome);
     this.#resolve = this.#reject = undefined;
   }
 }
 
 /** @internal Settles a future: used by the engine only. */
-export function settleFuture(future: TaskFuture<unknown>, state: TaskState, outcome: unknown): void {
+export function settleFuture(
+  future: TaskFuture<unknown>,
+  state: TaskState,
+  outcome: unknown,
+): void {
   settle(future, state, outcome);
 }
 

@@ -36,7 +36,10 @@ export interface ConformanceOptions {
 export function backendConformance(label: string, options: ConformanceOptions): void {
   const withEngine = async (body: (flow: WorkflowEngine) => Promise<void>) => {
     const backend = await options.makeBackend();
-    const flow = await WorkflowEngine.create({ backend, workDir: mkdtempSync(`${tmpdir()}/asyncflow-conf-`) });
+    const flow = await WorkflowEngine.create({
+      backend,
+      workDir: mkdtempSync(`${tmpdir()}/asyncflow-conf-`),
+    });
     try {
       await body(flow);
     } finally {
@@ -72,7 +75,10 @@ export function backendConformance(label: string, options: ConformanceOptions): 
           for (const uid of new Set(events.map((e) => e.uid))) {
             const types = events.filter((e) => e.uid === uid).map((e) => e.type);
             assert.ok(types.indexOf("running") < types.indexOf("done"), types.join(","));
-            assert.equal(types.filter((t) => t === "done" || t === "failed" || t === "cancelled").length, 1);
+            assert.equal(
+              types.filter((t) => t === "done" || t === "failed" || t === "cancelled").length,
+              1,
+            );
           }
         });
       });
@@ -115,7 +121,9 @@ export function backendConformance(label: string, options: ConformanceOptions): 
           const started = new Promise<void>((resolve) =>
             flow.subscribe((e) => e.type === "running" && resolve())
           );
-          const long = flow.executableTask(() => `echo $$ > ${dir}/pid; sleep 30; touch ${dir}/survived`);
+          const long = flow.executableTask(() =>
+            `echo $$ > ${dir}/pid; sleep 30; touch ${dir}/survived`
+          );
           const f = long();
           await started;
           await waitFor(() => existsSync(`${dir}/pid`));

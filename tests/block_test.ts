@@ -48,7 +48,7 @@ describe("blocks", () => {
       await Promise.resolve();
       throw new TypeError("bad block");
     });
-    const next = flow.block(async (n: number) => n);
+    const next = flow.block((n: number) => n);
     await assert.rejects(next(bad()), (e: unknown) => {
       assert.ok(e instanceof DependencyFailureError);
       assert.ok(e.rootCause instanceof TypeError);
@@ -93,7 +93,10 @@ describe("blocks", () => {
     await assert.rejects(blk(), /body failed/);
     for (const k of kids) {
       assert.equal(k.state, "CANCELLED");
-      await assert.rejects(k, (e: unknown) => e instanceof CancelledError && /block\.\d+ failed/.test(e.message));
+      await assert.rejects(
+        k,
+        (e: unknown) => e instanceof CancelledError && /block\.\d+ failed/.test(e.message),
+      );
     }
     assert.ok(performance.now() - t0 < 10_000);
   });
@@ -161,6 +164,9 @@ describe("blocks", () => {
 
   it("rejects options that make no sense for a block", async () => {
     await using flow = await WorkflowEngine.create();
-    assert.throws(() => flow.block(() => 1, { priority: 3 }), /option 'priority' does not apply to block tasks/);
+    assert.throws(
+      () => flow.block(() => 1, { priority: 3 }),
+      /option 'priority' does not apply to block tasks/,
+    );
   });
 });

@@ -13,7 +13,10 @@ describe("cancellation", () => {
     const f = t();
     assert.equal(f.cancel("not needed"), true);
     assert.equal(f.state, "CANCELLED");
-    await assert.rejects(f, (e: unknown) => e instanceof CancelledError && e.reason === "not needed");
+    await assert.rejects(
+      f,
+      (e: unknown) => e instanceof CancelledError && e.reason === "not needed",
+    );
     await flow.functionTask(() => 0, { backend: "manual" });
     assert.equal(backend.submitted.length, 0);
   });
@@ -43,7 +46,11 @@ describe("cancellation", () => {
     const c = t(b);
     a.cancel();
     for (const f of [b, c]) {
-      await assert.rejects(f, (e: unknown) => e instanceof CancelledError && /dependency task\.\d+ was cancelled/.test(e.message));
+      await assert.rejects(
+        f,
+        (e: unknown) =>
+          e instanceof CancelledError && /dependency task\.\d+ was cancelled/.test(e.message),
+      );
     }
     const late = t(c);
     assert.equal(late.state, "CANCELLED", "depending on a cancelled task cancels at once");
@@ -61,7 +68,10 @@ describe("cancellation", () => {
     const f = t.with({ signal: controller.signal })();
     await backend.waitForSubmitted(1);
     controller.abort("user pressed stop");
-    await assert.rejects(f, (e: unknown) => e instanceof CancelledError && e.reason === "user pressed stop");
+    await assert.rejects(
+      f,
+      (e: unknown) => e instanceof CancelledError && e.reason === "user pressed stop",
+    );
     assert.deepEqual(backend.cancelled, [f.uid]);
   });
 

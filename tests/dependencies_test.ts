@@ -39,7 +39,9 @@ describe("dependencies", () => {
     await using flow = await WorkflowEngine.create();
     const order: string[] = [];
     let release!: () => void;
-    const first = flow.functionTask(() => new Promise<void>((r) => (release = r)).then(() => order.push("first")));
+    const first = flow.functionTask(() =>
+      new Promise<void>((r) => (release = r)).then(() => order.push("first"))
+    );
     const second = flow.functionTask((...args: unknown[]) => {
       order.push("second");
       return args.length;
@@ -87,7 +89,10 @@ describe("dependencies", () => {
   it("rejects a foreign promise among the arguments with a clear error", async () => {
     await using flow = await WorkflowEngine.create();
     const id = flow.functionTask((x: unknown) => x);
-    assert.throws(() => id({ p: Promise.resolve(1) } as never), /argument 1\.p is a promise that is not a TaskFuture/);
+    assert.throws(
+      () => id({ p: Promise.resolve(1) } as never),
+      /argument 1\.p is a promise that is not a TaskFuture/,
+    );
   });
 
   it("rejects a future of another engine with a clear error", async () => {
@@ -106,9 +111,8 @@ describe("dependencies", () => {
   it("refuses a task that depends on the block it is called from", async () => {
     await using flow = await WorkflowEngine.create();
     const id = flow.functionTask((x: unknown) => x);
-    let self!: TaskFuture<unknown>;
-    const blk = flow.block(() => id(self));
-    self = blk();
+    const blk = flow.block((): TaskFuture<unknown> => id(self));
+    const self = blk();
     await assert.rejects(self, /cannot depend on block\.\d+ .*the block it is called from/);
   });
 

@@ -40,7 +40,10 @@ describe("failure propagation", () => {
       assert.deepEqual(e.failedDependencies, [{ uid: b.uid, name: "bad" }]);
       assert.ok(e.rootCause instanceof RangeError);
       assert.equal(e.cause, e.rootCause);
-      assert.match(e.message, /Cannot run 'next' \(task\.\d+\): dependency 'bad' \(task\.\d+\) failed/);
+      assert.match(
+        e.message,
+        /Cannot run 'next' \(task\.\d+\): dependency 'bad' \(task\.\d+\) failed/,
+      );
       return true;
     });
     assert.equal(ran, false);
@@ -104,7 +107,13 @@ describe("failure propagation", () => {
       return x;
     });
     const results = await Promise.allSettled([0, 1, 2, 3, 4].map((wf) => run(wf)));
-    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    assert.deepEqual(results.map((r) => r.status), [
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
   });
 
   it("never ends the process with an unhandled rejection when nobody awaits a failed task", () => {

@@ -75,15 +75,30 @@ describe("retries and timeouts", () => {
   it("rejects malformed options with errors that name the option and value", async () => {
     await using flow = await WorkflowEngine.create();
     const f = () => 1;
-    assert.throws(() => flow.functionTask(f, { retries: -1 }), /'retries' must be a non-negative integer, got -1/);
-    assert.throws(() => flow.functionTask(f, { timeout: 0 }), /'timeout' must be a positive number of ms/);
+    assert.throws(
+      () => flow.functionTask(f, { retries: -1 }),
+      /'retries' must be a non-negative integer, got -1/,
+    );
+    assert.throws(
+      () => flow.functionTask(f, { timeout: 0 }),
+      /'timeout' must be a positive number of ms/,
+    );
     assert.throws(() => flow.functionTask(f, { retrys: 2 } as never), /unknown option 'retrys'/);
-    assert.throws(() => flow.functionTask(f, { cwd: "/" } as never), /option 'cwd' does not apply to function tasks/);
-    assert.throws(() => flow.functionTask(f, { backend: "gpu" }), /unknown backend 'gpu' \(this engine has: default\)/);
+    assert.throws(
+      () => flow.functionTask(f, { cwd: "/" } as never),
+      /option 'cwd' does not apply to function tasks/,
+    );
+    assert.throws(
+      () => flow.functionTask(f, { backend: "gpu" }),
+      /unknown backend 'gpu' \(this engine has: default\)/,
+    );
     assert.throws(
       () => flow.executableTask(() => "true", { resources: { ranks: 0 } }),
       /resource 'ranks' must be an integer >= 1, got number 0/,
     );
-    assert.throws(() => flow.functionTask("nope" as never), /functionTask: expected a function, got the string "nope"/);
+    assert.throws(
+      () => flow.functionTask("nope" as never),
+      /functionTask: expected a function, got the string "nope"/,
+    );
   });
 });

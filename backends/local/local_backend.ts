@@ -63,7 +63,9 @@ export class LocalBackend implements Backend {
     this.name = options.name ?? "default";
     this.#processLimit = options.processes ?? host.cpuCount();
     if (!Number.isInteger(this.#processLimit) || this.#processLimit < 1) {
-      throw new TypeError(`LocalBackend: 'processes' must be a positive integer, got ${options.processes}`);
+      throw new TypeError(
+        `LocalBackend: 'processes' must be a positive integer, got ${options.processes}`,
+      );
     }
     this.#maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
   }
@@ -111,8 +113,14 @@ export class LocalBackend implements Backend {
       ctx.failed(id, error);
       return;
     }
-    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
-      (result as PromiseLike<unknown>).then((value) => ctx.done(id, value), (error) => ctx.failed(id, error));
+    if (
+      result !== null && typeof result === "object" &&
+      typeof (result as PromiseLike<unknown>).then === "function"
+    ) {
+      (result as PromiseLike<unknown>).then(
+        (value) => ctx.done(id, value),
+        (error) => ctx.failed(id, error),
+      );
     } else {
       ctx.done(id, result);
     }
@@ -142,14 +150,17 @@ export class LocalBackend implements Backend {
         command: spec.command!,
         ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
         ...(spec.env !== undefined ? { env: spec.env } : {}),
-        ...(spec.captureOutput ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` } : {}),
+        ...(spec.captureOutput
+          ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` }
+          : {}),
         maxBufferBytes: this.#maxOutputBytes,
       });
       this.#processes.set(id, process);
       ctx.running(id);
       const outcome = await process.exited;
-      if (outcome.exitCode === 0) ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
-      else ctx.failed(id, new ExecutableError(spec.command!, outcome));
+      if (outcome.exitCode === 0) {
+        ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
+      } else ctx.failed(id, new ExecutableError(spec.command!, outcome));
     } catch (error) {
       ctx.failed(id, error);
     } finally {

@@ -7,7 +7,13 @@
 import type { Host } from "./host.ts";
 import { nodeHost } from "./node_host.ts";
 
-export type { ContextStorage, Host, ProcessOutcome, ProcessRequest, RunningProcess } from "./host.ts";
+export type {
+  ContextStorage,
+  Host,
+  ProcessOutcome,
+  ProcessRequest,
+  RunningProcess,
+} from "./host.ts";
 
 function detectRuntime(): Host["runtime"] {
   const g = globalThis as Record<string, unknown>;

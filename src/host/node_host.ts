@@ -5,7 +5,13 @@ import type { Readable } from "node:stream";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import process from "node:process";
-import type { ContextStorage, Host, ProcessOutcome, ProcessRequest, RunningProcess } from "./host.ts";
+import type {
+  ContextStorage,
+  Host,
+  ProcessOutcome,
+  ProcessRequest,
+  RunningProcess,
+} from "./host.ts";
 
 /** Grace period between SIGTERM and SIGKILL when a process is killed. */
 const KILL_GRACE_MS = 2_000;
@@ -68,7 +74,11 @@ function spawnProcess(request: ProcessRequest): RunningProcess {
       clearTimeout(killTimer);
       const [stdout, stderr] = await Promise.all([out, err]);
       if (overflow) {
-        reject(new Error(`Command '${file}' printed more than ${limit} bytes; use captureOutput to write to files`));
+        reject(
+          new Error(
+            `Command '${file}' printed more than ${limit} bytes; use captureOutput to write to files`,
+          ),
+        );
         return;
       }
       resolve({ exitCode: code, signal, stdout, stderr });
@@ -109,7 +119,9 @@ function collect(
         file.write(chunk);
         chunks.push(chunk);
         size += chunk.length;
-        while (chunks.length > 1 && size - chunks[0]!.length >= tail) size -= chunks.shift()!.length;
+        while (chunks.length > 1 && size - chunks[0]!.length >= tail) {
+          size -= chunks.shift()!.length;
+        }
         return;
       }
       size += chunk.length;
