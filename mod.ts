@@ -5,11 +5,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * const square = flow.functionTask((n: number) => n * n);
  * const total = flow.functionTask((xs: number[]) => xs.reduce((a, b) => a + b, 0));
- * console.assert((await total([square(1), square(2), square(3)])) === 14);
+ * assert.ok((await total([square(1), square(2), square(3)])) === 14);
  * ```
  *
  * @module

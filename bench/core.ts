@@ -16,7 +16,8 @@ const quick = process.argv.includes("--quick");
 const N = quick ? 20_000 : 100_000;
 const CHAIN = quick ? 2_000 : 10_000;
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
-const rows: { metric: string; value: number; unit: string; baseline?: number; ratio?: number }[] = [];
+const rows: { metric: string; value: number; unit: string; baseline?: number; ratio?: number }[] =
+  [];
 
 function gc(): void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
@@ -51,10 +52,21 @@ async function rawIndependent(): Promise<number> {
   return performance.now() - t0;
 }
 const rawMs = await best(3, rawIndependent);
-for (const [label, make] of [["NoopBackend", () => new NoopBackend()], ["LocalBackend", () => new LocalBackend()]] as const) {
+for (
+  const [label, make] of [["NoopBackend", () => new NoopBackend()], [
+    "LocalBackend",
+    () => new LocalBackend(),
+  ]] as const
+) {
   const ms = await best(3, () => independent(make));
   const rate = N / (ms / 1000);
-  rows.push({ metric: `${N} independent no-op tasks, ${label}`, value: rate, unit: "tasks/s", baseline: N / (rawMs / 1000), ratio: rate / (N / (rawMs / 1000)) });
+  rows.push({
+    metric: `${N} independent no-op tasks, ${label}`,
+    value: rate,
+    unit: "tasks/s",
+    baseline: N / (rawMs / 1000),
+    ratio: rate / (N / (rawMs / 1000)),
+  });
 }
 
 // ---- dependency chain
@@ -79,7 +91,13 @@ async function rawChain(): Promise<number> {
 {
   const us = ((await best(3, chain)) * 1000) / CHAIN;
   const rawUs = ((await best(3, rawChain)) * 1000) / CHAIN;
-  rows.push({ metric: `${CHAIN}-task chain, per dependency hop`, value: us, unit: "µs", baseline: rawUs, ratio: us / rawUs });
+  rows.push({
+    metric: `${CHAIN}-task chain, per dependency hop`,
+    value: us,
+    unit: "µs",
+    baseline: rawUs,
+    ratio: us / rawUs,
+  });
 }
 
 // ---- fan-out 10k -> fan-in 1
@@ -114,7 +132,11 @@ async function rawChain(): Promise<number> {
     return performance.now() - t0;
   });
   rows.push({ metric: `${BLOCKS} blocks of 10 sequential tasks`, value: ms, unit: "ms" });
-  rows.push({ metric: "  = tasks+blocks per second", value: (BLOCKS * 11) / (ms / 1000), unit: "/s" });
+  rows.push({
+    metric: "  = tasks+blocks per second",
+    value: (BLOCKS * 11) / (ms / 1000),
+    unit: "/s",
+  });
 }
 
 // ---- memory: bytes per live task (tasks held by an unfinished dependency)
@@ -130,7 +152,11 @@ async function rawChain(): Promise<number> {
   const live = new Array(LIVE);
   for (let i = 0; i < LIVE; i++) live[i] = inc(g);
   const after = heap();
-  rows.push({ metric: `memory per live task (${LIVE} waiting)`, value: (after - before) / LIVE, unit: "bytes" });
+  rows.push({
+    metric: `memory per live task (${LIVE} waiting)`,
+    value: (after - before) / LIVE,
+    unit: "bytes",
+  });
   gate.resolve(1);
   await Promise.all(live);
 }
@@ -152,8 +178,16 @@ async function rawChain(): Promise<number> {
   for (let done = WAVE; done < TOTAL; done += WAVE) await runWave();
   const ms = performance.now() - t0;
   const last = heap();
-  rows.push({ metric: `heap growth over ${TOTAL} tasks in waves of ${WAVE}`, value: (last - first) / 1024 / 1024, unit: "MiB" });
-  rows.push({ metric: `  = throughput of those waves`, value: (TOTAL - WAVE) / (ms / 1000), unit: "tasks/s" });
+  rows.push({
+    metric: `heap growth over ${TOTAL} tasks in waves of ${WAVE}`,
+    value: (last - first) / 1024 / 1024,
+    unit: "MiB",
+  });
+  rows.push({
+    metric: `  = throughput of those waves`,
+    value: (TOTAL - WAVE) / (ms / 1000),
+    unit: "tasks/s",
+  });
   if (flow.stats().done !== TOTAL) throw new Error("not every task finished");
 }
 

@@ -9,7 +9,11 @@ import { DependencyFailureError, TimeoutError, WorkflowEngine } from "../mod.ts"
 
 await using flow = await WorkflowEngine.create();
 flow.subscribe((e) => {
-  if (e.type === "retried") console.log(`  ${e.name}: attempt ${e.attempt} failed (${e.error?.message}); retry in ${e.delayMs} ms`);
+  if (e.type === "retried") {
+    console.log(
+      `  ${e.name}: attempt ${e.attempt} failed (${e.error?.message}); retry in ${e.delayMs} ms`,
+    );
+  }
 });
 
 // 1. A flaky service call: fails twice, then succeeds; retried with exponential backoff.
@@ -50,5 +54,8 @@ const branch = flow.block(async function branch(id: number) {
   return await double(value);
 });
 const outcomes = await Promise.allSettled([1, 2, 3].map((id) => branch(id)));
-console.log("4. branches ->", outcomes.map((o) => (o.status === "fulfilled" ? o.value : `failed: ${o.reason.message}`)));
+console.log(
+  "4. branches ->",
+  outcomes.map((o) => (o.status === "fulfilled" ? o.value : `failed: ${o.reason.message}`)),
+);
 console.log("stats:", flow.stats());

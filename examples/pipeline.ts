@@ -22,7 +22,7 @@ const pick = flow.functionTask(function pick(values: number[], i: number) {
 });
 // The body runs after its dependencies, with their values, and returns argv.
 const square = flow.executableTask(function square(n: number) {
-  return ["sh", "-c", 'echo $(( $1 * $1 ))', "square", String(n)];
+  return ["sh", "-c", "echo $(( $1 * $1 ))", "square", String(n)];
 });
 const total = flow.functionTask(function total(outputs: string[]) {
   return outputs.reduce((sum, out) => sum + Number(out), 0);

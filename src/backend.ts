@@ -6,12 +6,13 @@ import type { Resources } from "./options.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TaskSpec } from "@asyncflow/asyncflow";
  * const spec: TaskSpec = {
  *   id: "task.000001", uid: "task.000001", name: "hello", kind: "executable",
  *   args: [], command: ["echo", "hello"], priority: 0, attempt: 1, workflowId: "wf",
  * };
- * console.assert(spec.kind === "executable");
+ * assert.ok(spec.kind === "executable");
  * ```
  */
 export interface TaskSpec {
@@ -59,9 +60,10 @@ export interface TaskSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BackendContext } from "@asyncflow/asyncflow";
  * function finish(ctx: BackendContext, id: string) { ctx.done(id, "ok"); }
- * console.assert(typeof finish === "function");
+ * assert.ok(typeof finish === "function");
  * ```
  */
 export interface BackendContext {
@@ -97,6 +99,7 @@ export interface BackendContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Backend, BackendContext, TaskSpec } from "@asyncflow/asyncflow";
  * class EchoBackend implements Backend {
  *   readonly name = "echo";
@@ -108,7 +111,7 @@ export interface BackendContext {
  *   cancel() {}
  *   async shutdown() {}
  * }
- * console.assert(new EchoBackend().name === "echo");
+ * assert.ok(new EchoBackend().name === "echo");
  * ```
  */
 export interface Backend {

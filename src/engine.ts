@@ -32,9 +32,10 @@ import { NoopBackend } from "../backends/noop/noop_backend.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LocalBackend, type EngineOptions } from "@asyncflow/asyncflow";
  * const options: EngineOptions = { backend: new LocalBackend({ processes: 2 }), uid: "run-1" };
- * console.assert(options.uid === "run-1");
+ * assert.ok(options.uid === "run-1");
  * ```
  */
 export interface EngineOptions {
@@ -63,11 +64,12 @@ export interface EngineOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * await flow.functionTask(() => 1)();
  * const s = flow.stats();
- * console.assert(s.created === 1 && s.done === 1 && s.pending === 0);
+ * assert.ok(s.created === 1 && s.done === 1 && s.pending === 0);
  * ```
  */
 export interface EngineStats {
@@ -125,6 +127,7 @@ const DEFAULT_WORKFLOW = "main";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * const step = flow.functionTask(async (name: string, n: number) => `${name}-${n}`);
@@ -133,10 +136,10 @@ const DEFAULT_WORKFLOW = "main";
  *   const a = await step(name, 1);
  *   return await echo(step(a, 2));
  * });
- * console.assert((await campaign("A")) === "A-1-2\n");
+ * assert.ok((await campaign("A")) === "A-1-2\n");
  * ```
  */
-export class WorkflowEngine implements AsyncDisposable {
+export class WorkflowEngine {
   /** The engine's id. */
   readonly uid: string;
   /** The directory under which the engine's own directory is made. */
@@ -199,9 +202,10 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { NoopBackend, WorkflowEngine } from "@asyncflow/asyncflow";
    * const flow = await WorkflowEngine.create({ backends: [new NoopBackend({ name: "ai" })] });
-   * console.assert(flow.backendNames.includes("ai"));
+   * assert.ok(flow.backendNames.includes("ai"));
    * await flow.shutdown();
    * ```
    */
@@ -267,11 +271,12 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const sum = flow.functionTask((xs: number[]) => xs.reduce((a, b) => a + b, 0));
    * const one = flow.functionTask(() => 1);
-   * console.assert((await sum([one(), one(), 5])) === 7);
+   * assert.ok((await sum([one(), one(), 5])) === 7);
    * ```
    */
   functionTask<A extends unknown[], R>(
@@ -294,10 +299,11 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const echo = flow.executableTask((text: string) => ["echo", text]);
-   * console.assert((await echo("a    b")) === "a    b\n");
+   * assert.ok((await echo("a    b")) === "a    b\n");
    * ```
    */
   executableTask<A extends unknown[]>(
@@ -323,12 +329,13 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const step = flow.functionTask((n: number) => n + 1);
    * const chain = flow.block(async (start: number) => await step(await step(start)));
    * const first = chain(0);
-   * console.assert((await chain(first)) === 4);
+   * assert.ok((await chain(first)) === 4);
    * ```
    */
   block<A extends unknown[], R>(
@@ -349,11 +356,12 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const t = flow.functionTask(() => 1);
-   * const f = await flow.workflowScope("exp-1", () => t());
-   * console.assert(f.workflowId === "exp-1");
+   * const f = flow.workflowScope("exp-1", () => t());
+   * assert.ok(f.workflowId === "exp-1" && (await f) === 1);
    * ```
    */
   workflowScope<R>(workflowId: string, fn: (workflowId: string) => R): R;
@@ -382,13 +390,14 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const types: string[] = [];
    * const stop = flow.subscribe((e) => types.push(e.type));
    * await flow.functionTask(() => 1)();
    * stop();
-   * console.assert(types[0] === "created" && types.at(-1) === "done");
+   * assert.ok(types[0] === "created" && types.at(-1) === "done");
    * ```
    */
   subscribe(listener: TaskEventListener): () => void {
@@ -410,13 +419,14 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const events = flow.events();
    * await flow.functionTask(() => 1)();
    * const first = await events.next();
    * await events.return?.();
-   * console.assert(first.value.type === "created");
+   * assert.ok(first.value.type === "created");
    * ```
    */
   events(signal?: AbortSignal): AsyncIterableIterator<TaskEvent> {
@@ -441,10 +451,11 @@ export class WorkflowEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * const flow = await WorkflowEngine.create();
    * await flow.shutdown();
-   * console.assert(flow.closed);
+   * assert.ok(flow.closed);
    * ```
    */
   shutdown(): Promise<void> {
@@ -1068,6 +1079,12 @@ export class WorkflowEngine implements AsyncDisposable {
     }
   }
 }
+
+/**
+ * Declares the engine `AsyncDisposable` (for `await using`) in a form that
+ * survives declaration emit, which drops computed symbol keys from classes.
+ */
+export interface WorkflowEngine extends AsyncDisposable {}
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
 

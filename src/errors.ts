@@ -22,11 +22,12 @@ export interface TaskRef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DependencyFailureError } from "@asyncflow/asyncflow";
  * const root = new Error("disk full");
  * const err = new DependencyFailureError({ uid: "task.000002", name: "b" },
  *   [{ uid: "task.000001", name: "a" }], root);
- * console.assert(err.rootCause === root && err.cause === root);
+ * assert.ok(err.rootCause === root && err.cause === root);
  * ```
  */
 export class DependencyFailureError extends Error {
@@ -56,9 +57,10 @@ export class DependencyFailureError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CancelledError } from "@asyncflow/asyncflow";
  * const err = new CancelledError("task.000001", "user asked");
- * console.assert(err.message.includes("user asked"));
+ * assert.ok(err.message.includes("user asked"));
  * ```
  */
 export class CancelledError extends Error {
@@ -87,8 +89,9 @@ export class CancelledError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimeoutError } from "@asyncflow/asyncflow";
- * console.assert(new TimeoutError("task.000001", 50).timeoutMs === 50);
+ * assert.ok(new TimeoutError("task.000001", 50).timeoutMs === 50);
  * ```
  */
 export class TimeoutError extends Error {
@@ -114,9 +117,10 @@ export class TimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExecutableError } from "@asyncflow/asyncflow";
  * const err = new ExecutableError(["false"], { exitCode: 1, signal: null, stdout: "", stderr: "" });
- * console.assert(err.exitCode === 1);
+ * assert.ok(err.exitCode === 1);
  * ```
  */
 export class ExecutableError extends Error {
@@ -156,8 +160,9 @@ export class ExecutableError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EngineClosedError } from "@asyncflow/asyncflow";
- * console.assert(new EngineClosedError("e1").message.includes("shut down"));
+ * assert.ok(new EngineClosedError("e1").message.includes("shut down"));
  * ```
  */
 export class EngineClosedError extends Error {

@@ -24,12 +24,13 @@ export type TaskEventType =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine, type TaskEvent } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * const seen: TaskEvent[] = [];
  * flow.subscribe((e) => seen.push(e));
  * await flow.functionTask(() => 1)();
- * console.assert(seen.at(-1)?.type === "done");
+ * assert.ok(seen.at(-1)?.type === "done");
  * ```
  */
 export interface TaskEvent {

@@ -13,9 +13,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoKey } from "@asyncflow/asyncflow";
- * console.assert(memoKey("function", "add", [1, 2]) === memoKey("function", "add", [1, 2]));
- * console.assert(memoKey("function", "add", [1, 2]) !== memoKey("function", "add", [2, 1]));
+ * assert.ok(memoKey("function", "add", [1, 2]) === memoKey("function", "add", [1, 2]));
+ * assert.ok(memoKey("function", "add", [1, 2]) !== memoKey("function", "add", [2, 1]));
  * ```
  */
 export function memoKey(

@@ -6,9 +6,10 @@ import type { TaskFuture } from "./task_future.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Resources } from "@asyncflow/asyncflow";
  * const mpi: Resources = { ranks: 2, coresPerRank: 1 };
- * console.assert(mpi.ranks === 2);
+ * assert.ok(mpi.ranks === 2);
  * ```
  */
 export interface Resources {
@@ -27,9 +28,10 @@ export interface Resources {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { RetryPolicy } from "@asyncflow/asyncflow";
  * const policy: RetryPolicy = { attempts: 3, backoffMs: 100, factor: 2, retryOn: (e) => !(e instanceof TypeError) };
- * console.assert(policy.attempts === 3);
+ * assert.ok(policy.attempts === 3);
  * ```
  */
 export interface RetryPolicy {
@@ -51,9 +53,10 @@ export interface RetryPolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TaskOptions } from "@asyncflow/asyncflow";
  * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, backend: "default" };
- * console.assert(opts.priority === 10);
+ * assert.ok(opts.priority === 10);
  * ```
  */
 export interface TaskOptions {
@@ -83,9 +86,10 @@ export interface TaskOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ExecutableOptions } from "@asyncflow/asyncflow";
  * const opts: ExecutableOptions = { cwd: "/tmp", env: { OMP_NUM_THREADS: "1" }, captureOutput: true };
- * console.assert(opts.captureOutput);
+ * assert.ok(opts.captureOutput);
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {

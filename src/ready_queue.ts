@@ -13,11 +13,12 @@ export interface Queued {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ReadyQueue } from "@asyncflow/asyncflow";
  * const q = new ReadyQueue<{ priority: number; seq: number; name: string }>();
  * q.push({ priority: 0, seq: 0, name: "a" });
  * q.push({ priority: 5, seq: 0, name: "urgent" });
- * console.assert(q.pop()?.name === "urgent" && q.pop()?.name === "a");
+ * assert.ok(q.pop()?.name === "urgent" && q.pop()?.name === "a");
  * ```
  */
 export class ReadyQueue<T extends Queued> {

@@ -7,9 +7,10 @@ import type { TaskFuture } from "./task_future.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Input } from "@asyncflow/asyncflow";
  * const direct: Input<number[]> = [1, 2];
- * console.assert(direct.length === 2);
+ * assert.ok(direct.length === 2);
  * ```
  */
 export type Input<T> = T | TaskFuture<T> | DeepInput<T>;
@@ -33,11 +34,12 @@ export type InputArgs<A extends readonly unknown[]> = { [K in keyof A]: Input<A[
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * const add = flow.functionTask((a: number, b: number) => a + b);
  * const urgent = add.with({ priority: 10, retries: 1 });
- * console.assert((await urgent(add(1, 2), 3)) === 6);
+ * assert.ok((await urgent(add(1, 2), 3)) === 6);
  * ```
  */
 export interface TaskFunction<A extends unknown[], R, O extends TaskOptions = TaskOptions> {

@@ -24,12 +24,14 @@ let owner: (future: TaskFuture<unknown>) => FutureOwner | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
  * const double = flow.functionTask((n: number) => n * 2);
  * const f = double(21);
- * console.assert(f.state === "PENDING" || f.state === "RUNNING");
- * console.assert((await f) === 42 && f.state === "DONE");
+ * assert.equal(f.state, "PENDING");
+ * assert.equal(await f, 42);
+ * assert.equal(f.state as string, "DONE");
  * ```
  */
 export class TaskFuture<T> implements PromiseLike<T> {

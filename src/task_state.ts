@@ -7,8 +7,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFinalState } from "@asyncflow/asyncflow";
- * console.assert(isFinalState("DONE") && !isFinalState("RUNNING"));
+ * assert.ok(isFinalState("DONE") && !isFinalState("RUNNING"));
  * ```
  */
 export type TaskState = "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
@@ -24,8 +25,9 @@ export type TaskKind = "function" | "executable" | "block";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFinalState } from "@asyncflow/asyncflow";
- * console.assert(isFinalState("FAILED"));
+ * assert.ok(isFinalState("FAILED"));
  * ```
  */
 export function isFinalState(state: TaskState): boolean {

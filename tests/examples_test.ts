@@ -10,11 +10,15 @@ function runExample(name: string): Promise<{ code: number | null; out: string; s
   const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
   const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
   const t0 = performance.now();
-  const child = spawn(process.execPath, deno ? ["run", "-A", file] : [file], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, deno ? ["run", "-A", file] : [file], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out, seconds: (performance.now() - t0) / 1000 })));
+  return new Promise((resolve) =>
+    child.on("close", (code) => resolve({ code, out, seconds: (performance.now() - t0) / 1000 }))
+  );
 }
 
 describe("examples", () => {
@@ -38,9 +42,18 @@ describe("examples", () => {
     assert.equal(code, 0, out);
     const lines = out.split("\n");
     const at = (text: string) => lines.findIndex((l) => l.includes(text));
-    for (const [down, ups] of [["A2", ["A1"]], ["B2", ["B1"]], ["C2", ["C1"]], ["D", ["A1", "B1"]]] as const) {
+    for (
+      const [down, ups] of [["A2", ["A1"]], ["B2", ["B1"]], ["C2", ["C1"]], ["D", [
+        "A1",
+        "B1",
+      ]]] as const
+    ) {
       for (const up of ups) {
-        assert.ok(at(`Campaign ${up} completed`) >= 0 && at(`Campaign ${up} completed`) < at(`Campaign ${down} - Step 1 started`), `${down} after ${up}`);
+        assert.ok(
+          at(`Campaign ${up} completed`) >= 0 &&
+            at(`Campaign ${up} completed`) < at(`Campaign ${down} - Step 1 started`),
+          `${down} after ${up}`,
+        );
       }
     }
     const total = Number(/Total time running asynchronously is: ([\d.]+)s/.exec(out)![1]);

@@ -8,9 +8,10 @@ import { ReadyQueue } from "../../src/ready_queue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { LocalBackendOptions } from "@asyncflow/asyncflow";
  * const options: LocalBackendOptions = { name: "local", processes: 4 };
- * console.assert(options.processes === 4);
+ * assert.ok(options.processes === 4);
  * ```
  */
 export interface LocalBackendOptions {
@@ -36,10 +37,11 @@ interface WaitingCommand {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LocalBackend, WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create({ backend: new LocalBackend({ processes: 2 }) });
- * const hostname = flow.executableTask(() => "echo $((6 * 7))");
- * console.assert((await hostname()).trim() === "42");
+ * const answer = flow.executableTask(() => "echo $((6 * 7))");
+ * assert.equal(await answer(), "42\n");
  * ```
  */
 export class LocalBackend implements Backend {

@@ -16,10 +16,13 @@ export interface NoopBackendOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create({ dryRun: true });
- * const rm = flow.executableTask(() => "rm -rf /tmp/never-run");
- * console.assert((await rm()) === "dry-run:rm" || true);
+ * const rm = flow.executableTask(function rm() {
+ *   return "rm -rf /tmp/never-run";
+ * });
+ * assert.equal(await rm(), "dry-run:rm");
  * ```
  */
 export class NoopBackend implements Backend {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Packs the package as JSR serves it to npm users (compiled JS + .d.ts), installs the tarball into
+# a fresh Node project (the machine's own Node, 20 on our machines) and a fresh Bun project,
+# type-checks a consumer with tsc, and runs a workflow with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+system_node=$(command -v node)
+export PATH="$root/node_modules/.bin:$PATH"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+deno pack --allow-dirty --quiet -o "$work/asyncflow.tgz"
+
+cat > "$work/consumer.ts" <<'TS'
+import { DependencyFailureError, type TaskFuture, WorkflowEngine } from "@asyncflow/asyncflow";
+
+await using flow = await WorkflowEngine.create();
+const add = flow.functionTask((a: number, b: number) => a + b);
+const echo = flow.executableTask((n: number) => ["echo", `sum=${n}`]);
+const bad = flow.functionTask((): number => {
+  throw new Error("bad input");
+});
+const sum: TaskFuture<number> = add(add(1, 2), 3);
+const printed: string = await echo(sum);
+const failure = await add(bad(), 1).then(() => "ran", (e) => (e instanceof DependencyFailureError ? "dependency failed" : "other"));
+const campaign = flow.block(async (name: string) => `${name}:${await add(20, 22)}`);
+console.log(printed.trim(), failure, await campaign("A"), JSON.stringify(flow.stats()));
+
+TS
+
+expected='sum=6 dependency failed A:42'
+
+echo "--- Node $("$system_node" --version): npm install of the packed tarball, tsc, run"
+mkdir "$work/node-app" && cd "$work/node-app"
+cat > package.json <<'JSON'
+{ "name": "node-consumer", "private": true, "type": "module" }
+JSON
+npm install --silent --no-audit --no-fund "$work/asyncflow.tgz" >/dev/null
+cp "$work/consumer.ts" .
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext",
+  "strict": true, "lib": ["ES2023", "ESNext.Disposable", "DOM"], "types": [], "skipLibCheck": false, "outDir": "dist" },
+  "files": ["consumer.ts"] }
+JSON
+"$root/node_modules/.bin/tsc" -p . || { echo "tsc failed on the consumer" >&2; exit 1; }
+out=$("$system_node" dist/consumer.js)
+echo "$out"
+[[ "$out" == "$expected"* ]] || { echo "unexpected output from Node" >&2; exit 1; }
+
+echo "--- Bun $(bun --version): bun add of the packed tarball, run"
+mkdir "$work/bun-app" && cd "$work/bun-app"
+echo '{ "name": "bun-consumer", "private": true, "type": "module" }' > package.json
+bun add --silent "$work/asyncflow.tgz" >/dev/null
+cp "$work/consumer.ts" .
+out=$(bun consumer.ts)
+echo "$out"
+[[ "$out" == "$expected"* ]] || { echo "unexpected output from Bun" >&2; exit 1; }
+echo "consumer check passed"
