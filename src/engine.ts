@@ -150,7 +150,7 @@ export class WorkflowEngine {
   readonly #defaultLane: Lane;
   readonly #inflight = new Map<string, TaskNode>();
   readonly #live = new Set<TaskNode>();
-  readonly #context: ContextStorage<Scope> = host.contextStorage<Scope>();
+  readonly #context: ContextStorage<Scope | undefined> = host.contextStorage<Scope | undefined>();
   readonly #resume: ReadonlyMap<string, unknown> | undefined;
   readonly #recordResults: boolean;
   readonly #owner: NodeOwner = { cancelNode: (node, reason) => this.#cancel(node, reason) };
@@ -713,8 +713,14 @@ export class WorkflowEngine {
     queueMicrotask(this.#flush);
   }
 
-  /** Starts ready blocks and hands each backend as many ready tasks as it takes. */
-  readonly #flush = (): void => {
+  /**
+   * Starts ready blocks and hands each backend as many ready tasks as it takes.
+   * Runs outside any scope: a microtask inherits the async context of whoever
+   * queued it, and tasks started here must not inherit an unrelated block.
+   */
+  readonly #flush = (): void => this.#context.run(undefined, this.#flushNow);
+
+  readonly #flushNow = (): void => {
     this.#flushScheduled = false;
     if (this.#readyBlocks.length > 0) {
       const blocks = this.#readyBlocks;

@@ -170,3 +170,27 @@ describe("blocks", () => {
     );
   });
 });
+
+describe("scopes of tasks started by tasks", () => {
+  it("does not attribute a task started by a function task to an unrelated block", async () => {
+    await using flow = await WorkflowEngine.create();
+    const leaf = flow.functionTask(function leaf() {
+      return 1;
+    });
+    const events: TaskEvent[] = [];
+    flow.subscribe((e) => events.push(e));
+    let inner: ReturnType<typeof leaf> | undefined;
+    // A plain function task (not a block) that calls another task while it runs.
+    const starter = flow.functionTask(function starter() {
+      inner = leaf();
+      return inner;
+    });
+    const blk = flow.block(async function blk() {
+      // The block's call schedules the flush in which `starter` runs.
+      return await starter();
+    });
+    assert.equal(await blk(), 1);
+    const created = events.find((e) => e.type === "created" && e.uid === inner!.uid)!;
+    assert.equal(created.parent, undefined, "leaf belongs to no block");
+  });
+});
