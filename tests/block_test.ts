@@ -186,7 +186,8 @@ describe("scopes of tasks started by tasks", () => {
       return inner;
     });
     const blk = flow.block(async function blk() {
-      // The block's call schedules the flush in which `starter` runs.
+      await Promise.resolve();
+      // After an await, this call queues the flush in which `starter` runs, from the block's context.
       return await starter();
     });
     assert.equal(await blk(), 1);
