@@ -718,7 +718,10 @@ export class WorkflowEngine {
    * Runs outside any scope: a microtask inherits the async context of whoever
    * queued it, and tasks started here must not inherit an unrelated block.
    */
-  readonly #flush = (): void => this.#context.run(undefined, this.#flushNow);
+  readonly #flush = (): void => {
+    if (this.#context.get() === undefined) this.#flushNow();
+    else this.#context.run(undefined, this.#flushNow);
+  };
 
   readonly #flushNow = (): void => {
     this.#flushScheduled = false;
