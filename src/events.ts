@@ -105,7 +105,8 @@ export function eventIterator(
   subscribe: (listener: TaskEventListener) => () => void,
   signal?: AbortSignal,
 ): AsyncIterableIterator<TaskEvent> {
-  const buffer: TaskEvent[] = [];
+  let buffer: TaskEvent[] = [];
+  let head = 0; // index of the next event to hand out: O(1) per event even with a long backlog
   let wake: (() => void) | undefined;
   let closed = false;
   const unsubscribe = subscribe((event) => {
@@ -120,11 +121,18 @@ export function eventIterator(
   signal?.addEventListener("abort", close, { once: true });
   const iterator: AsyncIterableIterator<TaskEvent> = {
     async next(): Promise<IteratorResult<TaskEvent>> {
-      while (buffer.length === 0 && !closed) {
+      while (head === buffer.length && !closed) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
-      if (buffer.length > 0) return { value: buffer.shift()!, done: false };
+      if (head < buffer.length) {
+        const value = buffer[head++]!;
+        if (head === buffer.length) {
+          buffer = [];
+          head = 0;
+        }
+        return { value, done: false };
+      }
       return { value: undefined, done: true };
     },
     return(): Promise<IteratorResult<TaskEvent>> {
