@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on Deno, Bun and Node 24, after installing all three from npm.
+# Runs the whole test suite on Deno, Bun and Node 24, after scripts/setup.sh installed all three
+# from npm (and, as root with apt, the Slurm, MPI and Chromium packages the HPC and report tests use).
 # Usage: scripts/test.sh [deno|bun|node ...] [-- test files]   (default: all runtimes, every tests/**/*_test.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/bun ] && [ -x node_modules/.bin/node ] && [ -x node_modules/.bin/deno ] ||
-  npm install --no-audit --no-fund
+bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 runtimes=()

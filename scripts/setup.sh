@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
+# apt — the system packages for the HPC and browser tests (Slurm, munge, MPICH, Chromium), then
+# starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/node ]; then
+  npm install --no-audit --no-fund
+fi
+
+packages=()
+command -v slurmctld >/dev/null || [ -x /usr/sbin/slurmctld ] || packages+=(slurm-wlm)
+command -v munged >/dev/null || [ -x /usr/sbin/munged ] || packages+=(munge)
+command -v mpicc >/dev/null || packages+=(mpich libmpich-dev)
+command -v chromium >/dev/null || packages+=(chromium)
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: apt-get install ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null &&
+      apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null ||
+      echo "setup: WARNING: apt-get install failed; the Slurm and browser tests will skip"
+  else
+    echo "setup: WARNING: not root or no apt-get; missing ${packages[*]}: their tests will skip"
+  fi
+fi
+
+bash scripts/slurm/setup.sh
