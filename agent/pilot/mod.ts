@@ -1,0 +1,29 @@
+/**
+ * The Slurm pilot: a batch job that runs the asyncflow agent inside an allocation. Submit it,
+ * wait for the agent's endpoint in the pilot directory, connect a `RemoteBackend` to it, and
+ * cancel it when done.
+ *
+ * @example
+ * ```ts ignore
+ * import { cancelPilot, submitPilot, waitForEndpoint } from "./mod.ts";
+ * const pilot = await submitPilot({ nodes: 2, walltime: "1:00:00", pilotDir: "/scratch/me/p1" });
+ * await waitForEndpoint(pilot.pilotDir);
+ * // new RemoteBackend(...) from /scratch/me/p1/endpoint.json, run the workflow, then:
+ * await cancelPilot(pilot.pilotDir);
+ * ```
+ *
+ * @module
+ */
+export {
+  type BatchScriptOptions,
+  PILOT_FILES,
+  shellQuote,
+  walltimeSeconds,
+  writeBatchScript,
+} from "./batch_script.ts";
+export { cancelPilot } from "./cancel.ts";
+export { type PilotEndpoint, waitForEndpoint, type WaitForEndpointOptions } from "./endpoint.ts";
+export { pilotCommand } from "./main.ts";
+export { type PilotStatus, pilotStatus } from "./status.ts";
+export { defaultAgentCommand, type PilotInfo, type SubmitOptions, submitPilot } from "./submit.ts";
+export type { SlurmCliOptions } from "./_slurm_cli.ts";

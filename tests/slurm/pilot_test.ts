@@ -1,0 +1,239 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  cancelPilot,
+  pilotCommand,
+  pilotStatus,
+  submitPilot,
+  waitForEndpoint,
+} from "../../agent/pilot/mod.ts";
+
+// Stand-ins for Slurm's tools: they log their arguments and print what the test put in
+// `<tool>.out` (with the exit code in `<tool>.code`), so the pilot's logic runs anywhere.
+let bin = "";
+let work = "";
+const fake = (tool: string, stdout: string, code = 0, stderr = "") => {
+  writeFileSync(join(bin, `${tool}.out`), stdout);
+  writeFileSync(join(bin, `${tool}.err`), stderr);
+  writeFileSync(join(bin, `${tool}.code`), String(code));
+};
+const calls = (tool: string) => {
+  try {
+    return readFileSync(join(bin, `${tool}.log`), "utf8").trim().split("\n");
+  } catch {
+    return [];
+  }
+};
+
+before(() => {
+  bin = mkdtempSync(join(tmpdir(), "asyncflow-fake-slurm-"));
+  work = mkdtempSync(join(tmpdir(), "asyncflow-pilot-test-"));
+  for (const tool of ["sbatch", "squeue", "sacct", "scancel"]) {
+    const script = `#!/bin/sh
+d=$(dirname "$0")
+echo "$*" >> "$d/${tool}.log"
+cat "$d/${tool}.out" 2>/dev/null
+cat "$d/${tool}.err" >&2 2>/dev/null
+exit $(cat "$d/${tool}.code" 2>/dev/null || echo 0)
+`;
+    writeFileSync(join(bin, tool), script);
+    chmodSync(join(bin, tool), 0o755);
+  }
+  fake("sacct", "", 1, "Slurm accounting storage is disabled\n");
+});
+
+after(() => {
+  rmSync(bin, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("submitPilot()", () => {
+  it("writes the script, submits it with sbatch --parsable and records the job", async () => {
+    fake("sbatch", "4242;local\n");
+    const pilotDir = join(work, "p1");
+    const info = await submitPilot({
+      nodes: 1,
+      walltime: "10",
+      pilotDir,
+      slurmBin: bin,
+      env: { SLURM_MPI_TYPE: "pmi2" },
+      agentArgs: ["--module", "tasks=/home/me/tasks.ts"],
+    });
+    assert.equal(info.jobId, "4242");
+    assert.equal(info.script, join(pilotDir, "pilot.sh"));
+    assert.deepEqual(calls("sbatch"), [`--parsable ${join(pilotDir, "pilot.sh")}`]);
+    assert.deepEqual(JSON.parse(readFileSync(join(pilotDir, "pilot.json"), "utf8")).jobId, "4242");
+    assert.equal(statSync(pilotDir).mode & 0o777, 0o700, "the token will live here");
+    const script = readFileSync(info.script, "utf8");
+    assert.match(
+      script,
+      new RegExp(
+        `agent/main\\.ts --dir ${pilotDir} --endpoint-file ${pilotDir}/endpoint\\.json ` +
+          "--launch srun --module tasks=/home/me/tasks\\.ts \\|\\| status=\\$\\?",
+      ),
+    );
+    assert.match(script, /^export SLURM_MPI_TYPE=pmi2$/m);
+  });
+
+  it("reports what sbatch said when it fails, and checks options before submitting", async () => {
+    fake("sbatch", "", 1, "sbatch: error: invalid partition specified: nope\n");
+    await assert.rejects(
+      submitPilot({ nodes: 1, walltime: "10", pilotDir: join(work, "p2"), slurmBin: bin }),
+      /'sbatch --parsable .*' failed with exit code 1: sbatch: error: invalid partition specified: nope/,
+    );
+    const before = calls("sbatch").length;
+    await assert.rejects(
+      submitPilot({ nodes: 1, walltime: "1 day", pilotDir: join(work, "p3"), slurmBin: bin }),
+      RangeError,
+    );
+    assert.equal(calls("sbatch").length, before, "sbatch was not called");
+  });
+});
+
+describe("pilotStatus()", () => {
+  const dir = () => join(work, "p1");
+
+  it("reads squeue: running with nodes, pending with the reason", async () => {
+    fake("squeue", "RUNNING|nid[001-002]|nid[001-002]\n");
+    assert.deepEqual(await pilotStatus(dir(), { slurmBin: bin }), {
+      jobId: "4242",
+      state: "RUNNING",
+      active: true,
+      source: "squeue",
+      nodes: "nid[001-002]",
+    });
+    assert.match(calls("squeue").at(-1) ?? "", /-h -t all -j 4242 -o %T\|%N\|%R/);
+    fake("squeue", "PENDING||(Priority)\n");
+    const pending = await pilotStatus("4242", { slurmBin: bin });
+    assert.equal(pending.reason, "(Priority)");
+    assert.equal(pending.active, true);
+  });
+
+  it("adds the agent's URL once endpoint.json is there", async () => {
+    fake("squeue", "RUNNING|localhost|localhost\n");
+    writeFileSync(join(dir(), "endpoint.json"), '{"url":"http://127.0.0.1:5","token":"t"}');
+    assert.equal((await pilotStatus(dir(), { slurmBin: bin })).url, "http://127.0.0.1:5");
+    rmSync(join(dir(), "endpoint.json"));
+  });
+
+  it("falls back to the pilot directory when Slurm has forgotten the job", async () => {
+    fake("squeue", "", 1, "slurm_load_jobs error: Invalid job id specified\n");
+    const ended = await pilotStatus(dir(), { slurmBin: bin });
+    assert.deepEqual(ended, { jobId: "4242", state: "ENDED", active: false, source: "files" });
+    writeFileSync(join(dir(), "exit_code"), "0\n");
+    const done = await pilotStatus(dir(), { slurmBin: bin });
+    assert.equal(done.state, "COMPLETED");
+    assert.equal(done.exitCode, 0);
+    writeFileSync(join(dir(), "exit_code"), "3\n");
+    assert.equal((await pilotStatus(dir(), { slurmBin: bin })).state, "FAILED");
+    rmSync(join(dir(), "exit_code"));
+    fake("sacct", "TIMEOUT\n");
+    assert.equal((await pilotStatus(dir(), { slurmBin: bin })).state, "TIMEOUT");
+    fake("sacct", "", 1, "Slurm accounting storage is disabled\n");
+  });
+
+  it("fails clearly on a bad pilot or a broken squeue", async () => {
+    await assert.rejects(
+      pilotStatus(join(work, "nothing-here")),
+      /neither a job id nor a pilot directory/,
+    );
+    fake("squeue", "", 1, "slurm_load_jobs error: Unable to contact slurm controller\n");
+    await assert.rejects(pilotStatus("7", { slurmBin: bin }), /Unable to contact slurm controller/);
+  });
+});
+
+describe("cancelPilot()", () => {
+  it("runs scancel on the job and accepts a job that already ended", async () => {
+    fake("scancel", "");
+    assert.equal(await cancelPilot(join(work, "p1"), { slurmBin: bin }), "4242");
+    assert.deepEqual(calls("scancel").at(-1), "4242");
+    fake(
+      "scancel",
+      "",
+      1,
+      "scancel: error: Kill job error on job id 9: Job/step already completing or completed\n",
+    );
+    assert.equal(await cancelPilot("9", { slurmBin: bin }), "9");
+    fake("scancel", "", 1, "scancel: error: Access/permission denied\n");
+    await assert.rejects(cancelPilot("9", { slurmBin: bin }), /permission denied/);
+  });
+});
+
+describe("waitForEndpoint()", () => {
+  it("returns the URL and token once the agent has written them", async () => {
+    const dir = mkdtempSync(join(work, "w-"));
+    writeFileSync(join(dir, "endpoint.json"), '{"url":"http://127.0.0.1:1'); // half-written
+    const waiting = waitForEndpoint(dir, { timeoutMs: 30_000, pollMs: 5 });
+    writeFileSync(join(dir, "endpoint.json"), '{"url":"http://127.0.0.1:1","token":"abc","pid":1}');
+    assert.deepEqual(await waiting, { url: "http://127.0.0.1:1", token: "abc" });
+  });
+
+  it("gives up at the deadline, and early when the agent exited", async () => {
+    const dir = mkdtempSync(join(work, "w-"));
+    await assert.rejects(
+      waitForEndpoint(dir, { timeoutMs: 20, pollMs: 5 }),
+      /no endpoint\.json in .* after 20 ms/,
+    );
+    writeFileSync(join(dir, "pilot.out"), "starting\nError: Cannot find module 'x'\n");
+    writeFileSync(join(dir, "exit_code"), "1\n");
+    await assert.rejects(
+      waitForEndpoint(dir, { timeoutMs: 30_000 }),
+      /ended before its agent wrote endpoint\.json: the agent exited;[^]*Cannot find module 'x'/,
+    );
+  });
+
+  it("gives up early when Slurm says the job is gone", async () => {
+    const dir = join(work, "p1");
+    fake("squeue", "CANCELLED|localhost|localhost\n");
+    await assert.rejects(
+      waitForEndpoint(dir, { timeoutMs: 30_000, pollMs: 5, jobCheckMs: 0, slurmBin: bin }),
+      /job 4242 is CANCELLED/,
+    );
+  });
+
+  it("stops on abort", async () => {
+    const controller = new AbortController();
+    const waiting = waitForEndpoint(mkdtempSync(join(work, "w-")), {
+      signal: controller.signal,
+      pollMs: 5,
+    });
+    controller.abort(new Error("user gave up"));
+    await assert.rejects(waiting, /user gave up/);
+  });
+});
+
+describe("pilotCommand()", () => {
+  it("answers --help and rejects bad usage with exit code 2", async () => {
+    const printed: string[] = [];
+    const { log, error } = console;
+    console.log = console.error = (...args: unknown[]) => void printed.push(args.join(" "));
+    try {
+      await usage();
+    } finally {
+      Object.assign(console, { log, error });
+    }
+    assert.match(printed.join("\n"), /usage: asyncflow pilot <command>/);
+    assert.match(printed.join("\n"), /asyncflow pilot submit: --dir is required/);
+    assert.match(printed.join("\n"), /'walltime' is not a Slurm time, got "soon"/);
+  });
+});
+
+async function usage() {
+  {
+    assert.equal(await pilotCommand(["--help"]), 0);
+    assert.equal(await pilotCommand([]), 2);
+    assert.equal(await pilotCommand(["launch"]), 2);
+    assert.equal(await pilotCommand(["submit", "--nodes", "2"]), 2); // no --dir
+    assert.equal(await pilotCommand(["submit", "--dir", join(work, "c"), "--walltime", "soon"]), 2);
+    assert.equal(await pilotCommand(["submit", "--dir", join(work, "c"), "--launch", "ssh"]), 2);
+    assert.equal(await pilotCommand(["submit", "--bogus"]), 2);
+    assert.equal(await pilotCommand(["status"]), 2);
+    assert.equal(await pilotCommand(["cancel", "a", "b"]), 2);
+    assert.equal(await pilotCommand(["status", "--help"]), 0);
+    assert.equal(await pilotCommand(["endpoint"]), 2);
+    assert.equal(await pilotCommand(["endpoint", join(work, "x"), "--timeout", "soon"]), 2);
+  }
+}
