@@ -1,0 +1,181 @@
+import type { TaskEvent } from "../../src/events.ts";
+import { buildGraph, type TaskGraph } from "../graph/graph_model.ts";
+import { STATE_COLORS, STATES } from "../graph/state_style.ts";
+import { formatMs } from "./_time_axis.ts";
+import { REPORT_CSS, REPORT_JS } from "./assets.ts";
+import { criticalPath, nodeDuration } from "./critical_path.ts";
+import { renderGantt } from "./gantt.ts";
+import { renderGraphSvg } from "./graph_svg.ts";
+import { escapeHtml, jsonForScript } from "./html_escape.ts";
+import { countStates, renderCounts, renderProblems } from "./summary.ts";
+import { renderUtilisation } from "./utilisation.ts";
+
+/** Options of {@linkcode renderReport}. */
+export interface ReportOptions {
+  /** The page's title and heading. Default `"asyncflow report"`. */
+  title?: string;
+  /** The most boxes the dependency graph lays out; above, blocks are shown closed. Default 1000. */
+  maxGraphNodes?: number;
+  /** Above this many attempts, the Gantt chart draws density strips instead of bars. Default 20 000. */
+  maxGanttBars?: number;
+}
+
+/**
+ * Renders a trace as one self-contained HTML page that opens offline: summary
+ * counts, a Gantt chart per backend and worker, running tasks over time, the
+ * dependency graph coloured by state (laid out with dagre while rendering, so
+ * the page holds plain SVG and carries no library), the critical path
+ * highlighted in all views, and the failures with their errors. Every string
+ * from the trace is escaped; the page loads nothing (its Content Security
+ * Policy forbids it) and its small script only adds tooltips.
+ *
+ * Large traces stay fast: the graph lays out at most `maxGraphNodes` boxes
+ * and the Gantt chart turns lanes that are too dense into density strips, each
+ * with a note on the page saying so.
+ *
+ * @param events The trace's events, in the order they were emitted.
+ * @param options Title and limits.
+ * @returns The HTML text.
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./mod.ts";
+ * const html = renderReport([], { title: "Nightly <run>" });
+ * console.assert(html.includes("<title>Nightly &lt;run&gt;</title>"));
+ * ```
+ */
+export function renderReport(events: readonly TaskEvent[], options: ReportOptions = {}): string {
+  if (!Array.isArray(events)) {
+    throw new TypeError(`renderReport: events must be an array of TaskEvent, got ${typeof events}`);
+  }
+  const title = options.title ?? "asyncflow report";
+  const graph = buildGraph(events);
+  const path = criticalPath(graph);
+  const critical = new Set(path.uids);
+  const makespan = graph.start === undefined ? 0 : graph.end! - graph.start;
+  const gantt = renderGantt(graph, {
+    critical,
+    ...(options.maxGanttBars ? { maxBars: options.maxGanttBars } : {}),
+  });
+  const util = renderUtilisation(graph);
+  const drawing = renderGraphSvg(graph, {
+    critical: path.uids,
+    ...(options.maxGraphNodes ? { maxNodes: options.maxGraphNodes } : {}),
+  });
+  const note = (
+    text: string | undefined,
+  ) => (text ? `<p class="note">${escapeHtml(text)}</p>` : "");
+  const ganttNote = gantt.aggregated.length > 0
+    ? `Too many bars to draw one by one: ${gantt.aggregated.length} lane(s) are shown as density strips (darker = more tasks running).`
+    : undefined;
+  const body = [
+    `<header><h1>${escapeHtml(title)}</h1><p class="meta">${
+      escapeHtml(describeTrace(graph, events.length))
+    }</p></header>`,
+    `<section id="summary"><h2>Summary</h2>${renderCounts(countStates(graph), makespan)}${
+      renderCriticalPath(graph, path.uids, path.durationMs)
+    }</section>`,
+    `<section id="timeline"><h2>Timeline by backend and worker</h2>${ganttLegend()}${
+      note(ganttNote)
+    }<div class="scroll">${gantt.svg}</div></section>`,
+    `<section id="utilisation"><h2>Running tasks over time (peak ${util.peak})</h2><div class="scroll">${util.svg}</div></section>`,
+    `<section id="graph"><h2>Dependency graph</h2>${stateLegend()}${
+      note(drawing.note)
+    }<div class="scroll">${drawing.svg}</div></section>`,
+    `<section id="problems"><h2>Failures</h2>${renderProblems(graph)}</section>`,
+  ];
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+${body.join("\n")}
+<div id="tip" hidden></div>
+<script type="application/json" id="task-data">${
+    jsonForScript(tooltipData(graph, critical))
+  }</script>
+<script>${REPORT_JS}</script>
+</body>
+</html>
+`;
+}
+
+function describeTrace(graph: TaskGraph, eventCount: number): string {
+  if (graph.start === undefined) return "The trace holds no events.";
+  const workflows = [...new Set(graph.nodes.map((n) => n.workflowId))];
+  const backends = [...new Set(graph.nodes.flatMap((n) => (n.backend ? [n.backend] : [])))];
+  return [
+    `Started ${new Date(graph.start).toISOString()}`,
+    `${eventCount} events`,
+    `workflow${workflows.length === 1 ? "" : "s"}: ${workflows.slice(0, 10).join(", ")}${
+      workflows.length > 10 ? ", …" : ""
+    }`,
+    `backends: ${backends.join(", ") || "none"}`,
+  ].join(" · ");
+}
+
+function renderCriticalPath(graph: TaskGraph, uids: string[], total: number): string {
+  if (uids.length === 0) return "";
+  const end = graph.end ?? 0;
+  const shown = uids.slice(0, 200).map((uid) => {
+    const n = graph.byUid.get(uid)!;
+    return `<li data-uid="${escapeHtml(uid)}">${escapeHtml(n.name)} <code>${
+      escapeHtml(uid)
+    }</code><span class="dur">${escapeHtml(formatMs(nodeDuration(n, end)))}</span></li>`;
+  });
+  const more = uids.length > 200
+    ? `<p class="note">Showing the first 200 of ${uids.length} steps.</p>`
+    : "";
+  return `<h3>Critical path: ${uids.length} step${uids.length === 1 ? "" : "s"}, ${
+    escapeHtml(formatMs(total))
+  }</h3>` +
+    `<ol class="critical-path" id="critical-path">${shown.join("")}</ol>${more}`;
+}
+
+function ganttLegend(): string {
+  const items = [["o-done", "done"], ["o-failed", "failed"], ["o-retried", "failed, retried"], [
+    "o-cancelled",
+    "cancelled",
+  ], ["o-running", "still running"]];
+  return `<div class="legend">${
+    items.map(([cls, label]) =>
+      `<span class="legend-item"><svg width="12" height="12"><rect class="${cls}" width="12" height="12"/></svg> ${label}</span>`
+    ).join("")
+  }<span class="legend-item"><svg width="12" height="12"><rect class="o-done legend-crit" x="1" y="1" width="10" height="10"/></svg> critical path</span></div>`;
+}
+
+function stateLegend(): string {
+  return `<div class="legend">${
+    STATES.map((s) =>
+      `<span class="legend-item"><i style="background:${STATE_COLORS[s].fill};border:1px solid ${
+        STATE_COLORS[s].stroke
+      }"></i>${s.toLowerCase()}</span>`
+    ).join("")
+  }<span class="legend-item"><i style="border:3px solid #8e24aa"></i>critical path</span></div>`;
+}
+
+/** Per-task details for the tooltips, keyed by uid, with short keys to keep big reports small. */
+function tooltipData(
+  graph: TaskGraph,
+  critical: ReadonlySet<string>,
+): Record<string, Record<string, unknown>> {
+  const end = graph.end ?? 0;
+  const data: Record<string, Record<string, unknown>> = {};
+  for (const n of graph.nodes) {
+    const t: Record<string, unknown> = { n: n.name, u: n.uid, k: n.kind, s: n.state };
+    if (n.backend) t.b = n.backend;
+    if (n.where) t.w = n.where;
+    if (n.start !== undefined) t.d = Math.round(nodeDuration(n, end) * 10) / 10;
+    if (n.attempts > 1) t.a = n.attempts;
+    if (n.parent) t.p = graph.byUid.get(n.parent)?.name;
+    if (critical.has(n.uid)) t.c = 1;
+    if (n.error) t.e = `${n.error.name}: ${n.error.message}`.slice(0, 600);
+    data[n.uid] = t;
+  }
+  return data;
+}

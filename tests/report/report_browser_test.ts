@@ -1,0 +1,172 @@
+/**
+ * Opens a report rendered from a real trace in headless Chromium and checks
+ * what a person looks for. Needs Debian's `chromium` package (or
+ * `ASYNCFLOW_CHROMIUM=/path/to/chromium`); without it the test is skipped
+ * with a message naming the missing binary. Set `ASYNCFLOW_KEEP_SCREENSHOT=1`
+ * to keep the screenshot (its path is printed).
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { buildGraph, type TaskGraph } from "../../cli/graph/mod.ts";
+import { criticalPath, renderReport } from "../../cli/report/mod.ts";
+import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
+
+const CHROMIUM = process.env.ASYNCFLOW_CHROMIUM ?? "/usr/bin/chromium";
+const TITLE = "Campaigns & <friends>";
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `browser test skipped: no Chromium binary at ${CHROMIUM} (install Debian's 'chromium' package or set ASYNCFLOW_CHROMIUM)`;
+if (skip) console.warn(skip);
+
+describe("the HTML report in Chromium", () => {
+  let dir: string;
+  let graph: TaskGraph;
+  let browser: Browser | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  const requests: string[] = [];
+  const dialogs: string[] = [];
+  let reportUrl: string;
+
+  before(async () => {
+    if (skip) return;
+    const events = await recordCampaignTrace();
+    graph = buildGraph(events);
+    dir = mkdtempSync(join(tmpdir(), "asyncflow-report-"));
+    const file = join(dir, "report.html");
+    writeFileSync(file, renderReport(events, { title: TITLE }));
+    reportUrl = pathToFileURL(file).href;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") {
+        problems.push(`console ${m.type()}: ${m.text()}`);
+      }
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("request", (r) => {
+      if (r.url() !== reportUrl) requests.push(r.url());
+    });
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(reportUrl, { waitUntil: "load" });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dir && process.env.ASYNCFLOW_KEEP_SCREENSHOT !== "1") {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the title and the counts", { skip }, async () => {
+    assert.equal(await page.title(), TITLE);
+    assert.equal(await page.locator("h1").innerText(), TITLE);
+    const card = (key: string) => page.locator(`[data-count="${key}"] b`).innerText();
+    assert.equal(await card("tasks"), "13");
+    assert.equal(await card("blocks"), "3");
+    assert.equal(await card("failed"), "4");
+    assert.equal(await card("cancelled"), "1");
+    assert.equal(await card("retries"), "1");
+  });
+
+  it("draws a visible Gantt bar for every attempt of every task", { skip }, async () => {
+    const attempts = graph.nodes.reduce((n, t) => n + t.runs.length, 0);
+    assert.equal(await page.locator("svg.gantt rect.bar").count(), attempts);
+    for (const node of graph.nodes.filter((n) => n.runs.length > 0)) {
+      const bars = page.locator(`svg.gantt rect.bar[data-uid="${node.uid}"]`);
+      assert.equal(await bars.count(), node.runs.length, node.uid);
+      const box = await bars.first().boundingBox();
+      assert.ok(box && box.width >= 1 && box.height >= 2, `bar of ${node.uid} is visible`);
+    }
+  });
+
+  it("shows the failed task with its error text, as text", { skip }, async () => {
+    const row = page.locator("#failures tr.primary").first();
+    assert.equal(await row.locator("td").nth(1).innerText(), FAILING_STEP);
+    assert.equal(await row.locator("td.err-name").innerText(), "RangeError");
+    assert.equal(await row.locator("td.err-msg").innerText(), FAILURE_MESSAGE);
+    assert.equal(await page.locator("#cancellations tbody tr").count(), 1);
+    assert.deepEqual(dialogs, [], "no script from the trace ran");
+  });
+
+  it("shows a tooltip with the error when the failed bar is hovered", { skip }, async () => {
+    const failed = graph.nodes.find((n) => n.name === FAILING_STEP)!;
+    await page.locator(`svg.gantt rect.bar[data-uid="${failed.uid}"]`).hover();
+    const tip = page.locator("#tip");
+    assert.ok(await tip.isVisible());
+    const text = await tip.innerText();
+    assert.ok(text.includes(FAILING_STEP) && text.includes(FAILURE_MESSAGE), text);
+    assert.ok(
+      (await page.locator(`svg.graph g.node.hl[data-uid="${failed.uid}"]`).count()) === 1,
+      "graph box highlighted too",
+    );
+  });
+
+  it("marks the critical path in the graph and the Gantt chart", { skip }, async () => {
+    const path = criticalPath(graph).uids;
+    assert.ok(path.length >= 2);
+    assert.equal(await page.locator("#critical-path li").count(), path.length);
+    for (const uid of path) {
+      assert.equal(await page.locator(`svg.graph g.node.crit[data-uid="${uid}"]`).count(), 1, uid);
+      assert.ok(
+        (await page.locator(`svg.gantt rect.bar.crit[data-uid="${uid}"]`).count()) >= 1,
+        uid,
+      );
+    }
+    const stroke = await page.locator("svg.graph g.node.crit rect").first().evaluate((el) =>
+      // Runs in the page, where `getComputedStyle` is a global.
+      (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } })
+        .getComputedStyle(el).stroke
+    );
+    assert.equal(stroke, "rgb(142, 36, 170)");
+  });
+
+  it("draws every block as a group that encloses its members", { skip }, async () => {
+    for (const block of graph.nodes.filter((n) => n.kind === "block")) {
+      const group = await page.locator(`svg.graph rect.group[data-group="${block.uid}"]`)
+        .boundingBox();
+      assert.ok(group, `group of ${block.uid}`);
+      for (const member of graph.children.get(block.uid)!) {
+        const box = await page.locator(`svg.graph g.node[data-uid="${member}"]`).boundingBox();
+        assert.ok(box, `box of ${member}`);
+        assert.ok(
+          box.x >= group.x - 0.5 && box.y >= group.y - 0.5 &&
+            box.x + box.width <= group.x + group.width + 0.5 &&
+            box.y + box.height <= group.y + group.height + 0.5,
+          `${member} lies inside ${block.uid}`,
+        );
+      }
+    }
+  });
+
+  it("renders without console errors or network requests, and screenshots", { skip }, async () => {
+    const shot = join(dir, "report.png");
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = readFileSync(shot);
+    assert.ok(png.length > 10_000 && png.subarray(1, 4).toString() === "PNG");
+    if (process.env.ASYNCFLOW_KEEP_SCREENSHOT === "1") console.log(`screenshot: ${shot}`);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, []);
+  });
+});
