@@ -19,7 +19,13 @@ export { WorkflowEngine } from "./src/engine.ts";
 export type { EngineOptions, EngineStats } from "./src/engine.ts";
 export { TaskFuture } from "./src/task_future.ts";
 export type { FutureOwner } from "./src/task_future.ts";
-export type { ExecutableFunction, Input, InputArgs, TaskFunction } from "./src/task_function.ts";
+export type {
+  DeepInput,
+  ExecutableFunction,
+  Input,
+  InputArgs,
+  TaskFunction,
+} from "./src/task_function.ts";
 export { isFinalState } from "./src/task_state.ts";
 export type { TaskKind, TaskState } from "./src/task_state.ts";
 export type { ExecutableOptions, Resources, RetryPolicy, TaskOptions } from "./src/options.ts";

@@ -31,6 +31,7 @@ export interface TaskRef {
  * ```
  */
 export class DependencyFailureError extends Error {
+  /** Always `"DependencyFailureError"`. */
   override name = "DependencyFailureError";
   /** The dependencies that had failed when this task was given up. */
   readonly failedDependencies: readonly TaskRef[];
@@ -38,6 +39,8 @@ export class DependencyFailureError extends Error {
   readonly rootCause: unknown;
 
   /**
+   * Creates the error.
+   *
    * @param task The task that could not run.
    * @param failed The dependencies that failed.
    * @param cause The error of the first failed dependency.
@@ -64,6 +67,7 @@ export class DependencyFailureError extends Error {
  * ```
  */
 export class CancelledError extends Error {
+  /** Always `"CancelledError"`. */
   override name = "CancelledError";
   /** The uid of the cancelled task. */
   readonly uid: string;
@@ -71,6 +75,8 @@ export class CancelledError extends Error {
   readonly reason: unknown;
 
   /**
+   * Creates the error.
+   *
    * @param uid The cancelled task's uid.
    * @param reason Why; a string or an error.
    */
@@ -95,6 +101,7 @@ export class CancelledError extends Error {
  * ```
  */
 export class TimeoutError extends Error {
+  /** Always `"TimeoutError"`. */
   override name = "TimeoutError";
   /** The uid of the task that timed out. */
   readonly uid: string;
@@ -102,6 +109,8 @@ export class TimeoutError extends Error {
   readonly timeoutMs: number;
 
   /**
+   * Creates the error.
+   *
    * @param uid The task's uid.
    * @param timeoutMs The limit, in milliseconds.
    */
@@ -124,6 +133,7 @@ export class TimeoutError extends Error {
  * ```
  */
 export class ExecutableError extends Error {
+  /** Always `"ExecutableError"`. */
   override name = "ExecutableError";
   /** The exit code, or `null` when a signal ended the process. */
   readonly exitCode: number | null;
@@ -135,6 +145,8 @@ export class ExecutableError extends Error {
   readonly stderr: string;
 
   /**
+   * Creates the error.
+   *
    * @param command The command as run (a shell string or an argv array).
    * @param outcome How it ended and what it printed.
    */
@@ -166,8 +178,11 @@ export class ExecutableError extends Error {
  * ```
  */
 export class EngineClosedError extends Error {
+  /** Always `"EngineClosedError"`. */
   override name = "EngineClosedError";
   /**
+   * Creates the error.
+   *
    * @param engineUid The uid of the engine that was shut down.
    */
   constructor(engineUid: string) {

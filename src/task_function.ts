@@ -15,7 +15,8 @@ import type { TaskFuture } from "./task_future.ts";
  */
 export type Input<T> = T | TaskFuture<T> | DeepInput<T>;
 
-type DeepInput<T> = T extends (...args: never[]) => unknown ? never
+/** The array or plain-object shape of `T` with futures allowed inside (see {@linkcode Input}). */
+export type DeepInput<T> = T extends (...args: never[]) => unknown ? never
   : T extends readonly unknown[] ? { [K in keyof T]: Input<T[K]> }
   : T extends Record<string, unknown> ? { [K in keyof T]: Input<T[K]> }
   : never;

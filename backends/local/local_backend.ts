@@ -58,6 +58,8 @@ export class LocalBackend implements Backend {
   #closed = false;
 
   /**
+   * Creates the backend.
+   *
    * @param options Name, process limit and output bound.
    * @throws {TypeError} When `processes` is not a positive integer.
    */

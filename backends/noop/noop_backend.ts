@@ -31,6 +31,8 @@ export class NoopBackend implements Backend {
   #ctx: BackendContext | undefined;
 
   /**
+   * Creates the backend.
+   *
    * @param options The backend's name.
    */
   constructor(options: NoopBackendOptions = {}) {
