@@ -73,7 +73,10 @@ describe("executable tasks", () => {
       `exec 9>${dir}/lock; flock 9; n=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n; ` +
       `echo $((n+1)) >> ${dir}/peaks; flock -u 9; sleep 0.05; flock 9; n=$(cat ${dir}/n); echo $((n-1)) > ${dir}/n; echo ${i}`
     );
+    const lanes = new Set<string>();
+    flow.subscribe((e) => e.type === "running" && lanes.add(e.where!));
     await Promise.all(Array.from({ length: 8 }, (_, i) => cmd(i)));
+    assert.deepEqual([...lanes].sort(), ["process-1", "process-2"], "each command names its slot");
     const peaks = readFileSync(`${dir}/peaks`, "utf8").trim().split("\n").map(Number);
     assert.equal(peaks.length, 8);
     assert.ok(Math.max(...peaks) <= 2, `peaks ${peaks}`);

@@ -55,6 +55,8 @@ export class LocalBackend implements Backend {
   readonly #processes = new Map<string, RunningProcess>();
   #workDirReady: Promise<void> | undefined;
   #active = 0;
+  /** Which process slots are taken: a command reports `process-<n>` so traces show lanes. */
+  readonly #slots: boolean[] = [];
   #closed = false;
 
   /**
@@ -109,7 +111,7 @@ export class LocalBackend implements Backend {
   #runFunction(spec: TaskSpec): void {
     const ctx = this.#ctx!;
     const id = spec.id;
-    ctx.running(id);
+    ctx.running(id, "in-process");
     let result: unknown;
     try {
       result = (spec.fn as (...args: unknown[]) => unknown)(...spec.args);
@@ -145,6 +147,9 @@ export class LocalBackend implements Backend {
     const base = `${ctx.workDir}/${spec.id.replace("#", ".attempt")}`;
     let process: RunningProcess | undefined;
     this.#active++;
+    let slot = this.#slots.indexOf(false);
+    if (slot < 0) slot = this.#slots.length;
+    this.#slots[slot] = true;
     try {
       if (spec.captureOutput) {
         await (this.#workDirReady ??= host.mkdir(ctx.workDir));
@@ -160,7 +165,7 @@ export class LocalBackend implements Backend {
         maxBufferBytes: this.#maxOutputBytes,
       });
       this.#processes.set(id, process);
-      ctx.running(id);
+      ctx.running(id, `process-${slot + 1}`);
       const outcome = await process.exited;
       if (outcome.exitCode === 0) {
         ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
@@ -169,6 +174,7 @@ export class LocalBackend implements Backend {
       ctx.failed(id, error);
     } finally {
       this.#active--;
+      this.#slots[slot] = false;
       if (process) this.#processes.delete(id);
       this.#startCommands();
     }
