@@ -1,0 +1,40 @@
+/**
+ * The error of a task whose worker died under it.
+ *
+ * @module
+ */
+
+/**
+ * A task's worker died while running it: an uncaught error in the worker, an
+ * exit (`process.exit`, `close()`), a module that broke the worker, or an
+ * out-of-memory. The pool replaces the worker; retries follow the task's
+ * policy.
+ *
+ * @example
+ * ```ts
+ * import { WorkerCrashError } from "./errors.ts";
+ * const err = new WorkerCrashError("task.000001", "worker-2", "it exited with code 3");
+ * console.assert(err.message.includes("worker-2") && err.worker === "worker-2");
+ * ```
+ */
+export class WorkerCrashError extends Error {
+  /** Always `"WorkerCrashError"`. */
+  override name = "WorkerCrashError";
+  /** The id of the task's attempt. */
+  readonly taskId: string;
+  /** The worker that died, e.g. `worker-2`. */
+  readonly worker: string;
+
+  /**
+   * Makes the error of a task lost with its worker.
+   *
+   * @param taskId The attempt that was running.
+   * @param worker The worker's label.
+   * @param why What the runtime reported.
+   */
+  constructor(taskId: string, worker: string, why: string) {
+    super(`Task ${taskId} was lost: its worker ${worker} died (${why}); the worker was replaced`);
+    this.taskId = taskId;
+    this.worker = worker;
+  }
+}
