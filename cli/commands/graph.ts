@@ -1,0 +1,89 @@
+/**
+ * `asyncflow graph`: the dependency graph of a workflow or a trace, as
+ * Mermaid or Graphviz DOT.
+ *
+ * @module
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import type { TaskEvent } from "../../mod.ts";
+import { loadWorkflow } from "../run/load_workflow.ts";
+import { dryRunEvents } from "../run/dry_run_events.ts";
+import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import type { Command } from "./command.ts";
+
+const HELP = `Usage: asyncflow graph <workflow.yaml | workflow.ts | trace.jsonl> [options]
+
+Prints the dependency graph: blocks as subgraphs, one node per task, an edge from
+each dependency to its dependent. From a workflow, the graph comes from a dry run
+(nothing executes); from a trace, it is the graph that ran, coloured by state.
+
+Options:
+  --format <f>         mermaid (default) or dot
+  --trace <file>       take the graph and the states from this trace of the workflow
+  -o, --output <file>  write to <file> instead of stdout
+  -h, --help           this help`;
+
+/** The `graph` subcommand. */
+export const graphCommand: Command = {
+  name: "graph",
+  summary: "print the dependency graph as Mermaid or DOT (coloured by state from a trace)",
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs("graph", argv, {
+      format: { type: "string" },
+      trace: { type: "string" },
+      output: { type: "string", short: "o" },
+    });
+    if (values.help) {
+      io.out(HELP + "\n");
+      return EXIT.ok;
+    }
+    const format = (values.format as string | undefined) ?? "mermaid";
+    if (format !== "mermaid" && format !== "dot") {
+      throw new UsageError("graph", `'--format' must be mermaid or dot, got '${format}'`);
+    }
+    const input = positionals[0];
+    if (positionals.length !== 1 || input === undefined) {
+      throw new UsageError(
+        "graph",
+        positionals.length === 0 ? "missing <workflow> or <trace.jsonl>" : "expected one file",
+      );
+    }
+    const { buildGraph, readTrace, toDot, toMermaid } = await import("../graph/mod.ts");
+    const tracePath = (values.trace as string | undefined) ??
+      (input.endsWith(".jsonl") ? input : undefined);
+    let events: TaskEvent[];
+    if (tracePath !== undefined) {
+      if (tracePath !== input) await loadWorkflow("graph", input); // Still say when the workflow itself is wrong.
+      events = readTrace(await readText("graph", tracePath));
+    } else {
+      events = await dryRunEvents(await loadWorkflow("graph", input));
+    }
+    // A dry run's states say nothing (everything is "done"): colour only what really ran.
+    const colorByState = tracePath !== undefined;
+    const graph = buildGraph(events);
+    const text = format === "dot"
+      ? toDot(graph, { colorByState })
+      : toMermaid(graph, { colorByState });
+    if (values.output === undefined) io.out(text);
+    else await writeFile(values.output as string, text);
+    return EXIT.ok;
+  },
+};
+
+/**
+ * Reads a text file for a command.
+ *
+ * @throws {UsageError} Naming the file when it cannot be read.
+ */
+export async function readText(command: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(
+      command,
+      `cannot read '${path}': ${code === "ENOENT" ? "no such file" : String(error)}`,
+    );
+  }
+}

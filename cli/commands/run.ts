@@ -1,0 +1,97 @@
+/**
+ * `asyncflow run <workflow>`: runs a YAML or TypeScript workflow.
+ *
+ * @module
+ */
+import process from "node:process";
+import { createBackends } from "../run/backends.ts";
+import { loadWorkflow } from "../run/load_workflow.ts";
+import { readResumeMap } from "../run/resume.ts";
+import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
+import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
+import type { Command } from "./command.ts";
+
+const HELP = `Usage: asyncflow run <workflow.yaml | workflow.ts> [options]
+
+Runs a workflow: a YAML file (see docs/cli.md) or a module whose default export
+is (flow: WorkflowEngine) => unknown. Shows a live progress line on a terminal and
+one log line per finished task otherwise (both on stderr).
+
+Options:
+  --backend <kind>     local (default), workers or remote
+  --processes <n>      commands run at once by the local backend (default: the cores)
+  --workers <n>        workers of the pool, with --backend workers
+  --endpoint <file>    the agent's endpoint file ({ url, token }), with --backend remote
+  --url <url>          the agent's URL, with --token, instead of --endpoint
+  --token <token>      the agent's bearer token (default: $ASYNCFLOW_TOKEN)
+  --dry-run            check the wiring: every task finishes at once, nothing runs
+  --trace <file>       write the event stream (JSONL, with results) to <file>
+  --resume <trace>     skip tasks that completed with the same name, arguments and command
+                       in <trace> (may be the same file as --trace)
+  --json               print a JSON summary on stdout
+  -q, --quiet          no progress line or log lines
+  -h, --help           this help
+
+Exit codes: 0 every task done, 1 some task failed or was cancelled, 2 wrong usage or
+invalid workflow (nothing ran), 130 interrupted by Ctrl-C.`;
+
+/** The `run` subcommand. */
+export const runCommand: Command = {
+  name: "run",
+  summary: "run a workflow (YAML or TypeScript) with live progress, traces and resume",
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs("run", argv, {
+      backend: { type: "string" },
+      processes: { type: "string" },
+      workers: { type: "string" },
+      endpoint: { type: "string" },
+      url: { type: "string" },
+      token: { type: "string" },
+      "dry-run": { type: "boolean" },
+      trace: { type: "string" },
+      resume: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+    });
+    if (values.help) {
+      io.out(HELP + "\n");
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        "run",
+        positionals.length === 0
+          ? "missing <workflow>"
+          : `expected one workflow, got ${positionals.length}: ${positionals.join(" ")}`,
+      );
+    }
+    const str = (key: string) => values[key] as string | undefined;
+    const processes = positiveInt("run", "processes", values.processes);
+    const workers = positiveInt("run", "workers", values.workers);
+    const token = str("token") ?? process.env.ASYNCFLOW_TOKEN;
+    // Everything that can be wrong is checked before anything runs.
+    const resume = values.resume === undefined ? undefined : await readResumeMap(str("resume")!);
+    const workflow = await loadWorkflow("run", positionals[0]!);
+    const backends = values["dry-run"] ? [] : await createBackends({
+      kind: str("backend") ?? "local",
+      ...(processes === undefined ? {} : { processes }),
+      ...(workers === undefined ? {} : { workers }),
+      ...(values.endpoint === undefined ? {} : { endpoint: str("endpoint")! }),
+      ...(values.url === undefined ? {} : { url: str("url")! }),
+      ...(token === undefined ? {} : { token }),
+    }, workflow);
+    const summary = await runWorkflow({
+      workflow,
+      backends,
+      dryRun: values["dry-run"] === true,
+      ...(values.trace === undefined ? {} : { tracePath: str("trace")! }),
+      ...(resume === undefined ? {} : { resume }),
+      quiet: values.quiet === true,
+      io,
+    });
+    if (values.json) io.out(JSON.stringify(summary) + "\n");
+    else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
+    return summary.exitCode;
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * The `asyncflow` command: `run`, `graph`, `report`, `agent`, `pilot`,
+ * `version` and `help`. Runs unchanged on Deno, Bun and Node 24, and as a
+ * standalone binary (`bun build --compile`, `deno compile`).
+ *
+ * Exit codes: 0 success, 1 some task failed, 2 wrong usage or invalid input
+ * (nothing ran), 130 interrupted by Ctrl-C.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * const code = await main(["run", "examples/campaigns.yaml", "--json"]);
+ * ```
+ *
+ * @module
+ */
+import process from "node:process";
+import { agentCommand, pilotCommand } from "./commands/agent.ts";
+import type { Command } from "./commands/command.ts";
+import { graphCommand } from "./commands/graph.ts";
+import { reportCommand } from "./commands/report.ts";
+import { runCommand } from "./commands/run.ts";
+import { type CliIo, processIo } from "./io.ts";
+import { EXIT, UsageError } from "./usage.ts";
+import { VERSION } from "./version.ts";
+
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  graphCommand,
+  reportCommand,
+  agentCommand,
+  pilotCommand,
+];
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), "version".length) + 2;
+  const line = (name: string, summary: string) => `  ${name.padEnd(width)}${summary}`;
+  return [
+    "Usage: asyncflow <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => line(c.name, c.summary)),
+    line("version", "print the version"),
+    line("help", "this help, or 'asyncflow help <command>'"),
+    "",
+    "Run 'asyncflow <command> --help' for a command's options.",
+    "Exit codes: 0 success, 1 some task failed, 2 wrong usage or invalid input, 130 interrupted.",
+  ].join("\n");
+}
+
+/**
+ * Runs the `asyncflow` command line.
+ *
+ * @param argv The arguments after the program's name.
+ * @param io Where to write. Default: the process's stdout and stderr.
+ * @returns The exit code.
+ *
+ * @example
+ * ```ts
+ * import { memoryIo } from "./io.ts";
+ * import { main } from "./main.ts";
+ * const io = memoryIo();
+ * console.assert((await main(["version"], io)) === 0 && io.stdout.startsWith("asyncflow "));
+ * ```
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "-h" || name === "--help") {
+      (name === undefined ? io.err : io.out)(topHelp() + "\n");
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (name === "version" || name === "--version" || name === "-V") {
+      io.out(`asyncflow ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (name === "help") {
+      const topic = rest[0];
+      if (topic === undefined) {
+        io.out(topHelp() + "\n");
+        return EXIT.ok;
+      }
+      return await commandNamed(topic).run(["--help"], io);
+    }
+    return await commandNamed(name).run(rest, io);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function commandNamed(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    const known = [...COMMANDS.map((c) => c.name), "version", "help"].join(", ");
+    throw new UsageError("", `unknown command '${name}' (commands: ${known})`);
+  }
+  return command;
+}
+
+/** Prints what went wrong and picks the exit code. */
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    const where = error.command === "" ? "asyncflow" : `asyncflow ${error.command}`;
+    const help = error.command === "" ? "asyncflow --help" : `asyncflow ${error.command} --help`;
+    io.err(`${where}: ${error.message}\nRun '${help}' for usage.\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof Error && error.name === "WorkflowFileError") {
+    io.err(`${error.message}\nNothing was run.\n`);
+    return EXIT.usage;
+  }
+  io.err(`asyncflow: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failed;
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));

@@ -1,0 +1,95 @@
+/**
+ * Loads the workflow a command names: a YAML file (validated, nothing run)
+ * or a TypeScript/JavaScript module whose default export is
+ * `(flow: WorkflowEngine) => unknown`.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { WorkflowEngine } from "../../mod.ts";
+import { UsageError } from "../usage.ts";
+
+/** A workflow ready to run on an engine. */
+export interface Workflow {
+  /** The file it came from. */
+  file: string;
+  /** `"yaml"` or `"module"`. */
+  kind: "yaml" | "module";
+  /** Its name: the YAML `name`, else the file name. */
+  name: string;
+  /** Calls its tasks on `flow` and settles when the workflow code returns. */
+  run: (flow: WorkflowEngine) => Promise<unknown>;
+  /** Module URLs that define its function tasks (task modules for the worker pool). */
+  modules: string[];
+}
+
+const YAML = new Set([".yaml", ".yml"]);
+const MODULE = new Set([".ts", ".mts", ".js", ".mjs"]);
+
+/**
+ * Loads a workflow file.
+ *
+ * @param command The subcommand (for messages).
+ * @param file The path.
+ * @returns The workflow.
+ * @throws {UsageError} When the file is missing, of an unknown kind, or its default export is not a function.
+ * @throws {WorkflowFileError} Listing every mistake of a YAML file.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadWorkflow } from "./load_workflow.ts";
+ * const wf = await loadWorkflow("run", "examples/campaigns.yaml");
+ * await wf.run(flow);
+ * ```
+ */
+export async function loadWorkflow(command: string, file: string): Promise<Workflow> {
+  const ext = extname(file).toLowerCase();
+  if (!YAML.has(ext) && !MODULE.has(ext)) {
+    throw new UsageError(
+      command,
+      `'${file}' is not a workflow: expected a .yaml, .yml, .ts or .js file`,
+    );
+  }
+  if (!existsSync(file)) throw new UsageError(command, `workflow file '${file}' does not exist`);
+  if (YAML.has(ext)) {
+    // Loaded on demand: the `yaml` and `zod` packages stay out of the way of module workflows.
+    const { loadYamlWorkflow } = await import("../yaml/load.ts");
+    const { yamlWorkflow } = await import("../yaml/build.ts");
+    const loaded = await loadYamlWorkflow(file);
+    return {
+      file,
+      kind: "yaml",
+      name: loaded.def.name ?? file,
+      run: yamlWorkflow(loaded),
+      modules: loaded.modules,
+    };
+  }
+  const url = pathToFileURL(resolve(file)).href;
+  let module: { default?: unknown };
+  try {
+    module = await import(url);
+  } catch (error) {
+    throw new UsageError(
+      command,
+      `cannot load workflow module '${file}': ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  const main = module.default;
+  if (typeof main !== "function") {
+    throw new UsageError(
+      command,
+      `'${file}' must have a default export '(flow: WorkflowEngine) => …', got ${
+        main === undefined ? "none" : typeof main
+      }`,
+    );
+  }
+  return {
+    file,
+    kind: "module",
+    name: file,
+    run: async (flow) => await (main as (flow: WorkflowEngine) => unknown)(flow),
+    modules: [url],
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Runs a loaded workflow to the end on a fresh engine: wires the trace, the
+ * progress view and Ctrl-C handling to the engine's event stream, waits for
+ * every task the workflow started, shuts the engine down, and sums up.
+ *
+ * @module
+ */
+import { type Backend, type EngineStats, type TaskEvent, WorkflowEngine } from "../../mod.ts";
+import type { CliIo } from "../io.ts";
+import { EXIT } from "../usage.ts";
+import type { Workflow } from "./load_workflow.ts";
+import { ProgressView } from "./progress.ts";
+import { onStopSignal, STOP_SIGNALS, type StopSignal } from "./signals.ts";
+import { TraceWriter } from "./trace_writer.ts";
+
+/** How to run a workflow. */
+export interface RunOptions {
+  /** The workflow. */
+  workflow: Workflow;
+  /** The backends; none means the engine's default local backend. */
+  backends?: Backend[];
+  /** Run nothing: check the wiring with no-op backends. */
+  dryRun?: boolean;
+  /** Write the event stream here (JSONL), with results, so the run can be resumed. */
+  tracePath?: string;
+  /** Results of an earlier run, by memo key. */
+  resume?: ReadonlyMap<string, unknown>;
+  /** No progress line or log lines. */
+  quiet?: boolean;
+  /** Where to write. */
+  io: CliIo;
+}
+
+/** A failed task, in the summary. */
+export interface FailureInfo {
+  uid: string;
+  name: string;
+  error: { name: string; message: string };
+}
+
+/** What `asyncflow run --json` prints. */
+export interface RunSummary {
+  /** The workflow file. */
+  workflow: string;
+  /** Its name. */
+  name: string;
+  /** `ok` (every task done), `failed` (some task failed or was cancelled, or the workflow threw) or `interrupted`. */
+  status: "ok" | "failed" | "interrupted";
+  /** The process exit code this run means. */
+  exitCode: number;
+  /** The backends' names. */
+  backends: string[];
+  /** Whether nothing really ran. */
+  dryRun: boolean;
+  /** Wall-clock time, in ms. */
+  elapsedMs: number;
+  /** Counts of tasks and blocks. */
+  tasks: Omit<EngineStats, "pending" | "running"> & { resumed: number };
+  /** The tasks that failed for a reason of their own (not because a dependency failed), at most 20. */
+  failures: FailureInfo[];
+  /** The trace file, when one was written. */
+  trace?: string;
+  /** The signal that stopped the run. */
+  signal?: StopSignal;
+  /** What the workflow code threw, if it did. */
+  error?: string;
+}
+
+const MAX_FAILURES = 20;
+
+/**
+ * Runs a workflow to the end (or until Ctrl-C) and sums it up.
+ *
+ * @param options The workflow, backends, trace, resume data and output.
+ * @returns The summary; its `exitCode` is what the process should exit with.
+ *
+ * @example
+ * ```ts ignore
+ * import { runWorkflow } from "./run_workflow.ts";
+ * const summary = await runWorkflow({ workflow, io: processIo(), tracePath: "run.jsonl" });
+ * process.exitCode = summary.exitCode;
+ * ```
+ */
+export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
+  const { workflow, io } = options;
+  const started = performance.now();
+  const trace = options.tracePath === undefined ? undefined : new TraceWriter(options.tracePath);
+  let flow: WorkflowEngine;
+  try {
+    flow = await WorkflowEngine.create({
+      ...(options.backends && options.backends.length > 0 ? { backends: options.backends } : {}),
+      dryRun: options.dryRun ?? false,
+      ...(options.resume ? { resume: options.resume } : {}),
+      recordResults: trace !== undefined,
+    });
+  } catch (error) {
+    trace?.close();
+    throw error;
+  }
+  const progress = options.quiet ? undefined : new ProgressView(io, () => flow.stats());
+  const failures: FailureInfo[] = [];
+  let resumed = 0;
+  const unsubscribe = flow.subscribe((event: TaskEvent) => {
+    trace?.write(event);
+    progress?.onEvent(event);
+    if (event.type === "done" && event.resumed) resumed++;
+    if (
+      event.type === "failed" && event.error?.name !== "DependencyFailureError" &&
+      failures.length < MAX_FAILURES
+    ) {
+      failures.push({
+        uid: event.uid,
+        name: event.name,
+        error: event.error ?? { name: "Error", message: "" },
+      });
+    }
+  });
+
+  let removeSignals = () => {};
+  const stopped = new Promise<StopSignal>((resolve) => (removeSignals = onStopSignal(resolve)));
+  let thrown: unknown;
+  let threw = false;
+  const finished = (async () => {
+    await workflow.run(flow);
+    await allSettled(flow);
+  })().then(
+    () => undefined,
+    (error) => {
+      threw = true;
+      thrown = error;
+    },
+  );
+  const signal = await Promise.race([finished, stopped]);
+
+  // Ctrl-C or the end: cancel what is left (killing processes), then write the last events out.
+  removeSignals();
+  let shutdownError: unknown;
+  try {
+    await flow.shutdown();
+  } catch (error) {
+    shutdownError = error;
+  }
+  unsubscribe();
+  trace?.close();
+  progress?.finish();
+
+  const stats = flow.stats();
+  const exitCode = signal !== undefined
+    ? STOP_SIGNALS[signal]
+    : threw || shutdownError !== undefined || stats.failed + stats.cancelled > 0
+    ? EXIT.failed
+    : EXIT.ok;
+  const summary: RunSummary = {
+    workflow: workflow.file,
+    name: workflow.name,
+    status: signal !== undefined ? "interrupted" : exitCode === EXIT.ok ? "ok" : "failed",
+    exitCode,
+    backends: flow.backendNames,
+    dryRun: flow.dryRun,
+    elapsedMs: Math.round(performance.now() - started),
+    tasks: {
+      created: stats.created,
+      done: stats.done,
+      failed: stats.failed,
+      cancelled: stats.cancelled,
+      retried: stats.retried,
+      resumed,
+    },
+    failures,
+  };
+  if (trace) summary.trace = trace.path;
+  if (signal !== undefined) summary.signal = signal;
+  if (threw) summary.error = describeError(thrown);
+  else if (shutdownError !== undefined) {
+    summary.error = `shutdown failed: ${describeError(shutdownError)}`;
+  }
+  return summary;
+}
+
+/** Settles once no task or block of `flow` is pending or running. */
+function allSettled(flow: WorkflowEngine): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const s = flow.stats();
+      if (s.pending + s.running > 0) return false;
+      stop();
+      resolve();
+      return true;
+    };
+    const stop = flow.subscribe(check);
+    check();
+  });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * The human summary of a run: one line of counts, then the failures.
+ *
+ * @param summary What {@linkcode runWorkflow} returned.
+ * @returns Text ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary, type RunSummary } from "./run_workflow.ts";
+ * const s: RunSummary = {
+ *   workflow: "w.yaml", name: "w", status: "ok", exitCode: 0, backends: ["default"], dryRun: false,
+ *   elapsedMs: 1500, tasks: { created: 2, done: 2, failed: 0, cancelled: 0, retried: 0, resumed: 0 },
+ *   failures: [],
+ * };
+ * console.assert(formatSummary(s).startsWith("ok: 2 done"));
+ * ```
+ */
+export function formatSummary(summary: RunSummary): string {
+  const t = summary.tasks;
+  const counts = [`${t.done} done`, `${t.failed} failed`, `${t.cancelled} cancelled`];
+  if (t.retried > 0) counts.push(`${t.retried} retried`);
+  if (t.resumed > 0) counts.push(`${t.resumed} resumed`);
+  const head = summary.status === "interrupted"
+    ? `interrupted (${summary.signal})`
+    : summary.status;
+  const lines = [
+    `${head}: ${counts.join(", ")} in ${(summary.elapsedMs / 1000).toFixed(2)}s${
+      summary.dryRun ? " (dry run)" : ""
+    }`,
+  ];
+  for (const f of summary.failures) {
+    lines.push(`  failed: ${f.name} (${f.uid}): ${f.error.name}: ${f.error.message}`);
+  }
+  if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
+  if (summary.trace) lines.push(`  trace: ${summary.trace}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,88 @@
+/**
+ * Writes the engine's event stream to a JSONL file (one event per line),
+ * in batches: events are buffered and appended at most every 200 ms, and
+ * whatever is buffered is written by `close()` — also after Ctrl-C, so the
+ * trace always ends with the final states.
+ *
+ * @module
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import type { TaskEvent } from "../../mod.ts";
+
+const FLUSH_EVERY_MS = 200;
+const FLUSH_AT_BYTES = 256 * 1024;
+
+/**
+ * A trace file being written.
+ *
+ * @example
+ * ```ts ignore
+ * import { TraceWriter } from "./trace_writer.ts";
+ * const trace = new TraceWriter("run.jsonl");
+ * const stop = flow.subscribe(trace.write);
+ * // … run …
+ * stop();
+ * trace.close();
+ * ```
+ */
+export class TraceWriter {
+  /** The file's path. */
+  readonly path: string;
+  #fd: number | undefined;
+  #buffer: string[] = [];
+  #bytes = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Creates (or truncates) the file.
+   *
+   * @param path Where to write.
+   * @throws {Error} When the file cannot be created.
+   */
+  constructor(path: string) {
+    this.path = path;
+    this.#fd = openSync(path, "w");
+  }
+
+  /** Buffers one event; a listener for `flow.subscribe`. */
+  readonly write = (event: TaskEvent): void => {
+    if (this.#fd === undefined) return;
+    const line = serialize(event) + "\n";
+    this.#buffer.push(line);
+    this.#bytes += line.length;
+    if (this.#bytes >= FLUSH_AT_BYTES) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  };
+
+  /** Writes what is buffered. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#fd === undefined || this.#buffer.length === 0) return;
+    const text = this.#buffer.join("");
+    this.#buffer = [];
+    this.#bytes = 0;
+    writeSync(this.#fd, text);
+  }
+
+  /** Writes what is buffered and closes the file; later events are dropped. */
+  close(): void {
+    this.flush();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/**
+ * One event as JSON. A result JSON cannot hold (a cycle, a bigint) must not
+ * lose the event: it is written without the result, so that task is simply
+ * run again on resume.
+ */
+function serialize(event: TaskEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    const { result: _result, memoKey: _memoKey, ...rest } = event;
+    return JSON.stringify(rest);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Turns a validated YAML workflow into engine calls: each task becomes a
+ * function, executable or block task; `${{ tasks.<id>.output }}` becomes a
+ * future passed as an argument (so a dependency); `after` becomes the
+ * `after` option; block templates become engine blocks that run their own
+ * tasks or steps when they start.
+ *
+ * @module
+ */
+import type { ExecutableOptions, RetryPolicy, TaskFuture, WorkflowEngine } from "../../mod.ts";
+import {
+  afterIds,
+  type Scope,
+  type ScopeEntry,
+  scopesOf,
+  walkStrings,
+} from "./check_references.ts";
+import {
+  asText,
+  type Expression,
+  expressionsIn,
+  substitute,
+  wholeExpression,
+} from "./expressions.ts";
+import { functionKey, type LoadedYaml } from "./load.ts";
+import type { TaskDef } from "./schema.ts";
+import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
+
+type AnyFuture = TaskFuture<unknown>;
+
+/** What a task's strings see: the current `for_each` element and the block's parameters. */
+interface Context {
+  item: unknown;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Makes the function the CLI runs for a YAML workflow: it calls every
+ * top-level task and waits until all have settled (failures are counted by
+ * the caller through events and `stats()`, not thrown).
+ *
+ * @param loaded The workflow, from `loadYamlWorkflow`.
+ * @returns `(flow) => Promise<void>`.
+ *
+ * @example
+ * ```ts ignore
+ * import { WorkflowEngine } from "../../mod.ts";
+ * import { loadYamlWorkflow } from "./load.ts";
+ * import { yamlWorkflow } from "./build.ts";
+ * await using flow = await WorkflowEngine.create();
+ * await yamlWorkflow(await loadYamlWorkflow("examples/campaigns.yaml"))(flow);
+ * ```
+ */
+export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Promise<void> {
+  const scopes = scopesOf(loaded.def);
+  const base = dirname(resolve(loaded.file));
+  const run = async (
+    flow: WorkflowEngine,
+    scope: Scope,
+    params: Record<string, unknown>,
+    prefix: string,
+  ) => {
+    const futures = new Map<string, AnyFuture[]>();
+    for (const entry of topologicalOrder(scope)) {
+      const items = entry.task.for_each ??
+        (entry.task.repeat === undefined
+          ? [undefined]
+          : Array.from({ length: entry.task.repeat }, (_, i) => i + 1));
+      const made: AnyFuture[] = [];
+      items.forEach((item, index) => {
+        const ctx: Context = { item, params };
+        const name = taskName(
+          entry,
+          ctx,
+          items.length > 1 || entry.task.for_each !== undefined,
+          index,
+          prefix,
+        );
+        // In a sequence of steps, the instances of one step run one after the other too.
+        const previous = scope.sequential ? made.at(-1) : undefined;
+        made.push(call(flow, entry, ctx, name, futures, scope, run, previous));
+      });
+      futures.set(entry.id, made);
+    }
+    const all = [...futures.values()].flat();
+    const settled = await Promise.allSettled(all);
+    return settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  };
+
+  /** Calls one instance of a task. */
+  const call = (
+    flow: WorkflowEngine,
+    entry: ScopeEntry,
+    ctx: Context,
+    name: string,
+    futures: Map<string, AnyFuture[]>,
+    scope: Scope,
+    runScope: typeof run,
+    previous: AnyFuture | undefined,
+  ): AnyFuture => {
+    const { task } = entry;
+    const options = taskOptions(task, ctx, name, futures);
+    const i = scope.entries.indexOf(entry);
+    if (scope.sequential && i > 0) {
+      options.after = [...(options.after ?? []), ...(futures.get(scope.entries[i - 1]!.id) ?? [])];
+    }
+    if (previous) options.after = [...(options.after ?? []), previous];
+    const output = (id: string): unknown => {
+      const list = futures.get(id) ?? [];
+      return scope.entries.find((e) => e.id === id)?.task.for_each || list.length > 1
+        ? list
+        : list[0];
+    };
+    if (task.command !== undefined) {
+      const command = task.command;
+      const ids = outputIds(command);
+      const body = (...values: unknown[]) => {
+        const fill = (text: string) =>
+          substitute(
+            text,
+            (e) => (e.kind === "output" ? asText(values[ids.indexOf(e.task)]) : undefined),
+          );
+        return typeof command === "string"
+          ? fill(staticText(command, ctx))
+          : command.map((a) => fill(staticText(a, ctx)));
+      };
+      return flow.executableTask(body, options)(...ids.map(output));
+    }
+    if (task.function !== undefined) {
+      const url = pathToFileURL(resolve(base, task.function.module)).href;
+      const fn = loaded.functions.get(functionKey(url, task.function.export))!;
+      const args = (task.args ?? []).map((a) => materialize(a, ctx, output));
+      return flow.functionTask(fn as (...args: unknown[]) => unknown, options)(...args);
+    }
+    const template = scopes.get(task.block)!;
+    const params = materialize(task.params ?? {}, ctx, output) as Record<string, unknown>;
+    const body = async (given: Record<string, unknown>) => {
+      const failure = await runScope(flow, template, given, name);
+      if (failure) throw failure.reason;
+    };
+    return flow.block(body, options)(params);
+  };
+
+  return async (flow) => {
+    await run(flow, scopes.get(undefined)!, {}, "");
+  };
+}
+
+/** The engine options of one task instance. */
+function taskOptions(
+  task: TaskDef,
+  ctx: Context,
+  name: string,
+  futures: Map<string, AnyFuture[]>,
+): ExecutableOptions {
+  const o: ExecutableOptions = { name };
+  const after = afterIds(task).flatMap((id) => futures.get(id) ?? []);
+  if (after.length > 0) o.after = after;
+  if (task.retries !== undefined) o.retries = retryPolicy(task.retries);
+  if (task.timeout !== undefined) o.timeout = durationMs(task.timeout);
+  if (task.priority !== undefined) o.priority = task.priority;
+  if (task.cwd !== undefined) o.cwd = staticText(task.cwd, ctx);
+  if (task.env !== undefined) {
+    o.env = Object.fromEntries(
+      Object.entries(task.env).map(([k, v]) => [k, staticText(String(v), ctx)]),
+    );
+  }
+  const r = task.resources;
+  if (r !== undefined) {
+    o.resources = {};
+    if (r.ranks !== undefined) o.resources.ranks = r.ranks;
+    if (r.cores_per_rank !== undefined) o.resources.coresPerRank = r.cores_per_rank;
+    if (r.gpus_per_rank !== undefined) o.resources.gpusPerRank = r.gpus_per_rank;
+    if (r.memory_mb !== undefined) o.resources.memoryMb = r.memory_mb;
+  }
+  return o;
+}
+
+function retryPolicy(retries: NonNullable<TaskDef["retries"]>): number | RetryPolicy {
+  if (typeof retries === "number") return retries;
+  const p: RetryPolicy = { attempts: retries.attempts };
+  if (retries.backoff !== undefined) p.backoffMs = durationMs(retries.backoff);
+  if (retries.factor !== undefined) p.factor = retries.factor;
+  if (retries.max_backoff !== undefined) p.maxBackoffMs = durationMs(retries.max_backoff);
+  return p;
+}
+
+/**
+ * A duration of the YAML form in milliseconds: a number of seconds, or a
+ * string with a unit.
+ *
+ * @example
+ * ```ts
+ * import { durationMs } from "./build.ts";
+ * console.assert(durationMs(1.5) === 1500 && durationMs("2m") === 120_000);
+ * ```
+ */
+export function durationMs(value: number | string): number {
+  if (typeof value === "number") return value * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  return Number(m[1]) * unit;
+}
+
+/** The task's display name: its `name` (expressions filled in) or its id, under its block's. */
+function taskName(
+  entry: ScopeEntry,
+  ctx: Context,
+  iterated: boolean,
+  index: number,
+  prefix: string,
+): string {
+  let name = entry.task.name === undefined ? entry.id : staticText(entry.task.name, ctx);
+  if (entry.task.name === undefined && iterated) {
+    name += `-${isScalar(ctx.item) ? String(ctx.item) : index + 1}`;
+  }
+  return prefix === "" ? name : `${prefix}/${name}`;
+}
+
+/** Fills in `item` and `params` expressions as text; task outputs are left for later. */
+function staticText(text: string, ctx: Context): string {
+  return substitute(text, (e) => {
+    const v = staticValue(e, ctx);
+    return v.found ? asText(v.value) : undefined;
+  });
+}
+
+function staticValue(e: Expression, ctx: Context): { found: boolean; value?: unknown } {
+  if (e.kind === "param") return { found: true, value: ctx.params[e.name] };
+  if (e.kind === "item") {
+    const value = e.key === undefined ? ctx.item : (ctx.item as Record<string, unknown>)[e.key];
+    return { found: true, value };
+  }
+  return { found: false };
+}
+
+/**
+ * Builds an argument value: a string that is exactly one expression becomes
+ * that value itself (a future for a task output), other strings get their
+ * expressions filled in as text, lists and mappings are built recursively.
+ */
+function materialize(value: unknown, ctx: Context, output: (id: string) => unknown): unknown {
+  if (typeof value === "string") {
+    const whole = wholeExpression(value);
+    if (whole?.kind === "output") return output(whole.task);
+    if (whole) {
+      const v = staticValue(whole, ctx);
+      if (v.found) return v.value;
+    }
+    return staticText(value, ctx);
+  }
+  if (Array.isArray(value)) return value.map((v) => materialize(v, ctx, output));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, materialize(v, ctx, output)]),
+    );
+  }
+  return value;
+}
+
+/** The ids of the tasks whose outputs a command uses, each once, in order. */
+function outputIds(command: string | readonly string[]): string[] {
+  const ids: string[] = [];
+  walkStrings(command, [], (text) => {
+    for (const e of expressionsIn(text)) {
+      if (e.kind === "output" && !ids.includes(e.task)) ids.push(e.task);
+    }
+  });
+  return ids;
+}
+
+/** The ids a task waits for: `after`, task outputs in its fields, and the previous step. */
+function dependencyIds(task: TaskDef): string[] {
+  const ids = new Set(afterIds(task));
+  walkStrings([task.command, task.args, task.params], [], (text) => {
+    for (const e of expressionsIn(text)) if (e.kind === "output") ids.add(e.task);
+  });
+  return [...ids];
+}
+
+/** The ids an entry of a scope waits for, including the previous step of a sequence. */
+function scopeDependencies(scope: Scope, entry: ScopeEntry): string[] {
+  const ids = dependencyIds(entry.task);
+  const i = scope.entries.indexOf(entry);
+  if (scope.sequential && i > 0) ids.push(scope.entries[i - 1]!.id);
+  return ids;
+}
+
+/** The entries of a scope, each after those it depends on (the file was checked for cycles). */
+function topologicalOrder(scope: Scope): ScopeEntry[] {
+  const byId = new Map(scope.entries.map((e) => [e.id, e]));
+  const done = new Set<string>();
+  const order: ScopeEntry[] = [];
+  const visit = (entry: ScopeEntry) => {
+    if (done.has(entry.id)) return;
+    done.add(entry.id);
+    for (const id of scopeDependencies(scope, entry)) {
+      const dep = byId.get(id);
+      if (dep) visit(dep);
+    }
+    order.push(entry);
+  };
+  scope.entries.forEach(visit);
+  return order;
+}
+
+function isScalar(value: unknown): boolean {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}

@@ -1,0 +1,154 @@
+/**
+ * The schema of a YAML workflow file, as zod types. Structure and types are
+ * checked here; cross-references (unknown tasks, cycles, parameters) are
+ * checked afterwards in `check_references.ts`, where the whole file is known.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const ID = /^[A-Za-z_][\w-]*$/;
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+
+/** A task or block id: a letter or `_`, then letters, digits, `_` or `-`. */
+export const Id = z.string().regex(ID, {
+  error: "must start with a letter or '_' and hold only letters, digits, '_' or '-'",
+});
+
+/** Seconds as a number, or a string with a unit: `500ms`, `30s`, `5m`, `1h`. */
+export const Duration = z.union([z.number().positive(), z.string().regex(DURATION)], {
+  error: "must be a positive number of seconds or a string like '500ms', '30s', '5m', '1h'",
+});
+
+const Command = z.union([z.string().trim().min(1), z.array(z.string()).min(1)], {
+  error: "must be a command string (run by /bin/sh) or a non-empty list of strings (argv)",
+});
+
+const FunctionRef = z.strictObject({
+  module: z.string().min(1, { error: "must name a module file (relative to the YAML file)" }),
+  export: z.string().min(1).default("default"),
+});
+
+const Resources = z.strictObject({
+  ranks: z.int().min(1).optional(),
+  cores_per_rank: z.int().min(1).optional(),
+  gpus_per_rank: z.int().min(0).optional(),
+  memory_mb: z.int().min(1).optional(),
+});
+
+const Retries = z.union([
+  z.int().min(0),
+  z.strictObject({
+    attempts: z.int().min(0),
+    backoff: Duration.optional(),
+    factor: z.number().min(1).optional(),
+    max_backoff: Duration.optional(),
+  }),
+], { error: "must be a number of extra attempts or { attempts, backoff, factor, max_backoff }" });
+
+const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: "an environment value must be a string, a number or a boolean",
+});
+
+const Ids = z.union([Id, z.array(Id)], { error: "must be a task id or a list of task ids" });
+
+const TASK_FIELDS = {
+  name: z.string().min(1).optional(),
+  command: Command.optional(),
+  function: FunctionRef.optional(),
+  block: Id.optional(),
+  args: z.array(z.unknown()).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  after: Ids.optional(),
+  retries: Retries.optional(),
+  timeout: Duration.optional(),
+  priority: z.number().optional(),
+  resources: Resources.optional(),
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), EnvValue).optional(),
+  for_each: z.array(z.unknown()).min(1).optional(),
+  repeat: z.int().min(1).optional(),
+};
+
+type TaskFields = z.output<z.ZodObject<typeof TASK_FIELDS>>;
+
+/** The rules that span several fields of a task. */
+function checkTask(task: TaskFields, ctx: z.RefinementCtx): void {
+  const kinds = (["command", "function", "block"] as const).filter((k) => task[k] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: kinds.length === 0
+        ? "a task needs one of 'command', 'function' or 'block'"
+        : `a task takes only one of 'command', 'function' or 'block', got ${kinds.join(" and ")}`,
+    });
+    return;
+  }
+  const only = (key: keyof typeof task, owner: string) => {
+    if (task[key] !== undefined && kinds[0] !== owner) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `'${key}' applies only to ${owner} tasks`,
+      });
+    }
+  };
+  only("args", "function");
+  only("params", "block");
+  only("cwd", "command");
+  only("env", "command");
+  if (kinds[0] === "block") {
+    for (const key of ["resources", "priority"] as const) {
+      if (task[key] !== undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `'${key}' does not apply to blocks` });
+      }
+    }
+  }
+  if (task.for_each !== undefined && task.repeat !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["repeat"],
+      message: "use 'for_each' or 'repeat', not both",
+    });
+  }
+}
+
+/** One task: a command, a function or an instance of a block template. */
+export const Task = z.strictObject(TASK_FIELDS).superRefine(checkTask);
+
+/** A step of a block's `steps` list: a task with an optional id (to reference its output). */
+export const Step = z.strictObject({ id: Id.optional(), ...TASK_FIELDS }).superRefine(checkTask);
+
+const TaskMap = z.record(Id, Task);
+
+/** A block template: a sub-workflow of `tasks` (a graph) or `steps` (a sequence). */
+export const Block = z.strictObject({
+  description: z.string().optional(),
+  params: z.array(Id).optional(),
+  tasks: TaskMap.optional(),
+  steps: z.array(Step).min(1).optional(),
+}).superRefine((block, ctx) => {
+  if ((block.tasks === undefined) === (block.steps === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "a block needs either 'tasks' (a graph) or 'steps' (a sequence)",
+    });
+  }
+});
+
+/** A whole workflow file. */
+export const WorkflowFile = z.strictObject({
+  name: z.string().min(1).optional(),
+  description: z.string().optional(),
+  tasks: TaskMap,
+  blocks: z.record(Id, Block).optional(),
+});
+
+/** A task as the schema accepts it. */
+export type TaskDef = z.output<typeof Task>;
+/** A step: a task with an optional id. */
+export type StepDef = z.output<typeof Step>;
+/** A block template as the schema accepts it. */
+export type BlockDef = z.output<typeof Block>;
+/** A workflow file as the schema accepts it. */
+export type WorkflowDef = z.output<typeof WorkflowFile>;

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { runCli } from "./_helpers.ts";
+
+describe("asyncflow entry point", () => {
+  it("prints help and exits 0 with --help, exits 2 with no command", async () => {
+    const help = await runCli(["--help"]);
+    assert.equal(help.code, 0);
+    for (const name of ["run", "graph", "report", "agent", "pilot", "version"]) {
+      assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+    }
+    const none = await runCli([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Usage: asyncflow <command>/);
+  });
+
+  it("has --help on every command", async () => {
+    for (const name of ["run", "graph", "report"]) {
+      const r = await runCli([name, "--help"]);
+      assert.equal(r.code, 0, name);
+      assert.match(r.stdout, new RegExp(`^Usage: asyncflow ${name} `), name);
+      const viaHelp = await runCli(["help", name]);
+      assert.equal(viaHelp.stdout, r.stdout);
+    }
+  });
+
+  it("prints the version", async () => {
+    const r = await runCli(["version"]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^asyncflow \d+\.\d+\.\d+\n$/);
+  });
+
+  it("exits 2 with a clear message on an unknown command or flag", async () => {
+    const cmd = await runCli(["rn", "x.yaml"]);
+    assert.equal(cmd.code, 2);
+    assert.match(
+      cmd.stderr,
+      /^asyncflow: unknown command 'rn' \(commands: run, graph, report, agent, pilot, version, help\)/,
+    );
+    const flag = await runCli(["run", "--tarce", "t.jsonl", "w.yaml"]);
+    assert.equal(flag.code, 2);
+    assert.match(
+      flag.stderr,
+      /^asyncflow run: unknown option '--tarce'\nRun 'asyncflow run --help' for usage\.\n$/,
+    );
+  });
+
+  it("exits 2 on wrong arguments before running anything", async () => {
+    const cases: [string[], RegExp][] = [
+      [["run"], /missing <workflow>/],
+      [["run", "missing.yaml"], /workflow file 'missing\.yaml' does not exist/],
+      [["run", "notes.txt"], /expected a \.yaml, \.yml, \.ts or \.js file/],
+      [["run", "w.yaml", "--processes", "0"], /'--processes' must be a positive integer, got '0'/],
+      [
+        ["run", "w.yaml", "--resume", "no-such-trace.jsonl"],
+        /cannot read the trace to resume from 'no-such-trace\.jsonl'/,
+      ],
+      [["graph", "w.yaml", "--format", "png"], /'--format' must be mermaid or dot, got 'png'/],
+      [["report"], /missing <trace\.jsonl>/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, argv.join(" "));
+      assert.match(r.stderr, message, argv.join(" "));
+    }
+  });
+
+  it("rejects an unknown backend", async () => {
+    const r = await runCli(["run", "examples/campaigns.yaml", "--backend", "cloud"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown backend 'cloud' \(choose one of: local, workers, remote\)/);
+  });
+});
