@@ -67,12 +67,13 @@ export const runCommand: Command = {
       );
     }
     const str = (key: string) => values[key] as string | undefined;
-    const processes = positiveInt("run", "processes", values.processes);
+    const processesFlag = positiveInt("run", "processes", values.processes);
     const workers = positiveInt("run", "workers", values.workers);
     const token = str("token") ?? process.env.ASYNCFLOW_TOKEN;
     // Everything that can be wrong is checked before anything runs.
     const resume = values.resume === undefined ? undefined : await readResumeMap(str("resume")!);
     const workflow = await loadWorkflow("run", positionals[0]!);
+    const processes = processesFlag ?? workflow.processes;
     const backends = values["dry-run"] ? [] : await createBackends({
       kind: str("backend") ?? "local",
       ...(processes === undefined ? {} : { processes }),

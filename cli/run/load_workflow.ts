@@ -23,6 +23,8 @@ export interface Workflow {
   run: (flow: WorkflowEngine) => Promise<unknown>;
   /** Module URLs that define its function tasks (task modules for the worker pool). */
   modules: string[];
+  /** Commands to run at once locally, when the workflow says (YAML `processes:`). */
+  processes?: number;
 }
 
 const YAML = new Set([".yaml", ".yml"]);
@@ -64,6 +66,7 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
       name: loaded.def.name ?? file,
       run: yamlWorkflow(loaded),
       modules: loaded.modules,
+      ...(loaded.def.processes === undefined ? {} : { processes: loaded.def.processes }),
     };
   }
   const url = pathToFileURL(resolve(file)).href;

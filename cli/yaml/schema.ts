@@ -140,6 +140,8 @@ export const Block = z.strictObject({
 export const WorkflowFile = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
+  /** Commands the local backend runs at once (the `--processes` flag overrides it). */
+  processes: z.number().int().positive().optional(),
   tasks: TaskMap,
   blocks: z.record(Id, Block).optional(),
 });
