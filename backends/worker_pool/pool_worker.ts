@@ -78,6 +78,8 @@ export class PoolWorker {
   retiring = false;
   /** Terminated or died. */
   dead = false;
+  /** The worker script loaded and took the task modules: it can run jobs. */
+  ready = false;
   /** It will be terminated once the answers sent before this dispatch have arrived. */
   doomed: Dispatch | undefined;
   /** Ends it after a while without work. */
@@ -118,7 +120,7 @@ export class PoolWorker {
       [...modules],
       shared,
     )
-      .catch(() => {});
+      .then(() => (this.ready = true), () => {});
   }
 
   /** Jobs sent and neither answered nor withdrawn. */

@@ -37,6 +37,11 @@ export interface WorkerPoolOptions {
   processes?: number;
   /** Node only: each worker's heap limit in MiB; running out ends only that worker. */
   maxMemoryMb?: number;
+  /**
+   * The worker script. Default: the pool's own `worker.ts` (or `.js`) beside this module.
+   * Bundles that embed it elsewhere (e.g. `bun build --compile`) point here.
+   */
+  workerScript?: URL;
 }
 
 /**
@@ -119,6 +124,7 @@ export class WorkerPoolBackend implements Backend {
   readonly #modules: readonly (URL | string)[];
   readonly #maxMemoryMb: number | undefined;
   readonly #local: LocalBackend;
+  readonly #script: URL;
   readonly #queue = new ReadyQueue<PoolTask>();
   readonly #tasks = new Map<string, PoolTask>();
   readonly #executables = new Set<string>();
@@ -150,6 +156,14 @@ export class WorkerPoolBackend implements Backend {
     }
     this.name = options.name ?? "workers";
     this.#modules = options.modules;
+    if (options.workerScript !== undefined && !(options.workerScript instanceof URL)) {
+      throw new TypeError(
+        `WorkerPoolBackend: 'workerScript' must be a URL, got ${
+          JSON.stringify(options.workerScript)
+        }`,
+      );
+    }
+    this.#script = options.workerScript ?? SCRIPT;
     this.#size = positiveInteger("size", options.size ?? host.cpuCount());
     this.#minWorkers = count("minWorkers", options.minWorkers ?? 0);
     if (this.#minWorkers > this.#size) {
@@ -386,7 +400,7 @@ export class WorkerPoolBackend implements Backend {
       name: `asyncflow-${label}`,
       ...(this.#maxMemoryMb ? { maxMemoryMb: this.#maxMemoryMb } : {}),
     };
-    const worker = new PoolWorker(label, SCRIPT, this.#registry!.urls, options, this.#events);
+    const worker = new PoolWorker(label, this.#script, this.#registry!.urls, options, this.#events);
     this.#workers.push(worker);
     return worker;
   }
@@ -414,21 +428,23 @@ export class WorkerPoolBackend implements Backend {
 
   #died(worker: PoolWorker, why: string): void {
     this.#counts.crashed++;
-    this.#remove(worker, why);
+    // A worker that died before it was ready cannot load its script: a replacement would die
+    // the same way, so what it held fails (retries follow each task's policy) instead of looping.
+    this.#remove(worker, worker.ready ? why : `it failed to start: ${why}`, !worker.ready);
   }
 
   /**
    * Takes a worker out of the pool: what it held and had not started goes
    * back to the queue, what it was running fails, and work goes on.
    */
-  #remove(worker: PoolWorker, why: string): void {
+  #remove(worker: PoolWorker, why: string, failHeld = false): void {
     const i = this.#workers.indexOf(worker);
     if (i >= 0) this.#workers.splice(i, 1);
     if (!worker.dead) void worker.terminate().catch(() => {});
     for (const dispatch of worker.jobs.splice(0)) {
       const task = dispatch.task;
       if (dispatch.withdrawn || this.#tasks.get(task.spec.id) !== task) continue;
-      if (worker.withdraw(dispatch) || worker.state(dispatch) === FINISHED) {
+      if (!failHeld && (worker.withdraw(dispatch) || worker.state(dispatch) === FINISHED)) {
         this.#requeue(task); // never ran, or its answer died with the worker: run it again
         continue;
       }

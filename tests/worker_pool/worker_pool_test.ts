@@ -155,6 +155,18 @@ describe("WorkerPoolBackend", () => {
     });
   });
 
+  it("fails, rather than hangs, when the worker script itself cannot load", async () => {
+    const missing = new URL("./fixtures/no_such_worker_script.ts", import.meta.url);
+    await withPool({ workerScript: missing }, async (flow) => {
+      const addT = flow.functionTask(add);
+      const results = await Promise.allSettled([addT(1, 2), addT(3, 4), addT(5, 6)]);
+      for (const r of results) {
+        assert.equal(r.status, "rejected");
+        assert.match(String((r as PromiseRejectedResult).reason), /failed to start/);
+      }
+    });
+  });
+
   it("refuses to attach when a task module cannot be imported at all", async () => {
     const pool = new WorkerPoolBackend({
       modules: [new URL("./fixtures/missing.ts", import.meta.url)],
