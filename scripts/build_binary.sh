@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 out="${1:-dist/asyncflow}"
 mkdir -p "$(dirname "$out")"
-bun build --compile cli/main.ts --outfile "$out"
+# The worker pool's script is a second entry point: Workers load it from inside the binary.
+bun build --compile cli/main.ts backends/worker_pool/worker.ts --outfile "$out"

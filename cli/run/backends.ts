@@ -64,10 +64,20 @@ export async function createBackends(
   }
 }
 
+/**
+ * Inside a binary made by `scripts/build_binary.sh` (`bun build --compile`), the pool's worker
+ * script is embedded as a second entry point at its path from the repository root, while the
+ * bundled code sees the binary's own URL: point the pool at the embedded file.
+ */
+const EMBEDDED_WORKER = import.meta.url.includes("/$bunfs/")
+  ? new URL("./backends/worker_pool/worker.ts", import.meta.url)
+  : undefined;
+
 async function workerPool(choice: BackendChoice, workflow: Workflow): Promise<Backend> {
   const { WorkerPoolBackend } = await import("../../backends/worker_pool/mod.ts");
   return new WorkerPoolBackend({
     modules: workflow.modules,
+    ...(EMBEDDED_WORKER ? { workerScript: EMBEDDED_WORKER } : {}),
     ...(choice.workers === undefined ? {} : { size: choice.workers }),
     ...(choice.processes === undefined ? {} : { processes: choice.processes }),
   });

@@ -46,6 +46,23 @@ describe("the standalone binary (bun build --compile)", () => {
     assert.equal(readFileSync(out, "utf8"), "hi-there\n");
   });
 
+  it("runs function tasks on the worker pool, its worker script embedded", { skip }, () => {
+    const file = tmp.write(
+      "pool_workflow.ts",
+      "export function square(n: number): number {\n  return n * n;\n}\n" +
+        "// deno-lint-ignore no-explicit-any\n" +
+        "export default async function (flow: any): Promise<void> {\n" +
+        "  const sq = flow.functionTask(square);\n" +
+        "  console.log('squares=' + (await Promise.all([sq(2), sq(3)])).join(','));\n}\n",
+    );
+    const out = execFileSync(binary, ["run", file, "--backend", "workers", "-q"], {
+      cwd: tmp.dir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.match(out, /squares=4,9/);
+  });
+
   it("starts an agent that answers /v1/health with its token", { skip }, async () => {
     const dir = join(tmp.dir, "agent");
     const child = spawn(binary, ["agent", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
