@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -13,6 +13,8 @@ import type {
   RunningProcess,
 } from "./host.ts";
 
+/** The util-linux tool that starts a program in a new session (and process group). */
+const SETSID = "/usr/bin/setsid";
 /** Grace period between SIGTERM and SIGKILL when a process is killed. */
 const KILL_GRACE_MS = 2_000;
 /** How much of stderr is kept for error messages when it goes to a file. */
@@ -22,9 +24,12 @@ const STDERR_TAIL_BYTES = 4_096;
  * The host built on the `node:` modules, which Deno, Bun and Node all provide.
  */
 export function nodeHost(runtime: Host["runtime"]): Host {
+  // Deno's `detached` forks the whole runtime (2-3x slower than a plain spawn); `setsid` execs in
+  // place, so the child keeps its pid and still leads its own process group.
+  const setsid = runtime === "deno" && existsSync(SETSID) ? SETSID : undefined;
   return {
     runtime,
-    spawn: spawnProcess,
+    spawn: (request) => spawnProcess(request, setsid),
     mkdir: async (path) => {
       await mkdir(path, { recursive: true });
     },
@@ -37,16 +42,16 @@ export function nodeHost(runtime: Host["runtime"]): Host {
   };
 }
 
-function spawnProcess(request: ProcessRequest): RunningProcess {
+function spawnProcess(request: ProcessRequest, setsid: string | undefined): RunningProcess {
   const { command } = request;
   const [file, args] = typeof command === "string"
     ? ["/bin/sh", ["-c", command]]
     : [command[0]!, command.slice(1)];
-  // detached: the child leads a new process group, so kill() reaches what a shell started.
-  const child = spawn(file, args, {
+  // The child leads a new process group, so kill() reaches what a shell started.
+  const child = spawn(setsid ?? file, setsid ? [file, ...args] : args, {
     cwd: request.cwd,
     env: request.env ? { ...process.env, ...request.env } : undefined,
-    detached: true,
+    detached: setsid === undefined,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const limit = request.maxBufferBytes ?? 64 * 1024 * 1024;
@@ -73,6 +78,14 @@ function spawnProcess(request: ProcessRequest): RunningProcess {
     child.once("close", async (code, signal) => {
       clearTimeout(killTimer);
       const [stdout, stderr] = await Promise.all([out, err]);
+      // Through setsid, a program that cannot start is setsid's exit 126/127, not a spawn error.
+      if (
+        setsid && (code === 126 || code === 127) && stderr.startsWith("setsid: failed to execute")
+      ) {
+        const why = stderr.slice(stderr.lastIndexOf(":") + 1).trim();
+        reject(new Error(`Cannot start '${file}': ${why}`));
+        return;
+      }
       if (overflow) {
         reject(
           new Error(
