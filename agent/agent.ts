@@ -1,0 +1,196 @@
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { LocalBackend } from "../backends/local/local_backend.ts";
+import type { Backend } from "../src/backend.ts";
+import { createApp } from "./app.ts";
+import { AgentCore } from "./core.ts";
+import type { ModuleTable } from "./function_runner.ts";
+import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
+import type { LaunchMethod } from "./placement/launch.ts";
+import { listen } from "./serve.ts";
+import { loadOrCreateToken } from "./token.ts";
+
+/**
+ * Options of {@linkcode startAgent}.
+ *
+ * @example
+ * ```ts
+ * import type { AgentOptions } from "./agent.ts";
+ * const options: AgentOptions = { listen: "127.0.0.1:0", launch: "fork", cores: 2 };
+ * console.assert(options.cores === 2);
+ * ```
+ */
+export interface AgentOptions {
+  /** `host:port` to listen on. Default `127.0.0.1:0` (loopback, a free port). */
+  listen?: string;
+  /** The agent's directory: token, endpoint file, journal, outputs. Default: a new temporary directory. */
+  dir?: string;
+  /** Task modules: name → path or URL. Function tasks address `{ module: name, export }`. */
+  modules?: Record<string, string | URL>;
+  /** How commands start. Default `fork`. */
+  launch?: LaunchMethod;
+  /** Cores of a one-node allocation (wins over Slurm's environment). */
+  cores?: number;
+  /** GPUs of a one-node allocation. */
+  gpus?: number;
+  /** The allocation, given outright. Default: `cores`/`gpus`, else Slurm's environment, else this machine. */
+  allocation?: Allocation;
+  /** Runs function tasks. Default: an in-process `LocalBackend`. */
+  functionBackend?: Backend;
+  /** PEM texts of a certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string };
+  /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
+  endpointFile?: string;
+  /** The largest task batch body, in bytes. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Events kept in memory per session for reconnecting clients. Default 100 000. */
+  retainEvents?: number;
+  /** Make a new token even when `{dir}/token` holds one. Default `false`. */
+  newToken?: boolean;
+}
+
+/**
+ * A running agent.
+ *
+ * @example
+ * ```ts
+ * import { startAgent } from "./agent.ts";
+ * await using agent = await startAgent({ cores: 1 });
+ * console.assert(agent.url.startsWith("http://127.0.0.1:"));
+ * ```
+ */
+export interface AgentHandle extends AsyncDisposable {
+  /** The base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The bearer token. */
+  readonly token: string;
+  /** The agent's directory. */
+  readonly dir: string;
+  /** Ends every open event stream (clients reconnect with their cursor): for maintenance and fault tests. */
+  dropStreams(): void;
+  /** Stops serving, kills running commands, closes the journal. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the pilot agent: an HTTP server that accepts sessions and task
+ * batches, runs commands on its allocation's slots and functions from its
+ * task modules, and journals every state change in `dir`.
+ *
+ * @param options Where to listen, the directory, modules, allocation, launch method.
+ * @returns A handle with the URL and token; `close()` stops it.
+ * @throws {Error} When a module cannot be loaded or the address cannot be bound.
+ *
+ * @example
+ * ```ts
+ * import { startAgent } from "./agent.ts";
+ * const agent = await startAgent({ cores: 1 });
+ * const res = await fetch(`${agent.url}/v1/health`, { headers: { authorization: `Bearer ${agent.token}` } });
+ * console.assert((await res.json()).status === "ok");
+ * await agent.close();
+ * ```
+ */
+export async function startAgent(options: AgentOptions = {}): Promise<AgentHandle> {
+  const { hostname, port } = parseListen(options.listen ?? "127.0.0.1:0");
+  const dir = resolve(options.dir ?? mkdtempSync(`${tmpdir()}/asyncflow-agent-`));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
+  const modules = await loadModules(options.modules ?? {});
+  const core = await AgentCore.create({
+    dir,
+    allocation: chooseAllocation(options),
+    launch: options.launch ?? "fork",
+    modules,
+    functionBackend: options.functionBackend ?? new LocalBackend({ name: "agent-functions" }),
+    retainEvents: options.retainEvents ?? 100_000,
+  });
+  let streams = new AbortController();
+  const app = createApp(core, {
+    token,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    streams: () => streams.signal,
+  });
+  let server;
+  try {
+    server = await listen(app.fetch, {
+      hostname,
+      port,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
+  } catch (error) {
+    await core.close();
+    throw new Error(
+      `asyncflow agent: cannot listen on ${hostname}:${port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const url = `${options.tls ? "https" : "http"}://${host}:${server.port}`;
+  const endpoint = JSON.stringify({ url, token, dir, pid: process.pid }) + "\n";
+  for (const path of [`${dir}/endpoint.json`, options.endpointFile]) {
+    if (path === undefined) continue;
+    // Write then rename: a reader (a client, a pilot script) never sees half a file.
+    writeFileSync(`${path}.tmp`, endpoint, { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      streams.abort();
+      await core.close();
+      await server.close();
+    })();
+  return {
+    url,
+    token,
+    dir,
+    dropStreams() {
+      streams.abort();
+      streams = new AbortController();
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function parseListen(listen: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new TypeError(
+      `'listen' must be host:port (e.g. 127.0.0.1:0 or [::1]:8080), got '${listen}'`,
+    );
+  }
+  return { hostname: (match[1] ?? match[2])!, port };
+}
+
+function chooseAllocation(o: AgentOptions): Allocation {
+  if (o.allocation) return o.allocation;
+  if (o.cores !== undefined || o.gpus !== undefined) {
+    return { ...localAllocation(o.cores, o.gpus), source: "flags" };
+  }
+  return allocationFromEnv(process.env) ?? localAllocation();
+}
+
+async function loadModules(specs: Record<string, string | URL>): Promise<ModuleTable> {
+  const table: ModuleTable = new Map();
+  for (const [name, where] of Object.entries(specs)) {
+    const url = where instanceof URL || /^[a-z]+:/i.test(where)
+      ? String(where)
+      : pathToFileURL(isAbsolute(where) ? where : resolve(where)).href;
+    try {
+      table.set(name, await import(url) as Record<string, unknown>);
+    } catch (error) {
+      throw new Error(
+        `asyncflow agent: cannot load module '${name}' from ${url}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return table;
+}

@@ -1,0 +1,332 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
+import type { Backend } from "../src/backend.ts";
+import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
+import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
+import { Journal } from "./journal.ts";
+import type { Allocation } from "./placement/allocation.ts";
+import type { LaunchMethod } from "./placement/launch.ts";
+import { SlotScheduler } from "./placement/scheduler.ts";
+import { firstIssue, wireTask } from "./schemas.ts";
+import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
+
+/** What the core needs; `startAgent` fills in the defaults. */
+export interface CoreOptions {
+  dir: string;
+  allocation: Allocation;
+  launch: LaunchMethod;
+  modules: ModuleTable;
+  functionBackend: Backend;
+  retainEvents: number;
+}
+
+/** A task with the session it belongs to and the prefix of its files. */
+interface AgentTask extends TaskRecord {
+  readonly session: Session;
+  readonly files: string;
+}
+
+const REAP_EVERY_MS = 250;
+
+/**
+ * The agent without HTTP: sessions, the journal, the two runners and the
+ * reaper of sessions whose client vanished. Every state change goes through
+ * {@linkcode Session.emit}, so the event log, the journal and the task
+ * records never disagree.
+ *
+ * @example
+ * ```ts
+ * import { AgentCore } from "./core.ts";
+ * console.assert(typeof AgentCore.create === "function");
+ * ```
+ */
+export class AgentCore {
+  readonly sessions: Map<string, Session> = new Map();
+  readonly allocation: Allocation;
+  readonly launch: LaunchMethod;
+  readonly started: number = Date.now();
+  readonly #opts: CoreOptions;
+  readonly #journal: Journal;
+  readonly #scheduler: SlotScheduler;
+  readonly #exec: ExecRunner;
+  readonly #functions: FunctionRunner;
+  readonly #reaper: ReturnType<typeof setInterval>;
+  readonly #counts: Record<WireState, number> = {
+    queued: 0,
+    running: 0,
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    lost: 0,
+  };
+  #nextN = 1;
+  #closed = false;
+
+  private constructor(opts: CoreOptions, journal: Journal) {
+    this.#opts = opts;
+    this.allocation = opts.allocation;
+    this.launch = opts.launch;
+    this.#journal = journal;
+    this.#scheduler = new SlotScheduler(opts.allocation);
+    const report: Reporter = {
+      running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
+      finished: (rec, state, detail) => this.#finished(rec as AgentTask, state, detail),
+      started: (rec, pid) =>
+        this.#journal.append(
+          JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, pid }),
+        ),
+    };
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report);
+    this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
+    this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
+  }
+
+  /**
+   * Opens the journal in `opts.dir`, replays it (sessions come back with a
+   * fresh heartbeat deadline; tasks that were not final become `lost`, and
+   * their process groups are killed) and attaches the function backend.
+   */
+  static async create(opts: CoreOptions): Promise<AgentCore> {
+    mkdirSync(`${opts.dir}/sessions`, { recursive: true });
+    const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`);
+    const core = new AgentCore(opts, journal);
+    try {
+      core.#replay(records);
+      await core.#functions.attach(`${opts.dir}/functions`);
+    } catch (error) {
+      await core.close();
+      throw error;
+    }
+    return core;
+  }
+
+  /** Opens a session. */
+  openSession(client: string, heartbeatTimeoutMs: number): Session {
+    const sid = randomBytes(16).toString("hex");
+    const session = this.#newSession(sid, client, heartbeatTimeoutMs);
+    mkdirSync(`${this.#opts.dir}/sessions/${sid}`, { recursive: true });
+    this.#journal.append(
+      JSON.stringify({ t: "open", sid, client, hb: heartbeatTimeoutMs, at: Date.now() }),
+    );
+    this.#journal.flush();
+    return session;
+  }
+
+  /** Cancels a session's unfinished tasks, ends its streams and forgets it. */
+  closeSession(session: Session, why = "its session was closed"): void {
+    this.#stopAll(session, why);
+    session.state = "closed";
+    session.log.close();
+    this.sessions.delete(session.id);
+    this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
+    this.#journal.flush();
+    rmSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true, force: true });
+  }
+
+  /**
+   * Accepts a batch: each task is checked on its own; a task id the session
+   * already has is a duplicate and is not run again. O(n).
+   */
+  submit(session: Session, tasks: readonly unknown[]): SubmitResult[] {
+    const results: SubmitResult[] = new Array(tasks.length);
+    const accepted: AgentTask[] = [];
+    for (let i = 0; i < tasks.length; i++) {
+      const raw = tasks[i];
+      const parsed = wireTask.safeParse(raw);
+      const id = typeof (raw as { id?: unknown })?.id === "string"
+        ? (raw as { id: string }).id
+        : `#${i}`;
+      if (!parsed.success) {
+        results[i] = { id, status: "rejected", error: `task ${i}: ${firstIssue(parsed.error)}` };
+        continue;
+      }
+      const task = parsed.data as WireTask;
+      if (session.tasks.has(task.id)) {
+        results[i] = { id, status: "duplicate" };
+        continue;
+      }
+      if (task.kind === "function") {
+        const problem = this.#functions.problem(task);
+        if (problem) {
+          results[i] = { id, status: "rejected", error: `task '${id}': ${problem}` };
+          continue;
+        }
+      }
+      const rec = this.#record(session, task, this.#nextN++);
+      this.#journal.append(
+        `{"t":"task","sid":"${session.id}","n":${rec.n},"task":${JSON.stringify(task)}}`,
+      );
+      accepted.push(rec);
+      results[i] = { id, status: "accepted" };
+    }
+    // Durable before acknowledged: a retried request then finds the tasks.
+    this.#journal.flush();
+    for (const rec of accepted) {
+      if (rec.task.kind === "function") this.#functions.submit(rec);
+      else this.#exec.submit(rec, rec.files);
+    }
+    return results;
+  }
+
+  /** Cancels one task; its final state arrives on the stream. */
+  cancel(rec: TaskRecord, why = "cancelled by its client"): void {
+    if (isFinal(rec.state)) return;
+    rec.stop?.();
+    this.#emit(rec as AgentTask, "cancelled", { error: { name: "CancelledError", message: why } });
+  }
+
+  /** The file of a task's stdout, stderr or large result. */
+  outputPath(rec: TaskRecord, which: "stdout" | "stderr" | "result"): string {
+    return `${(rec as AgentTask).files}.${which === "result" ? "result.json" : which}`;
+  }
+
+  /** Counters for `/v1/metrics`. */
+  metrics(): Record<string, unknown> {
+    return {
+      uptimeMs: Date.now() - this.started,
+      sessions: this.sessions.size,
+      tasks: { ...this.#counts },
+      commands: { running: this.#exec.running, waiting: this.#exec.waiting },
+      functions: { active: this.#functions.active },
+      free: this.#scheduler.free,
+    };
+  }
+
+  /** Stops the reaper, kills every command, stops the function backend and closes the journal. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    for (const session of this.sessions.values()) session.log.close();
+    await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
+    this.#journal.close();
+  }
+
+  #newSession(sid: string, client: string, hb: number): Session {
+    const session = new Session(
+      sid,
+      client,
+      hb,
+      this.#opts.retainEvents,
+      (line) => this.#journal.append(line),
+    );
+    this.sessions.set(sid, session);
+    return session;
+  }
+
+  #record(session: Session, task: WireTask, n: number): AgentTask {
+    const rec: AgentTask = {
+      id: task.id,
+      n,
+      task,
+      state: "queued",
+      session,
+      files: `${this.#opts.dir}/sessions/${session.id}/${n}`,
+    };
+    session.tasks.set(task.id, rec);
+    this.#counts.queued++;
+    return rec;
+  }
+
+  #emit(rec: AgentTask, state: WireState, detail: EventDetail): void {
+    const before = rec.state;
+    if (rec.session.emit(rec, state, detail)) {
+      this.#counts[before]--;
+      this.#counts[state]++;
+    }
+  }
+
+  #finished(rec: AgentTask, state: "done" | "failed", detail: EventDetail): void {
+    if (isFinal(rec.state)) return;
+    if (state === "done" && rec.task.kind === "function") {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(detail.value);
+      } catch (error) {
+        const message = `the result of '${rec.id}' is not JSON: ${(error as Error).message}`;
+        this.#emit(rec, "failed", { error: { name: "TypeError", message } });
+        return;
+      }
+      if (json !== undefined && json.length > INLINE_BYTES) {
+        writeFileSync(this.outputPath(rec, "result"), json);
+        detail = { resultBytes: Buffer.byteLength(json) };
+      }
+    }
+    this.#emit(rec, state, detail);
+  }
+
+  #stopAll(session: Session, why: string): void {
+    for (const rec of session.tasks.values()) {
+      if (!isFinal(rec.state)) this.cancel(rec, why);
+    }
+  }
+
+  #reap(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (session.state !== "open" || now <= session.deadline) continue;
+      session.state = "expired";
+      this.#stopAll(
+        session,
+        `session ${session.id} expired: no heartbeat for ${session.heartbeatTimeoutMs} ms`,
+      );
+      session.log.close();
+    }
+  }
+
+  #replay(records: ReturnType<typeof Journal.open>["records"]): void {
+    const pids = new Map<string, number>();
+    for (const r of records) {
+      const session = this.sessions.get(r.sid);
+      if (r.t === "open") {
+        this.#newSession(r.sid, r.client, r.hb);
+      } else if (r.t === "close") {
+        this.sessions.delete(r.sid);
+      } else if (session === undefined) {
+        continue;
+      } else if (r.t === "task") {
+        this.#record(session, r.task as unknown as WireTask, r.n);
+        this.#nextN = Math.max(this.#nextN, r.n + 1);
+      } else if (r.t === "pid") {
+        pids.set(`${r.sid}\n${r.id}`, r.pid);
+      } else if (r.t === "ev") {
+        const rec = session.tasks.get(String(r.e.id));
+        if (rec === undefined) continue;
+        const state = r.e.state as WireState;
+        this.#counts[rec.state]--;
+        this.#counts[state]++;
+        session.replay(rec, JSON.stringify(r.e), state);
+      }
+    }
+    for (const session of this.sessions.values()) {
+      mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
+      for (const rec of session.tasks.values()) {
+        if (isFinal(rec.state)) continue;
+        const pid = pids.get(`${session.id}\n${rec.id}`);
+        if (pid !== undefined) killGroup(pid);
+        const error: WireError = {
+          name: "TaskLostError",
+          message:
+            `task '${rec.id}' was ${rec.state} when the agent stopped; the restarted agent did not run it again`,
+        };
+        this.#emit(rec as AgentTask, "lost", { error });
+      }
+    }
+  }
+}
+
+/** Ends a command left behind by a previous agent process (its own process group). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL"); // runtimes that cannot signal a group
+    } catch {
+      // Gone already.
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { Buffer } from "node:buffer";
+import { writeFileSync } from "node:fs";
+import type { WireError, WireExecutableTask } from "../backends/remote/protocol.ts";
+import { host, type RunningProcess } from "../src/host/mod.ts";
+import { ReadyQueue } from "../src/ready_queue.ts";
+import type { LaunchMethod } from "./placement/launch.ts";
+import { launchCommand } from "./placement/launch.ts";
+import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
+import type { EventDetail, TaskRecord } from "./session.ts";
+
+/** How a runner tells the agent about a task. */
+export interface Reporter {
+  running(rec: TaskRecord, where: string): void;
+  /** The task ended: `done` with its detail, or `failed` with an error. */
+  finished(rec: TaskRecord, state: "done" | "failed", detail: EventDetail): void;
+  /** The process group of a started command, for the journal. */
+  started?(rec: TaskRecord, pid: number): void;
+}
+
+interface Waiting {
+  rec: TaskRecord;
+  files: string;
+  priority: number;
+  seq: number;
+}
+
+/** Results and outputs up to this size travel inside events. */
+export const INLINE_BYTES = 64 * 1024;
+/** A command that prints more than this (stdout or stderr) is killed. */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Runs commands: waits for a placement from the slot scheduler (highest
+ * priority first, in arrival order), starts the command through the launch
+ * method, writes its stdout and stderr to files named after the task's
+ * number, and frees the slots when the process has exited.
+ *
+ * @example
+ * ```ts
+ * import { ExecRunner } from "./exec_runner.ts";
+ * console.assert(typeof ExecRunner === "function");
+ * ```
+ */
+export class ExecRunner {
+  readonly #scheduler: SlotScheduler;
+  readonly #method: LaunchMethod;
+  readonly #report: Reporter;
+  readonly #queue = new ReadyQueue<Waiting>();
+  #blocked: Waiting | undefined;
+  readonly #running = new Set<RunningProcess>();
+  #closed = false;
+
+  constructor(scheduler: SlotScheduler, method: LaunchMethod, report: Reporter) {
+    this.#scheduler = scheduler;
+    this.#method = method;
+    this.#report = report;
+  }
+
+  /** How many commands wait for slots. */
+  get waiting(): number {
+    return this.#queue.size + (this.#blocked ? 1 : 0);
+  }
+
+  /** How many commands run. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Queues a command. `files` is the path prefix of its output files
+   * (`…/{n}` gives `{n}.stdout` and `{n}.stderr`).
+   */
+  submit(rec: TaskRecord, files: string): void {
+    const task = rec.task as WireExecutableTask;
+    const r = task.resources ?? {};
+    const request = {
+      ranks: r.ranks ?? 1,
+      coresPerRank: r.coresPerRank ?? 1,
+      gpusPerRank: r.gpusPerRank ?? 0,
+    };
+    try {
+      // A request that can never fit fails now rather than waiting forever.
+      const trial = this.#scheduler.place(request);
+      if (trial) this.#scheduler.release(trial);
+    } catch (error) {
+      this.#report.finished(rec, "failed", { error: errorToWire(error) });
+      return;
+    }
+    const item: Waiting = { rec, files, priority: task.priority ?? 0, seq: 0 };
+    rec.stop = () => {
+      item.rec.stop = undefined; // withdrawn: skipped when it comes out of the queue
+    };
+    this.#queue.push(item);
+    this.#pump();
+  }
+
+  /** Kills every command and waits until they are gone. */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    const exits = [...this.#running].map((p) => {
+      p.kill();
+      return p.exited.catch(() => {});
+    });
+    await Promise.all(exits);
+  }
+
+  #pump(): void {
+    while (!this.#closed) {
+      const next = this.#blocked ?? this.#queue.pop();
+      this.#blocked = undefined;
+      if (next === undefined) return;
+      if (next.rec.stop === undefined) continue; // cancelled while waiting
+      const task = next.rec.task as WireExecutableTask;
+      const r = task.resources ?? {};
+      const placement = this.#scheduler.place({
+        ranks: r.ranks ?? 1,
+        coresPerRank: r.coresPerRank ?? 1,
+        gpusPerRank: r.gpusPerRank ?? 0,
+      });
+      if (placement === undefined) {
+        this.#blocked = next; // strict order: a big task is not starved by small ones
+        return;
+      }
+      this.#start(next, placement);
+    }
+  }
+
+  #start(item: Waiting, placement: Placement): void {
+    const { rec, files } = item;
+    const task = rec.task as WireExecutableTask;
+    let process: RunningProcess;
+    try {
+      const launch = launchCommand(this.#method, placement, task.command);
+      process = host.spawn({
+        command: launch.argv,
+        env: { ...task.env, ...launch.env },
+        ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
+        maxBufferBytes: MAX_OUTPUT_BYTES,
+      });
+    } catch (error) {
+      this.#scheduler.release(placement);
+      this.#report.finished(rec, "failed", { error: errorToWire(error) });
+      return;
+    }
+    this.#running.add(process);
+    rec.stop = () => process.kill();
+    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
+    this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
+    process.exited.then(
+      (outcome) => {
+        this.#release(process, placement);
+        // Outputs stay in memory while the command runs (files cost more than the command for
+        // short tasks); they are written only when not empty, for ranged reads.
+        const out = Buffer.from(outcome.stdout);
+        if (out.length > 0 || task.captureOutput) writeFileSync(`${files}.stdout`, out);
+        if (outcome.stderr.length > 0) writeFileSync(`${files}.stderr`, outcome.stderr);
+        if (rec.stop === undefined) return; // cancelled: already reported
+        if (outcome.exitCode === 0) {
+          if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
+          else if (out.length > INLINE_BYTES) {
+            this.#report.finished(rec, "done", { stdoutBytes: out.length });
+          } else this.#report.finished(rec, "done", { value: outcome.stdout });
+          return;
+        }
+        this.#report.finished(rec, "failed", {
+          error: {
+            name: "ExecutableError",
+            message: `Command exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`,
+            command: task.command,
+            exitCode: outcome.exitCode,
+            signal: outcome.signal,
+            stdout: out.length > INLINE_BYTES
+              ? out.subarray(out.length - INLINE_BYTES).toString()
+              : outcome.stdout,
+            stderr: outcome.stderr.slice(-INLINE_BYTES),
+          },
+        });
+      },
+      (error) => {
+        this.#release(process, placement);
+        this.#report.finished(rec, "failed", { error: errorToWire(error) });
+      },
+    );
+  }
+
+  #release(process: RunningProcess, placement: Placement): void {
+    this.#running.delete(process);
+    this.#scheduler.release(placement);
+    this.#pump();
+  }
+}
+
+/** An error as it travels: name, message and stack. */
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof Error) {
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return { name: "Error", message: String(error) };
+}

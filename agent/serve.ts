@@ -1,0 +1,113 @@
+/**
+ * Serves a web-standard handler on Deno, Bun or Node: one thin adapter per
+ * runtime (`Deno.serve`, `Bun.serve`, `@hono/node-server`), picked at run time.
+ *
+ * @module
+ */
+
+/** A web-standard request handler. */
+export type Handler = (request: Request) => Response | Promise<Response>;
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+  /** PEM texts of a certificate and its key: serve HTTPS. */
+  tls?: { cert: string; key: string };
+}
+
+/** A listening server. */
+export interface Listener {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops listening and ends open connections. */
+  close(): Promise<void>;
+}
+
+interface DenoServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+}
+interface DenoLike {
+  serve(options: Record<string, unknown>, handler: Handler): DenoServer;
+}
+interface BunServer {
+  port: number;
+  stop(force?: boolean): Promise<void> | void;
+}
+interface BunLike {
+  serve(options: Record<string, unknown>): BunServer;
+}
+
+/**
+ * Starts serving `handler`.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "./serve.ts";
+ * const server = await listen(() => new Response("ok"), { hostname: "127.0.0.1", port: 0 });
+ * console.assert(server.port > 0);
+ * await server.close();
+ * ```
+ */
+export function listen(handler: Handler, options: ListenOptions): Promise<Listener> {
+  const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+  if (g.Deno) return listenDeno(g.Deno, handler, options);
+  if (g.Bun) return Promise.resolve(listenBun(g.Bun, handler, options));
+  return listenNode(handler, options);
+}
+
+function listenDeno(deno: DenoLike, handler: Handler, o: ListenOptions): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    try {
+      const server = deno.serve({
+        hostname: o.hostname,
+        port: o.port,
+        ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
+        onListen: () => {},
+        onError: (error: unknown) =>
+          Response.json({ error: { code: "internal", message: String(error) } }, { status: 500 }),
+      }, handler);
+      resolve({ port: server.addr.port, close: () => server.shutdown() });
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+function listenBun(bun: BunLike, handler: Handler, o: ListenOptions): Listener {
+  const server = bun.serve({
+    hostname: o.hostname,
+    port: o.port,
+    fetch: handler,
+    // Event streams stay open between pings: no idle cut-off.
+    idleTimeout: 0,
+    ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
+  });
+  return { port: server.port, close: async () => await server.stop(true) };
+}
+
+async function listenNode(handler: Handler, o: ListenOptions): Promise<Listener> {
+  const { serve } = await import("@hono/node-server");
+  const https = o.tls ? await import("node:https") : undefined;
+  return new Promise((resolve, reject) => {
+    const server = serve({
+      fetch: handler,
+      hostname: o.hostname,
+      port: o.port,
+      ...(https && o.tls
+        ? { createServer: https.createServer, serverOptions: { cert: o.tls.cert, key: o.tls.key } }
+        : {}),
+    }, (info) => {
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,101 @@
+import type { WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
+import { EventLog } from "./event_log.ts";
+
+/** The agent's record of one accepted task. */
+export interface TaskRecord {
+  /** The client's task id (never used as a file name). */
+  readonly id: string;
+  /** The agent-wide number of the task: names its files and its function-backend id. */
+  readonly n: number;
+  readonly task: WireTask;
+  state: WireState;
+  /** The JSON of the task's last event, for listings and re-syncs. */
+  lastEvent?: string;
+  /** Set by the runner to stop the task; cleared when it ends. */
+  stop?: (() => void) | undefined;
+}
+
+/** Whether a state is final. */
+export function isFinal(state: WireState): boolean {
+  return state === "done" || state === "failed" || state === "cancelled" || state === "lost";
+}
+
+/** What a state change may carry besides the state. */
+export interface EventDetail {
+  where?: string;
+  value?: unknown;
+  resultBytes?: number;
+  stdoutBytes?: number;
+  error?: WireError;
+}
+
+/**
+ * A client's session: its tasks by client id, its numbered event log and its
+ * heartbeat deadline.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./session.ts";
+ * const s = new Session("0".repeat(32), "test", 60_000, 100, () => {});
+ * console.assert(s.log.last === 0 && s.state === "open");
+ * ```
+ */
+export class Session {
+  readonly id: string;
+  readonly client: string;
+  readonly heartbeatTimeoutMs: number;
+  readonly log: EventLog;
+  readonly tasks: Map<string, TaskRecord> = new Map();
+  /** `expired`: its client stopped sending heartbeats; `closed`: its client ended it. */
+  state: "open" | "expired" | "closed" = "open";
+  deadline: number;
+  readonly #journal: (line: string) => void;
+
+  /**
+   * @param journal Receives each event's journal line.
+   */
+  constructor(
+    id: string,
+    client: string,
+    heartbeatTimeoutMs: number,
+    retain: number,
+    journal: (line: string) => void,
+  ) {
+    this.id = id;
+    this.client = client;
+    this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+    this.log = new EventLog(retain);
+    this.deadline = Date.now() + heartbeatTimeoutMs;
+    this.#journal = journal;
+  }
+
+  /** Pushes the heartbeat deadline out. */
+  touch(): void {
+    this.deadline = Date.now() + this.heartbeatTimeoutMs;
+  }
+
+  /**
+   * Records a state change of `rec`: the task's state, the log and the
+   * journal. A final task changes no more: later calls are ignored.
+   *
+   * @returns Whether the change was recorded.
+   */
+  emit(rec: TaskRecord, state: WireState, detail: EventDetail = {}): boolean {
+    if (isFinal(rec.state)) return false;
+    rec.state = state;
+    if (isFinal(state)) rec.stop = undefined;
+    const seq = this.log.nextSeq;
+    const json = JSON.stringify({ seq, id: rec.id, state, time: Date.now(), ...detail });
+    rec.lastEvent = json;
+    this.log.append(json);
+    this.#journal(`{"t":"ev","sid":"${this.id}","e":${json}}`);
+    return true;
+  }
+
+  /** Replays an event read from the journal. */
+  replay(rec: TaskRecord, json: string, state: WireState): void {
+    rec.state = state;
+    rec.lastEvent = json;
+    this.log.append(json);
+  }
+}

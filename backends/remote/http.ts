@@ -1,0 +1,75 @@
+/** A non-2xx answer of the agent, with its status and error code. */
+export class AgentHttpError extends Error {
+  override name = "AgentHttpError";
+  /** The HTTP status. */
+  readonly status: number;
+  /** The agent's error code (`unknown_session`, `cursor_expired`, …). */
+  readonly code: string;
+
+  /**
+   * @param status HTTP status.
+   * @param code The agent's error code.
+   * @param message The agent's message.
+   */
+  constructor(status: number, code: string, message: string) {
+    super(`agent answered ${status} ${code}: ${message}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Where the agent is and how to prove who we are. */
+export interface Endpoint {
+  url: string;
+  token: string;
+}
+
+/**
+ * Sends a request to the agent with the bearer token and returns the
+ * response when it is 2xx; throws {@linkcode AgentHttpError} otherwise, and
+ * the network's error when the agent cannot be reached.
+ *
+ * @example
+ * ```ts
+ * import { AgentHttpError } from "./http.ts";
+ * console.assert(new AgentHttpError(404, "unknown_session", "x").status === 404);
+ * ```
+ */
+export async function agentFetch(
+  endpoint: Endpoint,
+  path: string,
+  init: {
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${endpoint.token}`,
+    ...init.headers,
+  };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers["content-type"] = "application/json";
+  }
+  const res = await fetch(`${endpoint.url}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
+  if (res.ok) return res;
+  const text = await res.text().catch(() => "");
+  let code = "http_error";
+  let message = text.slice(0, 500);
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    code = parsed.error?.code ?? code;
+    message = parsed.error?.message ?? message;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  throw new AgentHttpError(res.status, code, message);
+}

@@ -1,0 +1,18 @@
+/**
+ * The client of the pilot agent: a {@linkcode RemoteBackend} runs an
+ * engine's tasks on an `asyncflow agent` over HTTP.
+ *
+ * @example
+ * ```ts
+ * import { RemoteBackend } from "./mod.ts";
+ * const backend = new RemoteBackend({ url: "http://127.0.0.1:9", token: "t", name: "hpc" });
+ * console.assert(backend.name === "hpc");
+ * ```
+ *
+ * @module
+ */
+export { RemoteBackend } from "./remote_backend.ts";
+export type { RemoteBackendOptions } from "./remote_backend.ts";
+export { AgentHttpError } from "./http.ts";
+export type { Endpoint } from "./http.ts";
+export type * from "./protocol.ts";

@@ -1,0 +1,140 @@
+/** Helpers of the agent tests: raw HTTP calls, SSE reading, processes. */
+import { spawn } from "node:child_process";
+import { Buffer } from "node:buffer";
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import process from "node:process";
+import { readSse } from "../../backends/remote/sse.ts";
+import type { WireEvent } from "../../backends/remote/protocol.ts";
+import { waitFor } from "../backend_conformance.ts";
+
+export { waitFor };
+
+/** A parsed answer, read loosely by the tests. */
+// deno-lint-ignore no-explicit-any
+export type Loose = any;
+
+/** The agent's task module used by the tests. */
+export const fixtures: URL = new URL("../fixtures/task_functions.ts", import.meta.url);
+
+/** A raw API call: status and parsed body (or text). */
+export async function call(
+  base: { url: string; token: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Loose }> {
+  const init: RequestInit = {
+    method,
+    headers: { authorization: `Bearer ${base.token}`, ...headers },
+  };
+  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  const res = await fetch(`${base.url}${path}`, init);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* keep the text */ }
+  return { status: res.status, body: parsed };
+}
+
+/** Opens a session and returns its id. */
+export async function openSession(
+  base: { url: string; token: string },
+  heartbeatTimeoutMs?: number,
+): Promise<string> {
+  const r = await call(
+    base,
+    "POST",
+    "/v1/sessions",
+    heartbeatTimeoutMs ? { heartbeatTimeoutMs } : {},
+  );
+  if (r.status !== 201) throw new Error(`cannot open a session: ${JSON.stringify(r.body)}`);
+  return r.body.session;
+}
+
+/**
+ * Reads the SSE stream from `after` until `until(events)` holds, then cuts the
+ * connection. Returns the events received.
+ */
+export async function readEvents(
+  base: { url: string; token: string },
+  sid: string,
+  after: number,
+  until: (events: WireEvent[]) => boolean,
+): Promise<WireEvent[]> {
+  const stop = new AbortController();
+  const res = await fetch(`${base.url}/v1/sessions/${sid}/events`, {
+    headers: { authorization: `Bearer ${base.token}`, "last-event-id": String(after) },
+    signal: stop.signal,
+  });
+  const events: WireEvent[] = [];
+  try {
+    for await (const m of readSse(res.body!)) {
+      if (m.event === "events") events.push(...JSON.parse(m.data) as WireEvent[]);
+      if (until(events) || m.event === "end") break;
+    }
+  } finally {
+    stop.abort();
+  }
+  return events;
+}
+
+/** Whether a process lives (and is not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]?.startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a pid written by a test command, once the file exists. */
+export async function pidIn(path: string): Promise<number> {
+  await waitFor(() => existsSync(path) && readFileSync(path, "utf8").endsWith("\n"), path);
+  return Number(readFileSync(path, "utf8"));
+}
+
+/** Starts `agent/main.ts` as a separate process on the runtime running the tests. */
+export function spawnAgent(
+  args: string[],
+): { pid: number; kill: () => void; exited: Promise<void> } {
+  const main = new URL("../../agent/main.ts", import.meta.url).pathname;
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  const argv = g.Deno ? ["run", "-A", main, ...args] : [main, ...args];
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { pid: child.pid!, kill: () => child.kill("SIGKILL"), exited };
+}
+
+/**
+ * POSTs a body with `node:http`, reading the answer even when the server
+ * answers early and closes the connection before taking the whole body
+ * (which `fetch` reports as a network error).
+ */
+export function postRaw(
+  base: { url: string; token: string },
+  path: string,
+  body: string,
+): Promise<{ status: number; body: Loose }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base.url}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${base.token}`,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      },
+    }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      res.on("error", reject);
+    });
+    req.on("error", () => {}); // EPIPE/ECONNRESET after an early answer
+    req.end(body);
+  });
+}
