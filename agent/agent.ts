@@ -38,8 +38,10 @@ export interface AgentOptions {
   gpus?: number;
   /** The allocation, given outright. Default: `cores`/`gpus`, else Slurm's environment, else this machine. */
   allocation?: Allocation;
-  /** Runs function tasks. Default: an in-process `LocalBackend`. */
+  /** Runs function tasks. Default: a worker pool of `workers` workers, else an in-process `LocalBackend`. */
   functionBackend?: Backend;
+  /** Run function tasks on a pool of this many Workers (`WorkerPoolBackend`) instead of in-process. */
+  workers?: number;
   /** PEM texts of a certificate and key: serve HTTPS. */
   tls?: { cert: string; key: string };
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
@@ -98,13 +100,14 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const dir = resolve(options.dir ?? mkdtempSync(`${tmpdir()}/asyncflow-agent-`));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
-  const modules = await loadModules(options.modules ?? {});
+  const urls = moduleUrls(options.modules ?? {});
+  const modules = await loadModules(urls);
   const core = await AgentCore.create({
     dir,
     allocation: chooseAllocation(options),
     launch: options.launch ?? "fork",
     modules,
-    functionBackend: options.functionBackend ?? new LocalBackend({ name: "agent-functions" }),
+    functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
     retainEvents: options.retainEvents ?? 100_000,
   });
   let streams = new AbortController();
@@ -175,12 +178,43 @@ function chooseAllocation(o: AgentOptions): Allocation {
   return allocationFromEnv(process.env) ?? localAllocation();
 }
 
-async function loadModules(specs: Record<string, string | URL>): Promise<ModuleTable> {
-  const table: ModuleTable = new Map();
+/** Task module URLs by name; relative paths resolve against the current directory. */
+function moduleUrls(specs: Record<string, string | URL>): Map<string, string> {
+  const urls = new Map<string, string>();
   for (const [name, where] of Object.entries(specs)) {
-    const url = where instanceof URL || /^[a-z]+:/i.test(where)
-      ? String(where)
-      : pathToFileURL(isAbsolute(where) ? where : resolve(where)).href;
+    urls.set(
+      name,
+      where instanceof URL || /^[a-z]+:/i.test(where)
+        ? String(where)
+        : pathToFileURL(isAbsolute(where) ? where : resolve(where)).href,
+    );
+  }
+  return urls;
+}
+
+/**
+ * The backend of function tasks: a worker pool over the task modules when `workers` is given
+ * (loaded on demand, so an agent without it never loads Comlink), else in-process.
+ */
+async function functionBackend(
+  workers: number | undefined,
+  urls: Map<string, string>,
+): Promise<Backend> {
+  if (workers === undefined) return new LocalBackend({ name: "agent-functions" });
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new TypeError(`asyncflow agent: 'workers' must be a positive integer, got ${workers}`);
+  }
+  const { WorkerPoolBackend } = await import("../backends/worker_pool/mod.ts");
+  return new WorkerPoolBackend({
+    modules: [...urls.values()],
+    size: workers,
+    name: "agent-functions",
+  });
+}
+
+async function loadModules(urls: Map<string, string>): Promise<ModuleTable> {
+  const table: ModuleTable = new Map();
+  for (const [name, url] of urls) {
     try {
       table.set(name, await import(url) as Record<string, unknown>);
     } catch (error) {

@@ -9,6 +9,7 @@ const USAGE = `usage: asyncflow agent [options]
   --dir DIR              token, endpoint file, journal and outputs (default: a new temp dir)
   --module NAME=PATH     a task module (repeatable); functions are { module: NAME, export }
   --launch METHOD        fork | srun | mpiexec (default fork)
+  --workers N            run function tasks on N Workers (default: in the agent's own thread)
   --cores N --gpus N     a one-node allocation (default: Slurm's environment, else this machine)
   --endpoint-file PATH   also write { url, token } here (mode 0600)
   --tls-cert FILE --tls-key FILE   serve HTTPS
@@ -37,6 +38,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         dir: { type: "string" },
         module: { type: "string", multiple: true },
         launch: { type: "string" },
+        workers: { type: "string" },
         cores: { type: "string" },
         gpus: { type: "string" },
         "endpoint-file": { type: "string" },
@@ -76,6 +78,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   };
   const cores = count("cores", values.cores, 1);
   const gpus = count("gpus", values.gpus, 0);
+  const workers = count("workers", values.workers, 1);
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     problems.push("--tls-cert and --tls-key go together");
   }
@@ -92,6 +95,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       ...(values.dir !== undefined ? { dir: values.dir } : {}),
       ...(cores !== undefined ? { cores } : {}),
       ...(gpus !== undefined ? { gpus } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       ...(values["endpoint-file"] !== undefined ? { endpointFile: values["endpoint-file"] } : {}),
       ...(values["tls-cert"] !== undefined
         ? {
