@@ -71,7 +71,7 @@ describe("renderReport()", () => {
     assert.equal(count(html, /<rect class="bar /g), attempts);
     assert.equal(count(html, /class="bar o-retried/g), 1);
     assert.match(html, /data-lane="local · worker-0"/);
-    assert.match(html, /data-lane="shell"/);
+    assert.match(html, /data-lane="shell · process-\d"/, "commands show their process slot");
     assert.match(html, /data-lane="blocks"/);
   });
 
