@@ -160,9 +160,9 @@ export class WorkflowEngine {
   #closed = false;
   #shutdown: Promise<void> | undefined;
   #listeners: TaskEventListener[] = [];
-  #stats: EngineStats = {
+  // `pending` is derived in stats(): the live tasks that are not running.
+  #stats: Omit<EngineStats, "pending"> = {
     created: 0,
-    pending: 0,
     running: 0,
     done: 0,
     failed: 0,
@@ -700,11 +700,16 @@ export class WorkflowEngine {
         return;
       }
     }
-    const name = node.options.backend;
-    const lane = name === undefined ? this.#defaultLane : this.#lanes.get(name)!;
+    const lane = this.#laneOf(node);
     if (this.#listeners.length > 0) this.#emit("queued", node, { backend: lane.backend.name });
     lane.queue.push(node);
     this.#scheduleFlush();
+  }
+
+  /** The lane of the backend a task is routed to (names are checked at definition). */
+  #laneOf(node: TaskNode): Lane {
+    const name = node.options.backend;
+    return name === undefined ? this.#defaultLane : this.#lanes.get(name)!;
   }
 
   #scheduleFlush(): void {
@@ -933,9 +938,7 @@ export class WorkflowEngine {
     node.submissionId = undefined;
     if (this.#inflight.get(id) !== node) return;
     this.#inflight.delete(id);
-    const lane = node.options.backend === undefined
-      ? this.#defaultLane
-      : this.#lanes.get(node.options.backend)!;
+    const lane = this.#laneOf(node);
     lane.inflight--;
     if (lane.queue.size > 0) this.#scheduleFlush();
     if (cancelReason !== undefined) {
