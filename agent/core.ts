@@ -74,10 +74,14 @@ export class AgentCore {
     const report: Reporter = {
       running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
       finished: (rec, state, detail) => this.#finished(rec as AgentTask, state, detail),
-      started: (rec, pid) =>
+      started: (rec, pid) => {
         this.#journal.append(
           JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, pid }),
-        ),
+        );
+        // At once, not on the next flush: if the agent dies before a buffered pid reaches the
+        // disk, its restart cannot kill the command it leaves behind.
+        this.#journal.flush();
+      },
     };
     this.#exec = new ExecRunner(this.#scheduler, opts.launch, report);
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
