@@ -52,6 +52,11 @@ export interface AgentOptions {
   retainEvents?: number;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
+  /**
+   * How long an expired session still answers `410 session_expired` before the agent forgets
+   * it (its events, task records and output files) and answers 404. Default 10 minutes.
+   */
+  forgetExpiredAfterMs?: number;
 }
 
 /**
@@ -109,6 +114,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     modules,
     functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
     retainEvents: options.retainEvents ?? 100_000,
+    forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
   });
   let streams = new AbortController();
   const app = createApp(core, {

@@ -21,6 +21,8 @@ export interface CoreOptions {
   modules: ModuleTable;
   functionBackend: Backend;
   retainEvents: number;
+  /** An expired session is forgotten (memory, files, journal) this long after its deadline. */
+  forgetExpiredAfterMs: number;
 }
 
 /** A task with the session it belongs to and the prefix of its files. */
@@ -271,6 +273,12 @@ export class AgentCore {
   #reap(): void {
     const now = Date.now();
     for (const session of this.sessions.values()) {
+      // Keep an expired session a while (its client gets 410, not 404), then forget it, so a
+      // long-lived agent holds only what its live sessions need.
+      if (session.state === "expired" && now > session.deadline + this.#opts.forgetExpiredAfterMs) {
+        this.closeSession(session, "its session expired");
+        continue;
+      }
       if (session.state !== "open" || now <= session.deadline) continue;
       session.state = "expired";
       this.#stopAll(

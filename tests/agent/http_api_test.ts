@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import {
@@ -184,5 +184,25 @@ describe("agent HTTP API", () => {
     const gone = await call(agent, "GET", `/v1/sessions/${sid}`);
     assert.equal(gone.status, 410);
     assert.equal(gone.body.error.code, "session_expired");
+  });
+
+  it("forgets an expired session after the retention window: memory, files and journal", async () => {
+    await using short = await startAgent({ forgetExpiredAfterMs: 300 });
+    const sid = await openSession(short, 200);
+    const sent = await call(short, "POST", `/v1/sessions/${sid}/tasks`, {
+      tasks: [{ id: "t", kind: "executable", command: ["echo", "hi"] }],
+    });
+    assert.equal(sent.status, 200);
+    // No event tells that a session was forgotten, and any request to the session would count
+    // as a heartbeat: poll the agent's metrics, with a deadline.
+    const deadline = Date.now() + 10_000;
+    while ((await call(short, "GET", "/v1/metrics")).body.sessions !== 0) {
+      if (Date.now() > deadline) throw new Error("the expired session was never forgotten");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await call(short, "GET", `/v1/sessions/${sid}`)).status, 404);
+    assert.equal(existsSync(`${short.dir}/sessions/${sid}`), false, "its files are removed");
+    const journal = readFileSync(`${short.dir}/journal.jsonl`, "utf8");
+    assert.ok(journal.includes(`{"t":"close","sid":"${sid}"}`), "a restart forgets it too");
   });
 });
