@@ -128,7 +128,7 @@ export class AgentCore {
     session.log.close();
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
-    this.#journal.flush();
+    this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
     rmSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true, force: true });
   }
 
