@@ -1,0 +1,80 @@
+// `asyncflow run --backend remote`, end to end: the CLI's engine talks to a real agent on loopback.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type AgentHandle, startAgent } from "../../agent/mod.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir } from "./_helpers.ts";
+
+const tmp = tempDir();
+let agent: AgentHandle;
+let workflow: string;
+let out: string;
+
+before(async () => {
+  // A workflow module is its own task module; the agent knows it by its file name.
+  out = join(tmp.dir, "total.txt");
+  workflow = tmp.write(
+    "remote_flow.ts",
+    [
+      "export function square(n: number): number {",
+      "  return n * n;",
+      "}",
+      "// deno-lint-ignore no-explicit-any",
+      "export default async function (flow: any): Promise<void> {",
+      "  const sq = flow.functionTask(square);",
+      `  const save = flow.executableTask((n: number) => ["sh", "-c", 'echo "total=$1" > ${out}', "sh", String(n)]);`,
+      "  const total = await Promise.all([sq(3), sq(4)]);",
+      "  await save(total[0] + total[1]);",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  agent = await startAgent({ modules: { remote_flow: workflow } });
+});
+after(async () => {
+  await agent.close();
+  tmp.cleanup();
+});
+
+describe("asyncflow run --backend remote", () => {
+  it("runs a workflow's functions and commands on an agent, by URL and token", async () => {
+    const r = await runCli([
+      "run",
+      workflow,
+      "--backend",
+      "remote",
+      "--url",
+      agent.url,
+      "--token",
+      agent.token,
+      "--json",
+      "-q",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      readFileSync(out, "utf8"),
+      "total=25\n",
+      "the command ran, with the functions' results",
+    );
+    const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(summary.backends, ["remote"]);
+    assert.equal(summary.tasks.done, 3);
+  });
+
+  it("refuses a wrong token with a clear error and exit code 1", async () => {
+    const r = await runCli([
+      "run",
+      workflow,
+      "--backend",
+      "remote",
+      "--url",
+      agent.url,
+      "--token",
+      "x".repeat(43),
+      "-q",
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /401|token/i);
+  });
+});
