@@ -22,28 +22,26 @@ if (skip) console.log(`tls_test: skipped: ${skip}`);
 let agent: AgentHandle;
 let ca: string;
 
+/** A self-signed certificate and its key, made by openssl for `name` (an IP gets an IP SAN). */
+function selfSigned(name: string): { cert: string; key: string } {
+  const dir = mkdtempSync(`${tmpdir()}/asyncflow-tls-`);
+  const san = /^[\d.]+$/.test(name) ? ["-addext", `subjectAltName=IP:${name}`] : [];
+  execFileSync("openssl", [
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${name}`],
+    ...san,
+    ...["-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`],
+  ], { stdio: "ignore" });
+  return {
+    cert: readFileSync(`${dir}/cert.pem`, "utf8"),
+    key: readFileSync(`${dir}/key.pem`, "utf8"),
+  };
+}
+
 before(async () => {
   if (skip) return;
-  const dir = mkdtempSync(`${tmpdir()}/asyncflow-tls-`);
-  execFileSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    `${dir}/key.pem`,
-    "-out",
-    `${dir}/cert.pem`,
-  ], { stdio: "ignore" });
-  ca = readFileSync(`${dir}/cert.pem`, "utf8");
-  agent = await startAgent({ tls: { cert: ca, key: readFileSync(`${dir}/key.pem`, "utf8") } });
+  const own = selfSigned("127.0.0.1");
+  ca = own.cert;
+  agent = await startAgent({ tls: own });
 });
 after(async () => {
   if (!skip) await agent.close();
@@ -73,24 +71,7 @@ describe("the agent over TLS", () => {
   });
 
   it("fails verification for a client that does not trust its certificate", { skip }, async () => {
-    const other = mkdtempSync(`${tmpdir()}/asyncflow-tls-other-`);
-    execFileSync("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=other",
-      "-keyout",
-      `${other}/key.pem`,
-      "-out",
-      `${other}/cert.pem`,
-    ], { stdio: "ignore" });
-    await assert.rejects(
-      get(`${agent.url}/v1/health`, agent.token, readFileSync(`${other}/cert.pem`, "utf8")),
-    );
+    const stranger = selfSigned("other").cert;
+    await assert.rejects(get(`${agent.url}/v1/health`, agent.token, stranger));
   });
 });
