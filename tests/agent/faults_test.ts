@@ -118,14 +118,9 @@ describe("RemoteBackend under faults", () => {
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-restart-`);
     const work = mkdtempSync(`${tmpdir()}/asyncflow-restart-work-`);
     const endpoint = `${dir}/endpoint.json`;
-    let first = spawnAgent([
-      "--dir",
-      dir,
-      "--cores",
-      "2",
-      "--module",
-      `fixtures=${fixtures.pathname}`,
-    ]);
+    // The same command line both times: the second agent restarts on the first one's directory.
+    const agentArgs = ["--dir", dir, "--cores", "2", "--module", `fixtures=${fixtures.pathname}`];
+    let first = spawnAgent(agentArgs);
     try {
       await waitFor(() => existsSync(endpoint), "the agent's endpoint file");
       const backend = RemoteBackend.fromEndpointFile(endpoint, {
@@ -145,14 +140,7 @@ describe("RemoteBackend under faults", () => {
       const { url } = JSON.parse(readFileSync(endpoint, "utf8"));
       first.kill();
       await first.exited;
-      first = spawnAgent([
-        "--dir",
-        dir,
-        "--cores",
-        "2",
-        "--module",
-        `fixtures=${fixtures.pathname}`,
-      ]);
+      first = spawnAgent(agentArgs);
       await waitFor(
         () => JSON.parse(readFileSync(endpoint, "utf8")).url !== url,
         "the restarted agent's endpoint",
