@@ -39,9 +39,11 @@ export interface Allocation {
  *
  * @example
  * ```ts
- * import { allocationFromEnv } from "./allocation.ts";
+ * import assert from "node:assert/strict";
+ * import { allocationFromEnv } from "@asyncflow/asyncflow/agent/placement";
  * const a = allocationFromEnv({ SLURM_JOB_NODELIST: "nid[001-002]", SLURM_JOB_CPUS_PER_NODE: "4(x2)" });
- * // a = { source: "slurm", nodes: [{ name: "nid001", cores: 4, gpus: 0 }, { name: "nid002", cores: 4, gpus: 0 }] }
+ * assert.equal(a?.source, "slurm");
+ * assert.deepEqual(a?.nodes.map((n) => [n.name, n.cores, n.gpus]), [["nid001", 4, 0], ["nid002", 4, 0]]);
  * ```
  */
 export function allocationFromEnv(env: Record<string, string | undefined>): Allocation | undefined {
@@ -66,8 +68,11 @@ export function allocationFromEnv(env: Record<string, string | undefined>): Allo
  *
  * @example
  * ```ts
- * import { localAllocation } from "./allocation.ts";
- * const a = localAllocation(2); // { source: "local", nodes: [{ name: hostname(), cores: 2, gpus: 0 }] }
+ * import assert from "node:assert/strict";
+ * import { localAllocation } from "@asyncflow/asyncflow/agent/placement";
+ * const a = localAllocation(2);
+ * assert.equal(a.source, "local");
+ * assert.deepEqual(a.nodes.map((n) => [n.cores, n.gpus]), [[2, 0]]);
  * ```
  */
 export function localAllocation(cores?: number, gpus?: number): Allocation {

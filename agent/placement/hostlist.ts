@@ -15,8 +15,11 @@
  *
  * @example
  * ```ts
- * import { expandHostList } from "./hostlist.ts";
- * expandHostList("nid[001-003,007],login1"); // ["nid001", "nid002", "nid003", "nid007", "login1"]
+ * import assert from "node:assert/strict";
+ * import { expandHostList } from "@asyncflow/asyncflow/agent/placement";
+ * assert.deepEqual(expandHostList("nid[001-003,007],login1"), [
+ *   "nid001", "nid002", "nid003", "nid007", "login1",
+ * ]);
  * ```
  */
 export function expandHostList(list: string): string[] {

@@ -42,11 +42,13 @@ export interface LaunchOptions {
  *
  * @example
  * ```ts
- * import { launchCommand } from "./launch.ts";
+ * import assert from "node:assert/strict";
+ * import { launchCommand } from "@asyncflow/asyncflow/agent/placement";
  * const placement = { ranks: [{ node: "nid001", cores: [0], gpus: [] }, { node: "nid001", cores: [1], gpus: [] }] };
- * launchCommand("srun", placement, ["./hello"]).argv;
- * // ["srun", "--exact", "--kill-on-bad-exit=1", "--nodes=1", "--ntasks=2", "--cpus-per-task=1",
- * //  "--ntasks-per-node=2", "--nodelist=nid001", "./hello"]
+ * assert.deepEqual(launchCommand("srun", placement, ["./hello"]).argv, [
+ *   "srun", "--exact", "--kill-on-bad-exit=1", "--nodes=1", "--ntasks=2", "--cpus-per-task=1",
+ *   "--ntasks-per-node=2", "--nodelist=nid001", "./hello",
+ * ]);
  * ```
  */
 export function launchCommand(

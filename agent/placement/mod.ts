@@ -4,15 +4,16 @@
  *
  * @example
  * ```ts
- * import { allocationFromEnv, launchCommand, localAllocation, SlotScheduler } from "./mod.ts";
- * const allocation = allocationFromEnv(process.env) ?? localAllocation();
+ * import assert from "node:assert/strict";
+ * import { launchCommand, localAllocation, SlotScheduler } from "@asyncflow/asyncflow/agent/placement";
+ * const allocation = localAllocation(2);
  * const slots = new SlotScheduler(allocation);
- * const placement = slots.place({ ranks: 1, coresPerRank: 1, gpusPerRank: 0 });
- * if (placement) {
- *   const { argv, env } = launchCommand(allocation.source === "slurm" ? "srun" : "fork", placement, "hostname");
- *   // spawn argv with env added, then:
- *   slots.release(placement);
- * }
+ * const placement = slots.place({ ranks: 1, coresPerRank: 2, gpusPerRank: 0 });
+ * assert.ok(placement, "two cores are free");
+ * assert.equal(slots.place({ ranks: 1, coresPerRank: 1, gpusPerRank: 0 }), undefined);
+ * const { argv } = launchCommand("fork", placement, ["hostname"]);
+ * assert.equal(argv.at(-1), "hostname");
+ * slots.release(placement); // after the process exits
  * ```
  *
  * @module

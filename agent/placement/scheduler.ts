@@ -42,12 +42,14 @@ interface NodeState {
  *
  * @example
  * ```ts
- * import { SlotScheduler } from "./scheduler.ts";
+ * import assert from "node:assert/strict";
+ * import { SlotScheduler } from "@asyncflow/asyncflow/agent/placement";
  * const s = new SlotScheduler({ source: "flags", nodes: [{ name: "n1", cores: 4, gpus: 0 }] });
  * const p = s.place({ ranks: 2, coresPerRank: 2, gpusPerRank: 0 });
- * // p.ranks = [{ node: "n1", cores: [0, 1], gpus: [] }, { node: "n1", cores: [2, 3], gpus: [] }]
- * s.place({ ranks: 1, coresPerRank: 1, gpusPerRank: 0 }); // undefined: must wait
+ * assert.deepEqual(p?.ranks, [{ node: "n1", cores: [0, 1], gpus: [] }, { node: "n1", cores: [2, 3], gpus: [] }]);
+ * assert.equal(s.place({ ranks: 1, coresPerRank: 1, gpusPerRank: 0 }), undefined); // must wait
  * s.release(p!);
+ * assert.ok(s.place({ ranks: 1, coresPerRank: 1, gpusPerRank: 0 }));
  * ```
  */
 export class SlotScheduler {

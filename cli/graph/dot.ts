@@ -22,10 +22,11 @@ export interface DotOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph, toDot } from "./mod.ts";
  * const base = { name: "a", kind: "function" as const, workflowId: "main" };
  * const g = buildGraph([{ ...base, type: "created", time: 1, uid: "task.000001", deps: [] }]);
- * console.assert(toDot(g).includes('"task.000001" [label="a"'));
+ * assert.ok(toDot(g).includes('"task.000001" [label="a"'));
  * ```
  */
 export function toDot(graph: TaskGraph, options: DotOptions = {}): string {

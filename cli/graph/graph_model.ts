@@ -102,13 +102,14 @@ const FINAL: Partial<Record<TaskEvent["type"], TaskState>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "./mod.ts";
  * const base = { name: "a", kind: "function" as const, workflowId: "main" };
  * const g = buildGraph([
  *   { ...base, type: "created", time: 1, uid: "task.000001", deps: [] },
  *   { ...base, type: "running", time: 2, uid: "task.000001", attempt: 1 },
  * ]);
- * console.assert(g.nodes[0]?.state === "RUNNING");
+ * assert.equal(g.nodes[0]?.state, "RUNNING");
  * ```
  */
 export function buildGraph(events: Iterable<TaskEvent>): TaskGraph {

@@ -39,10 +39,11 @@ const RESERVED = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph, toMermaid } from "./mod.ts";
  * const base = { name: "a", kind: "function" as const, workflowId: "main" };
  * const g = buildGraph([{ ...base, type: "created", time: 1, uid: "task.000001", deps: [] }]);
- * console.assert(toMermaid(g).includes('task_000001["a"]'));
+ * assert.ok(toMermaid(g).includes('task_000001["a"]'));
  * ```
  */
 export function toMermaid(graph: TaskGraph, options: MermaidOptions = {}): string {

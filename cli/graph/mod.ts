@@ -3,10 +3,11 @@
  *
  * @example
  * ```ts
- * import { buildGraph, readTrace, toDot, toMermaid } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { buildGraph, readTrace, toDot, toMermaid } from "@asyncflow/asyncflow/graph";
  * const line = JSON.stringify({ type: "created", time: 1, uid: "task.000001", name: "a", kind: "function", workflowId: "main", deps: [] });
  * const graph = buildGraph(readTrace(line));
- * console.assert(toMermaid(graph).startsWith("graph TD") && toDot(graph).startsWith("digraph"));
+ * assert.ok(toMermaid(graph).startsWith("graph TD") && toDot(graph).startsWith("digraph"));
  * ```
  *
  * @module

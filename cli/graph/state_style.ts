@@ -16,8 +16,9 @@ export interface StateColors {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { STATE_COLORS } from "./state_style.ts";
- * console.assert(STATE_COLORS.FAILED.fill.startsWith("#"));
+ * assert.ok(STATE_COLORS.FAILED.fill.startsWith("#"));
  * ```
  */
 export const STATE_COLORS: Readonly<Record<TaskState, StateColors>> = Object.freeze({

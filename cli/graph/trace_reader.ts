@@ -25,10 +25,11 @@ const TYPES = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readTrace } from "./mod.ts";
  * const line = JSON.stringify({ type: "created", time: 1, uid: "task.000001", name: "a", kind: "function", workflowId: "main" });
  * const events = readTrace(`${line}\n{"type":"runn`);
- * console.assert(events.length === 1);
+ * assert.equal(events.length, 1);
  * ```
  */
 export function readTrace(text: string): TaskEvent[] {

@@ -18,9 +18,10 @@ export interface CriticalPath {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nodeDuration } from "./critical_path.ts";
  * const node = { start: 10, end: 25 } as Parameters<typeof nodeDuration>[0];
- * console.assert(nodeDuration(node, 30) === 15);
+ * assert.equal(nodeDuration(node, 30), 15);
  * ```
  */
 export function nodeDuration(node: GraphNode, traceEnd: number): number {
@@ -40,6 +41,7 @@ export function nodeDuration(node: GraphNode, traceEnd: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { criticalPath } from "./critical_path.ts";
  * const base = { kind: "function" as const, workflowId: "main" };
@@ -51,7 +53,7 @@ export function nodeDuration(node: GraphNode, traceEnd: number): number {
  *   { ...base, type: "running", time: 5, uid: "b", name: "b" },
  *   { ...base, type: "done", time: 9, uid: "b", name: "b" },
  * ]);
- * console.assert(criticalPath(g).uids.join() === "a,b");
+ * assert.equal(criticalPath(g).uids.join(), "a,b");
  * ```
  */
 export function criticalPath(graph: TaskGraph): CriticalPath {

@@ -54,6 +54,7 @@ const BUCKETS = 200;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { renderGantt } from "./gantt.ts";
  * const base = { uid: "t1", name: "t", kind: "function" as const, workflowId: "main" };
@@ -62,7 +63,7 @@ const BUCKETS = 200;
  *   { ...base, type: "running", time: 1, backend: "local", where: "worker-0" },
  *   { ...base, type: "done", time: 3 },
  * ]);
- * console.assert(renderGantt(g).bars === 1);
+ * assert.equal(renderGantt(g).bars, 1);
  * ```
  */
 export function renderGantt(graph: TaskGraph, options: GanttOptions = {}): GanttView {

@@ -42,10 +42,11 @@ const MAX_LABEL = 28;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { renderGraphSvg } from "./graph_svg.ts";
  * const g = buildGraph([{ type: "created", time: 0, uid: "t1", name: "t", kind: "function", workflowId: "main", deps: [] }]);
- * console.assert(renderGraphSvg(g).svg.includes('data-uid="t1"'));
+ * assert.ok(renderGraphSvg(g).svg.includes('data-uid="t1"'));
  * ```
  */
 export function renderGraphSvg(graph: TaskGraph, options: GraphSvgOptions = {}): GraphSvg {

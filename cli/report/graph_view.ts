@@ -34,9 +34,10 @@ export interface GraphViewModel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { chooseGraphView } from "./graph_view.ts";
- * console.assert(chooseGraphView(buildGraph([]), 10).items.length === 0);
+ * assert.equal(chooseGraphView(buildGraph([]), 10).items.length, 0);
  * ```
  */
 export function chooseGraphView(graph: TaskGraph, maxNodes: number): GraphViewModel {

@@ -6,8 +6,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeHtml } from "./html_escape.ts";
- * console.assert(escapeHtml('<b a="1">') === "&lt;b a=&quot;1&quot;&gt;");
+ * assert.equal(escapeHtml('<b a="1">'), "&lt;b a=&quot;1&quot;&gt;");
  * ```
  */
 export function escapeHtml(text: string): string {
@@ -32,8 +33,9 @@ const ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonForScript } from "./html_escape.ts";
- * console.assert(!jsonForScript({ name: "</script>" }).includes("</"));
+ * assert.ok(!jsonForScript({ name: "</script>" }).includes("</"));
  * ```
  */
 export function jsonForScript(value: unknown): string {

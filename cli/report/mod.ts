@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
- * import { renderReport } from "./mod.ts";
- * console.assert(renderReport([], { title: "empty" }).startsWith("<!DOCTYPE html>"));
+ * import assert from "node:assert/strict";
+ * import { renderReport } from "@asyncflow/asyncflow/report";
+ * assert.ok(renderReport([], { title: "empty" }).startsWith("<!DOCTYPE html>"));
  * ```
  *
  * @module

@@ -39,9 +39,10 @@ export interface ReportOptions {
  *
  * @example
  * ```ts
- * import { renderReport } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { renderReport } from "@asyncflow/asyncflow/report";
  * const html = renderReport([], { title: "Nightly <run>" });
- * console.assert(html.includes("<title>Nightly &lt;run&gt;</title>"));
+ * assert.ok(html.includes("<title>Nightly &lt;run&gt;</title>"));
  * ```
  */
 export function renderReport(events: readonly TaskEvent[], options: ReportOptions = {}): string {

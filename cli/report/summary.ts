@@ -30,9 +30,10 @@ export interface TraceCounts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { countStates } from "./summary.ts";
- * console.assert(countStates(buildGraph([])).tasks === 0);
+ * assert.equal(countStates(buildGraph([])).tasks, 0);
  * ```
  */
 export function countStates(graph: TaskGraph): TraceCounts {

@@ -20,6 +20,7 @@ export interface UtilisationStep {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { utilisationSteps } from "./utilisation.ts";
  * const base = { uid: "t1", name: "t", kind: "function" as const, workflowId: "main" };
@@ -27,7 +28,7 @@ export interface UtilisationStep {
  *   { ...base, type: "running", time: 1, backend: "local" },
  *   { ...base, type: "done", time: 3 },
  * ]);
- * console.assert(Math.max(...utilisationSteps(g).map((s) => s.running)) === 1);
+ * assert.equal(Math.max(...utilisationSteps(g).map((s) => s.running)), 1);
  * ```
  */
 export function utilisationSteps(graph: TaskGraph, backend?: string): UtilisationStep[] {
@@ -64,9 +65,10 @@ const PALETTE = ["#2c7bb6", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildGraph } from "../graph/mod.ts";
  * import { renderUtilisation } from "./utilisation.ts";
- * console.assert(renderUtilisation(buildGraph([])).peak === 0);
+ * assert.equal(renderUtilisation(buildGraph([])).peak, 0);
  * ```
  */
 export function renderUtilisation(graph: TaskGraph, width = 1100): { svg: string; peak: number } {
