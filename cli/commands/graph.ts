@@ -49,7 +49,7 @@ export const graphCommand: Command = {
         positionals.length === 0 ? "missing <workflow> or <trace.jsonl>" : "expected one file",
       );
     }
-    const { buildGraph, readTrace, toDot, toMermaid } = await import("../graph/mod.ts");
+    const { buildGraph, readTrace, toDot, toMermaid } = await import("../../graph/mod.ts");
     const tracePath = (values.trace as string | undefined) ??
       (input.endsWith(".jsonl") ? input : undefined);
     let events: TaskEvent[];

@@ -41,8 +41,8 @@ export const reportCommand: Command = {
         positionals.length === 0 ? "missing <trace.jsonl>" : "expected one trace file",
       );
     }
-    const { readTrace } = await import("../graph/mod.ts");
-    const { renderReport } = await import("../report/mod.ts");
+    const { readTrace } = await import("../../graph/mod.ts");
+    const { renderReport } = await import("../../report/mod.ts");
     let events;
     try {
       events = readTrace(await readText("report", trace));

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
-import { buildGraph, type TaskGraph, toDot, toMermaid } from "../../cli/graph/mod.ts";
+import { buildGraph, type TaskGraph, toDot, toMermaid } from "../../graph/mod.ts";
 import { recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
 /** Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead. */

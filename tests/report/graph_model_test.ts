@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { TaskEvent } from "../../mod.ts";
-import { buildGraph, type GraphNode, type TaskGraph } from "../../cli/graph/mod.ts";
+import { buildGraph, type GraphNode, type TaskGraph } from "../../graph/mod.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
 function byName(graph: TaskGraph, name: string, parentName?: string): GraphNode {

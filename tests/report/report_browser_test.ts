@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { buildGraph, type TaskGraph } from "../../cli/graph/mod.ts";
-import { criticalPath, renderReport } from "../../cli/report/mod.ts";
+import { buildGraph, type TaskGraph } from "../../graph/mod.ts";
+import { criticalPath, renderReport } from "../../report/mod.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
 const CHROMIUM = process.env.ASYNCFLOW_CHROMIUM ?? "/usr/bin/chromium";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { TaskEvent } from "../../mod.ts";
-import { buildGraph, type TaskGraph } from "../../cli/graph/mod.ts";
-import { criticalPath, renderReport } from "../../cli/report/mod.ts";
-import { nodeDuration } from "../../cli/report/critical_path.ts";
+import { buildGraph, type TaskGraph } from "../../graph/mod.ts";
+import { criticalPath, renderReport } from "../../report/mod.ts";
+import { nodeDuration } from "../../report/critical_path.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 import { recordLargeTrace } from "./fixtures/large_trace.ts";
 

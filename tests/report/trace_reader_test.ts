@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { TaskEvent } from "../../mod.ts";
-import { readTrace } from "../../cli/graph/mod.ts";
+import { readTrace } from "../../graph/mod.ts";
 import { recordCampaignTrace, toJsonl } from "./fixtures/campaign_trace.ts";
 
 describe("readTrace()", () => {

@@ -1,4 +1,4 @@
-import type { TaskState } from "../../src/task_state.ts";
+import type { TaskState } from "../src/task_state.ts";
 
 /** Fill, border and text colours of one state, as CSS hex colours. */
 export interface StateColors {

@@ -1,4 +1,4 @@
-import type { TaskEvent } from "../../src/events.ts";
+import type { TaskEvent } from "../src/events.ts";
 import { buildGraph, type TaskGraph } from "../graph/graph_model.ts";
 import { STATE_COLORS, STATES } from "../graph/state_style.ts";
 import { formatMs } from "./_time_axis.ts";

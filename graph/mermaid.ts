@@ -1,4 +1,4 @@
-import type { TaskState } from "../../src/task_state.ts";
+import type { TaskState } from "../src/task_state.ts";
 import { uniqueIds } from "./_ids.ts";
 import type { GraphNode, TaskGraph } from "./graph_model.ts";
 import { STATE_COLORS, STATES } from "./state_style.ts";

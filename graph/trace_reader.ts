@@ -1,4 +1,4 @@
-import type { TaskEvent } from "../../src/events.ts";
+import type { TaskEvent } from "../src/events.ts";
 
 const TYPES = new Set([
   "created",

@@ -1,5 +1,5 @@
-import type { TaskEvent } from "../../src/events.ts";
-import type { TaskKind, TaskState } from "../../src/task_state.ts";
+import type { TaskEvent } from "../src/events.ts";
+import type { TaskKind, TaskState } from "../src/task_state.ts";
 
 /**
  * One attempt of a task on a backend, from its `running` event to what ended it.
