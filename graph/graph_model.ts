@@ -57,6 +57,10 @@ export interface GraphNode {
   value?: string;
   /** `true` when its result came from a resumed run's record. */
   resumed?: boolean;
+  /** In a collapsed graph (by template): how many tasks or blocks this node stands for. */
+  count?: number;
+  /** In a collapsed graph (by template): how many of them are in each state. */
+  states?: Partial<Record<TaskState, number>>;
 }
 
 /** A dependency: `to` waited for `from`. */

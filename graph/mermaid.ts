@@ -1,6 +1,6 @@
 import type { TaskState } from "../src/task_state.ts";
 import { uniqueIds } from "./_ids.ts";
-import type { GraphNode, TaskGraph } from "./graph_model.ts";
+import type { TaskGraph } from "./graph_model.ts";
 import { STATE_COLORS, STATES } from "./state_style.ts";
 
 /** Options of {@linkcode toMermaid}. */
@@ -9,6 +9,8 @@ export interface MermaidOptions {
   colorByState?: boolean;
   /** The flowchart direction. Default `"TD"`. */
   direction?: "TD" | "LR";
+  /** Add a legend of the states the graph shows. Default: when `colorByState`. */
+  legend?: boolean;
 }
 
 /** Words Mermaid's flowchart parser takes as keywords, never as node ids. */
@@ -48,7 +50,12 @@ const RESERVED = new Set([
  */
 export function toMermaid(graph: TaskGraph, options: MermaidOptions = {}): string {
   const colorByState = options.colorByState ?? true;
-  const ids = uniqueIds(graph.nodes.map((n) => n.uid), mermaidId);
+  // Legend entries get keys no uid has ("\0"), so uniqueIds keeps their ids apart from the nodes'.
+  const legendKey = (state: TaskState) => `\0legend ${state}`;
+  const ids = uniqueIds(
+    [...graph.nodes.map((n) => n.uid), "\0legend", ...STATES.map(legendKey)],
+    mermaidId,
+  );
   const lines = [`graph ${options.direction ?? "TD"}`];
   const emit = (uid: string, depth: number): void => {
     const node = graph.byUid.get(uid)!;
@@ -67,17 +74,26 @@ export function toMermaid(graph: TaskGraph, options: MermaidOptions = {}): strin
   };
   for (const uid of graph.roots) emit(uid, 1);
   for (const e of graph.edges) lines.push(`  ${ids.get(e.from)} --> ${ids.get(e.to)}`);
+  const byState = new Map<TaskState, string[]>();
+  for (const n of graph.nodes) {
+    const members = byState.get(n.state);
+    if (members) members.push(ids.get(n.uid)!);
+    else byState.set(n.state, [ids.get(n.uid)!]);
+  }
+  const shown = STATES.filter((state) => byState.has(state));
+  const legend = options.legend ?? colorByState;
+  if (legend) {
+    lines.push(`  subgraph ${ids.get("\0legend")} ["states"]`);
+    for (const state of shown) lines.push(`    ${ids.get(legendKey(state))}["${state}"]`);
+    lines.push("  end");
+  }
   if (colorByState) {
-    const byState = new Map<TaskState, GraphNode[]>();
-    for (const n of graph.nodes) byState.set(n.state, [...(byState.get(n.state) ?? []), n]);
-    for (const state of STATES) {
-      const members = byState.get(state);
-      if (!members) continue;
+    for (const state of shown) {
       const c = STATE_COLORS[state];
-      lines.push(
-        `  classDef ${state.toLowerCase()} fill:${c.fill},stroke:${c.stroke},color:${c.text}`,
-      );
-      lines.push(`  class ${members.map((n) => ids.get(n.uid)).join(",")} ${state.toLowerCase()}`);
+      const name = state.toLowerCase();
+      lines.push(`  classDef ${name} fill:${c.fill},stroke:${c.stroke},color:${c.text}`);
+      lines.push(`  class ${byState.get(state)!.join(",")} ${name}`);
+      if (legend) lines.push(`  class ${ids.get(legendKey(state))} ${name}`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -1,5 +1,5 @@
 /**
- * The dependency graph of a trace, and its export as Mermaid or Graphviz DOT.
+ * The dependency graph of a trace, its view by template, and its export as Mermaid or Graphviz DOT.
  *
  * @example
  * ```ts
@@ -14,6 +14,7 @@
  */
 export { buildGraph } from "./graph_model.ts";
 export type { GraphEdge, GraphNode, GraphRun, TaskGraph } from "./graph_model.ts";
+export { collapseGraph } from "./collapse.ts";
 export { toMermaid } from "./mermaid.ts";
 export type { MermaidOptions } from "./mermaid.ts";
 export { toDot } from "./dot.ts";

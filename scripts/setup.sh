@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
-# apt — the system packages for the HPC and browser tests (Slurm, munge, MPICH, Chromium), then
-# starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
+# apt — the system packages for the HPC, browser and graph tests (Slurm, munge, MPICH, Chromium,
+# Graphviz), then starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,7 @@ command -v slurmctld >/dev/null || [ -x /usr/sbin/slurmctld ] || packages+=(slur
 command -v munged >/dev/null || [ -x /usr/sbin/munged ] || packages+=(munge)
 command -v mpicc >/dev/null || packages+=(mpich libmpich-dev)
 command -v chromium >/dev/null || packages+=(chromium)
+command -v dot >/dev/null || packages+=(graphviz)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: apt-get install ${packages[*]}"

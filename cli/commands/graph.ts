@@ -15,11 +15,14 @@ const HELP = `Usage: asyncflow graph <workflow.yaml | workflow.ts | trace.jsonl>
 
 Prints the dependency graph: blocks as subgraphs, one node per task, an edge from
 each dependency to its dependent. From a workflow, the graph comes from a dry run
-(nothing executes); from a trace, it is the graph that ran, coloured by state.
+(nothing executes); from a trace, it is the graph that ran, coloured by state,
+with a legend of the states.
 
 Options:
   --format <f>         mermaid (default) or dot
   --trace <file>       take the graph and the states from this trace of the workflow
+  --collapse           one node per template (tasks of the same name in the same block),
+                       'name ×N', as snakemake --rulegraph draws rules
   -o, --output <file>  write to <file> instead of stdout
   -h, --help           this help`;
 
@@ -32,6 +35,7 @@ export const graphCommand: Command = {
     const { values, positionals } = parseCommandArgs("graph", argv, {
       format: { type: "string" },
       trace: { type: "string" },
+      collapse: { type: "boolean" },
       output: { type: "string", short: "o" },
     });
     if (values.help) {
@@ -49,7 +53,9 @@ export const graphCommand: Command = {
         positionals.length === 0 ? "missing <workflow> or <trace.jsonl>" : "expected one file",
       );
     }
-    const { buildGraph, readTrace, toDot, toMermaid } = await import("../../graph/mod.ts");
+    const { buildGraph, collapseGraph, readTrace, toDot, toMermaid } = await import(
+      "../../graph/mod.ts"
+    );
     const tracePath = (values.trace as string | undefined) ??
       (input.endsWith(".jsonl") ? input : undefined);
     let events: TaskEvent[];
@@ -61,7 +67,7 @@ export const graphCommand: Command = {
     }
     // A dry run's states say nothing (everything is "done"): colour only what really ran.
     const colorByState = tracePath !== undefined;
-    const graph = buildGraph(events);
+    const graph = values.collapse ? collapseGraph(buildGraph(events)) : buildGraph(events);
     const text = format === "dot"
       ? toDot(graph, { colorByState })
       : toMermaid(graph, { colorByState });

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The documentation checks of CI, over every export in deno.json: `deno doc --lint` (JSDoc on every
+# public symbol), every example able to fail (scripts/check_doc_examples.ts), and every example run
+# as a test (`deno test --doc`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+mapfile -t entries < <(deno eval 'const c = JSON.parse(Deno.readTextFileSync("deno.json")); for (const p of Object.values(c.exports)) console.log(p)')
+echo "deno doc --lint: ${#entries[@]} exports"
+deno doc --lint "${entries[@]}"
+deno run --allow-read scripts/check_doc_examples.ts
+deno test -A --doc --quiet mod.ts src/ backends/ agent/ cli/ graph/ report/
