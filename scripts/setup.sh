@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
 # apt — the system packages for the HPC, browser and graph tests (Slurm, munge, MPICH, Chromium,
-# Graphviz), then starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
+# Graphviz), then starts the single-node Slurm cluster. Without root or apt those tests skip with a
+# visible reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
