@@ -1,0 +1,123 @@
+import {
+  type Attributes,
+  type Context,
+  type Span,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
+import type { TaskEvent } from "../src/events.ts";
+
+/** What a span needs to know of a task between its events; dropped at its final event. */
+interface Tracked {
+  name: string;
+  kind: TaskEvent["kind"];
+  workflowId: string;
+  parent?: string;
+  created: number;
+  backend?: string;
+  /** The open span of the running attempt (or of a running block). */
+  span?: Span;
+  /** The context of `span`, the parent of the spans a block's members open. */
+  context?: Context;
+}
+
+/**
+ * Turns the event stream into spans: one per task attempt and one per block
+ * run, each started at its `running` event and ended at the event that ends
+ * it (`done`, `failed`, `retried`, `cancelled`), parented by the enclosing
+ * block's span. A task that ends without running (a dependency failed, it was
+ * cancelled while waiting, or it was resumed from a record) gets one span from
+ * its call to its end, with `asyncflow.ran` false, so that the trace still
+ * shows why it did not run. Memory follows the unfinished tasks only.
+ */
+export class SpanTracker {
+  readonly #tracer: Tracer;
+  readonly #root: Context;
+  readonly #tasks = new Map<string, Tracked>();
+
+  constructor(tracer: Tracer, root: Context) {
+    this.#tracer = tracer;
+    this.#root = root;
+  }
+
+  /** Applies one event. */
+  onEvent(e: TaskEvent): void {
+    if (e.type === "created") {
+      const t: Tracked = { name: e.name, kind: e.kind, workflowId: e.workflowId, created: e.time };
+      if (e.parent !== undefined) t.parent = e.parent;
+      this.#tasks.set(e.uid, t);
+      return;
+    }
+    const t = this.#tasks.get(e.uid);
+    if (t === undefined) return; // instrumented after this task was created
+    if (e.backend !== undefined) t.backend = e.backend;
+    switch (e.type) {
+      case "running":
+        this.#start(e, t);
+        return;
+      case "retried":
+        this.#end(t, e, "retried");
+        return;
+      case "done":
+      case "failed":
+      case "cancelled":
+        if (t.span === undefined) this.#start(e, t, false);
+        this.#end(t, e, e.type);
+        this.#tasks.delete(e.uid);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Ends every open span as `unfinished` (the engine stopped reporting) and forgets all. */
+  close(time: number): void {
+    for (const t of this.#tasks.values()) {
+      if (t.span === undefined) continue;
+      t.span.setAttribute("asyncflow.outcome", "unfinished");
+      t.span.end(time);
+    }
+    this.#tasks.clear();
+  }
+
+  #start(e: TaskEvent, t: Tracked, ran = true): void {
+    const parent = t.parent === undefined ? undefined : this.#tasks.get(t.parent)?.context;
+    const attributes: Attributes = {
+      "asyncflow.uid": e.uid,
+      "asyncflow.kind": t.kind,
+      "asyncflow.workflow_id": t.workflowId,
+      "asyncflow.ran": ran,
+    };
+    if (e.attempt !== undefined) attributes["asyncflow.attempt"] = e.attempt;
+    if (t.backend !== undefined) attributes["asyncflow.backend"] = t.backend;
+    if (e.where !== undefined) attributes["asyncflow.where"] = e.where;
+    if (t.parent !== undefined) attributes["asyncflow.parent_uid"] = t.parent;
+    t.span = this.#tracer.startSpan(
+      t.name,
+      { startTime: ran ? e.time : t.created, attributes },
+      parent ?? this.#root,
+    );
+    if (t.kind === "block") t.context = trace.setSpan(parent ?? this.#root, t.span);
+  }
+
+  #end(t: Tracked, e: TaskEvent, outcome: string): void {
+    const span = t.span;
+    if (span === undefined) return;
+    span.setAttribute("asyncflow.outcome", outcome);
+    if (e.resumed) span.setAttribute("asyncflow.resumed", true);
+    if (e.error !== undefined && outcome !== "cancelled") {
+      span.recordException({ name: e.error.name, message: e.error.message }, e.time);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: `${e.error.name}: ${e.error.message}`,
+      });
+    } else if (outcome === "cancelled") {
+      span.addEvent("cancelled", e.error ? { "asyncflow.reason": e.error.message } : {}, e.time);
+    } else {
+      span.setStatus({ code: SpanStatusCode.OK });
+    }
+    span.end(e.time);
+    delete t.span;
+  }
+}
