@@ -5,8 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-mapfile -t entries < <(deno eval 'const c = JSON.parse(Deno.readTextFileSync("deno.json")); for (const p of Object.values(c.exports)) console.log(p)')
-echo "deno doc --lint: ${#entries[@]} exports"
-deno doc --lint "${entries[@]}"
+deno run -A scripts/check_doc_lint.ts
 deno run --allow-read scripts/check_doc_examples.ts
 deno test -A --doc --quiet mod.ts src/ backends/ agent/ cli/ graph/ report/
