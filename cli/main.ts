@@ -17,6 +17,7 @@
 import process from "node:process";
 import { agentCommand, pilotCommand } from "./commands/agent.ts";
 import type { Command } from "./commands/command.ts";
+import { dashboardCommand } from "./commands/dashboard.ts";
 import { graphCommand } from "./commands/graph.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   runCommand,
   graphCommand,
   reportCommand,
+  dashboardCommand,
   agentCommand,
   pilotCommand,
 ];

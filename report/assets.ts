@@ -56,18 +56,21 @@ ol.critical-path .dur { color: #5b6573; margin-left: 6px; }
 /**
  * The report's script: tooltips and cross-highlighting on hover. It reads
  * task details from the JSON data element and writes them with
- * `textContent`, so no string from the trace is ever parsed as HTML.
+ * `textContent`, so no string from the trace is ever parsed as HTML. It looks
+ * the data and the tooltip up again after an `asyncflow:update` event, which
+ * the live dashboard sends when it has replaced the page's content.
  */
 export const REPORT_JS = `
 (() => {
   "use strict";
-  const data = JSON.parse(document.getElementById("task-data").textContent);
-  const tip = document.getElementById("tip");
+  let data = null;
+  const taskData = () => data ??= JSON.parse(document.getElementById("task-data").textContent);
   let lit = [];
+  document.addEventListener("asyncflow:update", () => { data = null; lit = []; });
   const ms = (v) => v < 1000 ? v.toFixed(1) + " ms" : (v / 1000).toFixed(2) + " s";
   function linesFor(el) {
     if (el.dataset.tip) return [el.dataset.tip];
-    const t = data[el.dataset.uid];
+    const t = taskData()[el.dataset.uid];
     if (!t) return [el.dataset.uid];
     const lines = [t.n, t.u + " · " + t.k + " · " + t.s];
     if (t.b) lines.push("backend: " + t.b + (t.w ? " · " + t.w : ""));
@@ -84,6 +87,7 @@ export const REPORT_JS = `
     for (const el of lit) el.classList.add("hl");
   }
   document.addEventListener("mouseover", (event) => {
+    const tip = document.getElementById("tip");
     const el = event.target instanceof Element ? event.target.closest("[data-uid],[data-tip]") : null;
     if (!el) { tip.hidden = true; highlight(null); return; }
     tip.replaceChildren(...linesFor(el).map((line) => {
@@ -95,6 +99,7 @@ export const REPORT_JS = `
     highlight(el.dataset.uid || null);
   });
   document.addEventListener("mousemove", (event) => {
+    const tip = document.getElementById("tip");
     if (tip.hidden) return;
     const x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
     const y = event.clientY + 16 + tip.offsetHeight > window.innerHeight ? event.clientY - tip.offsetHeight - 10 : event.clientY + 16;

@@ -120,9 +120,10 @@ export function renderGraphSvg(graph: TaskGraph, options: GraphSvgOptions = {}):
         }</text></g>`,
     );
   }
+  // dagre gives an empty graph a size of -Infinity: draw nothing, with a size SVG accepts.
   const size = g.graph() as { width?: number; height?: number };
-  const width = Math.ceil(size.width ?? 0);
-  const height = Math.ceil(size.height ?? 0);
+  const width = Math.max(0, Math.ceil(size.width ?? 0));
+  const height = Math.max(0, Math.ceil(size.height ?? 0));
   const defs = `<defs>${marker("arrow", "#666")}${marker("arrow-crit", "#8e24aa")}</defs>`;
   const svg =
     `<svg class="graph" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Dependency graph">${defs}${

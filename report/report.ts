@@ -50,6 +50,44 @@ export function renderReport(events: readonly TaskEvent[], options: ReportOption
     throw new TypeError(`renderReport: events must be an array of TaskEvent, got ${typeof events}`);
   }
   const title = options.title ?? "asyncflow report";
+  return reportPage(title, REPORT_CSP, renderReportBody(events, options), "");
+}
+
+/** The report's Content Security Policy: nothing may load, inline style and script only. */
+export const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+/**
+ * A report page around `body`: the head with `csp`, the body, the report's script, then `script`
+ * (the live dashboard's, or nothing).
+ */
+export function reportPage(title: string, csp: string, body: string, script: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+${body}
+<script>${REPORT_JS}</script>${script ? `\n<script>${script}</script>` : ""}
+</body>
+</html>
+`;
+}
+
+/**
+ * The content of the report's page: its sections, the tooltip and the task data. The report and
+ * the live dashboard show exactly this.
+ */
+export function renderReportBody(
+  events: readonly TaskEvent[],
+  options: ReportOptions = {},
+): string {
+  const title = options.title ?? "asyncflow report";
   const graph = buildGraph(events);
   const path = criticalPath(graph);
   const critical = new Set(path.uids);
@@ -85,25 +123,11 @@ export function renderReport(events: readonly TaskEvent[], options: ReportOption
     }<div class="scroll">${drawing.svg}</div></section>`,
     `<section id="problems"><h2>Failures</h2>${renderProblems(graph)}</section>`,
   ];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-${body.join("\n")}
+  return `${body.join("\n")}
 <div id="tip" hidden></div>
 <script type="application/json" id="task-data">${
     jsonForScript(tooltipData(graph, critical))
-  }</script>
-<script>${REPORT_JS}</script>
-</body>
-</html>
-`;
+  }</script>`;
 }
 
 function describeTrace(graph: TaskGraph, eventCount: number): string {

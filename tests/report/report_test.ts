@@ -126,6 +126,7 @@ describe("renderReport()", () => {
     );
     assert.match(half, /class="bar o-running/);
     assert.match(renderReport([]), /The trace holds no events/);
+    assert.doesNotMatch(renderReport([]), /Infinity|NaN/, "an empty graph has a drawable size");
     assert.throws(() => renderReport("nope" as unknown as TaskEvent[]), /events must be an array/);
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * `asyncflow dashboard <trace.jsonl>`: the live dashboard of a past run, served on loopback.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { onStopSignal } from "../run/signals.ts";
+import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import type { Command } from "./command.ts";
+import { readText } from "./graph.ts";
+
+const HELP = `Usage: asyncflow dashboard <trace.jsonl> [options]
+
+Serves the dashboard of a past run on loopback, with a random token in its URL,
+until Ctrl-C: the report's views (Gantt chart by backend and worker, running tasks
+over time, the graph coloured by state, failures) in a browser. Reach it from
+another machine with ssh -L.
+
+Options:
+  --port <n>           the port to listen on (default: a free one)
+  --title <text>       the page's title (default: the trace's file name)
+  -h, --help           this help`;
+
+/** The `dashboard` subcommand. */
+export const dashboardCommand: Command = {
+  name: "dashboard",
+  summary: "serve the dashboard of a past run (a trace) on loopback",
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs("dashboard", argv, {
+      port: { type: "string" },
+      title: { type: "string" },
+    });
+    if (values.help) {
+      io.out(HELP + "\n");
+      return EXIT.ok;
+    }
+    const trace = positionals[0];
+    if (positionals.length !== 1 || trace === undefined) {
+      throw new UsageError(
+        "dashboard",
+        positionals.length === 0 ? "missing <trace.jsonl>" : "expected one trace file",
+      );
+    }
+    const portText = (values.port as string | undefined) ?? "0";
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) {
+      throw new UsageError(
+        "dashboard",
+        `'--port' must be a number from 0 to 65535, got '${portText}'`,
+      );
+    }
+    const { readTrace } = await import("../../graph/mod.ts");
+    const { serveDashboard } = await import("../../dashboard/mod.ts");
+    let events;
+    try {
+      events = readTrace(await readText("dashboard", trace));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(
+        "dashboard",
+        `${trace}: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    const title = (values.title as string | undefined) ?? `asyncflow: ${basename(trace)}`;
+    let dashboard;
+    try {
+      dashboard = await serveDashboard(events, { title, port });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new UsageError(
+        "dashboard",
+        code === "EADDRINUSE" ? `port ${port} is in use: pick another with --port` : String(error),
+      );
+    }
+    const stopped = Promise.withResolvers<void>();
+    const off = onStopSignal(() => stopped.resolve());
+    io.out(`${dashboard.url}\n`);
+    io.err(`dashboard of ${trace} (${events.length} events); Ctrl-C stops it\n`);
+    await stopped.promise;
+    off();
+    await dashboard.close();
+    return EXIT.ok;
+  },
+};
