@@ -1,4 +1,5 @@
 import { Graph, layout } from "@dagrejs/dagre";
+import { collapseGraph } from "../graph/collapse.ts";
 import type { TaskGraph } from "../graph/graph_model.ts";
 import { chooseGraphView } from "./graph_view.ts";
 import { escapeHtml } from "./html_escape.ts";
@@ -7,7 +8,11 @@ import { escapeHtml } from "./html_escape.ts";
 export interface GraphSvgOptions {
   /** Uids on the critical path: their boxes and the edges between them are highlighted. */
   critical?: readonly string[];
-  /** The most boxes to lay out; bigger graphs are shown in part (see `chooseGraphView`). Default 1000. */
+  /**
+   * The most boxes to lay out. A bigger graph is drawn by template (`collapseGraph`), and if that
+   * is still too big, in part (see `chooseGraphView`). Default 250: dagre's time grows faster than
+   * the number of boxes and edges (a 1,000-task campaign with its edges took tens of seconds).
+   */
   maxNodes?: number;
 }
 
@@ -34,7 +39,9 @@ const MAX_LABEL = 28;
  * Lays the dependency graph out with dagre, at render time, and draws it as
  * SVG: tasks as boxes coloured by state, each block as a group whose header
  * box stands for the block itself (edges to and from the block end there),
- * closed blocks as one box, and the critical path highlighted.
+ * closed blocks as one box, and the critical path highlighted. A graph of more
+ * than `maxNodes` tasks and blocks is drawn by template: one box per task name
+ * in each block, `name ×N`, coloured by its most telling state.
  *
  * @param graph The graph from `buildGraph`.
  * @param options Critical path and size limit.
@@ -49,9 +56,17 @@ const MAX_LABEL = 28;
  * assert.ok(renderGraphSvg(g).svg.includes('data-uid="t1"'));
  * ```
  */
-export function renderGraphSvg(graph: TaskGraph, options: GraphSvgOptions = {}): GraphSvg {
-  const view = chooseGraphView(graph, options.maxNodes ?? 1000);
-  const critical = options.critical ?? [];
+export function renderGraphSvg(full: TaskGraph, options: GraphSvgOptions = {}): GraphSvg {
+  const limit = options.maxNodes ?? 250;
+  const byTemplate = full.nodes.length > limit;
+  const graph = byTemplate ? collapseGraph(full) : full;
+  const view = chooseGraphView(graph, limit);
+  const templateNote = byTemplate
+    ? `${full.nodes.length} tasks and blocks are more than ${limit} boxes: drawn by template, one box per task name in each block ('name ×N'); asyncflow graph draws every task.`
+    : undefined;
+  const note = [templateNote, view.note].filter((n) => n !== undefined).join(" ") || undefined;
+  // The critical path runs through tasks, which a template box does not single out.
+  const critical = byTemplate ? [] : options.critical ?? [];
   const onPath = new Set(critical);
   const pathEdges = new Set(critical.slice(1).map((to, i) => `${critical[i]}\u0000${to}`));
   const g = new Graph({ compound: true });
@@ -129,9 +144,9 @@ export function renderGraphSvg(graph: TaskGraph, options: GraphSvgOptions = {}):
     `<svg class="graph" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Dependency graph">${defs}${
       parts.join("")
     }</svg>`;
-  return view.note === undefined
+  return note === undefined
     ? { svg, boxes: view.items.length }
-    : { svg, boxes: view.items.length, note: view.note };
+    : { svg, boxes: view.items.length, note };
 }
 
 function boxLabel(name: string, hidden: number | undefined): string {

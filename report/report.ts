@@ -14,7 +14,10 @@ import { renderUtilisation } from "./utilisation.ts";
 export interface ReportOptions {
   /** The page's title and heading. Default `"asyncflow report"`. */
   title?: string;
-  /** The most boxes the dependency graph lays out; above, blocks are shown closed. Default 1000. */
+  /**
+   * The most boxes the dependency graph lays out; above, it is drawn by template, and blocks that
+   * still do not fit are shown closed. Default 250.
+   */
   maxGraphNodes?: number;
   /** Above this many attempts, the Gantt chart draws density strips instead of bars. Default 20 000. */
   maxGanttBars?: number;
@@ -29,8 +32,8 @@ export interface ReportOptions {
  * from the trace is escaped; the page loads nothing (its Content Security
  * Policy forbids it) and its small script only adds tooltips.
  *
- * Large traces stay fast: the graph lays out at most `maxGraphNodes` boxes
- * and the Gantt chart turns lanes that are too dense into density strips, each
+ * Large traces stay fast: the graph lays out at most `maxGraphNodes` boxes (by template above
+ * that) and the Gantt chart turns lanes that are too dense into density strips, each
  * with a note on the page saying so.
  *
  * @param events The trace's events, in the order they were emitted.

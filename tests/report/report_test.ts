@@ -137,19 +137,20 @@ describe("renderReport() on a large trace", () => {
     events = await recordLargeTrace(20, 500);
   });
 
-  it("renders 10 000 tasks in a few seconds, with the graph shown in part and a note", () => {
+  it("renders 10 000 tasks in a few seconds, with the graph drawn by template and a note", () => {
     const started = performance.now();
     const html = renderReport(events, { title: "large" });
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 10_000, `rendering took ${elapsed.toFixed(0)} ms`);
     assert.ok(html.includes('data-count="tasks"><b>10000</b>'), "10 000 tasks counted");
-    const note = html.match(/<p class="note">(Graph limited[^<]*)<\/p>/)?.[1];
+    const note = html.match(/<p class="note">(10020 tasks[^<]*)<\/p>/)?.[1];
     assert.equal(
       note,
-      "Graph limited to 1000 boxes: 19 block(s) are shown closed, with their member count (10020 tasks and blocks in all).",
+      "10020 tasks and blocks are more than 250 boxes: drawn by template, one box per task name in each block (&#39;name ×N&#39;); asyncflow graph draws every task.",
     );
-    assert.equal(count(html, /k-block shape-collapsed/g), 19);
-    assert.equal(count(html, /k-block shape-group/g), 1);
+    assert.equal(count(html, /k-block shape-group/g), 1, "the 20 campaigns are one template");
+    assert.ok(html.includes(">step ×10000</text>"), "their steps are one box");
+    assert.equal(count(html, /class="node /g), 2);
     assert.equal(count(html, /<rect class="bar /g), 10_020);
   });
 
@@ -158,5 +159,15 @@ describe("renderReport() on a large trace", () => {
     assert.equal(count(html, /<rect class="bar /g), 0);
     assert.ok(html.includes("lane(s) are shown as density strips"), "the note on aggregation");
     assert.ok(count(html, /class="density"/g) > 0);
+  });
+
+  it("closes blocks when even the template view does not fit", () => {
+    const html = renderReport(events, { maxGraphNodes: 1 });
+    assert.ok(
+      html.includes(
+        "drawn by template, one box per task name in each block (&#39;name ×N&#39;); asyncflow graph draws every task. Graph limited to 1 boxes: 1 block(s) are shown closed",
+      ),
+    );
+    assert.equal(count(html, /k-block shape-collapsed/g), 1);
   });
 });
