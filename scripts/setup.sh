@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
 # apt — the system packages for the HPC and browser tests (Slurm, munge, MPICH, Chromium), then
-# starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
+# starts the one-node and the 3-node Slurm test clusters. Without root or apt those tests skip with
+# a visible reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,4 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 bash scripts/slurm/setup.sh
+bash scripts/slurm/multinode/start.sh
