@@ -1,0 +1,133 @@
+/**
+ * A pilot on the 3-node cluster, driven from outside the allocation as from a login node: the
+ * `asyncflow pilot submit --nodes 3` command line (run in the machine's own namespace) starts the
+ * agent on the first node, which listens on that node's cluster address with HTTPS on a
+ * certificate it made; the client pins it from endpoint.json and runs a small campaign of commands
+ * and functions through it, the commands spread over the three nodes as srun steps.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { WorkflowEngine } from "../../mod.ts";
+import { RemoteBackend } from "../../backends/remote/mod.ts";
+import * as tasks from "../fixtures/task_functions.ts";
+import { multinodeEnv, multinodeMode, multinodeSkipReason, runtime } from "./_multinode.ts";
+
+const skip = multinodeSkipReason();
+if (skip) console.log(`SKIP 3-node pilot test: ${skip}`);
+const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
+const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+
+/** `asyncflow <args>` on this runtime, with the 3-node cluster's SLURM_CONF; its stdout. */
+function asyncflow(args: string[], timeout = 90_000): Promise<string> {
+  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, argv, { env: multinodeEnv, timeout }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+describe(
+  skip ? `a pilot on the 3-node cluster (skipped: ${skip})` : "a pilot on the 3-node cluster",
+  () => {
+    let work = "";
+    let pilotDir = "";
+    let flow: WorkflowEngine | undefined;
+    const pilotOut = () =>
+      existsSync(join(pilotDir, "pilot.out"))
+        ? readFileSync(join(pilotDir, "pilot.out"), "utf8")
+        : "";
+
+    before(() => {
+      if (skip) return;
+      work = mkdtempSync(join(tmpdir(), "asyncflow-mn-pilot-"));
+      pilotDir = join(work, "pilot");
+    });
+    after(async () => {
+      await flow?.shutdown();
+      if (existsSync(join(pilotDir, "pilot.json"))) {
+        await asyncflow(["pilot", "cancel", pilotDir]).catch(() => {});
+      }
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    it(
+      "asyncflow pilot submit --nodes 3 starts an agent reachable from outside its node",
+      { skip, timeout: 120_000 },
+      async () => {
+        const said = await asyncflow([
+          ...["pilot", "submit", "--dir", pilotDir, "--nodes", "3", "--walltime", "10"],
+          ...["--job-name", "asyncflow-mn-ci", "--module", `fixtures=${fileURLToPath(fixtures)}`],
+          ...["--wait", "--timeout", "90"],
+        ]);
+        const url = /agent at (\S+);/.exec(said)?.[1];
+        assert.ok(url, `no agent URL in: ${said}\n${pilotOut()}`);
+        const endpoint = JSON.parse(readFileSync(join(pilotDir, "endpoint.json"), "utf8"));
+        assert.equal(endpoint.url, url);
+        assert.match(endpoint.fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+        // The first node's own address: its loopback cannot be reached from here.
+        if (multinodeMode() === "netns") assert.match(url, /^https:\/\/10\.250\.0\.11:\d+$/);
+        else assert.match(url, /^https:\/\//);
+        flow = await WorkflowEngine.create({
+          backend: RemoteBackend.fromEndpointFile(join(pilotDir, "endpoint.json"), {
+            modules: { fixtures },
+          }),
+        });
+      },
+    );
+
+    it(
+      "runs a campaign of commands and functions through it",
+      { skip, timeout: 60_000 },
+      async () => {
+        assert.ok(flow, "the pilot is up");
+        // Two cores each, as many as a node has: the first three fill the three nodes at once.
+        const where = flow.executableTask(
+          (_i: number) => 'echo "$SLURMD_NODENAME $SLURM_JOB_ID"',
+          { resources: { ranks: 1, coresPerRank: 2 } },
+        );
+        const add = flow.functionTask(tasks.add);
+        const echo = flow.functionTask(tasks.echo);
+        const lines = await Promise.all([1, 2, 3].map((i) => where(i)));
+        const nodes = lines.map((l) => l.trim().split(" ")[0]).sort();
+        assert.deepEqual(nodes, ["node1", "node2", "node3"], lines.join("; "));
+        const jobId = JSON.parse(readFileSync(join(pilotDir, "pilot.json"), "utf8")).jobId;
+        for (const line of lines) {
+          assert.equal(
+            line.trim().split(" ")[1],
+            jobId,
+            "a step of the pilot",
+          );
+        }
+        // A dependency chain across kinds: a command's output into a function, and back.
+        const count = flow.executableTask((n: number) => ["seq", String(n)]);
+        const total = add(add(2, 3), 4);
+        const seq = await count(total);
+        assert.equal(seq.trim().split("\n").length, 9);
+        assert.deepEqual(await echo({ nodes, total: await total }), { nodes, total: 9 });
+      },
+    );
+
+    it("cancels the pilot from outside", { skip, timeout: 60_000 }, async () => {
+      assert.ok(flow, "the pilot is up");
+      await flow.shutdown();
+      flow = undefined;
+      assert.match(await asyncflow(["pilot", "cancel", pilotDir]), /cancelled job \d+/);
+      // No event tells when Slurm has reaped the job: poll the status with a deadline.
+      const deadline = Date.now() + 30_000;
+      let status = await asyncflow(["pilot", "status", pilotDir]);
+      while (/RUNNING|COMPLETING/.test(status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = await asyncflow(["pilot", "status", pilotDir]);
+      }
+      assert.match(status, /CANCELLED|ENDED/);
+    });
+  },
+);
