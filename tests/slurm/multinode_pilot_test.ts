@@ -3,12 +3,13 @@
  * `asyncflow pilot submit --nodes 3` command line (run in the machine's own namespace) starts the
  * agent on the first node, which listens on that node's cluster address with HTTPS on a
  * certificate it made; the client pins it from endpoint.json and runs a small campaign of commands
- * and functions through it, the commands spread over the three nodes as srun steps.
+ * and functions through it, the commands spread over the three nodes as srun steps, an MPI task
+ * placed on 2 nodes x 2 ranks by the agent's scheduler, and a task set that fills all 3 nodes.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -20,8 +21,18 @@ import { multinodeEnv, multinodeMode, multinodeSkipReason, runtime } from "./_mu
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP 3-node pilot test: ${skip}`);
+const mpiSkip = skip ?? mpiMissing();
 const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
 const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+
+function mpiMissing(): string | undefined {
+  try {
+    execFileSync("mpicc", ["-show"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "mpicc not found (apt-get install mpich libmpich-dev)";
+  }
+}
 
 /** `asyncflow <args>` on this runtime, with the 3-node cluster's SLURM_CONF; its stdout. */
 function asyncflow(args: string[], timeout = 90_000): Promise<string> {
@@ -65,7 +76,8 @@ describe(
         const said = await asyncflow([
           ...["pilot", "submit", "--dir", pilotDir, "--nodes", "3", "--walltime", "10"],
           ...["--job-name", "asyncflow-mn-ci", "--module", `fixtures=${fileURLToPath(fixtures)}`],
-          ...["--wait", "--timeout", "90"],
+          // MPICH finds its ranks through Slurm's PMI2 (the cluster's MpiDefault is none).
+          ...["--env", "SLURM_MPI_TYPE=pmi2", "--wait", "--timeout", "90"],
         ]);
         const url = /agent at (\S+);/.exec(said)?.[1];
         assert.ok(url, `no agent URL in: ${said}\n${pilotOut()}`);
@@ -112,6 +124,58 @@ describe(
         const seq = await count(total);
         assert.equal(seq.trim().split("\n").length, 9);
         assert.deepEqual(await echo({ nodes, total: await total }), { nodes, total: 9 });
+      },
+    );
+
+    it(
+      "places an MPI task on 2 nodes x 2 ranks; each rank reports its node",
+      { skip: mpiSkip, timeout: 60_000 },
+      async () => {
+        assert.ok(flow, "the pilot is up");
+        const hello = join(work, "mpi_hello"); // on the filesystem the nodes share
+        execFileSync("mpicc", [
+          ...["-o", hello],
+          fileURLToPath(new URL("./fixtures/mpi_hello.c", import.meta.url)),
+        ]);
+        const mpi = flow.executableTask(
+          () => ["sh", "-c", `echo "$SLURMD_NODENAME $(${hello})"`],
+          { resources: { ranks: 4, coresPerRank: 1 } },
+        );
+        const lines = (await mpi()).trim().split("\n").sort();
+        const byNode = new Map<string, number[]>();
+        for (const line of lines) {
+          const m = /^(node\d) rank (\d) of 4 on (\S+) sum 6$/.exec(line);
+          assert.ok(m, `'${line}' is a rank of 4 that took part in the sum`);
+          if (multinodeMode() === "netns") {
+            assert.equal(m[3], m[1], "MPI sees the node's host name");
+          }
+          byNode.set(m[1]!, [...byNode.get(m[1]!) ?? [], Number(m[2])]);
+        }
+        assert.equal(lines.length, 4, lines.join("; "));
+        assert.deepEqual([...byNode.values()].map((r) => r.length), [2, 2], lines.join("; "));
+        assert.deepEqual([...byNode.values()].flat().sort(), [0, 1, 2, 3]);
+      },
+    );
+
+    it(
+      "fills all three nodes: six one-core tasks run at the same time, two per node",
+      { skip, timeout: 60_000 },
+      async () => {
+        assert.ok(flow, "the pilot is up");
+        const barrier = join(work, "barrier");
+        mkdirSync(barrier);
+        // Each task checks in, then waits until all six have: they finish only if the agent
+        // ran all six at once (a bounded wait fails them instead of hanging when it did not).
+        const meet = flow.executableTask((i: number) => [
+          "sh",
+          "-c",
+          `touch ${barrier}/${i}; n=0; ` +
+          `while [ $(ls ${barrier} | wc -l) -lt 6 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
+          `[ $n -lt 300 ] && echo "$SLURMD_NODENAME"`,
+        ], { resources: { ranks: 1, coresPerRank: 1 } });
+        const nodes = (await Promise.all([0, 1, 2, 3, 4, 5].map((i) => meet(i))))
+          .map((s) => s.trim()).sort();
+        assert.deepEqual(nodes, ["node1", "node1", "node2", "node2", "node3", "node3"]);
       },
     );
 
