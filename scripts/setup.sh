@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
 # apt — the system packages for the HPC and browser tests (Slurm, munge, MPICH, Chromium), then
-# starts the one-node and the 3-node Slurm test clusters. Without root or apt those tests skip with
-# a visible reason.
+# starts the single-node Slurm cluster. Without root or apt those tests skip with a visible reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
