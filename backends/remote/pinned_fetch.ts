@@ -9,8 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
+import { toWebResponse } from "./_node_response.ts";
 import { Agent, request } from "node:https";
-import type { IncomingMessage } from "node:http";
 
 /** The certificate a client pins, as the agent writes it into its endpoint file. */
 export interface CertificatePin {
@@ -128,7 +128,7 @@ export function pinnedFetch(pin: CertificatePin): PinnedFetch {
         });
         req.on("response", (res) => {
           res.on("close", () => signal?.removeEventListener("abort", abort));
-          resolve(toResponse(res, signal));
+          resolve(toWebResponse(res, signal));
         });
         req.end(init.body);
       })) as PinnedFetch;
@@ -154,38 +154,4 @@ function notPinned(url: string, expected: string, error: Error): Error {
       `server on that address); nothing was sent (TLS said: ${error.message})`,
     { cause: error },
   );
-}
-
-/** A web `Response` over a `node:http` response, its body streamed with backpressure. */
-function toResponse(res: IncomingMessage, signal: AbortSignal | undefined): Response {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-    headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-  }
-  const status = res.statusCode ?? 502;
-  if (status === 204 || status === 304) {
-    res.resume();
-    return new Response(null, { status, headers });
-  }
-  let ended = false;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      res.on("data", (chunk: Uint8Array) => {
-        controller.enqueue(new Uint8Array(chunk));
-        if ((controller.desiredSize ?? 1) <= 0) res.pause();
-      });
-      res.on("end", () => {
-        ended = true;
-        controller.close();
-      });
-      res.on("close", () => {
-        if (!ended) {
-          controller.error(signal?.reason ?? new Error("the connection to the agent closed"));
-        }
-      });
-    },
-    pull: () => void res.resume(),
-    cancel: () => void res.destroy(),
-  }, { highWaterMark: 16 });
-  return new Response(body, { status, statusText: res.statusMessage ?? "", headers });
 }
