@@ -14,7 +14,12 @@ here=$(dirname "$0")
 . "$here/env.sh"
 export SLURM_CONF=$MN_CONF
 
-skip() { echo "SKIP: 3-node Slurm test cluster not started: $*"; exit 0; }
+# After a partial start, what did start is stopped again: nothing half-up is left behind.
+skip() {
+  echo "SKIP: 3-node Slurm test cluster not started: $*"
+  [ -n "${starting:-}" ] && bash "$here/stop.sh" >/dev/null
+  exit 0
+}
 # Slurm's tools wait out their 10 s message timeout when the controller is gone: bound them.
 # One line per node (-N), by node name (%N): in multi mode every node has the same host name.
 responding() { [ "$(timeout 3 sinfo -h -N -r -o %N 2>/dev/null | wc -l)" = "${#MN_NODES[@]}" ]; }
@@ -57,6 +62,7 @@ if [ "$mode" = auto ]; then
 fi
 [ "$mode" = netns ] || [ "$mode" = multi ] || skip "ASYNCFLOW_MULTINODE_MODE must be netns or multi, got '$mode'"
 
+starting=1
 mkdir -p "$MN_RUN" "$MN_LOG" "$MN_MUNGE"
 rm -rf "$MN_ROOT/state" "$MN_ROOT/spool"
 mkdir -p "$MN_ROOT/state"
@@ -151,7 +157,9 @@ for node in "${MN_NODES[@]}"; do
     /usr/sbin/slurmd -N "$node" || skip "slurmd of $node did not start (see $MN_LOG/slurmd-$node.log)"
   fi
 done
-for _ in $(seq 200); do
+# A deadline, not a count: each sinfo may itself wait up to 3 s while slurmctld is not there.
+deadline=$((SECONDS + 20))
+while [ $SECONDS -lt $deadline ]; do
   if all_idle; then
     echo "$mode" >"$MN_MODE_FILE"
     echo "multinode: up ($mode mode, ${MN_NODES[*]}, partition all; SLURM_CONF=$MN_CONF)"
