@@ -34,6 +34,17 @@ function mpiMissing(): string | undefined {
   }
 }
 
+/**
+ * A shell line for task `i` of `n`: check in at `dir`, wait until all `n` have, then print the
+ * node it runs on. The tasks finish only if the agent ran all `n` at once; the wait is bounded
+ * (30 s) so that they fail, not hang, when it did not.
+ */
+function meetAt(dir: string, n: number, i: number): string {
+  return `touch ${dir}/${i}; w=0; ` +
+    `while [ $(ls ${dir} | wc -l) -lt ${n} ] && [ $w -lt 300 ]; do sleep 0.1; w=$((w+1)); done; ` +
+    `[ $w -lt 300 ] && echo "$SLURMD_NODENAME"`;
+}
+
 /** `asyncflow <args>` on this runtime, with the 3-node cluster's SLURM_CONF; its stdout. */
 function asyncflow(args: string[], timeout = 90_000): Promise<string> {
   const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
@@ -55,6 +66,13 @@ describe(
       existsSync(join(pilotDir, "pilot.out"))
         ? readFileSync(join(pilotDir, "pilot.out"), "utf8")
         : "";
+
+    /** A new, empty barrier directory on the filesystem the nodes share. */
+    const barrier = (name: string) => {
+      const dir = join(work, `barrier-${name}`);
+      mkdirSync(dir);
+      return dir;
+    };
 
     before(() => {
       if (skip) return;
@@ -100,9 +118,11 @@ describe(
       { skip, timeout: 60_000 },
       async () => {
         assert.ok(flow, "the pilot is up");
-        // Two cores each, as many as a node has: the first three fill the three nodes at once.
+        // Two cores each, as many as a node has, and all three meet at a barrier: they can only
+        // finish on three different nodes.
+        const met = barrier("campaign");
         const where = flow.executableTask(
-          (_i: number) => 'echo "$SLURMD_NODENAME $SLURM_JOB_ID"',
+          (i: number) => ["sh", "-c", `${meetAt(met, 3, i)} $SLURM_JOB_ID`],
           { resources: { ranks: 1, coresPerRank: 2 } },
         );
         const add = flow.functionTask(tasks.add);
@@ -162,17 +182,11 @@ describe(
       { skip, timeout: 60_000 },
       async () => {
         assert.ok(flow, "the pilot is up");
-        const barrier = join(work, "barrier");
-        mkdirSync(barrier);
-        // Each task checks in, then waits until all six have: they finish only if the agent
-        // ran all six at once (a bounded wait fails them instead of hanging when it did not).
-        const meet = flow.executableTask((i: number) => [
-          "sh",
-          "-c",
-          `touch ${barrier}/${i}; n=0; ` +
-          `while [ $(ls ${barrier} | wc -l) -lt 6 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-          `[ $n -lt 300 ] && echo "$SLURMD_NODENAME"`,
-        ], { resources: { ranks: 1, coresPerRank: 1 } });
+        const met = barrier("fill");
+        const meet = flow.executableTask(
+          (i: number) => ["sh", "-c", meetAt(met, 6, i)],
+          { resources: { ranks: 1, coresPerRank: 1 } },
+        );
         const nodes = (await Promise.all([0, 1, 2, 3, 4, 5].map((i) => meet(i))))
           .map((s) => s.trim()).sort();
         assert.deepEqual(nodes, ["node1", "node1", "node2", "node2", "node3", "node3"]);
