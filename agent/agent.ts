@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
@@ -10,6 +11,8 @@ import { AgentCore } from "./core.ts";
 import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
+import { nodeAddress } from "./node_address.ts";
+import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
 import { loadOrCreateToken } from "./token.ts";
 
@@ -18,13 +21,18 @@ import { loadOrCreateToken } from "./token.ts";
  *
  * @example
  * ```ts
- * import type { AgentOptions } from "./agent.ts";
- * const options: AgentOptions = { listen: "127.0.0.1:0", launch: "fork", cores: 2 };
- * console.assert(options.cores === 2);
+ * import type { AgentOptions } from "@asyncflow/asyncflow/agent";
+ * import assert from "node:assert/strict";
+ * const options: AgentOptions = { listen: "node:0", tls: "self-signed", launch: "srun" };
+ * assert.equal(options.tls, "self-signed");
  * ```
  */
 export interface AgentOptions {
-  /** `host:port` to listen on. Default `127.0.0.1:0` (loopback, a free port). */
+  /**
+   * `host:port` to listen on. Default `127.0.0.1:0` (loopback, a free port). The host `node`
+   * stands for this node's address on the cluster network ({@linkcode nodeAddress}): with
+   * `tls: "self-signed"`, the way to reach the agent from outside its node.
+   */
   listen?: string;
   /** The agent's directory: token, endpoint file, journal, outputs. Default: a new temporary directory. */
   dir?: string;
@@ -42,8 +50,12 @@ export interface AgentOptions {
   functionBackend?: Backend;
   /** Run function tasks on a pool of this many Workers (`WorkerPoolBackend`) instead of in-process. */
   workers?: number;
-  /** PEM texts of a certificate and key: serve HTTPS. */
-  tls?: { cert: string; key: string };
+  /**
+   * Serve HTTPS: PEM texts of a certificate and key, or `"self-signed"` for a certificate the
+   * agent makes at start-up for its address; the endpoint file then carries that certificate and
+   * its fingerprint, which `RemoteBackend.fromEndpointFile` pins.
+   */
+  tls?: { cert: string; key: string } | "self-signed";
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
   endpointFile?: string;
   /** The largest task batch body, in bytes. Default 64 MiB. */
@@ -64,9 +76,10 @@ export interface AgentOptions {
  *
  * @example
  * ```ts
- * import { startAgent } from "./agent.ts";
+ * import assert from "node:assert/strict";
+ * import { startAgent } from "@asyncflow/asyncflow/agent";
  * await using agent = await startAgent({ cores: 1 });
- * console.assert(agent.url.startsWith("http://127.0.0.1:"));
+ * assert.match(agent.url, /^http:\/\/127\.0\.0\.1:\d+$/);
  * ```
  */
 export interface AgentHandle extends AsyncDisposable {
@@ -93,15 +106,23 @@ export interface AgentHandle extends AsyncDisposable {
  *
  * @example
  * ```ts
- * import { startAgent } from "./agent.ts";
+ * import assert from "node:assert/strict";
+ * import { startAgent } from "@asyncflow/asyncflow/agent";
  * const agent = await startAgent({ cores: 1 });
  * const res = await fetch(`${agent.url}/v1/health`, { headers: { authorization: `Bearer ${agent.token}` } });
- * console.assert((await res.json()).status === "ok");
+ * assert.equal((await res.json()).status, "ok");
  * await agent.close();
  * ```
  */
 export async function startAgent(options: AgentOptions = {}): Promise<AgentHandle> {
-  const { hostname, port } = parseListen(options.listen ?? "127.0.0.1:0");
+  const listenOn = parseListen(options.listen ?? "127.0.0.1:0");
+  const port = listenOn.port;
+  const hostname = listenOn.hostname === "node" ? await nodeAddress() : listenOn.hostname;
+  const tls = options.tls === "self-signed"
+    ? await makeSelfSignedCertificate(
+      isIP(hostname) ? { ipAddresses: [hostname] } : { dnsNames: [hostname] },
+    )
+    : options.tls;
   const dir = resolve(options.dir ?? mkdtempSync(`${tmpdir()}/asyncflow-agent-`));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
@@ -127,7 +148,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     server = await listen(app.fetch, {
       hostname,
       port,
-      ...(options.tls ? { tls: options.tls } : {}),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (error) {
     await core.close();
@@ -137,8 +158,12 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     );
   }
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const url = `${options.tls ? "https" : "http"}://${host}:${server.port}`;
-  const endpoint = JSON.stringify({ url, token, dir, pid: process.pid }) + "\n";
+  const url = `${tls ? "https" : "http"}://${host}:${server.port}`;
+  // A certificate the agent made for itself is known to nobody else: the client pins it.
+  const pin = tls && "fingerprint" in tls
+    ? { certificate: tls.cert, fingerprint: tls.fingerprint }
+    : {};
+  const endpoint = JSON.stringify({ url, token, ...pin, dir, pid: process.pid }) + "\n";
   for (const path of [`${dir}/endpoint.json`, options.endpointFile]) {
     if (path === undefined) continue;
     // Write then rename: a reader (a client, a pilot script) never sees half a file.

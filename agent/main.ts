@@ -5,7 +5,8 @@ import { startAgent } from "./agent.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 
 const USAGE = `usage: asyncflow agent [options]
-  --listen HOST:PORT     address to serve (default 127.0.0.1:0)
+  --listen HOST:PORT     address to serve (default 127.0.0.1:0); HOST "node" is this node's
+                         address on the cluster network (its host name's, else its interface's)
   --dir DIR              token, endpoint file, journal and outputs (default: a new temp dir)
   --module NAME=PATH     a task module (repeatable); functions are { module: NAME, export }
   --launch METHOD        fork | srun | mpiexec (default fork)
@@ -13,6 +14,8 @@ const USAGE = `usage: asyncflow agent [options]
   --cores N --gpus N     a one-node allocation (default: Slurm's environment, else this machine)
   --endpoint-file PATH   also write { url, token } here (mode 0600)
   --tls-cert FILE --tls-key FILE   serve HTTPS
+  --tls-self-signed      serve HTTPS on a certificate made at start-up; the endpoint file
+                         carries it and its fingerprint, and clients pin it
   --new-token            do not reuse the token found in DIR`;
 
 /**
@@ -24,8 +27,9 @@ const USAGE = `usage: asyncflow agent [options]
  *
  * @example
  * ```ts
- * import { agentCommand } from "./main.ts";
- * console.assert((await agentCommand(["--launch", "teleport"])) === 2);
+ * import assert from "node:assert/strict";
+ * import { agentCommand } from "@asyncflow/asyncflow/agent";
+ * assert.equal(await agentCommand(["--launch", "teleport"]), 2);
  * ```
  */
 export async function agentCommand(argv: string[]): Promise<number> {
@@ -44,6 +48,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "endpoint-file": { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        "tls-self-signed": { type: "boolean" },
         "new-token": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -82,6 +87,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     problems.push("--tls-cert and --tls-key go together");
   }
+  if (values["tls-self-signed"] && values["tls-cert"] !== undefined) {
+    problems.push("--tls-self-signed and --tls-cert exclude each other");
+  }
   if (problems.length > 0) {
     console.error(`asyncflow agent: ${problems.join("; ")}\n${USAGE}`);
     return 2;
@@ -97,6 +105,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       ...(gpus !== undefined ? { gpus } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(values["endpoint-file"] !== undefined ? { endpointFile: values["endpoint-file"] } : {}),
+      ...(values["tls-self-signed"] ? { tls: "self-signed" as const } : {}),
       ...(values["tls-cert"] !== undefined
         ? {
           tls: {

@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
- * import { startAgent } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { startAgent } from "@asyncflow/asyncflow/agent";
  * await using agent = await startAgent({ cores: 1 });
- * console.assert(agent.token.length === 43);
+ * assert.equal(agent.token.length, 43);
  * ```
  *
  * @module
@@ -14,3 +15,6 @@
 export { startAgent } from "./agent.ts";
 export type { AgentHandle, AgentOptions } from "./agent.ts";
 export { agentCommand } from "./main.ts";
+export { makeSelfSignedCertificate } from "./self_signed.ts";
+export type { SelfSignedCertificate, SelfSignedOptions } from "./self_signed.ts";
+export { nodeAddress } from "./node_address.ts";

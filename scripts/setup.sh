@@ -29,3 +29,4 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 bash scripts/slurm/setup.sh
+bash scripts/slurm/multinode/start.sh

@@ -25,6 +25,9 @@ const USAGE = `usage: asyncflow pilot <command> [options]
     --setup LINE         shell line run before the agent, e.g. 'module load mpich' (repeatable)
     --module NAME=PATH   a task module for the agent's function tasks (repeatable)
     --no-exclusive       share nodes with other jobs (default: whole nodes)
+    --loopback           the agent listens on 127.0.0.1 of its node, plain HTTP (reach it with
+                         ssh -L); default: its node's cluster address, HTTPS on a certificate it
+                         makes, pinned by clients through endpoint.json
     --wait               wait for the agent and print its URL
     --timeout SECONDS    how long --wait waits (default 600)
 
@@ -42,8 +45,9 @@ The client connects with RemoteBackend.fromEndpointFile("<DIR>/endpoint.json").`
  *
  * @example
  * ```ts
- * import { pilotCommand } from "./main.ts";
- * console.assert((await pilotCommand(["launch"])) === 2);
+ * import assert from "node:assert/strict";
+ * import { pilotCommand } from "@asyncflow/asyncflow/agent/pilot";
+ * assert.equal(await pilotCommand(["launch"]), 2);
  * ```
  */
 export async function pilotCommand(argv: string[]): Promise<number> {
@@ -96,6 +100,7 @@ async function submit(argv: string[]): Promise<number> {
       setup: { type: "string", multiple: true },
       module: { type: "string", multiple: true },
       "no-exclusive": { type: "boolean" },
+      loopback: { type: "boolean" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -135,6 +140,7 @@ async function submit(argv: string[]): Promise<number> {
     setup: values.setup ?? [],
     agentArgs: (values.module ?? []).flatMap((m) => ["--module", m]),
     exclusive: !values["no-exclusive"],
+    reach: values.loopback ? "loopback" : "cluster",
     ...(values.partition !== undefined ? { partition: values.partition } : {}),
     ...(values.account !== undefined ? { account: values.account } : {}),
     ...(values["job-name"] !== undefined ? { jobName: values["job-name"] } : {}),

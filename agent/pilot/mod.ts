@@ -25,5 +25,11 @@ export { cancelPilot } from "./cancel.ts";
 export { type PilotEndpoint, waitForEndpoint, type WaitForEndpointOptions } from "./endpoint.ts";
 export { pilotCommand } from "./main.ts";
 export { type PilotStatus, pilotStatus } from "./status.ts";
-export { defaultAgentCommand, type PilotInfo, type SubmitOptions, submitPilot } from "./submit.ts";
+export {
+  type AgentReach,
+  defaultAgentCommand,
+  type PilotInfo,
+  type SubmitOptions,
+  submitPilot,
+} from "./submit.ts";
 export type { SlurmCliOptions } from "./_slurm_cli.ts";

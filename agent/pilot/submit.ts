@@ -24,7 +24,18 @@ export type SubmitOptions =
     launch?: "fork" | "srun" | "mpiexec";
     /** More agent arguments after the default command, e.g. `["--module", "tasks=/home/me/tasks.ts"]`. */
     agentArgs?: readonly string[];
+    /** How clients reach the agent when `agentCommand` is not given; default `cluster` (see {@linkcode AgentReach}). */
+    reach?: AgentReach;
   };
+
+/**
+ * How clients reach a pilot's agent. `cluster`: it listens on its node's address on the cluster
+ * network, with HTTPS on a certificate it makes at start-up; `endpoint.json` carries that
+ * certificate and its fingerprint with the token, and `RemoteBackend.fromEndpointFile` pins it —
+ * a client on a login node connects directly. `loopback`: 127.0.0.1 of its node only, plain HTTP;
+ * reach it with `ssh -L` or from inside the job.
+ */
+export type AgentReach = "cluster" | "loopback";
 
 /** A submitted pilot, as recorded in `pilot.json` in its directory. */
 export interface PilotInfo {
@@ -45,17 +56,28 @@ export interface PilotInfo {
 /**
  * The command that starts the agent with the runtime this process runs on:
  * `<runtime> [run -A] <asyncflow>/agent/main.ts --dir <pilotDir> --endpoint-file
- * <pilotDir>/endpoint.json --launch <launch>`. The runtime's path and the source tree must be
- * reachable at the same paths on the compute nodes (a shared filesystem).
+ * <pilotDir>/endpoint.json --launch <launch>`, then `--listen node:0 --tls-self-signed` (reach
+ * `cluster`) or `--listen 127.0.0.1:0` (reach `loopback`). The runtime's path and the source
+ * tree must be reachable at the same paths on the compute nodes (a shared filesystem).
  *
  * @example
  * ```ts
- * import { defaultAgentCommand } from "./submit.ts";
- * defaultAgentCommand("/scratch/p1", "srun");
- * // e.g. ["/usr/bin/node", "/opt/asyncflow/agent/main.ts", "--dir", "/scratch/p1", ...]
+ * import assert from "node:assert/strict";
+ * import { defaultAgentCommand } from "@asyncflow/asyncflow/agent/pilot";
+ * const argv = defaultAgentCommand("/scratch/p1", "srun");
+ * assert.deepEqual(argv.slice(-5), ["--launch", "srun", "--listen", "node:0", "--tls-self-signed"]);
+ * const loopback = defaultAgentCommand("/scratch/p1", "srun", "loopback");
+ * assert.deepEqual(loopback.slice(-2), ["--listen", "127.0.0.1:0"]);
  * ```
  */
-export function defaultAgentCommand(pilotDir: string, launch = "srun"): string[] {
+export function defaultAgentCommand(
+  pilotDir: string,
+  launch = "srun",
+  reach: AgentReach = "cluster",
+): string[] {
+  if (reach !== "cluster" && reach !== "loopback") {
+    throw new RangeError(`'reach' must be cluster or loopback, got ${JSON.stringify(reach)}`);
+  }
   const main = fileURLToPath(new URL("../main.ts", import.meta.url));
   const runtime = host.runtime === "deno" ? [process.execPath, "run", "-A"] : [process.execPath];
   return [
@@ -67,6 +89,9 @@ export function defaultAgentCommand(pilotDir: string, launch = "srun"): string[]
     join(pilotDir, PILOT_FILES.endpoint),
     "--launch",
     launch,
+    ...(reach === "cluster"
+      ? ["--listen", "node:0", "--tls-self-signed"]
+      : ["--listen", "127.0.0.1:0"]),
   ];
 }
 
@@ -88,7 +113,7 @@ export function defaultAgentCommand(pilotDir: string, launch = "srun"): string[]
 export async function submitPilot(options: SubmitOptions): Promise<PilotInfo> {
   const pilotDir = resolve(options.pilotDir);
   const agentCommand = options.agentCommand ??
-    [...defaultAgentCommand(pilotDir, options.launch), ...(options.agentArgs ?? [])];
+    [...defaultAgentCommand(pilotDir, options.launch, options.reach), ...(options.agentArgs ?? [])];
   const script = writeBatchScript({ ...options, pilotDir, agentCommand });
   await mkdir(pilotDir, { recursive: true, mode: 0o700 });
   await chmod(pilotDir, 0o700);

@@ -1,3 +1,5 @@
+import type { PinnedRequest } from "./pinned_fetch.ts";
+
 /** A non-2xx answer of the agent, with its status and error code. */
 export class AgentHttpError extends Error {
   override name = "AgentHttpError";
@@ -20,8 +22,12 @@ export class AgentHttpError extends Error {
 
 /** Where the agent is and how to prove who we are. */
 export interface Endpoint {
+  /** The agent's base URL, e.g. `https://10.0.0.7:41234`. */
   url: string;
+  /** The agent's bearer token. */
   token: string;
+  /** How requests go out; default the global `fetch`. A `pinnedFetch` for a pinned certificate. */
+  fetch?: (url: string, init: PinnedRequest) => Promise<Response>;
 }
 
 /**
@@ -31,8 +37,9 @@ export interface Endpoint {
  *
  * @example
  * ```ts
- * import { AgentHttpError } from "./http.ts";
- * console.assert(new AgentHttpError(404, "unknown_session", "x").status === 404);
+ * import assert from "node:assert/strict";
+ * import { AgentHttpError } from "@asyncflow/asyncflow/remote";
+ * assert.equal(new AgentHttpError(404, "unknown_session", "x").status, 404);
  * ```
  */
 export async function agentFetch(
@@ -54,7 +61,7 @@ export async function agentFetch(
     body = JSON.stringify(init.body);
     headers["content-type"] = "application/json";
   }
-  const res = await fetch(`${endpoint.url}${path}`, {
+  const res = await (endpoint.fetch ?? fetch)(`${endpoint.url}${path}`, {
     method: init.method ?? "GET",
     headers,
     ...(body !== undefined ? { body } : {}),

@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
- * import { RemoteBackend } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { RemoteBackend } from "@asyncflow/asyncflow/remote";
  * const backend = new RemoteBackend({ url: "http://127.0.0.1:9", token: "t", name: "hpc" });
- * console.assert(backend.name === "hpc");
+ * assert.equal(backend.name, "hpc");
  * ```
  *
  * @module
@@ -15,4 +16,6 @@ export { RemoteBackend } from "./remote_backend.ts";
 export type { RemoteBackendOptions } from "./remote_backend.ts";
 export { AgentHttpError } from "./http.ts";
 export type { Endpoint } from "./http.ts";
+export { certificateFingerprint, pinnedFetch } from "./pinned_fetch.ts";
+export type { CertificatePin, PinnedFetch, PinnedRequest } from "./pinned_fetch.ts";
 export type * from "./protocol.ts";

@@ -3,6 +3,8 @@ import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
 import { agentFetch, AgentHttpError, type Endpoint } from "./http.ts";
 import type { SubmitResult, WireEvent, WireTask } from "./protocol.ts";
+import { endpointPin } from "./endpoint_pin.ts";
+import type { PinnedFetch } from "./pinned_fetch.ts";
 import { readSse } from "./sse.ts";
 import { fromWireError, toWire } from "./wire.ts";
 
@@ -11,9 +13,10 @@ import { fromWireError, toWire } from "./wire.ts";
  *
  * @example
  * ```ts
- * import type { RemoteBackendOptions } from "./remote_backend.ts";
+ * import assert from "node:assert/strict";
+ * import type { RemoteBackendOptions } from "@asyncflow/asyncflow/remote";
  * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableMs: 10_000 };
- * console.assert(o.unreachableMs === 10_000);
+ * assert.equal(o.unreachableMs, 10_000);
  * ```
  */
 export interface RemoteBackendOptions {
@@ -21,7 +24,12 @@ export interface RemoteBackendOptions {
   url?: string;
   /** The agent's bearer token. Required unless `endpointFile` is given. */
   token?: string;
-  /** A file holding `{ url, token }` (what the agent writes); re-read when the agent cannot be reached. */
+  /**
+   * A file holding `{ url, token }` (what the agent writes); re-read when the agent cannot be
+   * reached. When it also holds `certificate` and `fingerprint` (an agent started with
+   * `--tls-self-signed`), the connection goes through only to a server presenting exactly that
+   * certificate.
+   */
   endpointFile?: string;
   /** The name tasks route to. Default `"remote"`. */
   name?: string;
@@ -52,9 +60,10 @@ const PARALLEL_POSTS = 4;
  *
  * @example
  * ```ts
- * import { RemoteBackend } from "./remote_backend.ts";
+ * import assert from "node:assert/strict";
+ * import { RemoteBackend } from "@asyncflow/asyncflow/remote";
  * const backend = new RemoteBackend({ url: "http://127.0.0.1:9", token: "t" });
- * console.assert(backend.name === "remote");
+ * assert.equal(backend.name, "remote");
  * ```
  */
 export class RemoteBackend implements Backend {
@@ -113,9 +122,10 @@ export class RemoteBackend implements Backend {
    *
    * @example
    * ```ts
-   * import { RemoteBackend } from "./remote_backend.ts";
+   * import assert from "node:assert/strict";
+   * import { RemoteBackend } from "@asyncflow/asyncflow/remote";
    * const b = RemoteBackend.fromEndpointFile("/scratch/agent/endpoint.json", { name: "hpc" });
-   * console.assert(b.name === "hpc");
+   * assert.equal(b.name, "hpc");
    * ```
    */
   static fromEndpointFile(
@@ -187,6 +197,7 @@ export class RemoteBackend implements Backend {
       }).then((r) => r.body?.cancel(), () => {});
     }
     await this.#following;
+    (this.#endpoint?.fetch as PinnedFetch | undefined)?.close?.();
   }
 
   // ------------------------------------------------------------ session
@@ -528,7 +539,7 @@ export class RemoteBackend implements Backend {
 
   #readEndpoint(): Endpoint {
     const path = this.#options.endpointFile!;
-    let parsed: { url?: unknown; token?: unknown };
+    let parsed: { url?: unknown; token?: unknown; certificate?: unknown; fingerprint?: unknown };
     try {
       parsed = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
@@ -541,7 +552,11 @@ export class RemoteBackend implements Backend {
         `RemoteBackend: the endpoint file ${path} must hold { "url": string, "token": string }`,
       );
     }
-    return { url: parsed.url.replace(/\/+$/, ""), token: parsed.token };
+    return {
+      url: parsed.url.replace(/\/+$/, ""),
+      token: parsed.token,
+      ...endpointPin(parsed, path),
+    };
   }
 }
 

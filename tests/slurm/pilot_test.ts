@@ -72,10 +72,25 @@ describe("submitPilot()", () => {
       script,
       new RegExp(
         `agent/main\\.ts --dir ${pilotDir} --endpoint-file ${pilotDir}/endpoint\\.json ` +
-          "--launch srun --module tasks=/home/me/tasks\\.ts \\|\\| status=\\$\\?",
+          "--launch srun --listen node:0 --tls-self-signed --module tasks=/home/me/tasks\\.ts " +
+          "\\|\\| status=\\$\\?",
       ),
     );
     assert.match(script, /^export SLURM_MPI_TYPE=pmi2$/m);
+  });
+
+  it("keeps the agent on its node's loopback, plain HTTP, with reach: loopback", async () => {
+    fake("sbatch", "4243\n");
+    const info = await submitPilot({
+      nodes: 1,
+      walltime: "10",
+      pilotDir: join(work, "p-loopback"),
+      slurmBin: bin,
+      reach: "loopback",
+    });
+    const script = readFileSync(info.script, "utf8");
+    assert.match(script, / --launch srun --listen 127\.0\.0\.1:0 \|\| status=/);
+    assert.doesNotMatch(script, /tls/);
   });
 
   it("reports what sbatch said when it fails, and checks options before submitting", async () => {

@@ -107,7 +107,8 @@ describe(
           timeoutMs: 60_000,
           jobCheckMs: 1_000,
         });
-        assert.match(endpoint.url, /^https?:\/\//);
+        // The default pilot serves HTTPS on its node's address, pinned through endpoint.json.
+        assert.match(endpoint.url, /^https:\/\//);
         const status = await pilotStatus(pilot.pilotDir);
         assert.equal(status.state, "RUNNING");
         assert.equal(status.url, endpoint.url);

@@ -1,0 +1,71 @@
+/**
+ * The 3-node test cluster of scripts/slurm/multinode/start.sh, as the tests see it: where its
+ * slurm.conf is, which mode it runs in, and why a test must skip. Its tools are reached with
+ * `SLURM_CONF` in a child's environment only, never in this process's, so the one-node cluster's
+ * tests in the same process are not redirected.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+
+const root = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
+
+/** The cluster's slurm.conf: give it to Slurm's tools as `SLURM_CONF`. */
+export const MULTINODE_CONF = `${root}/slurm.conf`;
+
+/** The environment for a child that talks to the 3-node cluster. */
+export const multinodeEnv: Record<string, string> = {
+  ...process.env as Record<string, string>,
+  SLURM_CONF: MULTINODE_CONF,
+};
+
+/** The runtime this file runs on. */
+export const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
+  ? "deno"
+  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+  ? "bun"
+  : "node";
+
+/** Runs one of Slurm's tools (or any program) on the 3-node cluster and returns its stdout. */
+export function onCluster(file: string, args: string[], timeout = 30_000): string {
+  return execFileSync(file, args, { encoding: "utf8", timeout, stdio: "pipe", env: multinodeEnv });
+}
+
+/**
+ * `netns` (each node its own namespace, host name and address) or `multi` (Slurm's
+ * multiple-slurmd mode: one host name, 127.0.0.1), as start.sh recorded it.
+ */
+export function multinodeMode(): "netns" | "multi" | undefined {
+  try {
+    const mode = readFileSync(`${root}/mode`, "utf8").trim();
+    return mode === "netns" || mode === "multi" ? mode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the 3-node tests cannot run here, or undefined when they can. Like the one-node test,
+ * they run under one runtime only (deno unless ASYNCFLOW_SLURM_TEST_RUNTIME says bun, node or
+ * all), to keep CI short.
+ */
+export function multinodeSkipReason(): string | undefined {
+  const wanted = process.env.ASYNCFLOW_SLURM_TEST_RUNTIME ?? "deno";
+  if (wanted !== "all" && wanted !== runtime) {
+    return `runs under ${wanted} only, to keep CI short (ASYNCFLOW_SLURM_TEST_RUNTIME=all runs it everywhere)`;
+  }
+  if (multinodeMode() === undefined) {
+    return `the 3-node cluster is not up (no ${root}/mode); scripts/slurm/multinode/start.sh starts it`;
+  }
+  try {
+    // A live controller answers in milliseconds; a dead one makes sinfo wait for its timeout.
+    const nodes = onCluster("sinfo", ["-h", "-N", "-r", "-o", "%N %T"], 5_000).trim().split("\n");
+    if (nodes.length !== 3) return `the 3-node cluster has ${nodes.length} responding nodes`;
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    return `the 3-node cluster does not answer 'sinfo' (${
+      (e.stderr?.trim() || e.message).split("\n")[0]
+    })`;
+  }
+  return undefined;
+}
