@@ -7,7 +7,7 @@
  * Set ASYNCFLOW_DASHBOARD_EXIT=1 to exit as soon as the run ends.
  */
 import process from "node:process";
-import { WorkflowEngine } from "../mod.ts";
+import { type TaskFuture, WorkflowEngine } from "../mod.ts";
 import { serveDashboard } from "../dashboard/mod.ts";
 
 await using flow = await WorkflowEngine.create();
@@ -30,7 +30,7 @@ const simulate = flow.executableTask(function simulate(..._inputs: number[]) {
   return ["sleep", "0.05"];
 });
 const campaign = flow.block(async function campaign(id: number) {
-  let previous: unknown[] = [];
+  let previous: TaskFuture<unknown>[] = [];
   for (let stage = 0; stage < 10; stage++) {
     const steps = Array.from({ length: 4 }, () => analyse.with({ after: previous })(id, stage));
     previous = [...steps, simulate(...steps)];
