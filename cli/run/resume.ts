@@ -6,6 +6,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { readTrace } from "../../graph/trace_reader.ts";
 import { UsageError } from "../usage.ts";
 
 /**
@@ -37,41 +38,41 @@ export async function readResumeMap(path: string): Promise<Map<string, unknown>>
 }
 
 /**
- * The memo key → result map of trace text.
+ * The memo key → result map of trace text, read by the one trace reader (`readTrace`), so resume
+ * and the report agree on what a damaged trace is: a cut-off last line is dropped, a bad line
+ * elsewhere is an error.
  *
  * @param text JSONL events.
  * @param path The file name, for messages.
  * @returns The results to resume from.
- * @throws {UsageError} On a line that is not a JSON object, except a cut-off last line.
+ * @throws {UsageError} Naming the file and the line, on a line that is not an event, except a
+ *   cut-off last line.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resumeMapOf } from "./resume.ts";
- * const line = JSON.stringify({ type: "done", memoKey: "k1", result: 42 });
- * console.assert(resumeMapOf(line + "\n", "t.jsonl").get("k1") === 42);
+ * const done = { type: "done", time: 1, uid: "task.000001", memoKey: "k1", result: 42 };
+ * assert.equal(resumeMapOf(JSON.stringify(done) + "\n", "t.jsonl").get("k1"), 42);
  * ```
  */
 export function resumeMapOf(text: string, path: string): Map<string, unknown> {
+  let events;
+  try {
+    events = readTrace(text);
+  } catch (error) {
+    throw new UsageError(
+      "run",
+      `${path}: ${error instanceof Error ? error.message : error}; is this an asyncflow trace?`,
+    );
+  }
   const results = new Map<string, unknown>();
-  const lines = text.split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let event: { type?: unknown; memoKey?: unknown; result?: unknown };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      // A run killed hard may leave half a line at the end: the rest is still good.
-      if (i === lines.length - 1) return;
-      throw new UsageError(
-        "run",
-        `${path}:${i + 1}: not a JSON event; is this an asyncflow trace?`,
-      );
-    }
+  for (const event of events) {
     // A missing `result` is `undefined`: JSON drops undefined values; the trace writer drops the
     // memo key with any result it cannot write, so a key without a result means exactly that.
-    if (event?.type === "done" && typeof event.memoKey === "string") {
+    if (event.type === "done" && typeof event.memoKey === "string") {
       results.set(event.memoKey, event.result);
     }
-  });
+  }
   return results;
 }

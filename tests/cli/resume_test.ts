@@ -49,9 +49,9 @@ describe("asyncflow run --resume", () => {
   });
 
   it("reads results by memo key, tolerating a cut-off last line but not a corrupt one", () => {
-    const line = (o: object) => JSON.stringify(o);
+    const line = (o: object) => JSON.stringify({ time: 1, uid: "task.000001", ...o });
     const text = [
-      line({ type: "created", uid: "task.000001" }),
+      line({ type: "created" }),
       line({ type: "done", memoKey: "k1", result: { n: 1 } }),
       line({ type: "done", memoKey: "k2" }),
       line({ type: "done", value: "no key" }),
@@ -61,7 +61,13 @@ describe("asyncflow run --resume", () => {
     assert.deepEqual([...map], [["k1", { n: 1 }], ["k2", undefined]]);
     assert.throws(
       () => resumeMapOf("nonsense\n" + line({ type: "done" }), "t.jsonl"),
-      /t\.jsonl:1: not a JSON event/,
+      /t\.jsonl: trace line 1 is not valid JSON .*; is this an asyncflow trace\?/,
+    );
+    assert.throws(
+      () =>
+        resumeMapOf(JSON.stringify({ type: "done" }) + "\n" + line({ type: "done" }), "t.jsonl"),
+      /t\.jsonl: trace line 1 is not a task event: 'uid' must be a non-empty string/,
+      "the same rule as the report: a line that is JSON but not an event",
     );
   });
 });
