@@ -13,9 +13,10 @@ import { TaskRegistry } from "./task_registry.ts";
  *
  * @example
  * ```ts
- * import type { WorkerPoolOptions } from "./worker_pool_backend.ts";
+ * import assert from "node:assert/strict";
+ * import { WorkerPoolBackend, type WorkerPoolOptions } from "@asyncflow/asyncflow/worker_pool";
  * const options: WorkerPoolOptions = { modules: [new URL("./tasks.ts", import.meta.url)], size: 2 };
- * console.assert(options.size === 2);
+ * assert.equal(new WorkerPoolBackend(options).capacity, 2 + 4 * 2); // size + maxQueue
  * ```
  */
 export interface WorkerPoolOptions {
@@ -49,9 +50,11 @@ export interface WorkerPoolOptions {
  *
  * @example
  * ```ts
- * import type { WorkerPoolStats } from "./worker_pool_backend.ts";
+ * import assert from "node:assert/strict";
+ * import { WorkerPoolBackend, type WorkerPoolStats } from "@asyncflow/asyncflow/worker_pool";
  * const show = (s: WorkerPoolStats) => `${s.busy}/${s.workers} busy, ${s.queued} queued`;
- * console.assert(typeof show === "function");
+ * const pool = new WorkerPoolBackend({ modules: [], size: 2 });
+ * assert.equal(show(pool.stats()), "0/0 busy, 0 queued"); // no worker starts before attach
  * ```
  */
 export interface WorkerPoolStats {
@@ -83,6 +86,8 @@ export interface WorkerPoolStats {
  * an idle worker takes them over, and cancelling one just withdraws it.
  */
 const DEPTH = 4;
+/** A busy worker is refilled to `DEPTH` once it holds this many jobs or fewer. */
+const REFILL_AT = DEPTH / 2;
 // The packed npm build ships this module as .js beside worker.js: follow this module's own extension.
 const SCRIPT = new URL(
   import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
@@ -102,14 +107,17 @@ const SCRIPT = new URL(
  * {@linkcode WorkerCrashError} and is replaced.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * import { WorkerPoolBackend } from "@asyncflow/asyncflow/worker_pool";
- * import * as tasks from "./tasks.ts";
- * const pool = new WorkerPoolBackend({ modules: [new URL("./tasks.ts", import.meta.url)], size: 2 });
+ * // A task module: usually `new URL("./tasks.ts", import.meta.url)`, inline here.
+ * const url = "data:text/javascript,export const square = (n) => n * n;";
+ * const tasks = await import(url);
+ * const pool = new WorkerPoolBackend({ modules: [url], size: 2 });
  * await using flow = await WorkflowEngine.create({ backend: pool });
- * const simulate = flow.functionTask(tasks.simulate);
- * console.log(await Promise.all([simulate(1), simulate(2)]));
+ * const square = flow.functionTask(tasks.square as (n: number) => number);
+ * assert.deepEqual(await Promise.all([square(3), square(4)]), [9, 16]);
  * ```
  */
 export class WorkerPoolBackend implements Backend {
@@ -133,6 +141,7 @@ export class WorkerPoolBackend implements Backend {
   readonly #waitTime = new LatencySamples();
   readonly #events: PoolWorkerEvents = {
     answered: (worker, dispatch, ok, value) => this.#answered(worker, dispatch, ok, value),
+    unsendable: (worker, dispatch, error) => this.#unsendable(worker, dispatch, error),
     died: (worker, why) => this.#died(worker, why),
   };
   #ctx: BackendContext | undefined;
@@ -299,27 +308,46 @@ export class WorkerPoolBackend implements Backend {
 
   // ---------------------------------------------------------------- dispatch
 
+  /**
+   * Hands queued tasks to workers: one to each idle worker first (starting
+   * workers up to `size` while tasks remain), then round the workers that
+   * are down to half their depth, filling them back up. A worker between
+   * the two gets nothing yet: it has work, and refilling it by halves sends
+   * half as many messages as refilling it one job per answer.
+   */
   #dispatch(): void {
-    while (this.#queue.size > 0 && !this.#closed) {
-      const worker = this.#pickWorker();
-      if (worker === undefined) return;
-      const task = this.#queue.pop()!;
-      if (!task.cancelled) this.#send(worker, task);
+    const open: PoolWorker[] = [];
+    for (const w of this.#workers) if (this.#takes(w) && w.live <= REFILL_AT) open.push(w);
+    for (const w of open) if (w.live === 0) this.#sendNext(w);
+    while (this.#queue.size > 0 && !this.#closed && this.#workers.length < this.#size) {
+      const fresh = this.#spawn();
+      open.push(fresh);
+      this.#sendNext(fresh);
     }
+    for (let more = true; more && this.#queue.size > 0 && !this.#closed;) {
+      more = false;
+      for (const w of open) {
+        if (w.jobs.length < DEPTH && this.#takes(w)) more = this.#sendNext(w) || more;
+      }
+    }
+    // What each worker got in this turn goes out as one message.
+    for (const w of this.#workers) w.flush();
   }
 
-  /** An idle worker, else a new one, else the least loaded that can hold another job. */
-  #pickWorker(): PoolWorker | undefined {
-    let next: PoolWorker | undefined;
-    let nextLive = DEPTH;
-    for (const w of this.#workers) {
-      if (w.retiring || w.doomed) continue;
-      const live = w.live;
-      if (live === 0) return w;
-      if (live < nextLive && w.jobs.length < DEPTH) [next, nextLive] = [w, live];
+  /** Whether a worker may be given jobs at all. */
+  #takes(worker: PoolWorker): boolean {
+    return !worker.retiring && worker.doomed === undefined && !worker.dead;
+  }
+
+  /** Sends the next task that was not cancelled, if any; whether one was sent. */
+  #sendNext(worker: PoolWorker): boolean {
+    if (this.#closed) return false;
+    for (let task = this.#queue.pop(); task !== undefined; task = this.#queue.pop()) {
+      if (task.cancelled) continue;
+      this.#send(worker, task);
+      return true;
     }
-    if (this.#workers.length < this.#size) return this.#spawn();
-    return next;
+    return false;
   }
 
   #send(worker: PoolWorker, task: PoolTask): void {
@@ -360,6 +388,23 @@ export class WorkerPoolBackend implements Backend {
         this.#ctx!.failed(id, describeFailure(task, value));
       }
     }
+    this.#moveOn(worker);
+  }
+
+  /** Arguments that cannot be cloned: the task fails, saying so, and the worker goes on. */
+  #unsendable(worker: PoolWorker, dispatch: Dispatch, error: unknown): void {
+    const task = dispatch.task;
+    const id = task.spec.id;
+    if (this.#tasks.get(id) === task) {
+      this.#tasks.delete(id);
+      this.#counts.failed++;
+      this.#ctx!.failed(id, describeFailure(task, error));
+    }
+    this.#moveOn(worker);
+  }
+
+  /** After a job left a worker: report the next one running, end, retire or refill the worker. */
+  #moveOn(worker: PoolWorker): void {
     const head = worker.head();
     if (head !== undefined) this.#started(head);
     if (this.#endIfDoomed(worker)) return;
@@ -377,6 +422,7 @@ export class WorkerPoolBackend implements Backend {
       if (last === undefined || last === head) continue;
       if (w.withdraw(last)) {
         this.#send(idle, last.task);
+        idle.flush();
         return true;
       }
     }
