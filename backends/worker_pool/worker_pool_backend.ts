@@ -16,7 +16,7 @@ import { TaskRegistry } from "./task_registry.ts";
  * import assert from "node:assert/strict";
  * import { WorkerPoolBackend, type WorkerPoolOptions } from "@asyncflow/asyncflow/worker_pool";
  * const options: WorkerPoolOptions = { modules: [new URL("./tasks.ts", import.meta.url)], size: 2 };
- * assert.equal(new WorkerPoolBackend(options).capacity, 2 + 4 * 2); // size + maxQueue
+ * assert.equal(new WorkerPoolBackend(options).capacity, 2 + 8 * 2); // size + maxQueue
  * ```
  */
 export interface WorkerPoolOptions {
@@ -30,7 +30,7 @@ export interface WorkerPoolOptions {
   minWorkers?: number;
   /** An idle worker above `minWorkers` ends after this many ms. Default 30 000; `Infinity` keeps it. */
   idleTimeout?: number;
-  /** Tasks the pool holds beyond one per worker; the engine keeps the rest. Default `4 × size`. */
+  /** Tasks the pool holds beyond one per worker; the engine keeps the rest. Default `8 × size`. */
   maxQueue?: number;
   /** A worker is replaced after running this many tasks. Default `Infinity`. */
   maxTasksPerWorker?: number;
@@ -81,13 +81,23 @@ export interface WorkerPoolStats {
 }
 
 /**
- * Jobs a worker holds at once: the one it runs and a few next ones, so it
- * never waits for a message between short tasks. Held jobs have not started:
- * an idle worker takes them over, and cancelling one just withdraws it.
+ * Jobs a worker holds at once when tasks are short: the one it runs and the
+ * next ones, so it never waits for a message between tasks, and refilled by
+ * halves, so that one message carries several jobs. Held jobs have not
+ * started: an idle worker takes them over, and cancelling one just
+ * withdraws it.
  */
-const DEPTH = 4;
-/** A busy worker is refilled to `DEPTH` once it holds this many jobs or fewer. */
-const REFILL_AT = DEPTH / 2;
+const DEEP = 8;
+/**
+ * Jobs a worker holds when tasks are long: a message costs nothing beside
+ * them, and a held job would only wait there while a task of higher priority
+ * or another worker could have had it.
+ */
+const SHALLOW = 2;
+/** Tasks whose mean run time is below this (ms) count as short. */
+const SHORT_TASK_MS = 1;
+/** Weight of the latest run time in the mean (an exponential moving average). */
+const RUN_TIME_WEIGHT = 1 / 16;
 // The packed npm build ships this module as .js beside worker.js: follow this module's own extension.
 const SCRIPT = new URL(
   import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
@@ -148,6 +158,8 @@ export class WorkerPoolBackend implements Backend {
   #registry: TaskRegistry | undefined;
   #spawned = 0;
   #closed = false;
+  /** The mean run time of recent tasks (ms); until one finished, tasks count as long. */
+  #meanRunMs = Infinity;
   #counts = { completed: 0, failed: 0, crashed: 0, retired: 0 };
 
   /**
@@ -185,7 +197,7 @@ export class WorkerPoolBackend implements Backend {
     this.#maxTasksPerWorker = recycle === Infinity
       ? Infinity
       : positiveInteger("maxTasksPerWorker", recycle);
-    this.capacity = this.#size + count("maxQueue", options.maxQueue ?? 4 * this.#size);
+    this.capacity = this.#size + count("maxQueue", options.maxQueue ?? DEEP * this.#size);
     this.#maxMemoryMb = options.maxMemoryMb === undefined
       ? undefined
       : positiveInteger("maxMemoryMb", options.maxMemoryMb);
@@ -316,8 +328,9 @@ export class WorkerPoolBackend implements Backend {
    * half as many messages as refilling it one job per answer.
    */
   #dispatch(): void {
+    const depth = this.#meanRunMs < SHORT_TASK_MS ? DEEP : SHALLOW;
     const open: PoolWorker[] = [];
-    for (const w of this.#workers) if (this.#takes(w) && w.live <= REFILL_AT) open.push(w);
+    for (const w of this.#workers) if (this.#takes(w) && w.live <= depth / 2) open.push(w);
     for (const w of open) if (w.live === 0) this.#sendNext(w);
     while (this.#queue.size > 0 && !this.#closed && this.#workers.length < this.#size) {
       const fresh = this.#spawn();
@@ -327,7 +340,7 @@ export class WorkerPoolBackend implements Backend {
     for (let more = true; more && this.#queue.size > 0 && !this.#closed;) {
       more = false;
       for (const w of open) {
-        if (w.jobs.length < DEPTH && this.#takes(w)) more = this.#sendNext(w) || more;
+        if (w.jobs.length < depth && this.#takes(w)) more = this.#sendNext(w) || more;
       }
     }
     // What each worker got in this turn goes out as one message.
@@ -379,7 +392,11 @@ export class WorkerPoolBackend implements Backend {
     const id = task.spec.id;
     if (this.#tasks.get(id) === task) {
       this.#tasks.delete(id);
-      this.#runTime.add(performance.now() - task.startedAt);
+      const ms = performance.now() - task.startedAt;
+      this.#runTime.add(ms);
+      this.#meanRunMs = this.#meanRunMs === Infinity
+        ? ms
+        : this.#meanRunMs + (ms - this.#meanRunMs) * RUN_TIME_WEIGHT;
       if (ok) {
         this.#counts.completed++;
         this.#ctx!.done(id, value);

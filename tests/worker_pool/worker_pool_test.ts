@@ -268,6 +268,20 @@ describe("WorkerPoolBackend", () => {
     });
   });
 
+  it("holds few long tasks per worker, so that a task of higher priority sent later overtakes the rest", async () => {
+    await withPool({ size: 1 }, async (flow) => {
+      const order: string[] = [];
+      const later = flow.functionTask(tasks.later);
+      const first = runningOf(flow, "later");
+      const low = [0, 1, 2, 3, 4].map((i) => later(30, `low${i}`).then((v) => order.push(v)));
+      await first;
+      const high = later.with({ priority: 10 })(1, "high").then((v) => order.push(v));
+      await Promise.all([...low, high]);
+      // The worker held low0 (running) and low1; the rest waited in the pool, behind "high".
+      assert.deepEqual(order, ["low0", "low1", "high", "low2", "low3", "low4"]);
+    });
+  });
+
   it("reports busy and idle workers, queued and completed tasks, and timings", async () => {
     await withPool({ size: 1 }, async (flow, pool) => {
       const later = flow.functionTask(tasks.later);
