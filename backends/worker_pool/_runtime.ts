@@ -12,7 +12,11 @@ const g = globalThis as Record<string, unknown>;
 /** Whether this runtime has the web-standard `Worker` (Deno, Bun). */
 const webWorkers = typeof g.Deno === "object" || typeof g.Bun === "object";
 
-/** Posts one message; the buffers in `transfer` move instead of being copied. */
+/**
+ * Posts one message; the buffers in `transfer` move instead of being copied.
+ * An empty list is not passed on: a transfer list, even empty, makes Node's
+ * `postMessage` slower.
+ */
 export type Post = (message: unknown, transfer: ArrayBuffer[]) => void;
 
 /** A started worker, seen from the pool. */
@@ -60,7 +64,8 @@ export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners
       on.death(`it exited with code ${(event as Event & { code?: number }).code ?? "unknown"}`);
     });
     return {
-      post: (message, transfer) => worker.postMessage(message, transfer),
+      post: (message, transfer) =>
+        transfer.length > 0 ? worker.postMessage(message, transfer) : worker.postMessage(message),
       terminate: () => {
         worker.terminate();
         return Promise.resolve();
@@ -78,7 +83,8 @@ export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners
   worker.on("message", (data: unknown) => on.message(data));
   worker.on("exit", (code: number) => on.death(`it exited with code ${code}`));
   return {
-    post: (message, transfer) => worker.postMessage(message, transfer),
+    post: (message, transfer) =>
+      transfer.length > 0 ? worker.postMessage(message, transfer) : worker.postMessage(message),
     terminate: async () => {
       await worker.terminate();
     },
@@ -102,18 +108,20 @@ export interface ParentPort {
 export function parentPortOf(): ParentPort {
   if (webWorkers) {
     const self = globalThis as unknown as {
-      postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+      postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
       addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
     };
     return {
-      post: (message, transfer) => self.postMessage(message, transfer),
+      post: (message, transfer) =>
+        transfer.length > 0 ? self.postMessage(message, transfer) : self.postMessage(message),
       listen: (handler) => self.addEventListener("message", (event) => handler(event.data)),
     };
   }
   const port = parentPort;
   if (port === null) throw new Error("worker.ts must run inside a worker thread");
   return {
-    post: (message, transfer) => port.postMessage(message, transfer),
+    post: (message, transfer) =>
+      transfer.length > 0 ? port.postMessage(message, transfer) : port.postMessage(message),
     listen: (handler) => void port.on("message", handler),
   };
 }
