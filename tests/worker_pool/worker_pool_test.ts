@@ -273,9 +273,11 @@ describe("WorkerPoolBackend", () => {
       const order: string[] = [];
       const later = flow.functionTask(tasks.later);
       const first = runningOf(flow, "later");
-      const low = [0, 1, 2, 3, 4].map((i) => later(30, `low${i}`).then((v) => order.push(v)));
+      const low = [0, 1, 2, 3, 4].map((i) =>
+        later(30, `low${i}`).then((v) => order.push(String(v)))
+      );
       await first;
-      const high = later.with({ priority: 10 })(1, "high").then((v) => order.push(v));
+      const high = later.with({ priority: 10 })(1, "high").then((v) => order.push(String(v)));
       await Promise.all([...low, high]);
       // The worker held low0 (running) and low1; the rest waited in the pool, behind "high".
       assert.deepEqual(order, ["low0", "low1", "high", "low2", "low3", "low4"]);
