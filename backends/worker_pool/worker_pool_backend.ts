@@ -106,7 +106,8 @@ const SCRIPT = new URL(
 
 /**
  * Runs function tasks on a pool of web Workers (worker threads on Node),
- * driven through Comlink. Functions are addressed by module and export: the
+ * over a lean `postMessage` protocol (`protocol.ts`) that sends several jobs
+ * per message. Functions are addressed by module and export: the
  * pool imports its `modules` and finds a task's function by identity, so
  * `flow.functionTask(tasks.simulate)` just works when `tasks` is one of them.
  * Arguments and results travel by structured clone, or by transfer when
