@@ -19,7 +19,7 @@
  * @module
  */
 export { WorkerPoolBackend } from "./worker_pool_backend.ts";
-export type { WorkerPoolOptions, WorkerPoolStats } from "./worker_pool_backend.ts";
+export type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 export type { Percentiles } from "./latency_stats.ts";
 export { WorkerCrashError } from "./errors.ts";
 export { transfer } from "./transfer.ts";
