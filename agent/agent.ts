@@ -225,7 +225,7 @@ function moduleUrls(specs: Record<string, string | URL>): Map<string, string> {
 
 /**
  * The backend of function tasks: a worker pool over the task modules when `workers` is given
- * (loaded on demand, so an agent without it never loads Comlink), else in-process.
+ * (loaded on demand, so an agent without it never loads the pool), else in-process.
  */
 async function functionBackend(
   workers: number | undefined,

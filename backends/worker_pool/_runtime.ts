@@ -1,36 +1,35 @@
 /**
  * The one place where runtimes differ for the worker pool. Deno and Bun have
- * the web `Worker`; Node has `worker_threads`, reached through Comlink's
- * node adapter. Each side gets a Comlink endpoint and a way to learn that a
- * worker died, whatever the runtime reports (`error`, `exit`, Bun's `close`).
+ * the web `Worker`; Node has `worker_threads`. Each side gets a way to post
+ * messages, to receive them and to learn that a worker died, whatever the
+ * runtime reports (`error`, `exit`, Bun's `close`).
  *
  * @module
  */
-import type { Endpoint } from "comlink";
-import nodeAdapter from "comlink/dist/esm/node-adapter.mjs";
 import { parentPort, Worker as NodeWorker } from "node:worker_threads";
-
-// Deno reads the adapter's .d.ts as CommonJS and types the default import as
-// the whole module; at run time it is the function on every runtime.
-const nodeEndpoint = nodeAdapter as unknown as (
-  port: NodeWorker | NonNullable<typeof parentPort>,
-) => Endpoint;
 
 const g = globalThis as Record<string, unknown>;
 /** Whether this runtime has the web-standard `Worker` (Deno, Bun). */
 const webWorkers = typeof g.Deno === "object" || typeof g.Bun === "object";
 
+/**
+ * Posts one message; the buffers in `transfer` move instead of being copied.
+ * An empty list is not passed on: a transfer list, even empty, makes Node's
+ * `postMessage` slower.
+ */
+export type Post = (message: unknown, transfer: ArrayBuffer[]) => void;
+
 /** A started worker, seen from the pool. */
 export interface SpawnedWorker {
-  /** The Comlink endpoint of the worker. */
-  readonly endpoint: Endpoint;
+  /** Posts a message to the worker; throws a `DataCloneError` when it cannot be cloned. */
+  readonly post: Post;
   /** Stops the worker; resolves when it is gone. */
   terminate(): Promise<void>;
 }
 
 /** How the pool hears about a worker. */
 export interface WorkerListeners {
-  /** A message that is not Comlink's (the worker's exit note). */
+  /** A message from the worker. */
   message(data: unknown): void;
   /** The worker died or cannot go on: an uncaught error, a failed load, an exit. */
   death(why: string): void;
@@ -49,8 +48,8 @@ export interface SpawnOptions {
  *
  * @param url The worker script.
  * @param options Name and memory limit.
- * @param on Receives exit notes and the worker's death.
- * @returns The worker's endpoint and its `terminate`.
+ * @param on Receives the worker's messages and its death.
+ * @returns How to post to the worker, and its `terminate`.
  */
 export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners): SpawnedWorker {
   if (webWorkers) {
@@ -65,7 +64,8 @@ export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners
       on.death(`it exited with code ${(event as Event & { code?: number }).code ?? "unknown"}`);
     });
     return {
-      endpoint: worker,
+      post: (message, transfer) =>
+        transfer.length > 0 ? worker.postMessage(message, transfer) : worker.postMessage(message),
       terminate: () => {
         worker.terminate();
         return Promise.resolve();
@@ -83,20 +83,45 @@ export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners
   worker.on("message", (data: unknown) => on.message(data));
   worker.on("exit", (code: number) => on.death(`it exited with code ${code}`));
   return {
-    endpoint: nodeEndpoint(worker),
+    post: (message, transfer) =>
+      transfer.length > 0 ? worker.postMessage(message, transfer) : worker.postMessage(message),
     terminate: async () => {
       await worker.terminate();
     },
   };
 }
 
+/** Inside a worker: how to talk to the pool. */
+export interface ParentPort {
+  /** Posts a message to the pool; throws a `DataCloneError` when it cannot be cloned. */
+  readonly post: Post;
+  /** Calls `handler` with every message from the pool. */
+  listen(handler: (data: unknown) => void): void;
+}
+
 /**
- * Inside a worker: the endpoint to the pool, and how to post a note to it.
+ * Inside a worker: the port to the pool.
  *
- * @returns The Comlink endpoint of the worker's side.
+ * @returns How to post to the pool and receive its messages.
+ * @throws {Error} When not called inside a worker.
  */
-export function parentEndpoint(): Endpoint {
-  if (webWorkers) return globalThis as unknown as Endpoint;
-  if (parentPort === null) throw new Error("worker.ts must run inside a worker thread");
-  return nodeEndpoint(parentPort);
+export function parentPortOf(): ParentPort {
+  if (webWorkers) {
+    const self = globalThis as unknown as {
+      postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+      addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+    };
+    return {
+      post: (message, transfer) =>
+        transfer.length > 0 ? self.postMessage(message, transfer) : self.postMessage(message),
+      listen: (handler) => self.addEventListener("message", (event) => handler(event.data)),
+    };
+  }
+  const port = parentPort;
+  if (port === null) throw new Error("worker.ts must run inside a worker thread");
+  return {
+    post: (message, transfer) =>
+      transfer.length > 0 ? port.postMessage(message, transfer) : port.postMessage(message),
+    listen: (handler) => void port.on("message", handler),
+  };
 }

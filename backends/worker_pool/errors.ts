@@ -12,9 +12,11 @@
  *
  * @example
  * ```ts
- * import { WorkerCrashError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * import { WorkerCrashError } from "@asyncflow/asyncflow/worker_pool";
  * const err = new WorkerCrashError("task.000001", "worker-2", "it exited with code 3");
- * console.assert(err.message.includes("worker-2") && err.worker === "worker-2");
+ * assert.equal(err.worker, "worker-2");
+ * assert.match(err.message, /worker worker-2 died \(it exited with code 3\)/);
  * ```
  */
 export class WorkerCrashError extends Error {

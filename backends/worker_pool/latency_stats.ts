@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
- * import type { Percentiles } from "./latency_stats.ts";
- * const p: Percentiles = { samples: 0, p50: 0, p90: 0, p99: 0, max: 0 };
- * console.assert(p.p99 === 0);
+ * import assert from "node:assert/strict";
+ * import type { Percentiles } from "@asyncflow/asyncflow/worker_pool";
+ * const spread = (p: Percentiles) => p.p99 - p.p50;
+ * assert.equal(spread({ samples: 3, p50: 1, p90: 2, p99: 5, max: 5 }), 4);
  * ```
  */
 export interface Percentiles {
@@ -33,10 +34,12 @@ export interface Percentiles {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LatencySamples } from "./latency_stats.ts";
  * const s = new LatencySamples(4);
  * for (const ms of [1, 2, 3, 4, 5]) s.add(ms);
- * console.assert(s.percentiles().samples === 4 && s.percentiles().max === 5);
+ * assert.equal(s.percentiles().samples, 4); // the oldest sample was dropped
+ * assert.equal(s.percentiles().max, 5);
  * ```
  */
 export class LatencySamples {

@@ -1,21 +1,25 @@
 /**
  * The worker pool backend: function tasks on web Workers (worker threads on
- * Node) through Comlink, addressed by module and export.
+ * Node), addressed by module and export.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * import { WorkerPoolBackend } from "@asyncflow/asyncflow/worker_pool";
- * import * as tasks from "./tasks.ts";
- * const pool = new WorkerPoolBackend({ modules: [new URL("./tasks.ts", import.meta.url)] });
+ * // A task module: usually `new URL("./tasks.ts", import.meta.url)`, inline here.
+ * const url = "data:text/javascript,export const where = () => typeof WorkerGlobalScope;";
+ * const tasks = await import(url);
+ * const pool = new WorkerPoolBackend({ modules: [url], size: 1 });
  * await using flow = await WorkflowEngine.create({ backend: pool });
- * console.log(await flow.functionTask(tasks.simulate)(42));
+ * const where = flow.functionTask(tasks.where as () => string);
+ * assert.equal(await where(), "function"); // it ran in a worker
  * ```
  *
  * @module
  */
 export { WorkerPoolBackend } from "./worker_pool_backend.ts";
-export type { WorkerPoolOptions, WorkerPoolStats } from "./worker_pool_backend.ts";
+export type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 export type { Percentiles } from "./latency_stats.ts";
 export { WorkerCrashError } from "./errors.ts";
 export { transfer } from "./transfer.ts";

@@ -1,19 +1,25 @@
 /**
- * One worker of the pool, seen from the pool's thread: its Comlink proxy,
- * its claim cells and the jobs it holds, in the order it runs them.
+ * One worker of the pool, seen from the pool's thread: how to post to it,
+ * its claim cells and the jobs it holds, in the order it runs them. Jobs
+ * sent in one turn go out in one message.
  *
  * @module
  */
-import * as Comlink from "comlink";
 import type { TaskSpec } from "../../src/backend.ts";
 import { type SpawnedWorker, type SpawnOptions, spawnWorker } from "./_runtime.ts";
 import {
   CLAIM_SLOTS,
-  isExitNote,
-  type JobMessage,
+  ERROR,
+  EXIT,
+  type FromWorker,
+  INIT,
+  JOB_FIELDS,
+  JOBS,
+  OK,
   PENDING,
+  READY,
+  SKIPPED,
   WITHDRAWN,
-  type WorkerApi,
 } from "./protocol.ts";
 import type { TaskAddress } from "./task_registry.ts";
 import { transferList } from "./transfer.ts";
@@ -54,6 +60,8 @@ export interface Dispatch {
 export interface PoolWorkerEvents {
   /** The worker answered a dispatch that was not withdrawn. */
   answered(worker: PoolWorker, dispatch: Dispatch, ok: boolean, value: unknown): void;
+  /** A dispatch could not be posted (its arguments cannot be cloned); it never reached the worker. */
+  unsendable(worker: PoolWorker, dispatch: Dispatch, error: unknown): void;
   /** The worker died (not by `terminate()`). */
   died(worker: PoolWorker, why: string): void;
 }
@@ -65,6 +73,7 @@ export interface PoolWorkerEvents {
  * ```ts ignore
  * const worker = new PoolWorker("worker-1", scriptUrl, moduleUrls, { name: "worker-1" }, events);
  * const dispatch = worker.send(task);
+ * worker.flush();
  * ```
  */
 export class PoolWorker {
@@ -86,8 +95,12 @@ export class PoolWorker {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #cells: Int32Array;
   readonly #spawned: SpawnedWorker;
-  readonly #run: (job: JobMessage) => Promise<unknown>;
   readonly #events: PoolWorkerEvents;
+  /** The jobs message being filled: the tag, then `JOB_FIELDS` entries per job. */
+  #outbox: unknown[] = [JOBS];
+  #outboxTransfer: ArrayBuffer[] = [];
+  /** The dispatches in `#outbox`, in order. */
+  #outboxJobs: Dispatch[] = [];
 
   /**
    * Starts the worker and sends it the task modules.
@@ -110,17 +123,10 @@ export class PoolWorker {
     const shared = new SharedArrayBuffer(CLAIM_SLOTS * Int32Array.BYTES_PER_ELEMENT);
     this.#cells = new Int32Array(shared);
     this.#spawned = spawnWorker(script, options, {
-      message: (data) => isExitNote(data) && this.#die(`the task called ${data.how}`),
+      message: (data) => this.#receive(data as FromWorker),
       death: (why) => this.#die(why),
     });
-    const remote = Comlink.wrap<WorkerApi>(this.#spawned.endpoint);
-    // One proxy for all calls: each property access would make a new one.
-    this.#run = remote.run as unknown as (job: JobMessage) => Promise<unknown>;
-    (remote.init as unknown as (m: string[], s: SharedArrayBuffer) => Promise<void>)(
-      [...modules],
-      shared,
-    )
-      .then(() => (this.ready = true), () => {});
+    this.#spawned.post([INIT, [...modules], shared], []);
   }
 
   /** Jobs sent and neither answered nor withdrawn. */
@@ -136,7 +142,7 @@ export class PoolWorker {
   }
 
   /**
-   * Sends a task to the worker.
+   * Gives a task to the worker; it goes out with the others of this turn at {@linkcode flush}.
    *
    * @param task The task.
    * @returns The dispatch.
@@ -148,18 +154,41 @@ export class PoolWorker {
     const dispatch: Dispatch = { task, worker: this, slot, withdrawn: false };
     this.jobs.push(dispatch);
     this.sent++;
-    const job: JobMessage = {
-      slot,
-      module: task.address.module,
-      name: task.address.name,
-      args: task.spec.args,
-    };
-    const buffers = task.spec.args.flatMap(transferList);
-    this.#run(buffers.length > 0 ? Comlink.transfer(job, buffers) : job).then(
-      (value) => this.#answer(dispatch, true, value),
-      (error) => this.#answer(dispatch, false, error),
-    );
+    const args = task.spec.args;
+    this.#outbox.push(slot, task.address.module, task.address.name, args);
+    this.#outboxJobs.push(dispatch);
+    for (const arg of args) {
+      const buffers = transferList(arg);
+      if (buffers.length > 0) this.#outboxTransfer.push(...buffers);
+    }
     return dispatch;
+  }
+
+  /** Posts the jobs given since the last flush, in one message. */
+  flush(): void {
+    if (this.#outboxJobs.length === 0) return;
+    const [message, transfer, dispatches] = [this.#outbox, this.#outboxTransfer, this.#outboxJobs];
+    this.#outbox = [JOBS];
+    this.#outboxTransfer = [];
+    this.#outboxJobs = [];
+    if (this.dead) return;
+    try {
+      this.#spawned.post(message, transfer);
+    } catch {
+      // Some job's arguments cannot be cloned: send them one by one to fail only those.
+      dispatches.forEach((dispatch, i) => this.#postAlone(dispatch, message, i));
+    }
+  }
+
+  #postAlone(dispatch: Dispatch, batch: unknown[], index: number): void {
+    const at = 1 + index * JOB_FIELDS;
+    const args = batch[at + 3] as unknown[];
+    try {
+      this.#spawned.post([JOBS, ...batch.slice(at, at + JOB_FIELDS)], args.flatMap(transferList));
+    } catch (error) {
+      this.jobs.splice(this.jobs.indexOf(dispatch), 1);
+      this.#events.unsendable(this, dispatch, error);
+    }
   }
 
   /**
@@ -189,10 +218,29 @@ export class PoolWorker {
     return this.#spawned.terminate();
   }
 
-  #answer(dispatch: Dispatch, ok: boolean, value: unknown): void {
+  #receive(message: FromWorker): void {
     if (this.dead) return;
-    const i = this.jobs.indexOf(dispatch);
-    if (i >= 0) this.jobs.splice(i, 1);
+    switch (message[0]) {
+      case OK:
+        return this.#answer(true, message[1]);
+      case ERROR:
+        return this.#answer(false, withFields(message[1], message[2]));
+      case SKIPPED:
+        return this.#answer(false, undefined);
+      case READY:
+        this.ready = true;
+        return;
+      case EXIT:
+        return this.#die(`the task called ${message[1]}`);
+      default:
+        return this.#die(`it sent a message the pool does not understand: ${String(message)}`);
+    }
+  }
+
+  /** The worker answers its jobs in order: this answer is the oldest job's. */
+  #answer(ok: boolean, value: unknown): void {
+    const dispatch = this.jobs.shift();
+    if (dispatch === undefined) return this.#die("it answered a job it was never sent");
     if (!dispatch.withdrawn) this.#events.answered(this, dispatch, ok, value);
   }
 
@@ -201,4 +249,14 @@ export class PoolWorker {
     void this.terminate().catch(() => {});
     this.#events.died(this, why);
   }
+}
+
+/** Puts back on a cloned error the fields a structured clone drops (a custom `name`, `code`). */
+function withFields(error: unknown, fields: Record<string, unknown> | undefined): unknown {
+  if (fields !== undefined && typeof error === "object" && error !== null) {
+    try {
+      Object.assign(error, fields);
+    } catch { /* a read-only field: keep the clone as it is */ }
+  }
+  return error;
 }

@@ -1,6 +1,13 @@
 /**
- * What the pool and its workers agree on: the job message, the worker's
- * Comlink API and the states of the shared claim cells.
+ * What the pool and its workers say to each other over `postMessage`, and
+ * the states of the shared claim cells.
+ *
+ * The protocol is a handful of flat arrays, tagged by their first element:
+ * the pool sends one {@linkcode InitMessage} and then {@linkcode JobsMessage}s
+ * carrying several jobs each; the worker answers every job, in the order it
+ * received them, with one message (see {@linkcode FromWorker}). Flat arrays of numbers
+ * and strings are the cheapest thing to clone, and needing no request ids,
+ * the protocol allocates almost nothing per task.
  *
  * A job's claim cell decides races between the worker starting a job it
  * already holds and the pool taking that job back (to cancel it or give it
@@ -16,45 +23,53 @@ export const PENDING = 0;
 export const STARTED = 1;
 /** The pool took the job back before it started; the worker skips it. */
 export const WITHDRAWN = 2;
-/** The job finished in the worker; its result is on its way. */
+/** The job finished in the worker; its answer is on its way. */
 export const FINISHED = 3;
 
 /** Claim cells per worker: more than the jobs a worker can hold at once. */
-export const CLAIM_SLOTS = 8;
+export const CLAIM_SLOTS = 16;
 
-/** One function call sent to a worker. */
-export interface JobMessage {
-  /** Index of the job's claim cell. */
-  slot: number;
-  /** Index of the task module in the list given to `init`. */
-  module: number;
-  /** The export to call. */
-  name: string;
-  /** The arguments, by structured clone (or transfer). */
-  args: unknown[];
-}
+/** Tag: the pool's first message, {@linkcode InitMessage}. */
+export const INIT = 0;
+/** Tag: jobs to run, {@linkcode JobsMessage}. */
+export const JOBS = 1;
 
-/** The API a worker exposes through Comlink. */
-export interface WorkerApi {
-  /** Gives the worker its task modules and claim cells, and starts loading the modules. */
-  init(modules: string[], cells: SharedArrayBuffer): void;
-  /**
-   * Runs one job after the jobs sent before it: resolves with the function's
-   * value, rejects with its error, resolves `undefined` for a withdrawn job.
-   */
-  run(job: JobMessage): Promise<unknown>;
-}
+/**
+ * The task modules (by URL) and the claim cells; the worker starts loading
+ * every module at once.
+ */
+export type InitMessage = [tag: typeof INIT, modules: string[], cells: SharedArrayBuffer];
 
-/** A note a worker posts outside Comlink just before it exits on purpose. */
-export interface ExitNote {
-  /** Marks the note. */
-  asyncflowWorkerExit: true;
-  /** How it was asked to exit: `process.exit(3)`, `close()`. */
-  how: string;
-}
+/**
+ * Jobs to run after those sent before, four entries each: the claim cell's
+ * index, the task module's index, the export's name and the arguments.
+ */
+export type JobsMessage = [tag: typeof JOBS, ...jobs: unknown[]];
 
-/** Whether a message is an {@linkcode ExitNote}. */
-export function isExitNote(data: unknown): data is ExitNote {
-  return typeof data === "object" && data !== null &&
-    (data as Partial<ExitNote>).asyncflowWorkerExit === true;
-}
+/** Entries per job in a {@linkcode JobsMessage}. */
+export const JOB_FIELDS = 4;
+
+/** A message from the pool to a worker. */
+export type ToWorker = InitMessage | JobsMessage;
+
+/** Answer: the function returned; the value follows. */
+export const OK = 0;
+/** Answer: the function threw or rejected; the error follows, then its own fields. */
+export const ERROR = 1;
+/** Answer: the job was withdrawn and did not run. */
+export const SKIPPED = 2;
+/** Not an answer: the worker took its init message and can run jobs. */
+export const READY = 3;
+/** Not an answer: the worker is about to exit on purpose; how follows (`process.exit(3)`). */
+export const EXIT = 4;
+
+/**
+ * What a worker posts: an answer to the oldest job it has not answered
+ * (`OK`, `ERROR`, `SKIPPED`), or a note (`READY`, `EXIT`).
+ */
+export type FromWorker =
+  | [tag: typeof OK, value: unknown]
+  | [tag: typeof ERROR, error: unknown, fields: Record<string, unknown> | undefined]
+  | [tag: typeof SKIPPED]
+  | [tag: typeof READY]
+  | [tag: typeof EXIT, how: string];

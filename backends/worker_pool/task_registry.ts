@@ -19,10 +19,13 @@ export interface TaskAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TaskRegistry } from "./task_registry.ts";
- * const registry = await TaskRegistry.load([new URL("./protocol.ts", import.meta.url)]);
- * const { isExitNote } = await import("./protocol.ts");
- * console.assert(registry.addressOf(isExitNote)?.name === "isExitNote");
+ * const url = new URL("./transfer.ts", import.meta.url);
+ * const registry = await TaskRegistry.load([url]);
+ * const { transfer } = await import("./transfer.ts");
+ * assert.deepEqual(registry.addressOf(transfer), { module: 0, name: "transfer" });
+ * assert.equal(registry.addressOf(() => 1), undefined);
  * ```
  */
 export class TaskRegistry {

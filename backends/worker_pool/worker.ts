@@ -1,38 +1,45 @@
 /**
  * The worker script of the pool. It loads task modules on demand, runs the
- * jobs it is sent one at a time in the order they came, and answers each
- * through Comlink. A job is started only after winning its claim cell, so
- * the pool can take back a job the worker holds but has not started.
+ * jobs it is sent one at a time in the order they came, and answers each one
+ * (see `protocol.ts`). A job is started only after winning its claim cell,
+ * so the pool can take back a job the worker holds but has not started.
+ *
+ * Each answer is posted before the next job starts: a job the pool sees
+ * `STARTED` always comes after the answers of the jobs before it, and a
+ * result never waits behind a long job.
  *
  * @module
  */
-import * as Comlink from "comlink";
-import { parentEndpoint } from "./_runtime.ts";
-import { FINISHED, type JobMessage, PENDING, STARTED, type WorkerApi } from "./protocol.ts";
+import { parentPortOf } from "./_runtime.ts";
+import {
+  ERROR,
+  EXIT,
+  FINISHED,
+  INIT,
+  JOB_FIELDS,
+  OK,
+  PENDING,
+  READY,
+  SKIPPED,
+  STARTED,
+  type ToWorker,
+} from "./protocol.ts";
 import { transferList } from "./transfer.ts";
 
 type Module = Record<string, unknown>;
-interface Entry {
-  job: JobMessage;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
 
-const endpoint = parentEndpoint();
+const port = parentPortOf();
+const NO_TRANSFER: ArrayBuffer[] = [];
+const SKIPPED_ANSWER = [SKIPPED];
 let moduleUrls: string[] = [];
 let cells: Int32Array<ArrayBufferLike> = new Int32Array(0);
 const loaded: (Module | undefined)[] = [];
 const loading: (Promise<Module> | undefined)[] = [];
-const queue: Entry[] = [];
+/** Jobs not started yet, `JOB_FIELDS` entries each, from `head` on. */
+const queue: unknown[] = [];
+let head = 0;
+/** A job is running (or waiting on its promise): new jobs only queue. */
 let busy = false;
-
-// The next job starts in a new macrotask: by then Comlink has posted the
-// answer of the previous one (it does so a few microtasks after it settles),
-// so a job the pool sees STARTED always comes after answers already sent.
-const nextTurn: (fn: () => void) => void =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
-    ? (fn) => void setImmediate(fn)
-    : (fn) => void setTimeout(fn, 0);
 
 function load(index: number): Promise<Module> {
   const url = moduleUrls[index];
@@ -46,57 +53,119 @@ function load(index: number): Promise<Module> {
   );
 }
 
-function invoke(module: Module, job: JobMessage): unknown {
-  const fn = module[job.name];
+function invoke(module: Module, index: number, name: string, args: unknown[]): unknown {
+  const fn = module[name];
   if (typeof fn !== "function") {
-    throw new TypeError(
-      `Task module ${moduleUrls[job.module]} has no exported function '${job.name}'`,
+    throw new TypeError(`Task module ${moduleUrls[index]} has no exported function '${name}'`);
+  }
+  return (fn as (...args: unknown[]) => unknown)(...args);
+}
+
+function answerValue(slot: number, value: unknown): void {
+  Atomics.store(cells, slot, FINISHED);
+  try {
+    port.post([OK, value], transferList(value));
+  } catch (error) {
+    answerError(
+      slot,
+      new TypeError(
+        `The task's result cannot be sent back from the worker (structured clone): ${
+          messageOf(error)
+        }`,
+        { cause: error },
+      ),
     );
   }
-  return (fn as (...args: unknown[]) => unknown)(...job.args);
 }
 
-function finish(entry: Entry, ok: boolean, value: unknown): void {
-  Atomics.store(cells, entry.job.slot, FINISHED);
-  if (!ok) return entry.reject(value);
-  const buffers = transferList(value);
-  entry.resolve(buffers.length > 0 ? Comlink.transfer(value, buffers) : value);
+/**
+ * Posts an error with its own fields (a custom `name`, `code`, ...), which a
+ * structured clone drops, and its `cause` (which Bun's drops); falls back to
+ * less when the error cannot be cloned.
+ */
+function answerError(slot: number, error: unknown): void {
+  Atomics.store(cells, slot, FINISHED);
+  const fields = error instanceof Error ? errorFields(error) : undefined;
+  try {
+    return port.post([ERROR, error, fields], NO_TRANSFER);
+  } catch { /* a field cannot be cloned: try without them */ }
+  try {
+    return port.post([ERROR, error, undefined], NO_TRANSFER);
+  } catch (why) {
+    const copy = new Error(
+      `${messageOf(error)} (the task's error cannot be sent back from the worker: ${
+        messageOf(why)
+      })`,
+    );
+    port.post(
+      [ERROR, copy, error instanceof Error ? { name: error.name } : undefined],
+      NO_TRANSFER,
+    );
+  }
 }
 
-function settle(entry: Entry, ok: boolean, value: unknown): void {
-  finish(entry, ok, value);
-  if (queue.length > 0) nextTurn(pump);
-  else busy = false;
+function errorFields(error: Error): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...error, name: error.name };
+  if (Object.hasOwn(error, "cause")) fields.cause = error.cause;
+  return fields;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 function pump(): void {
   busy = true;
-  for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-    const { job } = entry;
-    if (Atomics.compareExchange(cells, job.slot, PENDING, STARTED) !== PENDING) {
-      entry.resolve(undefined); // withdrawn by the pool
+  while (head < queue.length) {
+    const slot = queue[head] as number;
+    const module = queue[head + 1] as number;
+    const name = queue[head + 2] as string;
+    const args = queue[head + 3] as unknown[];
+    head += JOB_FIELDS;
+    if (head === queue.length) queue.length = head = 0;
+    if (Atomics.compareExchange(cells, slot, PENDING, STARTED) !== PENDING) {
+      port.post(SKIPPED_ANSWER, NO_TRANSFER); // withdrawn by the pool
       continue;
     }
     let result: unknown;
     try {
-      const module = loaded[job.module];
-      result = module === undefined
-        ? load(job.module).then((m) => invoke(m, job))
-        : invoke(module, job);
+      const m = loaded[module];
+      result = m === undefined
+        ? load(module).then((m) => invoke(m, module, name, args))
+        : invoke(m, module, name, args);
     } catch (error) {
-      return settle(entry, false, error);
+      answerError(slot, error);
+      continue;
     }
-    if (result instanceof Promise || typeof (result as PromiseLike<unknown>)?.then === "function") {
-      const current = entry;
-      (result as PromiseLike<unknown>).then(
-        (value) => settle(current, true, value),
-        (error) => settle(current, false, error),
+    if (isThenable(result)) {
+      result.then(
+        (value) => (answerValue(slot, value), pump()),
+        (error) => (answerError(slot, error), pump()),
       );
       return;
     }
-    return settle(entry, true, result);
+    answerValue(slot, result);
   }
   busy = false;
+}
+
+function receive(data: unknown): void {
+  const message = data as ToWorker;
+  if (message[0] === INIT) {
+    moduleUrls = message[1];
+    cells = new Int32Array(message[2]);
+    // Load every module now so that the first task does not wait for it;
+    // a module that fails keeps its error for the tasks sent to it.
+    moduleUrls.forEach((_, i) => load(i).catch(() => {}));
+    port.post([READY], NO_TRANSFER);
+    return;
+  }
+  for (let i = 1; i < message.length; i++) queue.push(message[i]);
+  if (!busy) pump();
 }
 
 /** Tells the pool why this worker is about to exit, before it does. */
@@ -105,7 +174,7 @@ function patchExit(owner: Record<string, unknown> | undefined, key: string, how:
   if (typeof original !== "function") return;
   const note = (code: unknown) => {
     try {
-      endpoint.postMessage({ asyncflowWorkerExit: true, how: `${how}(${code ?? ""})` });
+      port.post([EXIT, `${how}(${code ?? ""})`], NO_TRANSFER);
     } catch { /* nobody to tell */ }
   };
   try {
@@ -125,20 +194,4 @@ patchExit(g.process, "exit", "process.exit");
 patchExit(g.Deno, "exit", "Deno.exit");
 patchExit(g as unknown as Record<string, unknown>, "close", "close");
 
-const api: WorkerApi = {
-  init(modules: string[], shared: SharedArrayBuffer): void {
-    moduleUrls = modules;
-    cells = new Int32Array(shared);
-    // Load every module now so that the first task does not wait for it;
-    // a module that fails keeps its error for the tasks sent to it.
-    modules.forEach((_, i) => load(i).catch(() => {}));
-  },
-  run(job: JobMessage): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      queue.push({ job, resolve, reject });
-      if (!busy) pump();
-    });
-  },
-};
-
-Comlink.expose(api, endpoint);
+port.listen(receive);

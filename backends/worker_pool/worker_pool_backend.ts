@@ -3,86 +3,36 @@ import { host } from "../../src/host/mod.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
 import { LocalBackend } from "../local/local_backend.ts";
 import { WorkerCrashError } from "./errors.ts";
-import { LatencySamples, type Percentiles } from "./latency_stats.ts";
+import { LatencySamples } from "./latency_stats.ts";
+import {
+  count,
+  duration,
+  positiveInteger,
+  type WorkerPoolOptions,
+  type WorkerPoolStats,
+} from "./options.ts";
 import { type Dispatch, type PoolTask, PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
 import { FINISHED } from "./protocol.ts";
 import { TaskRegistry } from "./task_registry.ts";
 
 /**
- * Options of {@linkcode WorkerPoolBackend}.
- *
- * @example
- * ```ts
- * import type { WorkerPoolOptions } from "./worker_pool_backend.ts";
- * const options: WorkerPoolOptions = { modules: [new URL("./tasks.ts", import.meta.url)], size: 2 };
- * console.assert(options.size === 2);
- * ```
+ * Jobs a worker holds at once when tasks are short: the one it runs and the
+ * next ones, so it never waits for a message between tasks, and refilled by
+ * halves, so that one message carries several jobs. Held jobs have not
+ * started: an idle worker takes them over, and cancelling one just
+ * withdraws it.
  */
-export interface WorkerPoolOptions {
-  /** The task modules: every function they export can run as a function task on the pool. */
-  modules: readonly (URL | string)[];
-  /** The name tasks route to. Default `"workers"`. */
-  name?: string;
-  /** The most workers at once. Default: the number of cores. */
-  size?: number;
-  /** Workers kept started even when idle. Default 0. */
-  minWorkers?: number;
-  /** An idle worker above `minWorkers` ends after this many ms. Default 30 000; `Infinity` keeps it. */
-  idleTimeout?: number;
-  /** Tasks the pool holds beyond one per worker; the engine keeps the rest. Default `4 × size`. */
-  maxQueue?: number;
-  /** A worker is replaced after running this many tasks. Default `Infinity`. */
-  maxTasksPerWorker?: number;
-  /** How many executable tasks run at once (as subprocesses). Default `size`. */
-  processes?: number;
-  /** Node only: each worker's heap limit in MiB; running out ends only that worker. */
-  maxMemoryMb?: number;
-  /**
-   * The worker script. Default: the pool's own `worker.ts` (or `.js`) beside this module.
-   * Bundles that embed it elsewhere (e.g. `bun build --compile`) point here.
-   */
-  workerScript?: URL;
-}
-
+const DEEP = 8;
 /**
- * A snapshot of a pool, from {@linkcode WorkerPoolBackend.stats}. Times in ms.
- *
- * @example
- * ```ts
- * import type { WorkerPoolStats } from "./worker_pool_backend.ts";
- * const show = (s: WorkerPoolStats) => `${s.busy}/${s.workers} busy, ${s.queued} queued`;
- * console.assert(typeof show === "function");
- * ```
+ * Jobs a worker holds when tasks are long: a message costs nothing beside
+ * them, and a held job would only wait there while a task of higher priority
+ * or another worker could have had it.
  */
-export interface WorkerPoolStats {
-  /** Workers started and not ended. */
-  workers: number;
-  /** Workers running a task. */
-  busy: number;
-  /** Workers waiting for one. */
-  idle: number;
-  /** Function tasks the pool holds that have not started. */
-  queued: number;
-  /** Function tasks finished with a value. */
-  completed: number;
-  /** Function tasks finished with an error (a crash included). */
-  failed: number;
-  /** Workers that died on their own (crash, exit, out-of-memory). */
-  crashed: number;
-  /** Workers ended by cancellation, recycling or idleness. */
-  retired: number;
-  /** How long function tasks ran, over the recent ones. */
-  runTime: Percentiles;
-  /** How long function tasks waited in the pool before a worker started them. */
-  waitTime: Percentiles;
-}
-
-/**
- * Jobs a worker holds at once: the one it runs and a few next ones, so it
- * never waits for a message between short tasks. Held jobs have not started:
- * an idle worker takes them over, and cancelling one just withdraws it.
- */
-const DEPTH = 4;
+const SHALLOW = 2;
+/** Tasks whose mean run time is below this (ms) count as short. */
+const SHORT_TASK_MS = 1;
+/** Weight of the latest run time in the mean (an exponential moving average). */
+const RUN_TIME_WEIGHT = 1 / 16;
 // The packed npm build ships this module as .js beside worker.js: follow this module's own extension.
 const SCRIPT = new URL(
   import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
@@ -91,7 +41,8 @@ const SCRIPT = new URL(
 
 /**
  * Runs function tasks on a pool of web Workers (worker threads on Node),
- * driven through Comlink. Functions are addressed by module and export: the
+ * over a lean `postMessage` protocol (`protocol.ts`) that sends several jobs
+ * per message. Functions are addressed by module and export: the
  * pool imports its `modules` and finds a task's function by identity, so
  * `flow.functionTask(tasks.simulate)` just works when `tasks` is one of them.
  * Arguments and results travel by structured clone, or by transfer when
@@ -102,14 +53,17 @@ const SCRIPT = new URL(
  * {@linkcode WorkerCrashError} and is replaced.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * import { WorkerPoolBackend } from "@asyncflow/asyncflow/worker_pool";
- * import * as tasks from "./tasks.ts";
- * const pool = new WorkerPoolBackend({ modules: [new URL("./tasks.ts", import.meta.url)], size: 2 });
+ * // A task module: usually `new URL("./tasks.ts", import.meta.url)`, inline here.
+ * const url = "data:text/javascript,export const square = (n) => n * n;";
+ * const tasks = await import(url);
+ * const pool = new WorkerPoolBackend({ modules: [url], size: 2 });
  * await using flow = await WorkflowEngine.create({ backend: pool });
- * const simulate = flow.functionTask(tasks.simulate);
- * console.log(await Promise.all([simulate(1), simulate(2)]));
+ * const square = flow.functionTask(tasks.square as (n: number) => number);
+ * assert.deepEqual(await Promise.all([square(3), square(4)]), [9, 16]);
  * ```
  */
 export class WorkerPoolBackend implements Backend {
@@ -133,12 +87,15 @@ export class WorkerPoolBackend implements Backend {
   readonly #waitTime = new LatencySamples();
   readonly #events: PoolWorkerEvents = {
     answered: (worker, dispatch, ok, value) => this.#answered(worker, dispatch, ok, value),
+    unsendable: (worker, dispatch, error) => this.#unsendable(worker, dispatch, error),
     died: (worker, why) => this.#died(worker, why),
   };
   #ctx: BackendContext | undefined;
   #registry: TaskRegistry | undefined;
   #spawned = 0;
   #closed = false;
+  /** The mean run time of recent tasks (ms); until one finished, tasks count as long. */
+  #meanRunMs = Infinity;
   #counts = { completed: 0, failed: 0, crashed: 0, retired: 0 };
 
   /**
@@ -176,7 +133,7 @@ export class WorkerPoolBackend implements Backend {
     this.#maxTasksPerWorker = recycle === Infinity
       ? Infinity
       : positiveInteger("maxTasksPerWorker", recycle);
-    this.capacity = this.#size + count("maxQueue", options.maxQueue ?? 4 * this.#size);
+    this.capacity = this.#size + count("maxQueue", options.maxQueue ?? DEEP * this.#size);
     this.#maxMemoryMb = options.maxMemoryMb === undefined
       ? undefined
       : positiveInteger("maxMemoryMb", options.maxMemoryMb);
@@ -299,27 +256,47 @@ export class WorkerPoolBackend implements Backend {
 
   // ---------------------------------------------------------------- dispatch
 
+  /**
+   * Hands queued tasks to workers: one to each idle worker first (starting
+   * workers up to `size` while tasks remain), then round the workers that
+   * are down to half their depth, filling them back up. A worker between
+   * the two gets nothing yet: it has work, and refilling it by halves sends
+   * half as many messages as refilling it one job per answer.
+   */
   #dispatch(): void {
-    while (this.#queue.size > 0 && !this.#closed) {
-      const worker = this.#pickWorker();
-      if (worker === undefined) return;
-      const task = this.#queue.pop()!;
-      if (!task.cancelled) this.#send(worker, task);
+    const depth = this.#meanRunMs < SHORT_TASK_MS ? DEEP : SHALLOW;
+    const open: PoolWorker[] = [];
+    for (const w of this.#workers) if (this.#takes(w) && w.live <= depth / 2) open.push(w);
+    for (const w of open) if (w.live === 0) this.#sendNext(w);
+    while (this.#queue.size > 0 && !this.#closed && this.#workers.length < this.#size) {
+      const fresh = this.#spawn();
+      open.push(fresh);
+      this.#sendNext(fresh);
     }
+    for (let more = true; more && this.#queue.size > 0 && !this.#closed;) {
+      more = false;
+      for (const w of open) {
+        if (w.jobs.length < depth && this.#takes(w)) more = this.#sendNext(w) || more;
+      }
+    }
+    // What each worker got in this turn goes out as one message.
+    for (const w of this.#workers) w.flush();
   }
 
-  /** An idle worker, else a new one, else the least loaded that can hold another job. */
-  #pickWorker(): PoolWorker | undefined {
-    let next: PoolWorker | undefined;
-    let nextLive = DEPTH;
-    for (const w of this.#workers) {
-      if (w.retiring || w.doomed) continue;
-      const live = w.live;
-      if (live === 0) return w;
-      if (live < nextLive && w.jobs.length < DEPTH) [next, nextLive] = [w, live];
+  /** Whether a worker may be given jobs at all. */
+  #takes(worker: PoolWorker): boolean {
+    return !worker.retiring && worker.doomed === undefined && !worker.dead;
+  }
+
+  /** Sends the next task that was not cancelled, if any; whether one was sent. */
+  #sendNext(worker: PoolWorker): boolean {
+    if (this.#closed) return false;
+    for (let task = this.#queue.pop(); task !== undefined; task = this.#queue.pop()) {
+      if (task.cancelled) continue;
+      this.#send(worker, task);
+      return true;
     }
-    if (this.#workers.length < this.#size) return this.#spawn();
-    return next;
+    return false;
   }
 
   #send(worker: PoolWorker, task: PoolTask): void {
@@ -351,7 +328,11 @@ export class WorkerPoolBackend implements Backend {
     const id = task.spec.id;
     if (this.#tasks.get(id) === task) {
       this.#tasks.delete(id);
-      this.#runTime.add(performance.now() - task.startedAt);
+      const ms = performance.now() - task.startedAt;
+      this.#runTime.add(ms);
+      this.#meanRunMs = this.#meanRunMs === Infinity
+        ? ms
+        : this.#meanRunMs + (ms - this.#meanRunMs) * RUN_TIME_WEIGHT;
       if (ok) {
         this.#counts.completed++;
         this.#ctx!.done(id, value);
@@ -360,6 +341,23 @@ export class WorkerPoolBackend implements Backend {
         this.#ctx!.failed(id, describeFailure(task, value));
       }
     }
+    this.#moveOn(worker);
+  }
+
+  /** Arguments that cannot be cloned: the task fails, saying so, and the worker goes on. */
+  #unsendable(worker: PoolWorker, dispatch: Dispatch, error: unknown): void {
+    const task = dispatch.task;
+    const id = task.spec.id;
+    if (this.#tasks.get(id) === task) {
+      this.#tasks.delete(id);
+      this.#counts.failed++;
+      this.#ctx!.failed(id, describeFailure(task, error));
+    }
+    this.#moveOn(worker);
+  }
+
+  /** After a job left a worker: report the next one running, end, retire or refill the worker. */
+  #moveOn(worker: PoolWorker): void {
     const head = worker.head();
     if (head !== undefined) this.#started(head);
     if (this.#endIfDoomed(worker)) return;
@@ -377,6 +375,7 @@ export class WorkerPoolBackend implements Backend {
       if (last === undefined || last === head) continue;
       if (w.withdraw(last)) {
         this.#send(idle, last.task);
+        idle.flush();
         return true;
       }
     }
@@ -468,29 +467,4 @@ function describeFailure(task: PoolTask, error: unknown): unknown {
     );
   }
   return error;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`WorkerPoolBackend: '${name}' must be a positive integer, got ${value}`);
-  }
-  return value;
-}
-
-function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(
-      `WorkerPoolBackend: '${name}' must be a non-negative integer, got ${value}`,
-    );
-  }
-  return value;
-}
-
-function duration(name: string, value: number): number {
-  if (value !== Infinity && (!Number.isFinite(value) || value < 0)) {
-    throw new TypeError(
-      `WorkerPoolBackend: '${name}' must be a non-negative number of ms, got ${value}`,
-    );
-  }
-  return value;
 }

@@ -214,6 +214,48 @@ describe("WorkerPoolBackend", () => {
     });
   });
 
+  it("keeps a task's error type, cause and own fields across the thread", async () => {
+    await withPool({}, async (flow) => {
+      const throwKind = flow.functionTask(tasks.throwKind);
+      await assert.rejects(throwKind(false), (e: Error) => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.equal(e.message, "out of range");
+        assert.equal((e.cause as Error).message, "the root cause");
+        return true;
+      });
+      await assert.rejects(throwKind(true), (e: Error & { over?: number }) => {
+        assert.equal(e.name, "QuotaError");
+        assert.equal(e.message, "over quota by 7");
+        assert.equal(e.over, 7);
+        return true;
+      });
+    });
+  });
+
+  it("fails only the task whose arguments cannot be cloned; the others sent with it run", async () => {
+    await withPool({ size: 1 }, async (flow, pool) => {
+      const addT = flow.functionTask(add);
+      const unclonable = (() => 1) as unknown as number;
+      const results = await Promise.allSettled([addT(1, 1), addT(unclonable, 1), addT(2, 2)]);
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+      const reason = (results[1] as PromiseRejectedResult).reason as Error;
+      assert.ok(reason instanceof TypeError, String(reason));
+      assert.match(reason.message, /its arguments cannot be sent to a worker \(structured clone\)/);
+      assert.equal(pool.stats().crashed, 0);
+    });
+  });
+
+  it("fails a task whose result cannot be cloned, and its worker goes on", async () => {
+    await withPool({ size: 1 }, async (flow, pool) => {
+      await assert.rejects(
+        flow.functionTask(tasks.returnFunction)(),
+        /The task's result cannot be sent back from the worker \(structured clone\)/,
+      );
+      assert.equal(await flow.functionTask(add)(2, 3), 5);
+      assert.deepEqual([pool.stats().crashed, pool.stats().retired], [0, 0]);
+    });
+  });
+
   it("gives a waiting job to an idle worker rather than leaving it behind a long one", async () => {
     await withPool({}, async (flow) => {
       const order: string[] = [];
@@ -223,6 +265,22 @@ describe("WorkerPoolBackend", () => {
         ...[1, 2, 3].map((i) => later(1, `short${i}`).then((v) => order.push(String(v)))),
       ]);
       assert.equal(order.at(-1), "long", order.join(","));
+    });
+  });
+
+  it("holds few long tasks per worker, so that a task of higher priority sent later overtakes the rest", async () => {
+    await withPool({ size: 1 }, async (flow) => {
+      const order: string[] = [];
+      const later = flow.functionTask(tasks.later);
+      const first = runningOf(flow, "later");
+      const low = [0, 1, 2, 3, 4].map((i) =>
+        later(30, `low${i}`).then((v) => order.push(String(v)))
+      );
+      await first;
+      const high = later.with({ priority: 10 })(1, "high").then((v) => order.push(String(v)));
+      await Promise.all([...low, high]);
+      // The worker held low0 (running) and low1; the rest waited in the pool, behind "high".
+      assert.deepEqual(order, ["low0", "low1", "high", "low2", "low3", "low4"]);
     });
   });
 
