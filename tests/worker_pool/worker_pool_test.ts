@@ -257,9 +257,12 @@ describe("WorkerPoolBackend", () => {
   });
 
   it("gives a waiting job to an idle worker rather than leaving it behind a long one", async () => {
-    await withPool({}, async (flow) => {
+    await withPool({ minWorkers: 2 }, async (flow, pool) => {
       const order: string[] = [];
       const later = flow.functionTask(tasks.later);
+      // Both workers up first: on a loaded machine a worker's start alone can outlast the long job.
+      await Promise.all([later(0, "warm"), later(0, "warm")]);
+      assert.equal(pool.stats().workers, 2);
       await Promise.all([
         later(300, "long").then((v) => order.push(String(v))),
         ...[1, 2, 3].map((i) => later(1, `short${i}`).then((v) => order.push(String(v)))),
