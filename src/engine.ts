@@ -24,8 +24,9 @@ import type { TaskFunction } from "./task_function.ts";
 import { futureOwner, setFutureState, settleFuture, TaskFuture } from "./task_future.ts";
 import { type AnyFunction, type NodeOwner, TaskNode } from "./task_node.ts";
 import type { TaskKind, TaskState } from "./task_state.ts";
-import { LocalBackend } from "../backends/local/local_backend.ts";
-import { NoopBackend } from "../backends/noop/noop_backend.ts";
+import { isThenable } from "./thenable.ts";
+import { LocalBackend } from "./local_backend.ts";
+import { NoopBackend } from "./noop_backend.ts";
 
 /**
  * Options of {@linkcode WorkflowEngine.create}.
@@ -1099,11 +1100,6 @@ export class WorkflowEngine {
 export interface WorkflowEngine extends AsyncDisposable {}
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
-}
 
 /** What is wrong with a command an executable body returned, or `undefined`. */
 function commandProblem(command: unknown): string | undefined {

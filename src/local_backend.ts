@@ -1,7 +1,8 @@
-import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
-import { ExecutableError } from "../../src/errors.ts";
-import { host, type RunningProcess } from "../../src/host/mod.ts";
-import { ReadyQueue } from "../../src/ready_queue.ts";
+import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
+import { ExecutableError } from "./errors.ts";
+import { host, type RunningProcess } from "./host/mod.ts";
+import { ReadyQueue } from "./ready_queue.ts";
+import { isThenable } from "./thenable.ts";
 
 /**
  * Options of {@linkcode LocalBackend}.
@@ -119,11 +120,8 @@ export class LocalBackend implements Backend {
       ctx.failed(id, error);
       return;
     }
-    if (
-      result !== null && typeof result === "object" &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      (result as PromiseLike<unknown>).then(
+    if (isThenable(result)) {
+      result.then(
         (value) => ctx.done(id, value),
         (error) => ctx.failed(id, error),
       );

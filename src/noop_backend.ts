@@ -1,4 +1,4 @@
-import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
+import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
 
 /**
  * Options of {@linkcode NoopBackend}.
