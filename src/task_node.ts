@@ -1,4 +1,5 @@
 import type { MergedOptions } from "./options.ts";
+import { isSettledPhase, type Phase } from "./phases.ts";
 import type { FutureOwner, TaskFuture } from "./task_future.ts";
 import type { TaskKind } from "./task_state.ts";
 
@@ -11,9 +12,6 @@ export interface NodeOwner {
   /** Cancels a node of this engine. */
   cancelNode(node: TaskNode, reason: unknown): boolean;
 }
-
-/** Where a node is in the engine; public state lives on its future. */
-export type NodePhase = "waiting" | "ready" | "submitted" | "running" | "settled";
 
 /**
  * The engine's record of one unfinished task or block. It lives from the
@@ -49,7 +47,8 @@ export class TaskNode implements FutureOwner {
   priority: number;
   /** Ready-queue arrival order. */
   seq = 0;
-  phase: NodePhase = "waiting";
+  /** Changed by `Kernel.move` only, along the table in `phases.ts`. */
+  phase: Phase = "new";
   /** The future handed to the user; created right after the node. */
   future!: TaskFuture<unknown>;
 
@@ -98,6 +97,6 @@ export class TaskNode implements FutureOwner {
 
   /** `true` once the task is final. */
   get settled(): boolean {
-    return this.phase === "settled";
+    return isSettledPhase(this.phase);
   }
 }

@@ -1,0 +1,86 @@
+import type { Attempts } from "./attempts.ts";
+import type { ContextStorage } from "./host/mod.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Scope } from "./scope.ts";
+import type { TaskNode } from "./task_node.ts";
+import { isThenable } from "./thenable.ts";
+
+/**
+ * Block bodies: started on the engine, inside their block's scope, at the
+ * next flush; their end decides the block's fate. A block owns what it
+ * starts: it ends when its body has returned and its last child has ended,
+ * and a body that throws cancels its children.
+ */
+export class Blocks {
+  #ready: TaskNode[] = [];
+  readonly #kernel: Kernel;
+  readonly #attempts: Attempts;
+  readonly #context: ContextStorage<Scope | undefined>;
+  readonly #wake: () => void;
+
+  /** @param wake Asks for a flush at the end of this microtask. */
+  constructor(
+    kernel: Kernel,
+    attempts: Attempts,
+    context: ContextStorage<Scope | undefined>,
+    wake: () => void,
+  ) {
+    this.#kernel = kernel;
+    this.#attempts = attempts;
+    this.#context = context;
+    this.#wake = wake;
+  }
+
+  /** Starts the block's body at the next flush. */
+  add(block: TaskNode): void {
+    this.#ready.push(block);
+    this.#wake();
+  }
+
+  /** Starts the bodies of the blocks that became ready since the last flush. */
+  startReady(): void {
+    if (this.#ready.length === 0) return;
+    const blocks = this.#ready;
+    this.#ready = [];
+    for (const block of blocks) if (!block.settled) this.#start(block);
+  }
+
+  #start(block: TaskNode): void {
+    const attempt = block.attempt;
+    this.#attempts.started(block);
+    let result: unknown;
+    try {
+      result = this.#context.run(
+        { workflowId: block.workflowId, block },
+        () => block.fn!(...block.args),
+      );
+    } catch (error) {
+      this.#bodyEnded(block, attempt, false, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.#bodyEnded(block, attempt, true, value),
+        (error) => this.#bodyEnded(block, attempt, false, error),
+      );
+    } else {
+      this.#bodyEnded(block, attempt, true, result);
+    }
+  }
+
+  #bodyEnded(block: TaskNode, attempt: number, ok: boolean, outcome: unknown): void {
+    if (block.settled || block.attempt !== attempt) return;
+    if (!ok) {
+      this.#kernel.cancelChildren(block, `its block ${block.uid} failed`);
+      this.#attempts.failed(block, outcome);
+      return;
+    }
+    if (block.children === undefined || block.children.size === 0) {
+      this.#kernel.settle(block, "DONE", outcome);
+      return;
+    }
+    // Structured concurrency: the block ends when everything it started has ended.
+    block.bodyReturned = true;
+    block.bodyValue = outcome;
+  }
+}
