@@ -1,4 +1,4 @@
-import { describe, type ExecutableOptions, validateOptions } from "./options.ts";
+import { describe, type ExecutableOptions, mergeOptions, validateOptions } from "./options.ts";
 import type { TaskFunction } from "./task_function.ts";
 import type { TaskFuture } from "./task_future.ts";
 import type { AnyFunction } from "./task_node.ts";
@@ -78,7 +78,7 @@ function wrap(host: DefinitionHost, def: Definition): TaskFunction<unknown[], un
   return Object.assign(call, {
     with: (options: ExecutableOptions) => {
       const extra = checkOptions(host, def.kind, options, `${def.name}.with`);
-      const merged = { ...def.options, ...extra };
+      const merged = mergeOptions(def.options, extra);
       return wrap(host, { ...def, name: extra.name ?? def.name, options: merged });
     },
     options: def.options,

@@ -49,7 +49,8 @@ export interface RetryPolicy {
 
 /**
  * Options of any task or block, given at definition (`flow.functionTask(fn, options)`)
- * and at call time (`task.with(options)(...args)`); call time wins.
+ * and at call time (`task.with(options)(...args)`); call time wins, key by key
+ * inside `resources` and `env`.
  *
  * @example
  * ```ts
@@ -106,6 +107,20 @@ export interface ExecutableOptions extends TaskOptions {
 
 /** Options as the engine keeps them: validated and merged. */
 export type MergedOptions = ExecutableOptions;
+
+/**
+ * Call-time options over definition-time ones: each option given wins, and
+ * inside `resources` and `env` each key given wins, the others are kept.
+ * Neither input is changed.
+ */
+export function mergeOptions(base: MergedOptions, extra: MergedOptions): MergedOptions {
+  const merged = { ...base, ...extra };
+  if (base.resources !== undefined && extra.resources !== undefined) {
+    merged.resources = { ...base.resources, ...extra.resources };
+  }
+  if (base.env !== undefined && extra.env !== undefined) merged.env = { ...base.env, ...extra.env };
+  return merged;
+}
 
 const KNOWN_KEYS = new Set([
   "name",

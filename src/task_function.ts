@@ -47,7 +47,10 @@ export interface TaskFunction<A extends unknown[], R, O extends TaskOptions = Ta
   /** Calls the task; returns its future at once. */
   (...args: InputArgs<A>): TaskFuture<R>;
   /**
-   * The same task with call-time options merged over the definition's.
+   * The same task with call-time options merged over the definition's: each
+   * option given wins, and inside `resources` and `env` each key given wins
+   * (`{ ranks: 8, coresPerRank: 2 }` with `{ ranks: 4 }` gives
+   * `{ ranks: 4, coresPerRank: 2 }`).
    *
    * @param options Options for the calls made through the returned function.
    */
