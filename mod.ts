@@ -28,7 +28,14 @@ export type {
 } from "./src/task_function.ts";
 export { isFinalState } from "./src/task_state.ts";
 export type { TaskKind, TaskState } from "./src/task_state.ts";
-export type { ExecutableOptions, Resources, RetryPolicy, TaskOptions } from "./src/options.ts";
+export type {
+  CommandOutput,
+  ExecutableOptions,
+  ExecutableTaskOptions,
+  Resources,
+  RetryPolicy,
+  TaskOptions,
+} from "./src/options.ts";
 export {
   CancelledError,
   DependencyFailureError,

@@ -42,6 +42,8 @@ export interface TaskSpec {
   env?: Record<string, string>;
   /** Write stdout/stderr to files in the engine's work directory and report the stdout path. */
   captureOutput?: boolean;
+  /** `"output"`: report `{ stdout, stderr }` (a `CommandOutput`) as the value instead of stdout. */
+  result?: "output";
   /** What the task needs from the machine. */
   resources?: Resources;
   /** Higher first among tasks waiting for a slot inside the backend. */

@@ -1,4 +1,4 @@
-import { describe, type ExecutableOptions, mergeOptions, validateOptions } from "./options.ts";
+import { describe, type MergedOptions, mergeOptions, validateOptions } from "./options.ts";
 import type { TaskFunction } from "./task_function.ts";
 import type { TaskFuture } from "./task_future.ts";
 import type { AnyFunction } from "./task_node.ts";
@@ -9,11 +9,11 @@ export interface Definition {
   kind: TaskKind;
   fn: AnyFunction;
   name: string;
-  options: ExecutableOptions;
+  options: MergedOptions;
 }
 
 /** Options that only make sense for executables, and those blocks refuse. */
-const EXECUTABLE_ONLY = ["cwd", "env", "captureOutput"] as const;
+const EXECUTABLE_ONLY = ["cwd", "env", "captureOutput", "result"] as const;
 const BLOCK_FORBIDDEN = ["backend", "resources", "priority", ...EXECUTABLE_ONLY] as const;
 
 /** What a definition needs from its engine. */
@@ -55,7 +55,7 @@ function checkOptions(
   kind: TaskKind,
   options: unknown,
   where: string,
-): ExecutableOptions {
+): MergedOptions {
   const checked = validateOptions(options, where);
   const forbidden = kind === "block" ? BLOCK_FORBIDDEN : kind === "function" ? EXECUTABLE_ONLY : [];
   for (const key of forbidden) {
@@ -76,8 +76,14 @@ function checkOptions(
 function wrap(host: DefinitionHost, def: Definition): TaskFunction<unknown[], unknown> {
   const call = (...args: unknown[]) => host.call(def, args);
   return Object.assign(call, {
-    with: (options: ExecutableOptions) => {
-      const extra = checkOptions(host, def.kind, options, `${def.name}.with`);
+    with: (options: MergedOptions) => {
+      const where = `${def.name}.with`;
+      const extra = checkOptions(host, def.kind, options, where);
+      if (extra.result !== undefined) {
+        throw new TypeError(
+          `${where}: 'result' changes what the task resolves to: give it when defining the task`,
+        );
+      }
       const merged = mergeOptions(def.options, extra);
       return wrap(host, { ...def, name: extra.name ?? def.name, options: merged });
     },

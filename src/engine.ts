@@ -13,7 +13,13 @@ import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
 import { LocalBackend } from "./local_backend.ts";
 import { NoopBackend } from "./noop_backend.ts";
-import { describe, type ExecutableOptions, type TaskOptions } from "./options.ts";
+import {
+  type CommandOutput,
+  describe,
+  type ExecutableOptions,
+  type ExecutableTaskOptions,
+  type TaskOptions,
+} from "./options.ts";
 import { reportChannel } from "./reports.ts";
 import type { Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
@@ -181,11 +187,12 @@ export class WorkflowEngine {
    * Makes a command a task. The body runs once the dependencies are done,
    * with their values, and returns the command: a string (run by `/bin/sh`)
    * or an argv array (run without a shell: no quoting trouble). The future
-   * resolves to the command's stdout; a non-zero exit or a signal rejects
-   * with an {@linkcode ExecutableError}.
+   * resolves to the command's stdout — with `result: "output"`, to its stdout
+   * and stderr (a {@linkcode CommandOutput}); a non-zero exit or a signal
+   * rejects with an {@linkcode ExecutableError}, which carries both streams.
    *
    * @param fn Builds the command from the arguments.
-   * @param options Definition-time options, including `cwd`, `env`, `timeout`, `captureOutput`.
+   * @param options Definition-time options, including `cwd`, `env`, `timeout`, `captureOutput`, `result`.
    * @returns A function with the same parameters (each also taking futures).
    *
    * @example
@@ -199,8 +206,17 @@ export class WorkflowEngine {
    */
   executableTask<A extends unknown[]>(
     fn: (...args: A) => string | readonly string[] | Promise<string | readonly string[]>,
-    options?: ExecutableOptions,
-  ): TaskFunction<A, string, ExecutableOptions> {
+    options: ExecutableTaskOptions & { result: "output" },
+  ): TaskFunction<A, CommandOutput, ExecutableOptions>;
+  /** Makes a command a task whose future resolves to its stdout (see the overload above). */
+  executableTask<A extends unknown[]>(
+    fn: (...args: A) => string | readonly string[] | Promise<string | readonly string[]>,
+    options?: ExecutableTaskOptions,
+  ): TaskFunction<A, string, ExecutableOptions>;
+  executableTask<A extends unknown[]>(
+    fn: (...args: A) => string | readonly string[] | Promise<string | readonly string[]>,
+    options?: ExecutableTaskOptions,
+  ): TaskFunction<A, string | CommandOutput, ExecutableOptions> {
     return define(this.#definitions, "executable", fn, options) as TaskFunction<
       A,
       string,

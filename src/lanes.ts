@@ -167,6 +167,7 @@ function specOf(node: TaskNode): TaskSpec {
     if (o.cwd !== undefined) spec.cwd = o.cwd;
     if (o.env !== undefined) spec.env = o.env;
     if (o.captureOutput) spec.captureOutput = true;
+    if (o.result === "output") spec.result = "output";
   }
   if (o.resources !== undefined) spec.resources = o.resources;
   return spec;

@@ -1,6 +1,6 @@
 import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
 import { ExecutableError } from "./errors.ts";
-import { host, type RunningProcess } from "./host/mod.ts";
+import { host, type ProcessOutcome, type RunningProcess } from "./host/mod.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -166,7 +166,7 @@ export class LocalBackend implements Backend {
       ctx.running(id, `process-${slot + 1}`);
       const outcome = await process.exited;
       if (outcome.exitCode === 0) {
-        ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
+        ctx.done(id, resultOf(spec, outcome, base));
       } else ctx.failed(id, new ExecutableError(spec.command!, outcome));
     } catch (error) {
       ctx.failed(id, error);
@@ -177,4 +177,11 @@ export class LocalBackend implements Backend {
       this.#startCommands();
     }
   }
+}
+
+/** What a successful command resolves to: its stdout, both streams, or the stdout file's path. */
+function resultOf(spec: TaskSpec, outcome: ProcessOutcome, base: string): unknown {
+  if (spec.captureOutput) return `${base}.stdout`;
+  if (spec.result === "output") return { stdout: outcome.stdout, stderr: outcome.stderr };
+  return outcome.stdout;
 }

@@ -105,8 +105,51 @@ export interface ExecutableOptions extends TaskOptions {
   captureOutput?: boolean;
 }
 
+/**
+ * What a successful command printed, when its task was defined with
+ * `result: "output"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CommandOutput, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const build = flow.executableTask(() => "echo built; echo 'warning: old' >&2", { result: "output" });
+ * const out: CommandOutput = await build();
+ * assert.deepEqual(out, { stdout: "built\n", stderr: "warning: old\n" });
+ * ```
+ */
+export interface CommandOutput {
+  /** Its standard output. */
+  stdout: string;
+  /** Its standard error. */
+  stderr: string;
+}
+
+/**
+ * Options of `flow.executableTask`: those of {@linkcode ExecutableOptions},
+ * plus what the task resolves to, which only a definition can say (it sets
+ * the future's type).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ExecutableTaskOptions } from "@asyncflow/asyncflow";
+ * const opts: ExecutableTaskOptions = { result: "output", cwd: "/tmp" };
+ * assert.equal(opts.result, "output");
+ * ```
+ */
+export interface ExecutableTaskOptions extends ExecutableOptions {
+  /**
+   * `"stdout"` (the default): the future resolves to the command's stdout, as
+   * a string. `"output"`: to a {@linkcode CommandOutput}, stdout and stderr.
+   * Cannot be combined with `captureOutput`.
+   */
+  result?: "stdout" | "output";
+}
+
 /** Options as the engine keeps them: validated and merged. */
-export type MergedOptions = ExecutableOptions;
+export type MergedOptions = ExecutableTaskOptions;
 
 /**
  * Call-time options over definition-time ones: each option given wins, and
@@ -135,6 +178,7 @@ const KNOWN_KEYS = new Set([
   "cwd",
   "env",
   "captureOutput",
+  "result",
 ]);
 
 /**
@@ -188,6 +232,16 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
     }
   }
   if (o.resources !== undefined) validateResources(o.resources, where);
+  if (o.result !== undefined && o.result !== "stdout" && o.result !== "output") {
+    throw new TypeError(
+      `${where}: 'result' must be "stdout" or "output", got ${describe(o.result)}`,
+    );
+  }
+  if (o.result === "output" && o.captureOutput) {
+    throw new TypeError(
+      `${where}: 'result: "output"' keeps both streams in memory; 'captureOutput' writes them to files: choose one`,
+    );
+  }
   return o as MergedOptions;
 }
 
