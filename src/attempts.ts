@@ -57,6 +57,7 @@ export class Attempts {
     node.timer = undefined;
     if (node.settled || node.attempt !== attempt) return;
     const error = new TimeoutError(node.uid, timeout);
+    node.controller?.abort(error);
     if (node.kind === "block") this.#kernel.cancelChildren(node, `its block ${node.uid} timed out`);
     else this.#lanes.leave(node, error);
     this.failed(node, error);

@@ -52,6 +52,12 @@ export interface TaskSpec {
   attempt: number;
   /** The workflow the task belongs to. */
   workflowId: string;
+  /**
+   * Aborted when the engine stops this attempt (cancel, timeout). Set by the
+   * engine and made only when first read; a backend that runs `fn` in this
+   * process makes the spec the current `TaskContext` while calling it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Attempts } from "./attempts.ts";
+import { BodyRun } from "./body_run.ts";
 import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Scope } from "./scope.ts";
+import { callInTaskContext } from "./task_context.ts";
 import type { TaskNode } from "./task_node.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -46,30 +48,33 @@ export class Blocks {
   }
 
   #start(block: TaskNode): void {
-    const attempt = block.attempt;
+    const run = new BodyRun(block);
     this.#attempts.started(block);
     let result: unknown;
     try {
       result = this.#context.run(
-        { workflowId: block.workflowId, block },
-        () => block.fn!(...block.args),
+        { workflowId: block.workflowId, run },
+        () => callInTaskContext(run, block.fn!, block.args),
       );
     } catch (error) {
-      this.#bodyEnded(block, attempt, false, error);
+      this.#bodyEnded(run, false, error);
       return;
     }
     if (isThenable(result)) {
       result.then(
-        (value) => this.#bodyEnded(block, attempt, true, value),
-        (error) => this.#bodyEnded(block, attempt, false, error),
+        (value) => this.#bodyEnded(run, true, value),
+        (error) => this.#bodyEnded(run, false, error),
       );
     } else {
-      this.#bodyEnded(block, attempt, true, result);
+      this.#bodyEnded(run, true, result);
     }
   }
 
-  #bodyEnded(block: TaskNode, attempt: number, ok: boolean, outcome: unknown): void {
-    if (block.settled || block.attempt !== attempt) return;
+  #bodyEnded(run: BodyRun, ok: boolean, outcome: unknown): void {
+    const block = run.block;
+    const stopped = run.stopped;
+    run.ended = true;
+    if (stopped) return; // its block has moved on: what the body did is ignored
     if (!ok) {
       this.#kernel.cancelChildren(block, `its block ${block.uid} failed`);
       this.#attempts.failed(block, outcome);

@@ -44,6 +44,7 @@ export class Calls {
    * Calls a task.
    *
    * @throws {EngineClosedError} After shutdown.
+   * @throws {CancelledError} When called from the body of a block that was stopped.
    * @throws {TypeError} On a foreign promise, another engine's future, or a dependency on the calling block.
    */
   call(def: Definition, args: unknown[]): TaskFuture<unknown> {
@@ -60,7 +61,10 @@ export class Calls {
       }
     }
     const scope = this.#context.get();
-    const parent = scope?.block;
+    const run = scope?.run;
+    // A stopped block body ends at its next task call.
+    if (run !== undefined && run.stopped) throw run.stopError();
+    const parent = run?.block;
     const pending = this.#pendingDependencies(def.name, deps, parent);
 
     const n = ++this.#counter;

@@ -1,6 +1,7 @@
 import type { Kernel } from "./kernel.ts";
 import { describe } from "./options.ts";
 import type { TaskNode } from "./task_node.ts";
+import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";
 
 /**
@@ -17,7 +18,8 @@ export function buildCommand(
 ): void {
   let built: unknown;
   try {
-    built = node.fn!(...node.args);
+    // No task context here: the body may run inside another task's synchronous code.
+    built = callInTaskContext(undefined, node.fn!, node.args);
   } catch (error) {
     kernel.settle(node, "FAILED", error);
     return;

@@ -24,7 +24,7 @@ import { reportChannel } from "./reports.ts";
 import type { Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
-import type { TaskNode } from "./task_node.ts";
+import type { NodeOwner } from "./task_node.ts";
 
 export type { EngineOptions } from "./engine_options.ts";
 export type { EngineStats } from "./stats.ts";
@@ -83,7 +83,15 @@ export class WorkflowEngine {
     const memo = { resume: options.resume, recordResults: options.recordResults ?? false };
     const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, this.#context);
     kernel.scheduler = dispatcher;
-    const owner = { cancelNode: (node: TaskNode, reason: unknown) => kernel.cancel(node, reason) };
+    const context = this.#context;
+    const owner: NodeOwner = {
+      cancelNode: (node, reason) => kernel.cancel(node, reason),
+      // A stopped block body ends at its next await of an unfinished task future.
+      awaitError: () => {
+        const run = context.get()?.run;
+        return run !== undefined && run.stopped ? run.stopError() : undefined;
+      },
+    };
     const calls = new Calls(uid, kernel, this.#context, owner, () => this.#closed);
     this.#kernel = kernel;
     this.#lanes = lanes;
@@ -288,8 +296,8 @@ export class WorkflowEngine {
     if (typeof fn !== "function") {
       throw new TypeError(`workflowScope: expected a function to run, got ${describe(fn)}`);
     }
-    const block = this.#context.get()?.block;
-    return this.#context.run({ workflowId: id, block }, () => fn(id));
+    const run = this.#context.get()?.run;
+    return this.#context.run({ workflowId: id, run }, () => fn(id));
   }
 
   /**

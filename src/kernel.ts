@@ -103,7 +103,10 @@ export class Kernel {
     }
     if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b));
     // The event names the attempt that failed; what runs next is the following one.
-    if (move === "retried") node.attempt++;
+    if (move === "retried") {
+      node.attempt++;
+      node.controller = undefined;
+    }
   }
 
   #eventOf(node: TaskNode, move: Move, a: unknown, b: unknown): TaskEvent {
@@ -182,6 +185,8 @@ export class Kernel {
       if (state === "CANCELLED") {
         this.scheduler.leave(node, (outcome as CancelledError).reason ?? "cancelled");
       } else this.scheduler.leave(node);
+      // Code still running for the task learns through taskContext().signal that it was stopped.
+      if (state !== "DONE") node.controller?.abort(outcome);
       if (node.timer !== undefined) {
         clearTimeout(node.timer);
         node.timer = undefined;
@@ -231,7 +236,11 @@ export class Kernel {
       node.fn = undefined;
       node.args = EMPTY;
       node.dependents = node.children = node.parent = undefined;
-      node.command = node.bodyValue = node.unlisten = undefined;
+      node.command =
+        node.bodyValue =
+        node.unlisten =
+        node.controller =
+          undefined;
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Backend, TaskSpec } from "./backend.ts";
 import { errorInfo } from "./events.ts";
 import type { Kernel } from "./kernel.ts";
 import { ReadyQueue } from "./ready_queue.ts";
+import { Submission } from "./submission.ts";
 import type { TaskNode } from "./task_node.ts";
 
 /** A backend and the tasks waiting for its slots. */
@@ -125,7 +126,8 @@ export class Lanes {
       const node = lane.queue.pop();
       if (node === undefined) break;
       if (node.settled) continue;
-      const spec = specOf(node);
+      const spec = new Submission(node);
+      node.submissionId = spec.id;
       this.#kernel.move(node, "submitted", name);
       this.#inflight.set(spec.id, node);
       lane.inflight++;
@@ -144,31 +146,4 @@ export class Lanes {
       }
     }
   }
-}
-
-/** What the backend is given for the task's current attempt. */
-function specOf(node: TaskNode): TaskSpec {
-  const id = node.attempt === 1 ? node.uid : `${node.uid}#${node.attempt}`;
-  node.submissionId = id;
-  const spec: TaskSpec = {
-    id,
-    uid: node.uid,
-    name: node.name,
-    kind: node.kind === "executable" ? "executable" : "function",
-    args: node.args as unknown[],
-    priority: node.priority,
-    attempt: node.attempt,
-    workflowId: node.workflowId,
-  };
-  const o = node.options;
-  if (node.kind === "function") spec.fn = node.fn!;
-  else {
-    spec.command = node.command!;
-    if (o.cwd !== undefined) spec.cwd = o.cwd;
-    if (o.env !== undefined) spec.env = o.env;
-    if (o.captureOutput) spec.captureOutput = true;
-    if (o.result === "output") spec.result = "output";
-  }
-  if (o.resources !== undefined) spec.resources = o.resources;
-  return spec;
 }

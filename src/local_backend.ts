@@ -2,6 +2,8 @@ import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
 import { ExecutableError } from "./errors.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "./host/mod.ts";
 import { ReadyQueue } from "./ready_queue.ts";
+import { Submission } from "./submission.ts";
+import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";
 
 /**
@@ -91,7 +93,10 @@ export class LocalBackend implements Backend {
     this.#startCommands();
   }
 
-  /** Kills a running command or drops a waiting one. A running function cannot be stopped: its result is ignored. */
+  /**
+   * Kills a running command or drops a waiting one. A running function is not
+   * interrupted: the engine aborts its `taskContext().signal` and ignores its result.
+   */
   cancel(id: string): void {
     const process = this.#processes.get(id);
     if (process) process.kill();
@@ -115,7 +120,12 @@ export class LocalBackend implements Backend {
     ctx.running(id, "in-process");
     let result: unknown;
     try {
-      result = (spec.fn as (...args: unknown[]) => unknown)(...spec.args);
+      // The engine's spec is the task's context: taskContext() in the function finds it.
+      result = callInTaskContext(
+        spec instanceof Submission ? spec : undefined,
+        spec.fn!,
+        spec.args,
+      );
     } catch (error) {
       ctx.failed(id, error);
       return;

@@ -1,9 +1,10 @@
-import type { TaskNode } from "./task_node.ts";
+import type { BodyRun } from "./body_run.ts";
 
-/** Where a task call happens: its workflow and enclosing block (kept across awaits). */
+/** Where a task call happens: its workflow and the block body it runs in (kept across awaits). */
 export interface Scope {
   workflowId: string;
-  block: TaskNode | undefined;
+  /** The run of the enclosing block's body; its block owns the tasks called here. */
+  run: BodyRun | undefined;
 }
 
 /** The workflow id of calls made outside any scope. */

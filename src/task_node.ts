@@ -11,6 +11,8 @@ export type AnyFunction = (...args: any[]) => unknown;
 export interface NodeOwner {
   /** Cancels a node of this engine. */
   cancelNode(node: TaskNode, reason: unknown): boolean;
+  /** What an await of this engine's unfinished futures made now rejects with, if anything. */
+  awaitError(): unknown;
 }
 
 /**
@@ -37,6 +39,8 @@ export class TaskNode implements FutureOwner {
   submissionId: string | undefined = undefined;
   /** Timeout or retry-backoff timer. */
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The current attempt's abort controller, made when its signal is first read. */
+  controller: AbortController | undefined = undefined;
   /** Removes the listener on `options.signal`. */
   unlisten: (() => void) | undefined = undefined;
   /** A block whose body returned, waiting for its children: the body's value. */
@@ -88,6 +92,11 @@ export class TaskNode implements FutureOwner {
     this.workflowId = workflowId;
     this.parent = parent;
     this.priority = options.priority ?? 0;
+  }
+
+  /** What an await of the task's future made now rejects with: see {@linkcode NodeOwner.awaitError}. */
+  awaitError(): unknown {
+    return this.owner.awaitError();
   }
 
   /** Cancels the task (called through its future). */
