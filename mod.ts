@@ -48,9 +48,6 @@ export {
 export type { TaskRef } from "./src/errors.ts";
 export type { TaskEvent, TaskEventListener, TaskEventType } from "./src/events.ts";
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
-export { memoKey } from "./src/memo_key.ts";
-export { ReadyQueue } from "./src/ready_queue.ts";
-export type { Queued } from "./src/ready_queue.ts";
 export { LocalBackend } from "./src/local_backend.ts";
 export type { LocalBackendOptions } from "./src/local_backend.ts";
 export { NoopBackend } from "./src/noop_backend.ts";
