@@ -1,4 +1,5 @@
 import { TimeoutError } from "./errors.ts";
+import { MOVES, PHASE } from "./phases.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
 import { retryDelay } from "./retry.ts";
@@ -22,8 +23,8 @@ export class Attempts {
 
   /** The attempt started running (`where`: as its backend said); its timeout starts now. */
   started(node: TaskNode, where?: string): void {
-    if (node.phase === "running" || node.settled) return;
-    this.#kernel.move(node, "running", where);
+    if (node.phase === PHASE.running || node.settled) return;
+    this.#kernel.move(node, MOVES.running, where);
     const timeout = node.options.timeout;
     if (timeout !== undefined) {
       const attempt = node.attempt;
@@ -44,7 +45,7 @@ export class Attempts {
       clearTimeout(node.timer);
       node.timer = undefined;
     }
-    this.#kernel.move(node, "retried", error, delay);
+    this.#kernel.move(node, MOVES.retried, error, delay);
     const again = () => {
       node.timer = undefined;
       if (!node.settled) this.#rerun(node);

@@ -4,6 +4,7 @@ import { CancelledError, DependencyFailureError, EngineClosedError } from "./err
 import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
 import { describe } from "./options.ts";
+import { MOVES } from "./phases.ts";
 import { DEFAULT_WORKFLOW, type Scope } from "./scope.ts";
 import { futureOwner, TaskFuture } from "./task_future.ts";
 import { type NodeOwner, TaskNode } from "./task_node.ts";
@@ -87,7 +88,7 @@ export class Calls {
     const future = new TaskFuture<unknown>(uid, def.name, def.kind, workflowId, node);
     node.future = future;
     if (parent && !parent.settled) (parent.children ??= new Set()).add(node);
-    this.#kernel.move(node, "created", deps);
+    this.#kernel.move(node, MOVES.created, deps);
     this.#start(node, deps, pending);
     return future;
   }

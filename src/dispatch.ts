@@ -5,6 +5,7 @@ import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel, Scheduler } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
 import { memoKey } from "./memo_key.ts";
+import { MOVES } from "./phases.ts";
 import type { Scope } from "./scope.ts";
 import type { TaskNode } from "./task_node.ts";
 
@@ -46,7 +47,7 @@ export class Dispatcher implements Scheduler {
 
   /** All dependencies are done: resolve the arguments and run the task. */
   ready(node: TaskNode): void {
-    this.#kernel.move(node, "resolved");
+    this.#kernel.move(node, MOVES.resolved);
     if (node.args.length > 0) node.args = resolveArgs(node.args, node.nested);
     if (node.kind === "block") this.#blocks.add(node);
     else if (node.kind === "executable") buildCommand(this.#kernel, node, this.#enqueue);

@@ -1,7 +1,8 @@
 import { CancelledError, DependencyFailureError } from "./errors.ts";
 import type { Emitter } from "./emitter.ts";
 import { errorInfo, now, type TaskEvent, valueInfo } from "./events.ts";
-import { LEGAL, type Move, MOVES } from "./phases.ts";
+import { type MoveRule, MOVES, PHASE, phaseName } from "./phases.ts";
+import type { TaskEventType } from "./events.ts";
 import type { EngineStats } from "./stats.ts";
 import { setFutureState, settleFuture, type TaskFuture } from "./task_future.ts";
 import type { TaskNode } from "./task_node.ts";
@@ -28,7 +29,7 @@ interface MoveArgs {
   cancelled: [error: unknown];
 }
 
-const FINAL_MOVE = { DONE: "done", FAILED: "failed", CANCELLED: "cancelled" } as const;
+const FINAL_MOVE = { DONE: MOVES.done, FAILED: MOVES.failed, CANCELLED: MOVES.cancelled } as const;
 const EMPTY: readonly unknown[] = Object.freeze([]);
 
 /**
@@ -69,14 +70,20 @@ export class Kernel {
    *
    * @throws {Error} On a move the table does not allow from the task's phase (an engine bug).
    */
-  move<M extends Move>(node: TaskNode, move: M, a?: MoveArgs[M][0], b?: MoveArgs[M][1]): void {
+  move<M extends TaskEventType>(
+    node: TaskNode,
+    rule: MoveRule<M>,
+    a?: MoveArgs[M][0],
+    b?: MoveArgs[M][1],
+  ): void {
     const from = node.phase;
-    if (LEGAL[move][from] !== true) {
-      throw new Error(`asyncflow: no move '${move}' from phase '${from}' (${node.uid})`);
+    const move: TaskEventType = rule.type;
+    if ((rule.from & from) === 0) {
+      throw new Error(`asyncflow: no move '${move}' from phase '${phaseName(from)}' (${node.uid})`);
     }
-    node.phase = MOVES[move].to;
+    node.phase = rule.to;
     const stats = this.#stats;
-    if (from === "running") stats.running--;
+    if (from === PHASE.running) stats.running--;
     switch (move) {
       case "created":
         stats.created++;
@@ -91,15 +98,16 @@ export class Kernel {
         setFutureState(node.future, "PENDING");
         break;
       case "done":
+        stats.done++;
+        this.#finish(node, "DONE", a);
+        break;
       case "failed":
+        stats.failed++;
+        this.#finish(node, "FAILED", a);
+        break;
       case "cancelled":
-        stats[move as "done" | "failed" | "cancelled"]++;
-        this.live.delete(node);
-        settleFuture(
-          node.future,
-          move === "done" ? "DONE" : move === "failed" ? "FAILED" : "CANCELLED",
-          a,
-        );
+        stats.cancelled++;
+        this.#finish(node, "CANCELLED", a);
     }
     if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b));
     // The event names the attempt that failed; what runs next is the following one.
@@ -109,7 +117,12 @@ export class Kernel {
     }
   }
 
-  #eventOf(node: TaskNode, move: Move, a: unknown, b: unknown): TaskEvent {
+  #finish(node: TaskNode, state: TaskState, outcome: unknown): void {
+    this.live.delete(node);
+    settleFuture(node.future, state, outcome);
+  }
+
+  #eventOf(node: TaskNode, move: TaskEventType, a: unknown, b: unknown): TaskEvent {
     const event: TaskEvent = {
       type: move,
       time: now(),

@@ -2,6 +2,7 @@ import type { Backend, TaskSpec } from "./backend.ts";
 import { errorInfo } from "./events.ts";
 import type { Kernel } from "./kernel.ts";
 import { ReadyQueue } from "./ready_queue.ts";
+import { MOVES } from "./phases.ts";
 import { Submission } from "./submission.ts";
 import type { TaskNode } from "./task_node.ts";
 
@@ -82,7 +83,7 @@ export class Lanes {
   /** Queues a ready task for a slot of its backend. */
   enqueue(node: TaskNode): void {
     const lane = this.#laneOf(node);
-    this.#kernel.move(node, "queued", lane.backend.name);
+    this.#kernel.move(node, MOVES.queued, lane.backend.name);
     lane.queue.push(node);
     this.#hooks.wake();
   }
@@ -128,7 +129,7 @@ export class Lanes {
       if (node.settled) continue;
       const spec = new Submission(node);
       node.submissionId = spec.id;
-      this.#kernel.move(node, "submitted", name);
+      this.#kernel.move(node, MOVES.submitted, name);
       this.#inflight.set(spec.id, node);
       lane.inflight++;
       batch.push(spec);

@@ -1,30 +1,49 @@
 import type { TaskEventType } from "./events.ts";
 
 /**
- * Where a task or block is in the engine. Its future shows a coarser view:
- * `RUNNING` while `running`, the final state once `done`, `failed` or
- * `cancelled`, `PENDING` before.
+ * Where a task or block is in the engine, one bit each so that a move's
+ * starting phases are one mask. Its future shows a coarser view: `RUNNING`
+ * while `running`, the final state once `done`, `failed` or `cancelled`,
+ * `PENDING` before.
  */
-export type Phase =
-  | "new"
-  | "waiting"
-  | "ready"
-  | "queued"
-  | "submitted"
-  | "running"
-  | "done"
-  | "failed"
-  | "cancelled";
+export const PHASE = {
+  new: 1,
+  waiting: 2,
+  ready: 4,
+  queued: 8,
+  submitted: 16,
+  running: 32,
+  done: 64,
+  failed: 128,
+  cancelled: 256,
+} as const;
 
-/** A move between phases, named after the event it emits. */
-export type Move = TaskEventType;
+/** The name of a phase. */
+export type PhaseName = keyof typeof PHASE;
+/** A phase, as a node holds it. */
+export type Phase = (typeof PHASE)[PhaseName];
 
-const UNFINISHED = ["waiting", "ready", "queued", "submitted", "running"] as const;
+/** The final phases. */
+export const SETTLED: number = PHASE.done | PHASE.failed | PHASE.cancelled;
+
+/** One legal move: the event it emits, the phases it may start from, the phase it ends in. */
+export interface MoveRule<M extends TaskEventType = TaskEventType> {
+  readonly type: M;
+  /** The phases it may start from, as a mask. */
+  readonly from: number;
+  readonly to: Phase;
+}
+
+function rule<M extends TaskEventType>(type: M, from: PhaseName[], to: PhaseName): MoveRule<M> {
+  return { type, from: from.reduce((mask, p) => mask | PHASE[p], 0), to: PHASE[to] };
+}
+
+const UNFINISHED: PhaseName[] = ["waiting", "ready", "queued", "submitted", "running"];
 
 /**
- * The legal moves of a task's life: for each, the phases it may start from and
- * the phase it ends in. `Kernel.move` is the only code that changes a phase,
- * and it refuses any move that is not in this table.
+ * The legal moves of a task's life, each named after the event it emits.
+ * `Kernel.move` is the only code that changes a phase, and it refuses a move
+ * from a phase its rule does not list.
  *
  * - `created`: the call was made; it waits for its dependencies.
  * - `resolved`: every dependency is done and the arguments hold their values.
@@ -36,26 +55,18 @@ const UNFINISHED = ["waiting", "ready", "queued", "submitted", "running"] as con
  * - `failed`, `cancelled`: from any unfinished phase.
  */
 export const MOVES = {
-  created: { from: ["new"], to: "waiting" },
-  resolved: { from: ["waiting"], to: "ready" },
-  queued: { from: ["ready"], to: "queued" },
-  submitted: { from: ["queued"], to: "submitted" },
-  running: { from: ["submitted", "ready"], to: "running" },
-  retried: { from: ["submitted", "running"], to: "ready" },
-  done: { from: ["ready", "submitted", "running"], to: "done" },
-  failed: { from: UNFINISHED, to: "failed" },
-  cancelled: { from: UNFINISHED, to: "cancelled" },
-} as const satisfies Record<Move, { from: readonly Phase[]; to: Phase }>;
+  created: rule("created", ["new"], "waiting"),
+  resolved: rule("resolved", ["waiting"], "ready"),
+  queued: rule("queued", ["ready"], "queued"),
+  submitted: rule("submitted", ["queued"], "submitted"),
+  running: rule("running", ["submitted", "ready"], "running"),
+  retried: rule("retried", ["submitted", "running"], "ready"),
+  done: rule("done", ["ready", "submitted", "running"], "done"),
+  failed: rule("failed", UNFINISHED, "failed"),
+  cancelled: rule("cancelled", UNFINISHED, "cancelled"),
+} as const satisfies { [M in TaskEventType]: MoveRule<M> };
 
-/** `LEGAL[move][phase]`: whether `move` may start from `phase` (the table, as a lookup). */
-export const LEGAL: Readonly<Record<Move, Readonly<Partial<Record<Phase, true>>>>> = Object
-  .fromEntries(
-    Object.entries(MOVES).map((
-      [move, { from }],
-    ) => [move, Object.fromEntries(from.map((p) => [p, true]))]),
-  ) as Record<Move, Partial<Record<Phase, true>>>;
-
-/** Whether a phase is final. */
-export function isSettledPhase(phase: Phase): boolean {
-  return phase === "done" || phase === "failed" || phase === "cancelled";
+/** The name of a phase, for messages. */
+export function phaseName(phase: number): string {
+  return (Object.keys(PHASE) as PhaseName[]).find((name) => PHASE[name] === phase) ?? `${phase}`;
 }

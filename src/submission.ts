@@ -17,13 +17,14 @@ export class Submission implements TaskSpec, TaskContext {
   readonly priority: number;
   readonly attempt: number;
   readonly workflowId: string;
-  fn?: (...args: never[]) => unknown;
-  command?: string | readonly string[];
-  cwd?: string;
-  env?: Record<string, string>;
-  captureOutput?: boolean;
-  result?: "output";
-  resources?: Resources;
+  // Declared, not defined: an option a task does not use is absent, as in a plain spec.
+  declare fn?: (...args: never[]) => unknown;
+  declare command?: string | readonly string[];
+  declare cwd?: string;
+  declare env?: Record<string, string>;
+  declare captureOutput?: boolean;
+  declare result?: "output";
+  declare resources?: Resources;
   readonly #node: TaskNode;
 
   /** The submission of the node's current attempt. */

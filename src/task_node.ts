@@ -1,5 +1,5 @@
 import type { MergedOptions } from "./options.ts";
-import { isSettledPhase, type Phase } from "./phases.ts";
+import { PHASE, type Phase, SETTLED } from "./phases.ts";
 import type { FutureOwner, TaskFuture } from "./task_future.ts";
 import type { TaskKind } from "./task_state.ts";
 
@@ -52,7 +52,7 @@ export class TaskNode implements FutureOwner {
   /** Ready-queue arrival order. */
   seq = 0;
   /** Changed by `Kernel.move` only, along the table in `phases.ts`. */
-  phase: Phase = "new";
+  phase: Phase = PHASE.new;
   /** The future handed to the user; created right after the node. */
   future!: TaskFuture<unknown>;
 
@@ -106,6 +106,6 @@ export class TaskNode implements FutureOwner {
 
   /** `true` once the task is final. */
   get settled(): boolean {
-    return isSettledPhase(this.phase);
+    return (this.phase & SETTLED) !== 0;
   }
 }
