@@ -7,8 +7,10 @@ import type { Backend } from "./backend.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { LocalBackend, type EngineOptions } from "@asyncflow/asyncflow";
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * const options: EngineOptions = { backend: new LocalBackend({ processes: 2 }), uid: "run-1" };
- * assert.ok(options.uid === "run-1");
+ * await using flow = await WorkflowEngine.create(options);
+ * assert.deepEqual([flow.uid, flow.backendNames], ["run-1", ["default"]]);
  * ```
  */
 export interface EngineOptions {

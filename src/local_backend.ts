@@ -12,9 +12,11 @@ import { isThenable } from "./thenable.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { LocalBackendOptions } from "@asyncflow/asyncflow";
- * const options: LocalBackendOptions = { name: "local", processes: 4 };
- * assert.ok(options.processes === 4);
+ * import { LocalBackend, type LocalBackendOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * const options: LocalBackendOptions = { name: "cpu", processes: 1 };
+ * await using flow = await WorkflowEngine.create({ backend: new LocalBackend(options) });
+ * const hi = flow.executableTask(() => ["echo", "hi"], { backend: "cpu" });
+ * assert.equal(await hi(), "hi\n");
  * ```
  */
 export interface LocalBackendOptions {

@@ -7,9 +7,11 @@ import type { TaskFuture } from "./task_future.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Resources } from "@asyncflow/asyncflow";
- * const mpi: Resources = { ranks: 2, coresPerRank: 1 };
- * assert.ok(mpi.ranks === 2);
+ * import { type Resources, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const mpi: Resources = { ranks: 8, coresPerRank: 2 };
+ * const solve = flow.executableTask(() => ["./solve"], { resources: mpi });
+ * assert.deepEqual(solve.with({ resources: { ranks: 4 } }).options.resources, { ranks: 4, coresPerRank: 2 });
  * ```
  */
 export interface Resources {
@@ -29,9 +31,15 @@ export interface Resources {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RetryPolicy } from "@asyncflow/asyncflow";
- * const policy: RetryPolicy = { attempts: 3, backoffMs: 100, factor: 2, retryOn: (e) => !(e instanceof TypeError) };
- * assert.ok(policy.attempts === 3);
+ * import { type RetryPolicy, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const policy: RetryPolicy = { attempts: 3, backoffMs: 1, retryOn: (e) => !(e instanceof TypeError) };
+ * let calls = 0;
+ * const flaky = flow.functionTask(() => {
+ *   if (++calls < 3) throw new Error("busy");
+ *   return calls;
+ * }, { retries: policy });
+ * assert.equal(await flaky(), 3);
  * ```
  */
 export interface RetryPolicy {
@@ -55,9 +63,11 @@ export interface RetryPolicy {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { TaskOptions } from "@asyncflow/asyncflow";
- * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, backend: "default" };
- * assert.ok(opts.priority === 10);
+ * import { type TaskOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, name: "urgent" };
+ * const f = flow.functionTask(() => 1, opts)();
+ * assert.deepEqual([f.name, await f], ["urgent", 1]);
  * ```
  */
 export interface TaskOptions {
@@ -88,9 +98,11 @@ export interface TaskOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ExecutableOptions } from "@asyncflow/asyncflow";
- * const opts: ExecutableOptions = { cwd: "/tmp", env: { OMP_NUM_THREADS: "1" }, captureOutput: true };
- * assert.ok(opts.captureOutput);
+ * import { type ExecutableOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts: ExecutableOptions = { cwd: "/", env: { OMP_NUM_THREADS: "1" } };
+ * const show = flow.executableTask(() => 'echo "$PWD $OMP_NUM_THREADS"', opts);
+ * assert.equal(await show(), "/ 1\n");
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {
@@ -134,9 +146,11 @@ export interface CommandOutput {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ExecutableTaskOptions } from "@asyncflow/asyncflow";
- * const opts: ExecutableTaskOptions = { result: "output", cwd: "/tmp" };
- * assert.equal(opts.result, "output");
+ * import { type ExecutableTaskOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts = { result: "output", cwd: "/" } as const satisfies ExecutableTaskOptions;
+ * const where = flow.executableTask(() => "pwd; echo note >&2", opts);
+ * assert.deepEqual(await where(), { stdout: "/\n", stderr: "note\n" });
  * ```
  */
 export interface ExecutableTaskOptions extends ExecutableOptions {

@@ -8,9 +8,12 @@ import type { TaskFuture } from "./task_future.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Input } from "@asyncflow/asyncflow";
- * const direct: Input<number[]> = [1, 2];
- * assert.ok(direct.length === 2);
+ * import { type Input, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const two = flow.functionTask(() => 2);
+ * const mixed: Input<number[]> = [1, two()]; // values and futures, in one array
+ * const sum = flow.functionTask((xs: number[]) => xs.reduce((a, b) => a + b, 0));
+ * assert.equal(await sum(mixed), 3);
  * ```
  */
 export type Input<T> = T | TaskFuture<T> | DeepInput<T>;
