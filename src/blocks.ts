@@ -1,5 +1,6 @@
 import type { Attempts } from "./attempts.ts";
 import { BodyRun } from "./body_run.ts";
+import type { Flush } from "./flush.ts";
 import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Scope } from "./scope.ts";
@@ -18,25 +19,25 @@ export class Blocks {
   readonly #kernel: Kernel;
   readonly #attempts: Attempts;
   readonly #context: ContextStorage<Scope | undefined>;
-  readonly #wake: () => void;
+  readonly #flush: Flush;
 
-  /** @param wake Asks for a flush at the end of this microtask. */
+  /** @param flush Starts ready bodies at the end of the microtask. */
   constructor(
     kernel: Kernel,
     attempts: Attempts,
     context: ContextStorage<Scope | undefined>,
-    wake: () => void,
+    flush: Flush,
   ) {
     this.#kernel = kernel;
     this.#attempts = attempts;
     this.#context = context;
-    this.#wake = wake;
+    this.#flush = flush;
   }
 
   /** Starts the block's body at the next flush. */
   add(block: TaskNode): void {
     this.#ready.push(block);
-    this.#wake();
+    this.#flush.schedule();
   }
 
   /** Starts the bodies of the blocks that became ready since the last flush. */

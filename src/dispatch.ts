@@ -1,12 +1,11 @@
 import type { Blocks } from "./blocks.ts";
 import { buildCommand } from "./commands.ts";
 import { resolveArgs } from "./dependencies.ts";
-import type { ContextStorage } from "./host/mod.ts";
+import type { Flush } from "./flush.ts";
 import type { Kernel, Scheduler } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
 import { memoKey } from "./memo_key.ts";
 import { MOVES } from "./phases.ts";
-import type { Scope } from "./scope.ts";
 import type { TaskNode } from "./task_node.ts";
 
 /** How the engine resumes and records: from `EngineOptions`. */
@@ -20,29 +19,25 @@ export interface Memo {
 /**
  * Takes a task from ready to its runner: a block's body to the engine, an
  * executable through its body to its command, every task to its backend's
- * lane — unless a recorded result stands in for running it. Everything that
- * became ready during one microtask goes out in one flush at its end.
+ * lane — unless a recorded result stands in for running it. What became
+ * ready during one microtask goes out in one flush at its end.
  */
 export class Dispatcher implements Scheduler {
-  #flushScheduled = false;
   readonly #kernel: Kernel;
   readonly #lanes: Lanes;
   readonly #blocks: Blocks;
   readonly #memo: Memo;
-  readonly #context: ContextStorage<Scope | undefined>;
 
-  constructor(
-    kernel: Kernel,
-    lanes: Lanes,
-    blocks: Blocks,
-    memo: Memo,
-    context: ContextStorage<Scope | undefined>,
-  ) {
+  /** Takes over `flush`: each flush starts ready blocks, then submits queued tasks. */
+  constructor(kernel: Kernel, lanes: Lanes, blocks: Blocks, memo: Memo, flush: Flush) {
     this.#kernel = kernel;
     this.#lanes = lanes;
     this.#blocks = blocks;
     this.#memo = memo;
-    this.#context = context;
+    flush.work = () => {
+      blocks.startReady();
+      lanes.submitQueued();
+    };
   }
 
   /** All dependencies are done: resolve the arguments and run the task. */
@@ -65,13 +60,6 @@ export class Dispatcher implements Scheduler {
     this.#lanes.leave(node, stopReason);
   }
 
-  /** Asks for one flush at the end of the current microtask. */
-  readonly wake = (): void => {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(this.#flush);
-  };
-
   readonly #enqueue = (node: TaskNode): void => {
     const memo = this.#memo;
     if (memo.resume !== undefined || memo.recordResults) {
@@ -82,21 +70,5 @@ export class Dispatcher implements Scheduler {
       }
     }
     this.#lanes.enqueue(node);
-  };
-
-  /**
-   * Starts ready blocks and hands each backend as many queued tasks as it takes.
-   * Runs outside any scope: a microtask inherits the async context of whoever
-   * queued it, and tasks started here must not inherit an unrelated block.
-   */
-  readonly #flush = (): void => {
-    if (this.#context.get() === undefined) this.#flushNow();
-    else this.#context.run(undefined, this.#flushNow);
-  };
-
-  readonly #flushNow = (): void => {
-    this.#flushScheduled = false;
-    this.#blocks.startReady();
-    this.#lanes.submitQueued();
   };
 }

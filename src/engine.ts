@@ -5,14 +5,14 @@ import { Calls } from "./calls.ts";
 import { define, type DefinitionHost } from "./definitions.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { Emitter } from "./emitter.ts";
-import type { EngineOptions } from "./engine_options.ts";
+import { Flush } from "./flush.ts";
+import { type EngineOptions, resolveEngineOptions } from "./engine_options.ts";
 import { CancelledError } from "./errors.ts";
 import { eventIterator, type TaskEvent, type TaskEventListener } from "./events.ts";
 import { type ContextStorage, host } from "./host/mod.ts";
 import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
-import { LocalBackend } from "./local_backend.ts";
-import { NoopBackend } from "./noop_backend.ts";
+import { randomHex } from "./random_hex.ts";
 import {
   type CommandOutput,
   describe,
@@ -74,14 +74,12 @@ export class WorkflowEngine {
     this.workDir = workDir;
     this.dryRun = options.dryRun ?? false;
     const kernel = new Kernel(this.#emitter, options.recordResults ?? false);
-    const lanes = new Lanes(backends, kernel, {
-      wake: () => dispatcher.wake(),
-      rejected: (node, error) => attempts.failed(node, error),
-    });
+    const flush = new Flush(this.#context);
+    const lanes = new Lanes(backends, kernel, flush, (node, error) => attempts.failed(node, error));
     const attempts = new Attempts(kernel, lanes, (node) => dispatcher.rerun(node));
-    const blocks = new Blocks(kernel, attempts, this.#context, () => dispatcher.wake());
+    const blocks = new Blocks(kernel, attempts, this.#context, flush);
     const memo = { resume: options.resume, recordResults: options.recordResults ?? false };
-    const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, this.#context);
+    const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, flush);
     kernel.scheduler = dispatcher;
     const context = this.#context;
     const owner: NodeOwner = {
@@ -116,40 +114,7 @@ export class WorkflowEngine {
    * ```
    */
   static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `WorkflowEngine.create: options must be an object, got ${describe(options)}`,
-      );
-    }
-    const given = [...(options.backend ? [options.backend] : []), ...(options.backends ?? [])];
-    for (const b of given) {
-      if (!b || typeof b.submit !== "function" || typeof b.name !== "string") {
-        throw new TypeError(
-          `WorkflowEngine.create: ${
-            describe(b)
-          } is not a Backend (name, attach, submit, cancel, shutdown)`,
-        );
-      }
-    }
-    const dryRun = options.dryRun ?? false;
-    let backends = given.length > 0 ? given : [new LocalBackend()];
-    if (dryRun) backends = backends.map((b) => new NoopBackend({ name: b.name }));
-    const uid = options.uid ?? `asyncflow.${randomHex(8)}`;
-    if (!/^[\w.-]{1,128}$/.test(uid)) {
-      throw new TypeError(
-        `WorkflowEngine.create: uid ${
-          JSON.stringify(uid)
-        } must be 1-128 letters, digits, '.', '_' or '-'`,
-      );
-    }
-    const workDir = options.workDir ?? host.cwd();
-    if (options.resume !== undefined && !(options.resume instanceof Map)) {
-      throw new TypeError(
-        `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
-          describe(options.resume)
-        }`,
-      );
-    }
+    const { backends, uid, workDir } = resolveEngineOptions(options);
     const engine = new WorkflowEngine(uid, workDir, options, backends);
     await Promise.all(backends.map((backend) => backend.attach(engine.#reports)));
     return engine;
@@ -397,8 +362,3 @@ export class WorkflowEngine {
  * survives declaration emit, which drops computed symbol keys from classes.
  */
 export interface WorkflowEngine extends AsyncDisposable {}
-
-function randomHex(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2)));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").slice(0, length);
-}

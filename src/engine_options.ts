@@ -1,4 +1,9 @@
 import type { Backend } from "./backend.ts";
+import { host } from "./host/mod.ts";
+import { LocalBackend } from "./local_backend.ts";
+import { NoopBackend } from "./noop_backend.ts";
+import { describe } from "./options.ts";
+import { randomHex } from "./random_hex.ts";
 
 /**
  * Options of {@linkcode WorkflowEngine.create}.
@@ -32,4 +37,51 @@ export interface EngineOptions {
   resume?: ReadonlyMap<string, unknown>;
   /** Put `memoKey` and the full `result` on every task's `done` event, so a trace can be resumed from. */
   recordResults?: boolean;
+}
+
+/**
+ * Checks the options of `WorkflowEngine.create` and applies their defaults.
+ *
+ * @returns The backends (a `LocalBackend` when none is given; no-op ones in a
+ *   dry run), the engine's uid and its work directory.
+ * @throws {TypeError} On options that are not an object, a non-backend, a bad uid or `resume`.
+ */
+export function resolveEngineOptions(
+  options: EngineOptions,
+): { backends: Backend[]; uid: string; workDir: string } {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `WorkflowEngine.create: options must be an object, got ${describe(options)}`,
+    );
+  }
+  const given = [...(options.backend ? [options.backend] : []), ...(options.backends ?? [])];
+  for (const b of given) {
+    if (!b || typeof b.submit !== "function" || typeof b.name !== "string") {
+      throw new TypeError(
+        `WorkflowEngine.create: ${
+          describe(b)
+        } is not a Backend (name, attach, submit, cancel, shutdown)`,
+      );
+    }
+  }
+  const dryRun = options.dryRun ?? false;
+  let backends = given.length > 0 ? given : [new LocalBackend()];
+  if (dryRun) backends = backends.map((b) => new NoopBackend({ name: b.name }));
+  const uid = options.uid ?? `asyncflow.${randomHex(8)}`;
+  if (!/^[\w.-]{1,128}$/.test(uid)) {
+    throw new TypeError(
+      `WorkflowEngine.create: uid ${
+        JSON.stringify(uid)
+      } must be 1-128 letters, digits, '.', '_' or '-'`,
+    );
+  }
+  const workDir = options.workDir ?? host.cwd();
+  if (options.resume !== undefined && !(options.resume instanceof Map)) {
+    throw new TypeError(
+      `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
+        describe(options.resume)
+      }`,
+    );
+  }
+  return { backends, uid, workDir };
 }

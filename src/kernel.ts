@@ -29,7 +29,6 @@ interface MoveArgs {
   cancelled: [error: unknown];
 }
 
-const FINAL_MOVE = { DONE: MOVES.done, FAILED: MOVES.failed, CANCELLED: MOVES.cancelled } as const;
 const EMPTY: readonly unknown[] = Object.freeze([]);
 
 /**
@@ -78,9 +77,7 @@ export class Kernel {
   ): void {
     const from = node.phase;
     const move: TaskEventType = rule.type;
-    if ((rule.from & from) === 0) {
-      throw new Error(`asyncflow: no move '${move}' from phase '${phaseName(from)}' (${node.uid})`);
-    }
+    if ((rule.from & from) === 0) illegal(node, rule);
     node.phase = rule.to;
     const stats = this.#stats;
     if (from === PHASE.running) stats.running--;
@@ -207,7 +204,7 @@ export class Kernel {
       node.unlisten?.();
       this.move(
         node,
-        FINAL_MOVE[state as keyof typeof FINAL_MOVE],
+        state === "DONE" ? MOVES.done : state === "FAILED" ? MOVES.failed : MOVES.cancelled,
         outcome,
         resumed && node === first,
       );
@@ -256,4 +253,11 @@ export class Kernel {
           undefined;
     }
   }
+}
+
+/** A move the table does not allow: an engine bug, reported with what it would need to know. */
+function illegal(node: TaskNode, rule: MoveRule): never {
+  throw new Error(
+    `asyncflow: no move '${rule.type}' from phase '${phaseName(node.phase)}' (${node.uid})`,
+  );
 }

@@ -1,5 +1,6 @@
 import type { Backend, TaskSpec } from "./backend.ts";
 import { errorInfo } from "./events.ts";
+import type { Flush } from "./flush.ts";
 import type { Kernel } from "./kernel.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import { MOVES } from "./phases.ts";
@@ -16,14 +17,6 @@ interface Lane {
   readonly queue: ReadyQueue<TaskNode>;
 }
 
-/** What the lanes need from the rest of the engine. */
-export interface LaneHooks {
-  /** A queued task can be submitted: ask for a flush at the end of this microtask. */
-  wake(): void;
-  /** The backend threw while taking a batch: each of its tasks' attempt failed. */
-  rejected(node: TaskNode, error: Error): void;
-}
-
 /**
  * One lane per backend: the tasks waiting for a slot, in priority order, and
  * the attempts in flight, by submission id. Backpressure lives here: a lane
@@ -34,15 +27,24 @@ export class Lanes {
   readonly #default: Lane;
   readonly #inflight = new Map<string, TaskNode>();
   readonly #kernel: Kernel;
-  readonly #hooks: LaneHooks;
+  readonly #flush: Flush;
+  readonly #rejected: (node: TaskNode, error: Error) => void;
 
   /**
    * @param backends The engine's backends; the first is the default.
+   * @param flush Submits queued tasks at the end of the microtask.
+   * @param rejected The backend threw while taking a batch: each of its tasks' attempt failed.
    * @throws {TypeError} On two backends with one name, or a capacity below 1.
    */
-  constructor(backends: readonly Backend[], kernel: Kernel, hooks: LaneHooks) {
+  constructor(
+    backends: readonly Backend[],
+    kernel: Kernel,
+    flush: Flush,
+    rejected: (node: TaskNode, error: Error) => void,
+  ) {
     this.#kernel = kernel;
-    this.#hooks = hooks;
+    this.#flush = flush;
+    this.#rejected = rejected;
     for (const backend of backends) {
       if (this.#lanes.has(backend.name)) {
         throw new TypeError(
@@ -85,7 +87,7 @@ export class Lanes {
     const lane = this.#laneOf(node);
     this.#kernel.move(node, MOVES.queued, lane.backend.name);
     lane.queue.push(node);
-    this.#hooks.wake();
+    this.#flush.schedule();
   }
 
   /** Hands each backend as many queued tasks as it has room for, in one batch. */
@@ -104,7 +106,7 @@ export class Lanes {
     this.#inflight.delete(id);
     const lane = this.#laneOf(node);
     lane.inflight--;
-    if (lane.queue.size > 0) this.#hooks.wake();
+    if (lane.queue.size > 0) this.#flush.schedule();
     if (stopReason !== undefined) {
       try {
         lane.backend.cancel(id, stopReason);
@@ -143,7 +145,7 @@ export class Lanes {
       });
       for (const spec of batch) {
         const node = this.#inflight.get(spec.id);
-        if (node) this.#hooks.rejected(node, why);
+        if (node) this.#rejected(node, why);
       }
     }
   }

@@ -18,16 +18,33 @@ export function reportChannel(
   lanes: Lanes,
   attempts: Attempts,
 ): BackendContext {
+  // One handler per kind of report, made once: applying a report allocates nothing.
+  const running = (node: TaskNode, where: unknown) => attempts.started(node, where as string);
+  const done = (node: TaskNode, value: unknown) => {
+    lanes.leave(node);
+    kernel.settle(node, "DONE", value);
+  };
+  const failed = (node: TaskNode, error: unknown) => attempts.failed(node, error);
+  const cancelled = (node: TaskNode, reason: unknown) => {
+    lanes.leave(node);
+    const error = new CancelledError(node.uid, reason ?? "cancelled by its backend");
+    kernel.settle(node, "CANCELLED", error);
+  };
+
   /**
    * Applies a report. A report about an attempt the engine no longer waits
    * for is ignored; an error while applying one fails that task rather than
    * leaving it hanging.
    */
-  const apply = (id: string, handle: (node: TaskNode) => void): void => {
+  const apply = (
+    id: string,
+    handle: (node: TaskNode, detail: unknown) => void,
+    detail: unknown,
+  ): void => {
     const node = lanes.nodeOf(id);
     if (node === undefined) return;
     try {
-      handle(node);
+      handle(node, detail);
     } catch (error) {
       if (!node.settled) {
         lanes.leave(node);
@@ -44,21 +61,9 @@ export function reportChannel(
   return {
     engineUid,
     workDir,
-    running: (id, where) => apply(id, (node) => attempts.started(node, where)),
-    done: (id, value) =>
-      apply(id, (node) => {
-        lanes.leave(node);
-        kernel.settle(node, "DONE", value);
-      }),
-    failed: (id, error) => apply(id, (node) => attempts.failed(node, error)),
-    cancelled: (id, reason) =>
-      apply(id, (node) => {
-        lanes.leave(node);
-        kernel.settle(
-          node,
-          "CANCELLED",
-          new CancelledError(node.uid, reason ?? "cancelled by its backend"),
-        );
-      }),
+    running: (id, where) => apply(id, running, where),
+    done: (id, value) => apply(id, done, value),
+    failed: (id, error) => apply(id, failed, error),
+    cancelled: (id, reason) => apply(id, cancelled, reason),
   };
 }
