@@ -86,6 +86,7 @@ export class WorkflowEngine {
       cancelNode: (node, reason) => kernel.cancel(node, reason),
       // A stopped block body ends at its next await of an unfinished task future.
       awaitError: () => {
+        if (!kernel.blockStopped) return undefined;
         const run = context.get()?.run;
         return run !== undefined && run.stopped ? run.stopError() : undefined;
       },

@@ -39,6 +39,11 @@ const EMPTY: readonly unknown[] = Object.freeze([]);
 export class Kernel {
   /** Unfinished tasks and blocks. */
   readonly live: Set<TaskNode> = new Set();
+  /**
+   * Whether a block ever failed, was cancelled or retried: until then no block
+   * body can be stopped, and awaits need not look for one.
+   */
+  blockStopped = false;
   /** Set once by the engine: the layers above are built on the kernel. */
   scheduler!: Scheduler;
   readonly #emitter: Emitter;
@@ -93,6 +98,7 @@ export class Kernel {
       case "retried":
         stats.retried++;
         setFutureState(node.future, "PENDING");
+        if (node.kind === "block") this.blockStopped = true;
         break;
       case "done":
         stats.done++;
@@ -101,10 +107,12 @@ export class Kernel {
       case "failed":
         stats.failed++;
         this.#finish(node, "FAILED", a);
+        if (node.kind === "block") this.blockStopped = true;
         break;
       case "cancelled":
         stats.cancelled++;
         this.#finish(node, "CANCELLED", a);
+        if (node.kind === "block") this.blockStopped = true;
     }
     if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b));
     // The event names the attempt that failed; what runs next is the following one.
