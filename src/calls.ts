@@ -21,24 +21,22 @@ export class Calls {
   readonly #kernel: Kernel;
   readonly #context: ContextStorage<Scope | undefined>;
   readonly #owner: NodeOwner;
-  readonly #closed: () => boolean;
+  /** Set at shutdown: later calls throw. */
+  closed = false;
 
   /**
    * @param owner What the futures of this engine reach their tasks through.
-   * @param closed Whether the engine was shut down (calls then throw).
    */
   constructor(
     engineUid: string,
     kernel: Kernel,
     context: ContextStorage<Scope | undefined>,
     owner: NodeOwner,
-    closed: () => boolean,
   ) {
     this.#engineUid = engineUid;
     this.#kernel = kernel;
     this.#context = context;
     this.#owner = owner;
-    this.#closed = closed;
   }
 
   /**
@@ -49,7 +47,7 @@ export class Calls {
    * @throws {TypeError} On a foreign promise, another engine's future, or a dependency on the calling block.
    */
   call(def: Definition, args: unknown[]): TaskFuture<unknown> {
-    if (this.#closed()) throw new EngineClosedError(this.#engineUid);
+    if (this.closed) throw new EngineClosedError(this.#engineUid);
     const options = def.options;
     const deps: TaskFuture<unknown>[] = [];
     const nested = collectFutures(args, deps);
@@ -64,7 +62,7 @@ export class Calls {
     const scope = this.#context.get();
     const run = scope?.run;
     // A stopped block body ends at its next task call.
-    if (run !== undefined && run.stopped) throw run.stopError();
+    if (run !== undefined && this.#kernel.blockStopped && run.stopped) throw run.stopError();
     const parent = run?.block;
     const pending = this.#pendingDependencies(def.name, deps, parent);
 

@@ -65,7 +65,7 @@ export class WorkflowEngine {
   readonly #lanes: Lanes;
   readonly #definitions: DefinitionHost;
   readonly #reports: BackendContext;
-  #closed = false;
+  readonly #calls: Calls;
   #shutdown: Promise<void> | undefined;
 
   /** Wires the parts: each is built on the ones before it; the closures reach later ones. */
@@ -91,10 +91,11 @@ export class WorkflowEngine {
         return run !== undefined && run.stopped ? run.stopError() : undefined;
       },
     };
-    const calls = new Calls(uid, kernel, this.#context, owner, () => this.#closed);
+    const calls = new Calls(uid, kernel, this.#context, owner);
+    this.#calls = calls;
     this.#kernel = kernel;
     this.#lanes = lanes;
-    this.#definitions = { backendNames: lanes.names, call: (def, args) => calls.call(def, args) };
+    this.#definitions = { backendNames: lanes.names, call: calls.call.bind(calls) };
     this.#reports = reportChannel(uid, `${workDir}/${uid}`, kernel, lanes, attempts);
   }
 
@@ -128,7 +129,7 @@ export class WorkflowEngine {
 
   /** Whether `shutdown()` was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#calls.closed;
   }
 
   /**
@@ -348,7 +349,7 @@ export class WorkflowEngine {
   }
 
   async #doShutdown(): Promise<void> {
-    this.#closed = true;
+    this.#calls.closed = true;
     for (const node of [...this.#kernel.live]) {
       this.#kernel.settle(node, "CANCELLED", new CancelledError(node.uid, "the engine shut down"));
     }
