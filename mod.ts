@@ -26,9 +26,18 @@ export type {
   InputArgs,
   TaskFunction,
 } from "./src/task_function.ts";
+export { taskContext } from "./src/task_context.ts";
+export type { TaskContext } from "./src/task_context.ts";
 export { isFinalState } from "./src/task_state.ts";
 export type { TaskKind, TaskState } from "./src/task_state.ts";
-export type { ExecutableOptions, Resources, RetryPolicy, TaskOptions } from "./src/options.ts";
+export type {
+  CommandOutput,
+  ExecutableOptions,
+  ExecutableTaskOptions,
+  Resources,
+  RetryPolicy,
+  TaskOptions,
+} from "./src/options.ts";
 export {
   CancelledError,
   DependencyFailureError,
@@ -39,10 +48,7 @@ export {
 export type { TaskRef } from "./src/errors.ts";
 export type { TaskEvent, TaskEventListener, TaskEventType } from "./src/events.ts";
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
-export { memoKey } from "./src/memo_key.ts";
-export { ReadyQueue } from "./src/ready_queue.ts";
-export type { Queued } from "./src/ready_queue.ts";
-export { LocalBackend } from "./backends/local/local_backend.ts";
-export type { LocalBackendOptions } from "./backends/local/local_backend.ts";
-export { NoopBackend } from "./backends/noop/noop_backend.ts";
-export type { NoopBackendOptions } from "./backends/noop/noop_backend.ts";
+export { LocalBackend } from "./src/local_backend.ts";
+export type { LocalBackendOptions } from "./src/local_backend.ts";
+export { NoopBackend } from "./src/noop_backend.ts";
+export type { NoopBackendOptions } from "./src/noop_backend.ts";

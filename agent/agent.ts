@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { LocalBackend } from "../backends/local/local_backend.ts";
+import { LocalBackend } from "../src/local_backend.ts";
 import type { Backend } from "../src/backend.ts";
 import { createApp } from "./app.ts";
 import { AgentCore } from "./core.ts";

@@ -10,19 +10,20 @@
  * Add --quick for a smaller run. Prints a table and one JSON line.
  */
 import { LocalBackend, NoopBackend, WorkflowEngine } from "../mod.ts";
+import { host } from "../src/host/mod.ts";
 import process from "node:process";
 import { spawn } from "node:child_process";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 20_000 : 100_000;
 const CHAIN = quick ? 2_000 : 10_000;
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const runtime = host.runtime;
 const rows: { metric: string; value: number; unit: string; baseline?: number; ratio?: number }[] =
   [];
 
 function gc(): void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
-  if (g.Bun) g.Bun.gc(true);
+  if (runtime === "bun") g.Bun!.gc(true);
   else g.gc?.();
 }
 const heap = () => (gc(), process.memoryUsage().heapUsed);

@@ -7,12 +7,25 @@ import type { Resources } from "./options.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { TaskSpec } from "@asyncflow/asyncflow";
- * const spec: TaskSpec = {
- *   id: "task.000001", uid: "task.000001", name: "hello", kind: "executable",
- *   args: [], command: ["echo", "hello"], priority: 0, attempt: 1, workflowId: "wf",
- * };
- * assert.ok(spec.kind === "executable");
+ * import { type Backend, type BackendContext, type TaskSpec, WorkflowEngine } from "@asyncflow/asyncflow";
+ * const seen: TaskSpec[] = [];
+ * class Recorder implements Backend {
+ *   readonly name = "recorder";
+ *   #ctx?: BackendContext;
+ *   attach(ctx: BackendContext) { this.#ctx = ctx; }
+ *   submit(tasks: readonly TaskSpec[]) {
+ *     for (const t of tasks) { seen.push(t); this.#ctx!.running(t.id); this.#ctx!.done(t.id, "ok"); }
+ *   }
+ *   cancel() {}
+ *   async shutdown() {}
+ * }
+ * await using flow = await WorkflowEngine.create({ backend: new Recorder() });
+ * const hello = flow.executableTask((who: string) => ["echo", who], { resources: { ranks: 2 } });
+ * await hello("world");
+ * assert.deepEqual(
+ *   [seen[0]!.kind, seen[0]!.command, seen[0]!.resources, seen[0]!.attempt],
+ *   ["executable", ["echo", "world"], { ranks: 2 }, 1],
+ * );
  * ```
  */
 export interface TaskSpec {
@@ -42,6 +55,8 @@ export interface TaskSpec {
   env?: Record<string, string>;
   /** Write stdout/stderr to files in the engine's work directory and report the stdout path. */
   captureOutput?: boolean;
+  /** `"output"`: report `{ stdout, stderr }` (a `CommandOutput`) as the value instead of stdout. */
+  result?: "output";
   /** What the task needs from the machine. */
   resources?: Resources;
   /** Higher first among tasks waiting for a slot inside the backend. */
@@ -50,6 +65,12 @@ export interface TaskSpec {
   attempt: number;
   /** The workflow the task belongs to. */
   workflowId: string;
+  /**
+   * Aborted when the engine stops this attempt (cancel, timeout). Set by the
+   * engine and made only when first read; a backend that runs `fn` in this
+   * process makes the spec the current `TaskContext` while calling it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -61,9 +82,21 @@ export interface TaskSpec {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { BackendContext } from "@asyncflow/asyncflow";
- * function finish(ctx: BackendContext, id: string) { ctx.done(id, "ok"); }
- * assert.ok(typeof finish === "function");
+ * import { type BackendContext, type TaskSpec, WorkflowEngine } from "@asyncflow/asyncflow";
+ * let ctx: BackendContext | undefined;
+ * const later = {
+ *   name: "later",
+ *   attach(c: BackendContext) { ctx = c; },
+ *   submit(tasks: readonly TaskSpec[]) { for (const t of tasks) ctx!.running(t.id, "node-7"); },
+ *   cancel() {},
+ *   async shutdown() {},
+ * };
+ * await using flow = await WorkflowEngine.create({ backend: later });
+ * const f = flow.functionTask(() => "never called here")();
+ * await Promise.resolve(); // the engine submits at the end of the microtask
+ * assert.equal(f.state, "RUNNING");
+ * ctx!.done(f.uid, "reported");
+ * assert.equal(await f, "reported");
  * ```
  */
 export interface BackendContext {
@@ -100,7 +133,7 @@ export interface BackendContext {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Backend, BackendContext, TaskSpec } from "@asyncflow/asyncflow";
+ * import { type Backend, type BackendContext, type TaskSpec, WorkflowEngine } from "@asyncflow/asyncflow";
  * class EchoBackend implements Backend {
  *   readonly name = "echo";
  *   #ctx?: BackendContext;
@@ -111,7 +144,9 @@ export interface BackendContext {
  *   cancel() {}
  *   async shutdown() {}
  * }
- * assert.ok(new EchoBackend().name === "echo");
+ * await using flow = await WorkflowEngine.create({ backend: new EchoBackend() });
+ * const pair = flow.functionTask((a: number, b: number) => a + b);
+ * assert.deepEqual(await pair(1, 2), [1, 2]); // EchoBackend reports the arguments as the value
  * ```
  */
 export interface Backend {

@@ -1,4 +1,5 @@
 import { TaskFuture } from "./task_future.ts";
+import { isThenable } from "./thenable.ts";
 
 /** How deep inside arrays and plain objects futures are looked for. */
 export const MAX_SCAN_DEPTH = 32;
@@ -26,7 +27,7 @@ export function collectFutures(args: readonly unknown[], out: TaskFuture<unknown
 }
 
 function scanDeep(value: object, out: TaskFuture<unknown>[], depth: number, path: string): boolean {
-  if (typeof (value as { then?: unknown }).then === "function") {
+  if (isThenable(value)) {
     throw new TypeError(
       `${path} is a promise that is not a TaskFuture: await it before the call, or make it a task`,
     );

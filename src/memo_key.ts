@@ -14,7 +14,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { memoKey } from "@asyncflow/asyncflow";
+ * import { memoKey } from "./memo_key.ts";
  * assert.ok(memoKey("function", "add", [1, 2]) === memoKey("function", "add", [1, 2]));
  * assert.ok(memoKey("function", "add", [1, 2]) !== memoKey("function", "add", [2, 1]));
  * ```

@@ -7,9 +7,11 @@ import type { TaskFuture } from "./task_future.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Resources } from "@asyncflow/asyncflow";
- * const mpi: Resources = { ranks: 2, coresPerRank: 1 };
- * assert.ok(mpi.ranks === 2);
+ * import { type Resources, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const mpi: Resources = { ranks: 8, coresPerRank: 2 };
+ * const solve = flow.executableTask(() => ["./solve"], { resources: mpi });
+ * assert.deepEqual(solve.with({ resources: { ranks: 4 } }).options.resources, { ranks: 4, coresPerRank: 2 });
  * ```
  */
 export interface Resources {
@@ -29,9 +31,15 @@ export interface Resources {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RetryPolicy } from "@asyncflow/asyncflow";
- * const policy: RetryPolicy = { attempts: 3, backoffMs: 100, factor: 2, retryOn: (e) => !(e instanceof TypeError) };
- * assert.ok(policy.attempts === 3);
+ * import { type RetryPolicy, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const policy: RetryPolicy = { attempts: 3, backoffMs: 1, retryOn: (e) => !(e instanceof TypeError) };
+ * let calls = 0;
+ * const flaky = flow.functionTask(() => {
+ *   if (++calls < 3) throw new Error("busy");
+ *   return calls;
+ * }, { retries: policy });
+ * assert.equal(await flaky(), 3);
  * ```
  */
 export interface RetryPolicy {
@@ -49,14 +57,17 @@ export interface RetryPolicy {
 
 /**
  * Options of any task or block, given at definition (`flow.functionTask(fn, options)`)
- * and at call time (`task.with(options)(...args)`); call time wins.
+ * and at call time (`task.with(options)(...args)`); call time wins, key by key
+ * inside `resources` and `env`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { TaskOptions } from "@asyncflow/asyncflow";
- * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, backend: "default" };
- * assert.ok(opts.priority === 10);
+ * import { type TaskOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, name: "urgent" };
+ * const f = flow.functionTask(() => 1, opts)();
+ * assert.deepEqual([f.name, await f], ["urgent", 1]);
  * ```
  */
 export interface TaskOptions {
@@ -87,9 +98,11 @@ export interface TaskOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ExecutableOptions } from "@asyncflow/asyncflow";
- * const opts: ExecutableOptions = { cwd: "/tmp", env: { OMP_NUM_THREADS: "1" }, captureOutput: true };
- * assert.ok(opts.captureOutput);
+ * import { type ExecutableOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts: ExecutableOptions = { cwd: "/", env: { OMP_NUM_THREADS: "1" } };
+ * const show = flow.executableTask(() => 'echo "$PWD $OMP_NUM_THREADS"', opts);
+ * assert.equal(await show(), "/ 1\n");
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {
@@ -104,8 +117,67 @@ export interface ExecutableOptions extends TaskOptions {
   captureOutput?: boolean;
 }
 
+/**
+ * What a successful command printed, when its task was defined with
+ * `result: "output"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CommandOutput, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const build = flow.executableTask(() => "echo built; echo 'warning: old' >&2", { result: "output" });
+ * const out: CommandOutput = await build();
+ * assert.deepEqual(out, { stdout: "built\n", stderr: "warning: old\n" });
+ * ```
+ */
+export interface CommandOutput {
+  /** Its standard output. */
+  stdout: string;
+  /** Its standard error. */
+  stderr: string;
+}
+
+/**
+ * Options of `flow.executableTask`: those of {@linkcode ExecutableOptions},
+ * plus what the task resolves to, which only a definition can say (it sets
+ * the future's type).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ExecutableTaskOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const opts = { result: "output", cwd: "/" } as const satisfies ExecutableTaskOptions;
+ * const where = flow.executableTask(() => "pwd; echo note >&2", opts);
+ * assert.deepEqual(await where(), { stdout: "/\n", stderr: "note\n" });
+ * ```
+ */
+export interface ExecutableTaskOptions extends ExecutableOptions {
+  /**
+   * `"stdout"` (the default): the future resolves to the command's stdout, as
+   * a string. `"output"`: to a {@linkcode CommandOutput}, stdout and stderr.
+   * Cannot be combined with `captureOutput`.
+   */
+  result?: "stdout" | "output";
+}
+
 /** Options as the engine keeps them: validated and merged. */
-export type MergedOptions = ExecutableOptions;
+export type MergedOptions = ExecutableTaskOptions;
+
+/**
+ * Call-time options over definition-time ones: each option given wins, and
+ * inside `resources` and `env` each key given wins, the others are kept.
+ * Neither input is changed.
+ */
+export function mergeOptions(base: MergedOptions, extra: MergedOptions): MergedOptions {
+  const merged = { ...base, ...extra };
+  if (base.resources !== undefined && extra.resources !== undefined) {
+    merged.resources = { ...base.resources, ...extra.resources };
+  }
+  if (base.env !== undefined && extra.env !== undefined) merged.env = { ...base.env, ...extra.env };
+  return merged;
+}
 
 const KNOWN_KEYS = new Set([
   "name",
@@ -120,6 +192,7 @@ const KNOWN_KEYS = new Set([
   "cwd",
   "env",
   "captureOutput",
+  "result",
 ]);
 
 /**
@@ -173,6 +246,16 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
     }
   }
   if (o.resources !== undefined) validateResources(o.resources, where);
+  if (o.result !== undefined && o.result !== "stdout" && o.result !== "output") {
+    throw new TypeError(
+      `${where}: 'result' must be "stdout" or "output", got ${describe(o.result)}`,
+    );
+  }
+  if (o.result === "output" && o.captureOutput) {
+    throw new TypeError(
+      `${where}: 'result: "output"' keeps both streams in memory; 'captureOutput' writes them to files: choose one`,
+    );
+  }
   return o as MergedOptions;
 }
 

@@ -14,7 +14,7 @@ export interface Queued {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ReadyQueue } from "@asyncflow/asyncflow";
+ * import { ReadyQueue } from "./ready_queue.ts";
  * const q = new ReadyQueue<{ priority: number; seq: number; name: string }>();
  * q.push({ priority: 0, seq: 0, name: "a" });
  * q.push({ priority: 5, seq: 0, name: "urgent" });

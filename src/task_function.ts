@@ -8,9 +8,12 @@ import type { TaskFuture } from "./task_future.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Input } from "@asyncflow/asyncflow";
- * const direct: Input<number[]> = [1, 2];
- * assert.ok(direct.length === 2);
+ * import { type Input, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const two = flow.functionTask(() => 2);
+ * const mixed: Input<number[]> = [1, two()]; // values and futures, in one array
+ * const sum = flow.functionTask((xs: number[]) => xs.reduce((a, b) => a + b, 0));
+ * assert.equal(await sum(mixed), 3);
  * ```
  */
 export type Input<T> = T | TaskFuture<T> | DeepInput<T>;
@@ -47,7 +50,10 @@ export interface TaskFunction<A extends unknown[], R, O extends TaskOptions = Ta
   /** Calls the task; returns its future at once. */
   (...args: InputArgs<A>): TaskFuture<R>;
   /**
-   * The same task with call-time options merged over the definition's.
+   * The same task with call-time options merged over the definition's: each
+   * option given wins, and inside `resources` and `env` each key given wins
+   * (`{ ranks: 8, coresPerRank: 2 }` with `{ ranks: 4 }` gives
+   * `{ ranks: 4, coresPerRank: 2 }`).
    *
    * @param options Options for the calls made through the returned function.
    */

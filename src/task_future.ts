@@ -4,6 +4,12 @@ import type { TaskKind, TaskState } from "./task_state.ts";
 export interface FutureOwner {
   /** Cancels the task; `false` if it had already finished. */
   cancel(reason: unknown): boolean;
+  /**
+   * The error an await of this future made now rejects with at once, or
+   * `undefined`: set while the awaiting code is the body of a block that was
+   * stopped, so that the body ends there.
+   */
+  awaitError(): unknown;
 }
 
 let settle: (future: TaskFuture<unknown>, state: TaskState, outcome: unknown) => void;
@@ -96,9 +102,14 @@ export class TaskFuture<T> implements PromiseLike<T> {
   }
 
   /**
-   * Cancels the task. A pending task never runs; a running one is stopped by
-   * its backend (a process is killed, a worker terminated); a block cancels
-   * every task and block it started. Dependents are cancelled too.
+   * Cancels the task: it rejects with `CancelledError` at once, and so do its
+   * dependents. A pending task never runs. A running command is killed with
+   * its process group, a function on a worker has its worker terminated. A
+   * function running in this process, or a block body, cannot be interrupted
+   * from outside: its `taskContext().signal` aborts and its result is ignored;
+   * a block also cancels everything it started, and its body, if still
+   * running, is stopped at its next task call or await of an unfinished task
+   * future (see `docs/cancellation.md`).
    *
    * @param reason Why; it becomes `CancelledError.reason`.
    * @returns `true` if the task was cancelled, `false` if it had already finished.
@@ -119,7 +130,7 @@ export class TaskFuture<T> implements PromiseLike<T> {
     // deno-lint-ignore no-explicit-any -- as Promise#then: lets callers write (e: Error) => ...
     onRejected?: ((reason: any) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    return this.#promiseOf().then(onFulfilled, onRejected);
+    return this.#awaited().then(onFulfilled, onRejected);
   }
 
   /**
@@ -130,7 +141,7 @@ export class TaskFuture<T> implements PromiseLike<T> {
    */
   // deno-lint-ignore no-explicit-any -- as Promise#catch: lets callers write (e: Error) => ...
   catch<B = never>(onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<T | B> {
-    return this.#promiseOf().catch(onRejected);
+    return this.#awaited().catch(onRejected);
   }
 
   /**
@@ -140,12 +151,18 @@ export class TaskFuture<T> implements PromiseLike<T> {
    * @returns A promise that settles like this future.
    */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.#promiseOf().finally(onFinally);
+    return this.#awaited().finally(onFinally);
   }
 
   /** The tag shown by `String(future)` and inspectors. */
   get [Symbol.toStringTag](): string {
     return `TaskFuture ${this.uid} ${this.#state}`;
+  }
+
+  /** The promise an await gets: the task's, unless the awaiting block body was stopped. */
+  #awaited(): Promise<T> {
+    const stop = this.#owner?.awaitError();
+    return stop === undefined ? this.#promiseOf() : Promise.reject(stop);
   }
 
   #promiseOf(): Promise<T> {

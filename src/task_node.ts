@@ -1,4 +1,5 @@
 import type { MergedOptions } from "./options.ts";
+import { PHASE, type Phase, SETTLED } from "./phases.ts";
 import type { FutureOwner, TaskFuture } from "./task_future.ts";
 import type { TaskKind } from "./task_state.ts";
 
@@ -10,10 +11,9 @@ export type AnyFunction = (...args: any[]) => unknown;
 export interface NodeOwner {
   /** Cancels a node of this engine. */
   cancelNode(node: TaskNode, reason: unknown): boolean;
+  /** What an await of this engine's unfinished futures made now rejects with, if anything. */
+  awaitError(): unknown;
 }
-
-/** Where a node is in the engine; public state lives on its future. */
-export type NodePhase = "waiting" | "ready" | "submitted" | "running" | "settled";
 
 /**
  * The engine's record of one unfinished task or block. It lives from the
@@ -39,6 +39,8 @@ export class TaskNode implements FutureOwner {
   submissionId: string | undefined = undefined;
   /** Timeout or retry-backoff timer. */
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The current attempt's abort controller, made when its signal is first read. */
+  controller: AbortController | undefined = undefined;
   /** Removes the listener on `options.signal`. */
   unlisten: (() => void) | undefined = undefined;
   /** A block whose body returned, waiting for its children: the body's value. */
@@ -49,7 +51,8 @@ export class TaskNode implements FutureOwner {
   priority: number;
   /** Ready-queue arrival order. */
   seq = 0;
-  phase: NodePhase = "waiting";
+  /** Changed by `Kernel.move` only, along the table in `phases.ts`. */
+  phase: Phase = PHASE.new;
   /** The future handed to the user; created right after the node. */
   future!: TaskFuture<unknown>;
 
@@ -91,6 +94,11 @@ export class TaskNode implements FutureOwner {
     this.priority = options.priority ?? 0;
   }
 
+  /** What an await of the task's future made now rejects with: see {@linkcode NodeOwner.awaitError}. */
+  awaitError(): unknown {
+    return this.owner.awaitError();
+  }
+
   /** Cancels the task (called through its future). */
   cancel(reason: unknown): boolean {
     return this.owner.cancelNode(this, reason);
@@ -98,6 +106,6 @@ export class TaskNode implements FutureOwner {
 
   /** `true` once the task is final. */
   get settled(): boolean {
-    return this.phase === "settled";
+    return (this.phase & SETTLED) !== 0;
   }
 }

@@ -27,6 +27,31 @@ describe("executable tasks", () => {
     assert.equal(readFileSync(`${workDir}/run-1/${f.uid}.stderr`, "utf8"), "oops\n");
   });
 
+  it("resolves to stdout and stderr of a successful command with result: 'output'", async () => {
+    await using flow = await WorkflowEngine.create();
+    const warn = flow.executableTask(() => "echo out; echo careful >&2", { result: "output" });
+    assert.deepEqual(await warn(), { stdout: "out\n", stderr: "careful\n" });
+    const plain = flow.executableTask(() => "echo out; echo careful >&2");
+    assert.equal(await plain(), "out\n");
+  });
+
+  it("takes result: 'output' at definition only, and not with captureOutput", async () => {
+    await using flow = await WorkflowEngine.create();
+    const t = flow.executableTask(() => "true");
+    assert.throws(
+      () => t.with({ result: "output" } as never),
+      /'result' changes what the task resolves to: give it when defining the task/,
+    );
+    assert.throws(
+      () => flow.executableTask(() => "true", { result: "output", captureOutput: true }),
+      /'result: "output"' keeps both streams in memory; 'captureOutput' writes them to files/,
+    );
+    assert.throws(
+      () => flow.executableTask(() => "true", { result: "stderr" as "output" }),
+      /'result' must be "stdout" or "output", got the string "stderr"/,
+    );
+  });
+
   it("reports a signal that ended the process", async () => {
     await using flow = await WorkflowEngine.create();
     const killed = flow.executableTask(() => "kill -9 $$");

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { memoKey, type TaskEvent, WorkflowEngine } from "../mod.ts";
+import { type TaskEvent, WorkflowEngine } from "../mod.ts";
+import { memoKey } from "../src/memo_key.ts";
 
 describe("resume", () => {
   it("records memo keys and results, then skips tasks that completed with the same inputs", async () => {

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NoopBackend, ReadyQueue, WorkflowEngine } from "../mod.ts";
+import { NoopBackend, WorkflowEngine } from "../mod.ts";
+import { ReadyQueue } from "../src/ready_queue.ts";
 import { ManualBackend } from "./fixtures/manual_backend.ts";
 
 describe("scheduler", () => {

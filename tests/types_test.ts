@@ -20,6 +20,10 @@ async function typed(flow: WorkflowEngine) {
   const n: TaskFuture<number> = len(s); // a future where a value is expected
   sum([n, 2, len("abc")], { scale: n }); // futures inside arrays and option objects
   const out: TaskFuture<string> = cmd(s, n);
+  const both = flow.executableTask(() => "make", { result: "output" });
+  const streams: TaskFuture<{ stdout: string; stderr: string }> = both();
+  // @ts-expect-error with result: "output" the future holds both streams, not a string
+  const notText: TaskFuture<string> = both();
   const b: TaskFuture<string> = blk("A", out, n);
   const value: string = await b;
   const all: [string, number] = await Promise.all([s, n]);
@@ -38,7 +42,7 @@ async function typed(flow: WorkflowEngine) {
   flow.functionTask(() => 1, { retrys: 1 });
   // @ts-expect-error executable-only options are not task options for `with` of a function task
   toStr.with({ cwd: "/" });
-  return [value, all];
+  return [value, all, streams, notText];
 }
 
 it("type-checks the typed task API (see deno check)", () => {

@@ -1,7 +1,7 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { host } from "../../src/host/mod.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
-import { LocalBackend } from "../local/local_backend.ts";
+import { LocalBackend } from "../../src/local_backend.ts";
 import { WorkerCrashError } from "./errors.ts";
 import { LatencySamples } from "./latency_stats.ts";
 import {

@@ -1,7 +1,16 @@
-import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
+import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
 
 /**
  * Options of {@linkcode NoopBackend}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NoopBackend, type NoopBackendOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * const options: NoopBackendOptions = { name: "gpu" };
+ * await using flow = await WorkflowEngine.create({ backends: [new NoopBackend(options)] });
+ * assert.equal(await flow.functionTask(function train() {}, { backend: "gpu" })(), "dry-run:train");
+ * ```
  */
 export interface NoopBackendOptions {
   /** The name tasks route to. Default `"default"`. */

@@ -1,7 +1,10 @@
-import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
-import { ExecutableError } from "../../src/errors.ts";
-import { host, type RunningProcess } from "../../src/host/mod.ts";
-import { ReadyQueue } from "../../src/ready_queue.ts";
+import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
+import { ExecutableError } from "./errors.ts";
+import { host, type ProcessOutcome, type RunningProcess } from "./host/mod.ts";
+import { ReadyQueue } from "./ready_queue.ts";
+import { Submission } from "./submission.ts";
+import { callInTaskContext } from "./task_context.ts";
+import { isThenable } from "./thenable.ts";
 
 /**
  * Options of {@linkcode LocalBackend}.
@@ -9,9 +12,11 @@ import { ReadyQueue } from "../../src/ready_queue.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { LocalBackendOptions } from "@asyncflow/asyncflow";
- * const options: LocalBackendOptions = { name: "local", processes: 4 };
- * assert.ok(options.processes === 4);
+ * import { LocalBackend, type LocalBackendOptions, WorkflowEngine } from "@asyncflow/asyncflow";
+ * const options: LocalBackendOptions = { name: "cpu", processes: 1 };
+ * await using flow = await WorkflowEngine.create({ backend: new LocalBackend(options) });
+ * const hi = flow.executableTask(() => ["echo", "hi"], { backend: "cpu" });
+ * assert.equal(await hi(), "hi\n");
  * ```
  */
 export interface LocalBackendOptions {
@@ -90,7 +95,10 @@ export class LocalBackend implements Backend {
     this.#startCommands();
   }
 
-  /** Kills a running command or drops a waiting one. A running function cannot be stopped: its result is ignored. */
+  /**
+   * Kills a running command or drops a waiting one. A running function is not
+   * interrupted: the engine aborts its `taskContext().signal` and ignores its result.
+   */
   cancel(id: string): void {
     const process = this.#processes.get(id);
     if (process) process.kill();
@@ -114,16 +122,18 @@ export class LocalBackend implements Backend {
     ctx.running(id, "in-process");
     let result: unknown;
     try {
-      result = (spec.fn as (...args: unknown[]) => unknown)(...spec.args);
+      // The engine's spec is the task's context: taskContext() in the function finds it.
+      result = callInTaskContext(
+        spec instanceof Submission ? spec : undefined,
+        spec.fn!,
+        spec.args,
+      );
     } catch (error) {
       ctx.failed(id, error);
       return;
     }
-    if (
-      result !== null && typeof result === "object" &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      (result as PromiseLike<unknown>).then(
+    if (isThenable(result)) {
+      result.then(
         (value) => ctx.done(id, value),
         (error) => ctx.failed(id, error),
       );
@@ -168,7 +178,7 @@ export class LocalBackend implements Backend {
       ctx.running(id, `process-${slot + 1}`);
       const outcome = await process.exited;
       if (outcome.exitCode === 0) {
-        ctx.done(id, spec.captureOutput ? `${base}.stdout` : outcome.stdout);
+        ctx.done(id, resultOf(spec, outcome, base));
       } else ctx.failed(id, new ExecutableError(spec.command!, outcome));
     } catch (error) {
       ctx.failed(id, error);
@@ -179,4 +189,11 @@ export class LocalBackend implements Backend {
       this.#startCommands();
     }
   }
+}
+
+/** What a successful command resolves to: its stdout, both streams, or the stdout file's path. */
+function resultOf(spec: TaskSpec, outcome: ProcessOutcome, base: string): unknown {
+  if (spec.captureOutput) return `${base}.stdout`;
+  if (spec.result === "output") return { stdout: outcome.stdout, stderr: outcome.stderr };
+  return outcome.stdout;
 }

@@ -1,0 +1,87 @@
+import type { Backend } from "./backend.ts";
+import { host } from "./host/mod.ts";
+import { LocalBackend } from "./local_backend.ts";
+import { NoopBackend } from "./noop_backend.ts";
+import { describe } from "./options.ts";
+import { randomHex } from "./random_hex.ts";
+
+/**
+ * Options of {@linkcode WorkflowEngine.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LocalBackend, type EngineOptions } from "@asyncflow/asyncflow";
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
+ * const options: EngineOptions = { backend: new LocalBackend({ processes: 2 }), uid: "run-1" };
+ * await using flow = await WorkflowEngine.create(options);
+ * assert.deepEqual([flow.uid, flow.backendNames], ["run-1", ["default"]]);
+ * ```
+ */
+export interface EngineOptions {
+  /** The default backend. Default: a `LocalBackend`. */
+  backend?: Backend;
+  /** More backends, routed to by name; without `backend`, the first is the default. */
+  backends?: readonly Backend[];
+  /** Replace every backend by a `NoopBackend` of the same name: check wiring, run nothing. */
+  dryRun?: boolean;
+  /** The engine's id, used in directory names and traces. Default: `asyncflow.<random>`. */
+  uid?: string;
+  /** Where the engine's directory (`{workDir}/{uid}`) is created when needed. Default: the current directory. */
+  workDir?: string;
+  /**
+   * Results of an earlier run, by memo key (from the `memoKey`/`result` of its
+   * `done` events): a task whose key is here completes at once with that result
+   * instead of running again. Blocks always run; their tasks are looked up.
+   */
+  resume?: ReadonlyMap<string, unknown>;
+  /** Put `memoKey` and the full `result` on every task's `done` event, so a trace can be resumed from. */
+  recordResults?: boolean;
+}
+
+/**
+ * Checks the options of `WorkflowEngine.create` and applies their defaults.
+ *
+ * @returns The backends (a `LocalBackend` when none is given; no-op ones in a
+ *   dry run), the engine's uid and its work directory.
+ * @throws {TypeError} On options that are not an object, a non-backend, a bad uid or `resume`.
+ */
+export function resolveEngineOptions(
+  options: EngineOptions,
+): { backends: Backend[]; uid: string; workDir: string } {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `WorkflowEngine.create: options must be an object, got ${describe(options)}`,
+    );
+  }
+  const given = [...(options.backend ? [options.backend] : []), ...(options.backends ?? [])];
+  for (const b of given) {
+    if (!b || typeof b.submit !== "function" || typeof b.name !== "string") {
+      throw new TypeError(
+        `WorkflowEngine.create: ${
+          describe(b)
+        } is not a Backend (name, attach, submit, cancel, shutdown)`,
+      );
+    }
+  }
+  const dryRun = options.dryRun ?? false;
+  let backends = given.length > 0 ? given : [new LocalBackend()];
+  if (dryRun) backends = backends.map((b) => new NoopBackend({ name: b.name }));
+  const uid = options.uid ?? `asyncflow.${randomHex(8)}`;
+  if (!/^[\w.-]{1,128}$/.test(uid)) {
+    throw new TypeError(
+      `WorkflowEngine.create: uid ${
+        JSON.stringify(uid)
+      } must be 1-128 letters, digits, '.', '_' or '-'`,
+    );
+  }
+  const workDir = options.workDir ?? host.cwd();
+  if (options.resume !== undefined && !(options.resume instanceof Map)) {
+    throw new TypeError(
+      `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
+        describe(options.resume)
+      }`,
+    );
+  }
+  return { backends, uid, workDir };
+}
