@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs the packed npm package the ways people install a command, each in an empty directory
+# outside the checkout, and checks that `asyncflow --version` prints the package's version and that
+# `asyncflow run campaigns.yaml` runs the seed campaign: npx (local install, and straight from the
+# tarball), a global npm install, bunx and a global Bun install, Deno through the ./cli export, and
+# the standalone binary. Node is the machine's own (20 on our machines).
+# Usage: scripts/check_cli_install.sh [asyncflow.tgz]   (default: packs one with scripts/pack.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+# The machine's own Node, even when the caller already put the toolchain's Node 24 on PATH.
+system_node=$(PATH=$(tr ':' '\n' <<<"$PATH" | grep -vxF "$root/node_modules/.bin" | paste -sd:) &&
+  command -v node)
+export PATH="$root/node_modules/.bin:$PATH"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tgz=${1:-}
+[ -n "$tgz" ] || tgz=$(bash scripts/pack.sh "$work/asyncflow.tgz")
+tgz=$(realpath "$tgz")
+version=$(tar -xzOf "$tgz" package/package.json | "$system_node" -e 'let s = "";
+  process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).version))')
+
+# Checks one route: `$@` is the command line that stands for `asyncflow`, run from an empty
+# directory ($1 may be relative to it) holding only a copy of the seed campaign.
+check() {
+  local route=$1 dir=$2
+  shift 2
+  cp "$root/examples/campaigns.yaml" "$dir/"
+  local out
+  out=$(cd "$dir" && "$@" --version)
+  [ "$out" = "asyncflow $version" ] || { echo "$route: --version printed '$out'" >&2; exit 1; }
+  out=$(cd "$dir" && "$@" run campaigns.yaml --json --quiet)
+  case "$out" in
+  *'"status":"ok"'*'"done":15'*) echo "$route: asyncflow $version, seed campaign ok" ;;
+  *) echo "$route: the seed campaign did not run: $out" >&2; exit 1 ;;
+  esac
+}
+fresh() { mkdir -p "$work/$1" && echo "$work/$1"; }
+# The npm bin's `#!/usr/bin/env node` must find the machine's Node, not the toolchain's Node 24.
+mkdir "$work/system-node" && ln -s "$system_node" "$work/system-node/node"
+on_system_node=(env "PATH=$work/system-node:$PATH")
+[ "$("${on_system_node[@]}" node --version)" = "$("$system_node" --version)" ]
+
+dir=$(fresh npm)
+(cd "$dir" && npm install --silent --no-audit --no-fund "$tgz" >/dev/null)
+check "npx, Node $("$system_node" --version)" "$dir" "${on_system_node[@]}" npx asyncflow
+check "npx from the tarball" "$(fresh npx-tarball)" "${on_system_node[@]}" npx --yes --package "$tgz" asyncflow
+
+prefix=$(fresh npm-global)
+npm install --global --silent --no-audit --no-fund --prefix "$prefix" "$tgz" >/dev/null
+check "npm install --global" "$(fresh npm-global-cwd)" "${on_system_node[@]}" "$prefix/bin/asyncflow"
+
+dir=$(fresh bun)
+(cd "$dir" && bun add --silent "$tgz" >/dev/null)
+check "bunx --bun, Bun $(bun --version)" "$dir" bunx --bun asyncflow
+
+export BUN_INSTALL="$work/bun-global"
+bun add --global --silent "$tgz" >/dev/null
+check "bun add --global, run by Bun" "$(fresh bun-global-cwd)" bun "$BUN_INSTALL/bin/asyncflow"
+unset BUN_INSTALL
+
+# Deno resolves npm: specifiers from the node_modules npm installed beside package.json; a global
+# `deno install` of the ./cli export stands for `deno install -g jsr:@asyncflow/asyncflow/cli`.
+dir=$(fresh deno)
+(cd "$dir" && npm install --silent --no-audit --no-fund "$tgz" >/dev/null)
+check "deno run npm:@asyncflow/asyncflow/cli, Deno $(deno eval --quiet 'console.log(Deno.version.deno)')" \
+  "$dir" deno run -A npm:@asyncflow/asyncflow/cli
+deno install --global --quiet -A -n asyncflow --root "$work/deno-global" \
+  "$dir/node_modules/@asyncflow/asyncflow/cli/main.js" >/dev/null
+check "deno install --global" "$(fresh deno-global-cwd)" "$work/deno-global/bin/asyncflow"
+
+bash scripts/build_binary.sh "$work/binary/asyncflow" >/dev/null
+check "standalone binary (bun build --compile)" "$(fresh binary-cwd)" "$work/binary/asyncflow"
+echo "the asyncflow command works on every route"
