@@ -36,6 +36,43 @@ check() {
   esac
 }
 fresh() { mkdir -p "$work/$1" && echo "$work/$1"; }
+
+# One copy of the engine: a workflow that imports the package gets the command's own copy, in a
+# project without the package and in one with another copy installed (a TimeoutError of its own).
+cat > "$work/one_copy.mjs" <<'JS'
+import { TimeoutError } from "@asyncflow/asyncflow";
+export default async function (flow) {
+  const hang = flow.functionTask(() => new Promise(() => {}), { timeout: 50, name: "hang" });
+  const error = await hang().then(() => undefined, (e) => e);
+  console.log(`instanceof TimeoutError: ${error instanceof TimeoutError}`);
+}
+JS
+# Usage: check_one_copy <route> <projects: none, other, or the project the route installed into>
+#   <command…>
+check_one_copy() {
+  local route=$1 copies=$2 dir
+  shift 2
+  for copy in $copies; do
+    case $copy in
+    none | other) dir=$(fresh "one-copy-$copy-$RANDOM") ;;
+    *) dir=$copy ;;
+    esac
+    cp "$work/one_copy.mjs" "$dir/"
+    if [ $copy = other ]; then
+      mkdir -p "$dir/node_modules/@asyncflow/asyncflow"
+      echo '{ "name": "@asyncflow/asyncflow", "version": "0.0.1", "type": "module", "exports": "./mod.js" }' \
+        >"$dir/node_modules/@asyncflow/asyncflow/package.json"
+      echo 'export class TimeoutError extends Error {}' >"$dir/node_modules/@asyncflow/asyncflow/mod.js"
+    fi
+    out=$(cd "$dir" && "$@" run one_copy.mjs --quiet 2>"$dir/stderr") || true
+    [ "$out" = "instanceof TimeoutError: true" ] || {
+      echo "$route, copy of the package in the project: $copy: '$out'" >&2
+      cat "$dir/stderr" >&2
+      exit 1
+    }
+  done
+  echo "$route: a workflow importing the package gets the command's copy (in the project: $copies)"
+}
 # The npm bin's `#!/usr/bin/env node` must find the machine's Node, not the toolchain's Node 24.
 mkdir "$work/system-node" && ln -s "$system_node" "$work/system-node/node"
 on_system_node=(env "PATH=$work/system-node:$PATH")
@@ -44,19 +81,25 @@ on_system_node=(env "PATH=$work/system-node:$PATH")
 dir=$(fresh npm)
 (cd "$dir" && npm install --silent --no-audit --no-fund "$tgz" >/dev/null)
 check "npx, Node $("$system_node" --version)" "$dir" "${on_system_node[@]}" npx asyncflow
+check_one_copy "npx" "$dir" "${on_system_node[@]}" npx asyncflow
 check "npx from the tarball" "$(fresh npx-tarball)" "${on_system_node[@]}" npx --yes --package "$tgz" asyncflow
 
 prefix=$(fresh npm-global)
 npm install --global --silent --no-audit --no-fund --prefix "$prefix" "$tgz" >/dev/null
 check "npm install --global" "$(fresh npm-global-cwd)" "${on_system_node[@]}" "$prefix/bin/asyncflow"
+check_one_copy "npm install --global" "none other" "${on_system_node[@]}" "$prefix/bin/asyncflow"
 
 dir=$(fresh bun)
 (cd "$dir" && bun add --silent "$tgz" >/dev/null)
 check "bunx --bun, Bun $(bun --version)" "$dir" bunx --bun asyncflow
+check_one_copy "bunx --bun" "$dir" bunx --bun asyncflow
 
 export BUN_INSTALL="$work/bun-global"
 bun add --global --silent "$tgz" >/dev/null
 check "bun add --global, run by Bun" "$(fresh bun-global-cwd)" bun "$BUN_INSTALL/bin/asyncflow"
+
+# Bun cannot lend its copy to a project that has none (see cli/run/share_package.ts).
+check_one_copy "bun add --global, run by Bun" "other" bun "$BUN_INSTALL/bin/asyncflow"
 unset BUN_INSTALL
 
 # Deno resolves npm: specifiers from the node_modules npm installed beside package.json; a global
@@ -65,10 +108,12 @@ dir=$(fresh deno)
 (cd "$dir" && npm install --silent --no-audit --no-fund "$tgz" >/dev/null)
 check "deno run npm:@asyncflow/asyncflow/cli, Deno $(deno eval --quiet 'console.log(Deno.version.deno)')" \
   "$dir" deno run -A npm:@asyncflow/asyncflow/cli
+check_one_copy "deno run npm:@asyncflow/asyncflow/cli" "$dir" deno run -A npm:@asyncflow/asyncflow/cli
 deno install --global --quiet -A -n asyncflow --root "$work/deno-global" \
   "$dir/node_modules/@asyncflow/asyncflow/cli/main.js" >/dev/null
 check "deno install --global" "$(fresh deno-global-cwd)" "$work/deno-global/bin/asyncflow"
 
 bash scripts/build_binary.sh "$work/binary/asyncflow" >/dev/null
 check "standalone binary (bun build --compile)" "$(fresh binary-cwd)" "$work/binary/asyncflow"
+check_one_copy "standalone binary" "other" "$work/binary/asyncflow"
 echo "the asyncflow command works on every route"
