@@ -8,6 +8,7 @@ import { createBackends } from "../run/backends.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { readResumeMap } from "../run/resume.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
+import { loadTaskModules } from "../run/task_modules.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 
@@ -21,6 +22,8 @@ Options:
   --backend <kind>     local (default), workers or remote
   --processes <n>      commands run at once by the local backend (default: the cores)
   --workers <n>        workers of the pool, with --backend workers
+  --module <file>      a task module for --backend workers or remote: its exported
+                       functions can run there (repeatable; the workflow module is one)
   --endpoint <file>    the agent's endpoint file ({ url, token }), with --backend remote
   --url <url>          the agent's URL, with --token, instead of --endpoint
   --token <token>      the agent's bearer token (default: $ASYNCFLOW_TOKEN)
@@ -45,6 +48,7 @@ export const runCommand: Command = {
       backend: { type: "string" },
       processes: { type: "string" },
       workers: { type: "string" },
+      module: { type: "string", multiple: true },
       endpoint: { type: "string" },
       url: { type: "string" },
       token: { type: "string" },
@@ -70,12 +74,32 @@ export const runCommand: Command = {
     const processesFlag = positiveInt("run", "processes", values.processes);
     const workers = positiveInt("run", "workers", values.workers);
     const token = str("token") ?? process.env.ASYNCFLOW_TOKEN;
+    const kind = str("backend") ?? "local";
+    const moduleFiles = (values.module ?? []) as string[];
     // Everything that can be wrong is checked before anything runs.
+    if (workers !== undefined && kind !== "workers") {
+      throw new UsageError(
+        "run",
+        `'--workers' sizes the worker pool: add '--backend workers' (the backend is '${kind}')`,
+      );
+    }
+    if (moduleFiles.length > 0 && kind !== "workers" && kind !== "remote") {
+      throw new UsageError(
+        "run",
+        `'--module' names task modules for '--backend workers' or '--backend remote'; ` +
+          `the '${kind}' backend runs any function in this process`,
+      );
+    }
     const resume = values.resume === undefined ? undefined : await readResumeMap(str("resume")!);
-    const workflow = await loadWorkflow("run", positionals[0]!);
+    const loaded = await loadWorkflow("run", positionals[0]!);
+    const extra = await loadTaskModules("run", moduleFiles);
+    const workflow = {
+      ...loaded,
+      modules: [...loaded.modules, ...extra.filter((url) => !loaded.modules.includes(url))],
+    };
     const processes = processesFlag ?? workflow.processes;
     const backends = values["dry-run"] ? [] : await createBackends({
-      kind: str("backend") ?? "local",
+      kind,
       ...(processes === undefined ? {} : { processes }),
       ...(workers === undefined ? {} : { workers }),
       ...(values.endpoint === undefined ? {} : { endpoint: str("endpoint")! }),

@@ -87,7 +87,19 @@ async function remote(choice: BackendChoice, workflow: Workflow): Promise<Backen
   const { RemoteBackend } = await import("../../backends/remote/mod.ts");
   // The agent knows task modules by name: a workflow's module `tasks.ts` is `tasks` there
   // (start it with `asyncflow agent --module tasks=path/to/tasks.ts`).
-  const modules = Object.fromEntries(workflow.modules.map((url) => [moduleName(url), url]));
+  const modules: Record<string, string> = {};
+  for (const url of workflow.modules) {
+    const name = moduleName(url);
+    if (modules[name] !== undefined) {
+      throw new UsageError(
+        "run",
+        `two task modules go by the name '${name}' on the agent: ${
+          modules[name]
+        } and ${url}; rename one`,
+      );
+    }
+    modules[name] = url;
+  }
   if (choice.endpoint !== undefined) {
     return RemoteBackend.fromEndpointFile(choice.endpoint, { modules });
   }

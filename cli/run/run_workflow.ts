@@ -67,6 +67,8 @@ export interface RunSummary {
 }
 
 const MAX_FAILURES = 20;
+/** How the worker pool says that no task module exports a task's function. */
+const UNADDRESSABLE = /is not exported by any of its task modules/;
 
 /**
  * Runs a workflow to the end (or until Ctrl-C) and sums it up.
@@ -205,13 +207,14 @@ function describeError(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSummary, type RunSummary } from "./run_workflow.ts";
  * const s: RunSummary = {
  *   workflow: "w.yaml", name: "w", status: "ok", exitCode: 0, backends: ["default"], dryRun: false,
  *   elapsedMs: 1500, tasks: { created: 2, done: 2, failed: 0, cancelled: 0, retried: 0, resumed: 0 },
  *   failures: [],
  * };
- * console.assert(formatSummary(s).startsWith("ok: 2 done"));
+ * assert.match(formatSummary(s), /^ok: 2 done, 0 failed, 0 cancelled in 1\.50s\n$/);
  * ```
  */
 export function formatSummary(summary: RunSummary): string {
@@ -227,10 +230,23 @@ export function formatSummary(summary: RunSummary): string {
       summary.dryRun ? " (dry run)" : ""
     }`,
   ];
+  // Tasks that failed with the same error (a function no worker can reach, say) share one line.
+  const byError = new Map<string, FailureInfo[]>(); // not Map.groupBy: Node 20 has none
   for (const f of summary.failures) {
-    lines.push(`  failed: ${f.name} (${f.uid}): ${f.error.name}: ${f.error.message}`);
+    const error = `${f.error.name}: ${f.error.message}`;
+    byError.set(error, [...(byError.get(error) ?? []), f]);
   }
-  if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
+  for (const [error, failures] of byError) {
+    const tasks = failures.slice(0, 3).map((f) => `${f.name} (${f.uid})`).join(", ");
+    const more = failures.length > 3 ? ` and ${failures.length - 3} more` : "";
+    lines.push(`  failed: ${tasks}${more}: ${error}`);
+  }
+  if (summary.failures.some((f) => UNADDRESSABLE.test(f.error.message))) {
+    lines.push("  hint: name the module that exports the function with --module <file>");
+  }
+  const rethrown = summary.error === undefined ? undefined : byError.get(summary.error)?.[0];
+  if (rethrown) lines.push(`  the workflow threw the error of ${rethrown.name} (${rethrown.uid})`);
+  else if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
   if (summary.trace) lines.push(`  trace: ${summary.trace}`);
   return lines.join("\n") + "\n";
 }
