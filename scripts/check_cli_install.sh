@@ -88,6 +88,14 @@ prefix=$(fresh npm-global)
 npm install --global --silent --no-audit --no-fund --prefix "$prefix" "$tgz" >/dev/null
 check "npm install --global" "$(fresh npm-global-cwd)" "${on_system_node[@]}" "$prefix/bin/asyncflow"
 check_one_copy "npm install --global" "none other" "${on_system_node[@]}" "$prefix/bin/asyncflow"
+# Node 20 runs no TypeScript: a .ts workflow gets one line saying what to do, and exit 2.
+dir=$(fresh node20-ts) && echo 'export default () => {};' >"$dir/workflow.ts"
+status=0 && out=$(cd "$dir" && "${on_system_node[@]}" "$prefix/bin/asyncflow" run workflow.ts 2>&1) || status=$?
+case "$status $("$system_node" --version) $out" in
+2\ v20.*"cannot run TypeScript"*) echo "npm install --global: Node 20 and a .ts workflow: one clear line, exit 2" ;;
+2\ v20.*) echo "npm install --global: unclear error for a .ts workflow on Node 20: $out" >&2 && exit 1 ;;
+*) ;; # a Node that runs TypeScript
+esac
 
 dir=$(fresh bun)
 (cd "$dir" && bun add --silent "$tgz" >/dev/null)

@@ -10,6 +10,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { WorkflowEngine } from "../../mod.ts";
 import { UsageError } from "../usage.ts";
+import { describeLoadError } from "./load_error.ts";
 import { shareOwnPackage } from "./share_package.ts";
 
 /** A workflow ready to run on an engine. */
@@ -77,7 +78,10 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
   try {
     module = await import(url);
   } catch (error) {
-    throw new UsageError(command, `cannot load workflow module '${file}': ${whyNot(error)}`);
+    throw new UsageError(
+      command,
+      `cannot load workflow module '${file}': ${await whyNot(error, file)}`,
+    );
   }
   const main = module.default;
   if (typeof main !== "function") {
@@ -97,8 +101,8 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
   };
 }
 
-function whyNot(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+async function whyNot(error: unknown, file: string): Promise<string> {
+  const message = await describeLoadError(error, resolve(file));
   if ("Bun" in globalThis && /Cannot find (package|module) '@asyncflow\/asyncflow/.test(message)) {
     // Bun's plugins cannot resolve a bare specifier for it (oven-sh/bun#40579), see share_package.ts.
     return `${message}; Bun cannot lend the command's copy of the package to a workflow: ` +

@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../usage.ts";
+import { describeLoadError } from "./load_error.ts";
 import { shareOwnPackage } from "./share_package.ts";
 
 /**
@@ -44,7 +45,7 @@ export async function loadTaskModules(
     try {
       await import(url);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = await describeLoadError(error, resolve(file));
       throw new UsageError(command, `cannot load task module '${file}': ${why}`);
     }
     if (!urls.includes(url)) urls.push(url);

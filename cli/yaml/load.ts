@@ -11,6 +11,7 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { describeLoadError } from "../run/load_error.ts";
 import { checkReferences, scopesOf } from "./check_references.ts";
 import { fieldName, type FileIssue, locate, type Path } from "./positions.ts";
 import { type WorkflowDef, WorkflowFile } from "./schema.ts";
@@ -228,12 +229,8 @@ async function loadFunctions(def: WorkflowDef, file: string, at: At) {
       try {
         exports = await modules.get(url)!;
       } catch (error) {
-        issues.push(
-          at(
-            [...path, "function", "module"],
-            `cannot load module '${module}': ${firstLine(String(error))}`,
-          ),
-        );
+        const why = await describeLoadError(error, resolve(base, module));
+        issues.push(at([...path, "function", "module"], `cannot load module '${module}': ${why}`));
         continue;
       }
       const fn = exports[name];

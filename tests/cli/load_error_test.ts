@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { runCli, tempDir } from "./_helpers.ts";
+
+let tmp: ReturnType<typeof tempDir>;
+before(() => (tmp = tempDir()));
+after(() => tmp.cleanup());
+
+const BROKEN = "export default async function (flow) {\n  const x = ;\n}\n";
+
+describe("a module that does not parse", () => {
+  for (const name of ["broken.ts", "broken.mjs"]) {
+    it(`is reported as file:line:col, on one line (${name} as the workflow)`, async () => {
+      const r = await runCli(["run", tmp.write(name, BROKEN)]);
+      assert.equal(r.code, 2);
+      const [first, ...rest] = r.stderr.trimEnd().split("\n");
+      assert.match(
+        first!,
+        new RegExp(
+          `^asyncflow run: cannot load workflow module '.*${name}': .*${name}:2:13: SyntaxError: \\S`,
+        ),
+      );
+      assert.deepEqual(rest, ["Run 'asyncflow run --help' for usage."]);
+    });
+  }
+
+  it("is reported as file:line:col when it is a YAML file's task module", async () => {
+    tmp.write("tasks.ts", BROKEN);
+    const yaml = tmp.write(
+      "flow.yaml",
+      "tasks:\n  a:\n    function: { module: ./tasks.ts, export: a }\n",
+    );
+    const r = await runCli(["run", yaml]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /flow\.yaml:3:\d+: .*cannot load module '\.\/tasks\.ts': .*tasks\.ts:2:13: SyntaxError: /,
+    );
+  });
+
+  it("is reported as file:line:col when --module names it", async () => {
+    const workflow = tmp.write("ok.mjs", "export default async function () {}\n");
+    const r = await runCli([
+      "run",
+      workflow,
+      "--backend",
+      "workers",
+      "--module",
+      tmp.write("bad_tasks.mjs", BROKEN),
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^asyncflow run: cannot load task module '.*bad_tasks\.mjs': .*bad_tasks\.mjs:2:13: SyntaxError: /,
+    );
+  });
+});
