@@ -24,6 +24,7 @@
 import process from "node:process";
 import { agentCommand, pilotCommand } from "./commands/agent.ts";
 import type { Command } from "./commands/command.ts";
+import { didYouMean } from "./did_you_mean.ts";
 import { graphCommand } from "./commands/graph.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -103,8 +104,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 function commandNamed(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    const known = [...COMMANDS.map((c) => c.name), "version", "help"].join(", ");
-    throw new UsageError("", `unknown command '${name}' (commands: ${known})`);
+    const known = [...COMMANDS.map((c) => c.name), "version", "help"];
+    throw new UsageError(
+      "",
+      `unknown command '${name}'${didYouMean(name, known)} (commands: ${known.join(", ")})`,
+    );
   }
   return command;
 }
@@ -114,7 +118,7 @@ function report(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
     const where = error.command === "" ? "asyncflow" : `asyncflow ${error.command}`;
     const help = error.command === "" ? "asyncflow --help" : `asyncflow ${error.command} --help`;
-    io.err(`${where}: ${error.message}\nRun '${help}' for usage.\n`);
+    io.err(`${where}: ${error.message}\n${error.help ? `Run '${help}' for usage.\n` : ""}`);
     return EXIT.usage;
   }
   if (error instanceof Error && error.name === "WorkflowFileError") {

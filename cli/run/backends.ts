@@ -5,6 +5,7 @@
  * @module
  */
 import { type Backend, LocalBackend } from "../../mod.ts";
+import { didYouMean } from "../did_you_mean.ts";
 import { UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 
@@ -59,7 +60,9 @@ export async function createBackends(
     default:
       throw new UsageError(
         "run",
-        `unknown backend '${kind}' (choose one of: ${BACKEND_KINDS.join(", ")})`,
+        `unknown backend '${kind}'${didYouMean(kind, BACKEND_KINDS)} (choose one of: ${
+          BACKEND_KINDS.join(", ")
+        })`,
       );
   }
 }

@@ -7,10 +7,11 @@
  */
 import { type Backend, type EngineStats, type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import type { CliIo } from "../io.ts";
-import { EXIT } from "../usage.ts";
+import { EXIT, UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 import { ProgressView } from "./progress.ts";
 import { onStopSignal, STOP_SIGNALS, type StopSignal } from "./signals.ts";
+import { describeStartFailure } from "./start_failure.ts";
 import { TraceWriter } from "./trace_writer.ts";
 
 /** How to run a workflow. */
@@ -60,6 +61,8 @@ export interface RunSummary {
   failures: FailureInfo[];
   /** The trace file, when one was written. */
   trace?: string;
+  /** Why the trace stopped before the end of the run (it is incomplete), if it did. */
+  traceError?: string;
   /** The signal that stopped the run. */
   signal?: StopSignal;
   /** What the workflow code threw, if it did. */
@@ -86,7 +89,7 @@ const UNADDRESSABLE = /is not exported by any of its task modules/;
 export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const { workflow, io } = options;
   const started = performance.now();
-  const trace = options.tracePath === undefined ? undefined : new TraceWriter(options.tracePath);
+  const trace = options.tracePath === undefined ? undefined : openTrace(options.tracePath);
   let flow: WorkflowEngine;
   try {
     flow = await WorkflowEngine.create({
@@ -97,7 +100,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
     });
   } catch (error) {
     trace?.close();
-    throw error;
+    // A backend that cannot start (an agent out of reach, a refused token): nothing ran.
+    throw new UsageError("run", describeStartFailure(error), { help: false });
   }
   const progress = options.quiet ? undefined : new ProgressView(io, () => flow.stats());
   const failures: FailureInfo[] = [];
@@ -149,7 +153,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const stats = flow.stats();
   const exitCode = signal !== undefined
     ? STOP_SIGNALS[signal]
-    : threw || shutdownError !== undefined || stats.failed + stats.cancelled > 0
+    : threw || shutdownError !== undefined || trace?.failure !== undefined ||
+        stats.failed + stats.cancelled > 0
     ? EXIT.failed
     : EXIT.ok;
   const summary: RunSummary = {
@@ -171,12 +176,35 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
     failures,
   };
   if (trace) summary.trace = trace.path;
+  if (trace?.failure !== undefined) summary.traceError = trace.failure;
   if (signal !== undefined) summary.signal = signal;
   if (threw) summary.error = describeError(thrown);
   else if (shutdownError !== undefined) {
     summary.error = `shutdown failed: ${describeError(shutdownError)}`;
   }
   return summary;
+}
+
+function openTrace(path: string): TraceWriter {
+  try {
+    return new TraceWriter(path);
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const why = e.code === "ENOENT"
+      ? "its directory does not exist"
+      : e.code === "EACCES" || e.code === "EROFS" || e.code === "EPERM"
+      ? "no permission to write there"
+      : e.code === "EISDIR"
+      ? "it is a directory"
+      : String(e.message ?? error);
+    throw new UsageError(
+      "run",
+      `cannot write the trace to '${path}': ${why} (${e.code ?? "error"})`,
+      {
+        help: false,
+      },
+    );
+  }
 }
 
 /** Settles once no task or block of `flow` is pending or running. */
@@ -247,6 +275,8 @@ export function formatSummary(summary: RunSummary): string {
   const rethrown = summary.error === undefined ? undefined : byError.get(summary.error)?.[0];
   if (rethrown) lines.push(`  the workflow threw the error of ${rethrown.name} (${rethrown.uid})`);
   else if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
-  if (summary.trace) lines.push(`  trace: ${summary.trace}`);
+  if (summary.traceError) {
+    lines.push(`  trace: ${summary.trace} is incomplete: writing it failed: ${summary.traceError}`);
+  } else if (summary.trace) lines.push(`  trace: ${summary.trace}`);
   return lines.join("\n") + "\n";
 }

@@ -11,10 +11,11 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { didYouMean } from "../did_you_mean.ts";
 import { describeLoadError } from "../run/load_error.ts";
 import { checkReferences, scopesOf } from "./check_references.ts";
 import { fieldName, type FileIssue, locate, type Path } from "./positions.ts";
-import { type WorkflowDef, WorkflowFile } from "./schema.ts";
+import { KNOWN_KEYS, type WorkflowDef, WorkflowFile } from "./schema.ts";
 
 /** A YAML workflow that passed every check, with its function tasks loaded. */
 export interface LoadedYaml {
@@ -152,7 +153,7 @@ type At = (path: Path, message: string, key?: string) => FileIssue;
 function schemaIssues(issue: z.core.$ZodIssue, raw: unknown, at: At): FileIssue[] {
   const path = issue.path as Path;
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => at(path, `unknown key '${k}'`, k));
+    return issue.keys.map((k) => at(path, `unknown key '${k}'${didYouMean(k, KNOWN_KEYS)}`, k));
   }
   if (issue.code === "invalid_type") {
     const value = valueAt(raw, path);

@@ -55,3 +55,22 @@ describe("a module that does not parse", () => {
     );
   });
 });
+
+describe("a trace that cannot be written", () => {
+  it("is refused in one line, with exit code 2, before anything runs", async () => {
+    const r = await runCli(["run", "examples/campaigns.yaml", "--trace", "/nonexistent/run.jsonl"]);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      "asyncflow run: cannot write the trace to '/nonexistent/run.jsonl': its directory does not exist (ENOENT)\n",
+    );
+  });
+
+  it("that fails during the run (a full disk: /dev/full) leaves the run going, and exit code 1", async () => {
+    const r = await runCli(["run", "examples/campaigns.yaml", "--trace", "/dev/full", "--json"]);
+    assert.equal(r.code, 1);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.tasks.done, 15, "every task ran");
+    assert.match(summary.traceError, /ENOSPC/);
+  });
+});
