@@ -8,6 +8,7 @@ import { createBackends } from "../run/backends.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { readResumeMap } from "../run/resume.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
+import { stdoutToStderr } from "../run/stdout_to_stderr.ts";
 import { loadTaskModules } from "../run/task_modules.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
@@ -31,7 +32,8 @@ Options:
   --trace <file>       write the event stream (JSONL, with results) to <file>
   --resume <trace>     skip tasks that completed with the same name, arguments and command
                        in <trace> (may be the same file as --trace)
-  --json               print a JSON summary on stdout
+  --json               print a JSON summary on stdout, and nothing else there: what the
+                       workflow prints goes to stderr
   -q, --quiet          no progress line or log lines
   -h, --help           this help
 
@@ -106,6 +108,8 @@ export const runCommand: Command = {
       ...(values.url === undefined ? {} : { url: str("url")! }),
       ...(token === undefined ? {} : { token }),
     }, workflow);
+    // With --json, stdout carries the summary alone: what the workflow prints goes to stderr.
+    const restoreStdout = values.json ? stdoutToStderr() : () => {};
     const summary = await runWorkflow({
       workflow,
       backends,
@@ -114,7 +118,7 @@ export const runCommand: Command = {
       ...(resume === undefined ? {} : { resume }),
       quiet: values.quiet === true,
       io,
-    });
+    }).finally(restoreStdout);
     if (values.json) io.out(JSON.stringify(summary) + "\n");
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
     return summary.exitCode;

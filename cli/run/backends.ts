@@ -120,8 +120,9 @@ async function remote(choice: BackendChoice, workflow: Workflow): Promise<Backen
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { moduleName } from "./backends.ts";
- * console.assert(moduleName("file:///w/tasks.ts") === "tasks");
+ * assert.ok(moduleName("file:///w/tasks.ts") === "tasks");
  * ```
  */
 export function moduleName(url: string): string {

@@ -34,9 +34,10 @@ export interface LoadedYaml {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowFileError } from "./load.ts";
  * const e = new WorkflowFileError([{ file: "w.yaml", line: 1, col: 1, field: "", message: "empty" }]);
- * console.assert(e.message.includes("w.yaml:1:1"));
+ * assert.ok(e.message.includes("w.yaml:1:1"));
  * ```
  */
 export class WorkflowFileError extends Error {
@@ -63,8 +64,9 @@ export class WorkflowFileError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { functionKey } from "./load.ts";
- * console.assert(functionKey("file:///w/f.ts", "step") === "file:///w/f.ts#step");
+ * assert.ok(functionKey("file:///w/f.ts", "step") === "file:///w/f.ts#step");
  * ```
  */
 export function functionKey(moduleUrl: string, exportName: string): string {
