@@ -7,6 +7,7 @@
  */
 import { type Backend, type EngineStats, type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import type { CliIo } from "../io.ts";
+import { whyNotWritable } from "../output_file.ts";
 import { EXIT, UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 import { ProgressView } from "./progress.ts";
@@ -189,21 +190,9 @@ function openTrace(path: string): TraceWriter {
   try {
     return new TraceWriter(path);
   } catch (error) {
-    const e = error as { code?: string; message?: string };
-    const why = e.code === "ENOENT"
-      ? "its directory does not exist"
-      : e.code === "EACCES" || e.code === "EROFS" || e.code === "EPERM"
-      ? "no permission to write there"
-      : e.code === "EISDIR"
-      ? "it is a directory"
-      : String(e.message ?? error);
-    throw new UsageError(
-      "run",
-      `cannot write the trace to '${path}': ${why} (${e.code ?? "error"})`,
-      {
-        help: false,
-      },
-    );
+    throw new UsageError("run", `cannot write the trace to '${path}': ${whyNotWritable(error)}`, {
+      help: false,
+    });
   }
 }
 

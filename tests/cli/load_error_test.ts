@@ -66,6 +66,22 @@ describe("a trace that cannot be written", () => {
     );
   });
 
+  it("is the same one line for graph -o and report -o", async () => {
+    const graph = await runCli(["graph", "examples/campaigns.yaml", "-o", "/nonexistent/g.mmd"]);
+    assert.equal(graph.code, 2);
+    assert.equal(
+      graph.stderr,
+      "asyncflow graph: cannot write '/nonexistent/g.mmd': its directory does not exist (ENOENT)\n",
+    );
+    const trace = tmp.write("t.jsonl", "");
+    const report = await runCli(["report", trace, "-o", "/nonexistent/r.html"]);
+    assert.equal(report.code, 2, report.stderr);
+    assert.equal(
+      report.stderr,
+      "asyncflow report: cannot write '/nonexistent/r.html': its directory does not exist (ENOENT)\n",
+    );
+  });
+
   it("that fails during the run (a full disk: /dev/full) leaves the run going, and exit code 1", async () => {
     const r = await runCli(["run", "examples/campaigns.yaml", "--trace", "/dev/full", "--json"]);
     assert.equal(r.code, 1);
