@@ -23,13 +23,16 @@ export interface CliIo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processIo } from "./io.ts";
- * processIo().err("");
+ * assert.equal(typeof processIo().errIsTTY, "boolean");
  * ```
  */
 export function processIo(): CliIo {
+  // Bound now: `run --json` sends the workflow's own writes to stdout elsewhere, not the summary.
+  const write = process.stdout.write.bind(process.stdout);
   const io: CliIo = {
-    out: (text) => void process.stdout.write(text),
+    out: (text) => void write(text),
     err: (text) => void process.stderr.write(text),
     errIsTTY: process.stderr.isTTY === true,
   };
@@ -42,10 +45,11 @@ export function processIo(): CliIo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryIo } from "./io.ts";
  * const io = memoryIo();
  * io.out("hi");
- * console.assert(io.stdout === "hi");
+ * assert.equal(io.stdout, "hi");
  * ```
  */
 export function memoryIo(errIsTTY = false): CliIo & { stdout: string; stderr: string } {

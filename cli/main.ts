@@ -1,15 +1,22 @@
+#!/usr/bin/env -S deno run -A
 /**
  * The `asyncflow` command: `run`, `graph`, `report`, `agent`, `pilot`,
  * `version` and `help`. Runs unchanged on Deno, Bun and Node 24, and as a
- * standalone binary (`bun build --compile`, `deno compile`).
+ * standalone binary (`bun build --compile`). This module is the package's
+ * `./cli` export: run as a program (`deno run -A jsr:@asyncflow/asyncflow/cli`)
+ * it runs the command line; imported, it offers {@linkcode main} to run the
+ * command in-process. The npm package's `asyncflow` bin calls it too.
  *
  * Exit codes: 0 success, 1 some task failed, 2 wrong usage or invalid input
  * (nothing ran), 130 interrupted by Ctrl-C.
  *
  * @example
- * ```ts ignore
- * import { main } from "./main.ts";
- * const code = await main(["run", "examples/campaigns.yaml", "--json"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXIT, main, memoryIo } from "@asyncflow/asyncflow/cli";
+ * const io = memoryIo();
+ * assert.equal(await main(["graph", "examples/campaigns.yaml"], io), EXIT.ok);
+ * assert.match(io.stdout, /^graph TD\n/);
  * ```
  *
  * @module
@@ -18,12 +25,17 @@ import process from "node:process";
 import { agentCommand, pilotCommand } from "./commands/agent.ts";
 import type { Command } from "./commands/command.ts";
 import { dashboardCommand } from "./commands/dashboard.ts";
+import { didYouMean } from "./did_you_mean.ts";
 import { graphCommand } from "./commands/graph.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { EXIT, UsageError } from "./usage.ts";
 import { VERSION } from "./version.ts";
+
+export { type CliIo, memoryIo } from "./io.ts";
+export { EXIT } from "./usage.ts";
+export { VERSION } from "./version.ts";
 
 const COMMANDS: readonly Command[] = [
   runCommand,
@@ -59,10 +71,11 @@ function topHelp(): string {
  *
  * @example
  * ```ts
- * import { memoryIo } from "./io.ts";
- * import { main } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * import { main, memoryIo, VERSION } from "@asyncflow/asyncflow/cli";
  * const io = memoryIo();
- * console.assert((await main(["version"], io)) === 0 && io.stdout.startsWith("asyncflow "));
+ * assert.equal(await main(["--version"], io), 0);
+ * assert.equal(io.stdout, `asyncflow ${VERSION}\n`);
  * ```
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -93,8 +106,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 function commandNamed(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    const known = [...COMMANDS.map((c) => c.name), "version", "help"].join(", ");
-    throw new UsageError("", `unknown command '${name}' (commands: ${known})`);
+    const known = [...COMMANDS.map((c) => c.name), "version", "help"];
+    throw new UsageError(
+      "",
+      `unknown command '${name}'${didYouMean(name, known)} (commands: ${known.join(", ")})`,
+    );
   }
   return command;
 }
@@ -104,7 +120,7 @@ function report(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
     const where = error.command === "" ? "asyncflow" : `asyncflow ${error.command}`;
     const help = error.command === "" ? "asyncflow --help" : `asyncflow ${error.command} --help`;
-    io.err(`${where}: ${error.message}\nRun '${help}' for usage.\n`);
+    io.err(`${where}: ${error.message}\n${error.help ? `Run '${help}' for usage.\n` : ""}`);
     return EXIT.usage;
   }
   if (error instanceof Error && error.name === "WorkflowFileError") {

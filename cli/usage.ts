@@ -4,14 +4,16 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { didYouMean } from "./did_you_mean.ts";
 
 /**
  * The exit codes scripts can rely on.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EXIT } from "./usage.ts";
- * console.assert(EXIT.interrupted === 130);
+ * assert.equal(EXIT.interrupted, 130);
  * ```
  */
 export const EXIT = {
@@ -31,22 +33,27 @@ export const EXIT = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./usage.ts";
- * console.assert(new UsageError("run", "missing <workflow>").command === "run");
+ * assert.equal(new UsageError("run", "missing <workflow>").command, "run");
  * ```
  */
 export class UsageError extends Error {
   /** The subcommand, for the "see --help" hint; empty for the top level. */
   readonly command: string;
+  /** Whether the command's help can fix it (a flag) or not (an agent that cannot be reached). */
+  readonly help: boolean;
 
   /**
    * @param command The subcommand.
    * @param message What is wrong.
+   * @param options `help: false` drops the "see --help" hint. Default: true.
    */
-  constructor(command: string, message: string) {
+  constructor(command: string, message: string, options: { help?: boolean } = {}) {
     super(message);
     this.name = "UsageError";
     this.command = command;
+    this.help = options.help ?? true;
   }
 }
 
@@ -70,9 +77,10 @@ export interface ParsedArgs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandArgs } from "./usage.ts";
  * const { values } = parseCommandArgs("run", ["--json", "w.yaml"], { json: { type: "boolean" } });
- * console.assert(values.json === true);
+ * assert.equal(values.json, true);
  * ```
  */
 export function parseCommandArgs(
@@ -91,7 +99,15 @@ export function parseCommandArgs(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown) throw new UsageError(command, `unknown option '${unknown[1]}'`);
+    if (unknown) {
+      const known = Object.entries({ ...options, help: { short: "h" } }).flatMap((
+        [name, option],
+      ) => [`--${name}`, ...(option.short ? [`-${option.short}`] : [])]);
+      throw new UsageError(
+        command,
+        `unknown option '${unknown[1]}'${didYouMean(unknown[1]!, known)}`,
+      );
+    }
     throw new UsageError(command, message.split("\n")[0]!.replace(/\.$/, ""));
   }
 }
@@ -103,8 +119,9 @@ export function parseCommandArgs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { positiveInt } from "./usage.ts";
- * console.assert(positiveInt("run", "processes", "4") === 4);
+ * assert.equal(positiveInt("run", "processes", "4"), 4);
  * ```
  */
 export function positiveInt(command: string, name: string, value: unknown): number | undefined {

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/node ]; then
+  echo "setup: npm install: Deno, Bun and Node 24 into node_modules/.bin (nothing outside the clone)"
   npm install --no-audit --no-fund
 fi
 
@@ -18,7 +19,7 @@ command -v chromium >/dev/null || packages+=(chromium)
 command -v dot >/dev/null || packages+=(graphviz)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: apt-get install ${packages[*]}"
+    echo "setup: installing Debian packages for the HPC and report tests (apt-get, as root): ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null &&
       apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null ||

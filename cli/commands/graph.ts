@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { TaskEvent } from "../../mod.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { dryRunEvents } from "../run/dry_run_events.ts";
 import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import { writeOutputFile } from "../output_file.ts";
 import type { Command } from "./command.ts";
 
 const HELP = `Usage: asyncflow graph <workflow.yaml | workflow.ts | trace.jsonl> [options]
@@ -72,7 +73,7 @@ export const graphCommand: Command = {
       ? toDot(graph, { colorByState })
       : toMermaid(graph, { colorByState });
     if (values.output === undefined) io.out(text);
-    else await writeFile(values.output as string, text);
+    else await writeOutputFile("graph", values.output as string, text);
     return EXIT.ok;
   },
 };

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import { writeOutputFile } from "../output_file.ts";
 import type { Command } from "./command.ts";
 import { readText } from "./graph.ts";
 
@@ -53,7 +53,7 @@ export const reportCommand: Command = {
     const output = (values.output as string | undefined) ??
       trace.replace(/\.jsonl?$/, "") + ".html";
     const title = (values.title as string | undefined) ?? `asyncflow report: ${basename(trace)}`;
-    await writeFile(output, renderReport(events, { title }));
+    await writeOutputFile("report", output, renderReport(events, { title }));
     io.err(`report written to ${output} (${events.length} events)\n`);
     return EXIT.ok;
   },

@@ -8,6 +8,8 @@ import { createBackends } from "../run/backends.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { readResumeMap } from "../run/resume.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
+import { stdoutToStderr } from "../run/stdout_to_stderr.ts";
+import { loadTaskModules } from "../run/task_modules.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 
@@ -21,6 +23,8 @@ Options:
   --backend <kind>     local (default), workers or remote
   --processes <n>      commands run at once by the local backend (default: the cores)
   --workers <n>        workers of the pool, with --backend workers
+  --module <file>      a task module for --backend workers or remote: its exported
+                       functions can run there (repeatable; the workflow module is one)
   --endpoint <file>    the agent's endpoint file ({ url, token }), with --backend remote
   --url <url>          the agent's URL, with --token, instead of --endpoint
   --token <token>      the agent's bearer token (default: $ASYNCFLOW_TOKEN)
@@ -28,7 +32,8 @@ Options:
   --trace <file>       write the event stream (JSONL, with results) to <file>
   --resume <trace>     skip tasks that completed with the same name, arguments and command
                        in <trace> (may be the same file as --trace)
-  --json               print a JSON summary on stdout
+  --json               print a JSON summary on stdout, and nothing else there: what the
+                       workflow prints goes to stderr
   -q, --quiet          no progress line or log lines
   -h, --help           this help
 
@@ -45,6 +50,7 @@ export const runCommand: Command = {
       backend: { type: "string" },
       processes: { type: "string" },
       workers: { type: "string" },
+      module: { type: "string", multiple: true },
       endpoint: { type: "string" },
       url: { type: "string" },
       token: { type: "string" },
@@ -70,18 +76,40 @@ export const runCommand: Command = {
     const processesFlag = positiveInt("run", "processes", values.processes);
     const workers = positiveInt("run", "workers", values.workers);
     const token = str("token") ?? process.env.ASYNCFLOW_TOKEN;
+    const kind = str("backend") ?? "local";
+    const moduleFiles = (values.module ?? []) as string[];
     // Everything that can be wrong is checked before anything runs.
+    if (workers !== undefined && kind !== "workers") {
+      throw new UsageError(
+        "run",
+        `'--workers' sizes the worker pool: add '--backend workers' (the backend is '${kind}')`,
+      );
+    }
+    if (moduleFiles.length > 0 && kind !== "workers" && kind !== "remote") {
+      throw new UsageError(
+        "run",
+        `'--module' names task modules for '--backend workers' or '--backend remote'; ` +
+          `the '${kind}' backend runs any function in this process`,
+      );
+    }
     const resume = values.resume === undefined ? undefined : await readResumeMap(str("resume")!);
-    const workflow = await loadWorkflow("run", positionals[0]!);
+    const loaded = await loadWorkflow("run", positionals[0]!);
+    const extra = await loadTaskModules("run", moduleFiles);
+    const workflow = {
+      ...loaded,
+      modules: [...loaded.modules, ...extra.filter((url) => !loaded.modules.includes(url))],
+    };
     const processes = processesFlag ?? workflow.processes;
     const backends = values["dry-run"] ? [] : await createBackends({
-      kind: str("backend") ?? "local",
+      kind,
       ...(processes === undefined ? {} : { processes }),
       ...(workers === undefined ? {} : { workers }),
       ...(values.endpoint === undefined ? {} : { endpoint: str("endpoint")! }),
       ...(values.url === undefined ? {} : { url: str("url")! }),
       ...(token === undefined ? {} : { token }),
     }, workflow);
+    // With --json, stdout carries the summary alone: what the workflow prints goes to stderr.
+    const restoreStdout = values.json ? stdoutToStderr() : () => {};
     const summary = await runWorkflow({
       workflow,
       backends,
@@ -90,7 +118,7 @@ export const runCommand: Command = {
       ...(resume === undefined ? {} : { resume }),
       quiet: values.quiet === true,
       io,
-    });
+    }).finally(restoreStdout);
     if (values.json) io.out(JSON.stringify(summary) + "\n");
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
     return summary.exitCode;

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Backend, LocalBackend } from "../../mod.ts";
+import { didYouMean } from "../did_you_mean.ts";
 import { UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 
@@ -59,7 +60,9 @@ export async function createBackends(
     default:
       throw new UsageError(
         "run",
-        `unknown backend '${kind}' (choose one of: ${BACKEND_KINDS.join(", ")})`,
+        `unknown backend '${kind}'${didYouMean(kind, BACKEND_KINDS)} (choose one of: ${
+          BACKEND_KINDS.join(", ")
+        })`,
       );
   }
 }
@@ -87,7 +90,19 @@ async function remote(choice: BackendChoice, workflow: Workflow): Promise<Backen
   const { RemoteBackend } = await import("../../backends/remote/mod.ts");
   // The agent knows task modules by name: a workflow's module `tasks.ts` is `tasks` there
   // (start it with `asyncflow agent --module tasks=path/to/tasks.ts`).
-  const modules = Object.fromEntries(workflow.modules.map((url) => [moduleName(url), url]));
+  const modules: Record<string, string> = {};
+  for (const url of workflow.modules) {
+    const name = moduleName(url);
+    if (modules[name] !== undefined) {
+      throw new UsageError(
+        "run",
+        `two task modules go by the name '${name}' on the agent: ${
+          modules[name]
+        } and ${url}; rename one`,
+      );
+    }
+    modules[name] = url;
+  }
   if (choice.endpoint !== undefined) {
     return RemoteBackend.fromEndpointFile(choice.endpoint, { modules });
   }
@@ -105,8 +120,9 @@ async function remote(choice: BackendChoice, workflow: Workflow): Promise<Backen
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { moduleName } from "./backends.ts";
- * console.assert(moduleName("file:///w/tasks.ts") === "tasks");
+ * assert.ok(moduleName("file:///w/tasks.ts") === "tasks");
  * ```
  */
 export function moduleName(url: string): string {

@@ -21,18 +21,24 @@ import type { Workflow } from "./load_workflow.ts";
  */
 export async function dryRunEvents(workflow: Workflow): Promise<TaskEvent[]> {
   const events: TaskEvent[] = [];
-  await using flow = await WorkflowEngine.create({ dryRun: true });
-  flow.subscribe((e) => events.push(e));
-  await workflow.run(flow);
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      const s = flow.stats();
-      if (s.pending + s.running > 0) return;
-      stop();
-      resolve();
-    };
-    const stop = flow.subscribe(check);
-    check();
-  });
+  // try/finally rather than `await using`: the npm package's command runs on Node 20, which
+  // cannot parse `using` declarations.
+  const flow = await WorkflowEngine.create({ dryRun: true });
+  try {
+    flow.subscribe((e) => events.push(e));
+    await workflow.run(flow);
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const s = flow.stats();
+        if (s.pending + s.running > 0) return;
+        stop();
+        resolve();
+      };
+      const stop = flow.subscribe(check);
+      check();
+    });
+  } finally {
+    await flow.shutdown();
+  }
   return events;
 }

@@ -10,6 +10,8 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { WorkflowEngine } from "../../mod.ts";
 import { UsageError } from "../usage.ts";
+import { describeLoadError } from "./load_error.ts";
+import { shareOwnPackage } from "./share_package.ts";
 
 /** A workflow ready to run on an engine. */
 export interface Workflow {
@@ -55,6 +57,8 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
     );
   }
   if (!existsSync(file)) throw new UsageError(command, `workflow file '${file}' does not exist`);
+  // Before any workflow or task module loads: they get this copy of the package.
+  await shareOwnPackage();
   if (YAML.has(ext)) {
     // Loaded on demand: the `yaml` and `zod` packages stay out of the way of module workflows.
     const { loadYamlWorkflow } = await import("../yaml/load.ts");
@@ -76,7 +80,7 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
   } catch (error) {
     throw new UsageError(
       command,
-      `cannot load workflow module '${file}': ${error instanceof Error ? error.message : error}`,
+      `cannot load workflow module '${file}': ${await whyNot(error, file)}`,
     );
   }
   const main = module.default;
@@ -95,4 +99,14 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
     run: async (flow) => await (main as (flow: WorkflowEngine) => unknown)(flow),
     modules: [url],
   };
+}
+
+async function whyNot(error: unknown, file: string): Promise<string> {
+  const message = await describeLoadError(error, resolve(file));
+  if ("Bun" in globalThis && /Cannot find (package|module) '@asyncflow\/asyncflow/.test(message)) {
+    // Bun's plugins cannot resolve a bare specifier for it (oven-sh/bun#40579), see share_package.ts.
+    return `${message}; Bun cannot lend the command's copy of the package to a workflow: ` +
+      "install the package beside the workflow, or run the command with Node or Deno";
+  }
+  return message;
 }

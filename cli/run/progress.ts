@@ -16,6 +16,7 @@ const CLEAR_LINE = "\r\x1b[2K";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryIo } from "../io.ts";
  * import { ProgressView } from "./progress.ts";
  * const io = memoryIo(false);
@@ -23,7 +24,7 @@ const CLEAR_LINE = "\r\x1b[2K";
  * const view = new ProgressView(io, () => stats);
  * view.onEvent({ type: "done", time: Date.now(), uid: "task.000001", name: "a", kind: "function", workflowId: "main" });
  * view.finish();
- * console.assert(io.stderr.includes("done"));
+ * assert.match(io.stderr, /done +a \(task\.000001\)/);
  * ```
  */
 export class ProgressView {
@@ -31,6 +32,8 @@ export class ProgressView {
   readonly #stats: () => EngineStats;
   readonly #start = performance.now();
   readonly #started = new Map<string, number>();
+  /** The first task that failed with each error: a repeat names it instead of the error again. */
+  readonly #firstFailure = new Map<string, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #shown = "";
 
@@ -100,9 +103,14 @@ export class ProgressView {
       case "done":
         this.#started.delete(e.uid);
         return `done      ${what}${e.resumed ? " (resumed from the trace)" : took}`;
-      case "failed":
+      case "failed": {
         this.#started.delete(e.uid);
-        return `failed    ${what}${took}: ${e.error?.name ?? "Error"}: ${e.error?.message ?? ""}`;
+        const error = `${e.error?.name ?? "Error"}: ${e.error?.message ?? ""}`;
+        const first = this.#firstFailure.get(error);
+        if (first !== undefined) return `failed    ${what}${took}: the same error as ${first}`;
+        this.#firstFailure.set(error, e.uid);
+        return `failed    ${what}${took}: ${error}`;
+      }
       case "cancelled":
         this.#started.delete(e.uid);
         return `cancelled ${what}: ${e.error?.message ?? ""}`;

@@ -7,10 +7,12 @@
  */
 import { type Backend, type EngineStats, type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import type { CliIo } from "../io.ts";
-import { EXIT } from "../usage.ts";
+import { whyNotWritable } from "../output_file.ts";
+import { EXIT, UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 import { ProgressView } from "./progress.ts";
 import { onStopSignal, STOP_SIGNALS, type StopSignal } from "./signals.ts";
+import { describeStartFailure } from "./start_failure.ts";
 import { TraceWriter } from "./trace_writer.ts";
 
 /** How to run a workflow. */
@@ -60,6 +62,8 @@ export interface RunSummary {
   failures: FailureInfo[];
   /** The trace file, when one was written. */
   trace?: string;
+  /** Why the trace stopped before the end of the run (it is incomplete), if it did. */
+  traceError?: string;
   /** The signal that stopped the run. */
   signal?: StopSignal;
   /** What the workflow code threw, if it did. */
@@ -67,6 +71,8 @@ export interface RunSummary {
 }
 
 const MAX_FAILURES = 20;
+/** How the worker pool says that no task module exports a task's function. */
+const UNADDRESSABLE = /is not exported by any of its task modules/;
 
 /**
  * Runs a workflow to the end (or until Ctrl-C) and sums it up.
@@ -84,7 +90,7 @@ const MAX_FAILURES = 20;
 export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const { workflow, io } = options;
   const started = performance.now();
-  const trace = options.tracePath === undefined ? undefined : new TraceWriter(options.tracePath);
+  const trace = options.tracePath === undefined ? undefined : openTrace(options.tracePath);
   let flow: WorkflowEngine;
   try {
     flow = await WorkflowEngine.create({
@@ -95,7 +101,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
     });
   } catch (error) {
     trace?.close();
-    throw error;
+    // A backend that cannot start (an agent out of reach, a refused token): nothing ran.
+    throw new UsageError("run", describeStartFailure(error), { help: false });
   }
   const progress = options.quiet ? undefined : new ProgressView(io, () => flow.stats());
   const failures: FailureInfo[] = [];
@@ -147,7 +154,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const stats = flow.stats();
   const exitCode = signal !== undefined
     ? STOP_SIGNALS[signal]
-    : threw || shutdownError !== undefined || stats.failed + stats.cancelled > 0
+    : threw || shutdownError !== undefined || trace?.failure !== undefined ||
+        stats.failed + stats.cancelled > 0
     ? EXIT.failed
     : EXIT.ok;
   const summary: RunSummary = {
@@ -169,12 +177,23 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
     failures,
   };
   if (trace) summary.trace = trace.path;
+  if (trace?.failure !== undefined) summary.traceError = trace.failure;
   if (signal !== undefined) summary.signal = signal;
   if (threw) summary.error = describeError(thrown);
   else if (shutdownError !== undefined) {
     summary.error = `shutdown failed: ${describeError(shutdownError)}`;
   }
   return summary;
+}
+
+function openTrace(path: string): TraceWriter {
+  try {
+    return new TraceWriter(path);
+  } catch (error) {
+    throw new UsageError("run", `cannot write the trace to '${path}': ${whyNotWritable(error)}`, {
+      help: false,
+    });
+  }
 }
 
 /** Settles once no task or block of `flow` is pending or running. */
@@ -205,13 +224,14 @@ function describeError(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSummary, type RunSummary } from "./run_workflow.ts";
  * const s: RunSummary = {
  *   workflow: "w.yaml", name: "w", status: "ok", exitCode: 0, backends: ["default"], dryRun: false,
  *   elapsedMs: 1500, tasks: { created: 2, done: 2, failed: 0, cancelled: 0, retried: 0, resumed: 0 },
  *   failures: [],
  * };
- * console.assert(formatSummary(s).startsWith("ok: 2 done"));
+ * assert.match(formatSummary(s), /^ok: 2 done, 0 failed, 0 cancelled in 1\.50s\n$/);
  * ```
  */
 export function formatSummary(summary: RunSummary): string {
@@ -227,10 +247,25 @@ export function formatSummary(summary: RunSummary): string {
       summary.dryRun ? " (dry run)" : ""
     }`,
   ];
+  // Tasks that failed with the same error (a function no worker can reach, say) share one line.
+  const byError = new Map<string, FailureInfo[]>(); // not Map.groupBy: Node 20 has none
   for (const f of summary.failures) {
-    lines.push(`  failed: ${f.name} (${f.uid}): ${f.error.name}: ${f.error.message}`);
+    const error = `${f.error.name}: ${f.error.message}`;
+    byError.set(error, [...(byError.get(error) ?? []), f]);
   }
-  if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
-  if (summary.trace) lines.push(`  trace: ${summary.trace}`);
+  for (const [error, failures] of byError) {
+    const tasks = failures.slice(0, 3).map((f) => `${f.name} (${f.uid})`).join(", ");
+    const more = failures.length > 3 ? ` and ${failures.length - 3} more` : "";
+    lines.push(`  failed: ${tasks}${more}: ${error}`);
+  }
+  if (summary.failures.some((f) => UNADDRESSABLE.test(f.error.message))) {
+    lines.push("  hint: name the module that exports the function with --module <file>");
+  }
+  const rethrown = summary.error === undefined ? undefined : byError.get(summary.error)?.[0];
+  if (rethrown) lines.push(`  the workflow threw the error of ${rethrown.name} (${rethrown.uid})`);
+  else if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
+  if (summary.traceError) {
+    lines.push(`  trace: ${summary.trace} is incomplete: writing it failed: ${summary.traceError}`);
+  } else if (summary.trace) lines.push(`  trace: ${summary.trace}`);
   return lines.join("\n") + "\n";
 }

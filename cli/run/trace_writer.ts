@@ -54,6 +54,12 @@ export class TraceWriter {
     else this.#timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   };
 
+  /**
+   * Why writing stopped (a full disk, say), or `undefined` while it goes on:
+   * the run goes on without a trace rather than dying with the tasks it runs.
+   */
+  failure: string | undefined;
+
   /** Writes what is buffered. */
   flush(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -62,7 +68,22 @@ export class TraceWriter {
     const text = this.#buffer.join("");
     this.#buffer = [];
     this.#bytes = 0;
-    writeSync(this.#fd, text);
+    try {
+      writeSync(this.#fd, text);
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      const message = e.message ?? String(error);
+      this.failure = e.code === undefined || message.includes(e.code)
+        ? message
+        : `${e.code}: ${message}`;
+      const fd = this.#fd;
+      this.#fd = undefined;
+      try {
+        closeSync(fd);
+      } catch {
+        // Already failing: the first error is the one to report.
+      }
+    }
   }
 
   /** Writes what is buffered and closes the file; later events are dropped. */

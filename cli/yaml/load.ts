@@ -11,9 +11,11 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { didYouMean } from "../did_you_mean.ts";
+import { describeLoadError } from "../run/load_error.ts";
 import { checkReferences, scopesOf } from "./check_references.ts";
 import { fieldName, type FileIssue, locate, type Path } from "./positions.ts";
-import { type WorkflowDef, WorkflowFile } from "./schema.ts";
+import { KNOWN_KEYS, type WorkflowDef, WorkflowFile } from "./schema.ts";
 
 /** A YAML workflow that passed every check, with its function tasks loaded. */
 export interface LoadedYaml {
@@ -32,9 +34,10 @@ export interface LoadedYaml {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowFileError } from "./load.ts";
  * const e = new WorkflowFileError([{ file: "w.yaml", line: 1, col: 1, field: "", message: "empty" }]);
- * console.assert(e.message.includes("w.yaml:1:1"));
+ * assert.ok(e.message.includes("w.yaml:1:1"));
  * ```
  */
 export class WorkflowFileError extends Error {
@@ -61,8 +64,9 @@ export class WorkflowFileError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { functionKey } from "./load.ts";
- * console.assert(functionKey("file:///w/f.ts", "step") === "file:///w/f.ts#step");
+ * assert.ok(functionKey("file:///w/f.ts", "step") === "file:///w/f.ts#step");
  * ```
  */
 export function functionKey(moduleUrl: string, exportName: string): string {
@@ -151,7 +155,7 @@ type At = (path: Path, message: string, key?: string) => FileIssue;
 function schemaIssues(issue: z.core.$ZodIssue, raw: unknown, at: At): FileIssue[] {
   const path = issue.path as Path;
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => at(path, `unknown key '${k}'`, k));
+    return issue.keys.map((k) => at(path, `unknown key '${k}'${didYouMean(k, KNOWN_KEYS)}`, k));
   }
   if (issue.code === "invalid_type") {
     const value = valueAt(raw, path);
@@ -228,12 +232,8 @@ async function loadFunctions(def: WorkflowDef, file: string, at: At) {
       try {
         exports = await modules.get(url)!;
       } catch (error) {
-        issues.push(
-          at(
-            [...path, "function", "module"],
-            `cannot load module '${module}': ${firstLine(String(error))}`,
-          ),
-        );
+        const why = await describeLoadError(error, resolve(base, module));
+        issues.push(at([...path, "function", "module"], `cannot load module '${module}': ${why}`));
         continue;
       }
       const fn = exports[name];

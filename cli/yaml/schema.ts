@@ -36,14 +36,16 @@ const Resources = z.strictObject({
   memory_mb: z.int().min(1).optional(),
 });
 
+const RetryPolicy = z.strictObject({
+  attempts: z.int().min(0),
+  backoff: Duration.optional(),
+  factor: z.number().min(1).optional(),
+  max_backoff: Duration.optional(),
+});
+
 const Retries = z.union([
   z.int().min(0),
-  z.strictObject({
-    attempts: z.int().min(0),
-    backoff: Duration.optional(),
-    factor: z.number().min(1).optional(),
-    max_backoff: Duration.optional(),
-  }),
+  RetryPolicy,
 ], { error: "must be a number of extra attempts or { attempts, backoff, factor, max_backoff }" });
 
 const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
@@ -145,6 +147,22 @@ export const WorkflowFile = z.strictObject({
   tasks: TaskMap,
   blocks: z.record(Id, Block).optional(),
 });
+
+/** Every key the schema knows, at any level: what a misspelt key is compared with. */
+export const KNOWN_KEYS: readonly string[] = [
+  ...new Set([
+    ...Object.keys(WorkflowFile.shape),
+    ...Object.keys(TASK_FIELDS),
+    "id",
+    ...Object.keys(FunctionRef.shape),
+    ...Object.keys(Resources.shape),
+    ...Object.keys(RetryPolicy.shape),
+    "description",
+    "params",
+    "tasks",
+    "steps",
+  ]),
+];
 
 /** A task as the schema accepts it. */
 export type TaskDef = z.output<typeof Task>;

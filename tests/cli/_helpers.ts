@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,4 +59,25 @@ export function cliArgv(...args: string[]): string[] {
   const exe = process.execPath;
   if (runtime() === "deno") return [exe, "run", "-A", CLI, ...args];
   return [exe, CLI, ...args];
+}
+
+/** Runs the CLI's source as a process on this runtime, in `cwd`, to its end. */
+export function runCliProcess(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [exe, ...rest] = cliArgv(...args);
+  const child = spawn(exe!, rest, {
+    cwd: options.cwd ?? process.cwd(),
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -35,14 +35,24 @@ describe("asyncflow entry point", () => {
     assert.equal(cmd.code, 2);
     assert.match(
       cmd.stderr,
-      /^asyncflow: unknown command 'rn' \(commands: run, graph, report, agent, pilot, version, help\)/,
+      /^asyncflow: unknown command 'rn' \(did you mean 'run'\?\) \(commands: run, graph, report, agent, pilot, version, help\)/,
     );
     const flag = await runCli(["run", "--tarce", "t.jsonl", "w.yaml"]);
     assert.equal(flag.code, 2);
     assert.match(
       flag.stderr,
-      /^asyncflow run: unknown option '--tarce'\nRun 'asyncflow run --help' for usage\.\n$/,
+      /^asyncflow run: unknown option '--tarce' \(did you mean '--trace'\?\)\nRun 'asyncflow run --help' for usage\.\n$/,
     );
+  });
+
+  it("suggests nothing when no option is close", async () => {
+    const r = await runCli(["run", "--banana", "w.yaml"]);
+    assert.equal(
+      r.stderr,
+      "asyncflow run: unknown option '--banana'\nRun 'asyncflow run --help' for usage.\n",
+    );
+    const backend = await runCli(["run", "--backend", "worker", "examples/campaigns.yaml"]);
+    assert.match(backend.stderr, /unknown backend 'worker' \(did you mean 'workers'\?\)/);
   });
 
   it("exits 2 on wrong arguments before running anything", async () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { runCli, tempDir } from "./_helpers.ts";
 
@@ -67,9 +68,33 @@ describe("asyncflow run --backend remote", () => {
     assert.equal(summary.tasks.done, 3);
   });
 
-  it("refuses a wrong token with a clear error and exit code 1", async () => {
+  it("refuses a wrong token in one line, with exit code 2: nothing ran", async () => {
     const r = await runRemote("x".repeat(43));
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /401 unauthorized: wrong token/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^asyncflow run: .*401 unauthorized: wrong token[^\n]*\n$/);
+  });
+
+  it("says in one line, with exit code 2, that no agent listens at the address", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const r = await runCli([
+      "run",
+      workflow,
+      "--backend",
+      "remote",
+      "--url",
+      `http://127.0.0.1:${port}`,
+      "--token",
+      agent.token,
+    ]);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      `asyncflow run: RemoteBackend 'remote': cannot open a session on the agent at http://127.0.0.1:${port}: ` +
+        "connection refused (ECONNREFUSED): is the agent running, and is this its address?\n",
+    );
   });
 });

@@ -69,7 +69,9 @@ describe("YAML validation: every mistake named with file, line and field; nothin
     const r = await problems("key.yaml", "name: x\ntasks:\n  a:\n    comand: echo a\n");
     assert.equal(r.code, 2);
     assert.ok(
-      r.lines.includes(`${r.file}:4:5: tasks.a.comand: unknown key 'comand'`),
+      r.lines.includes(
+        `${r.file}:4:5: tasks.a.comand: unknown key 'comand' (did you mean 'command'?)`,
+      ),
       r.lines.join("\n"),
     );
     assert.ok(
