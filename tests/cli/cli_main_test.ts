@@ -35,7 +35,7 @@ describe("asyncflow entry point", () => {
     assert.equal(cmd.code, 2);
     assert.match(
       cmd.stderr,
-      /^asyncflow: unknown command 'rn' \(did you mean 'run'\?\) \(commands: run, graph, report, agent, pilot, version, help\)/,
+      /^asyncflow: unknown command 'rn' \(did you mean 'run'\?\) \(commands: run, graph, report, dashboard, agent, pilot, version, help\)/,
     );
     const flag = await runCli(["run", "--tarce", "t.jsonl", "w.yaml"]);
     assert.equal(flag.code, 2);
