@@ -11,6 +11,7 @@ import type { CliIo } from "../io.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Command } from "./command.ts";
  * const hello: Command = {
  *   name: "hello",
@@ -18,7 +19,7 @@ import type { CliIo } from "../io.ts";
  *   help: "Usage: asyncflow hello",
  *   run: (_argv, io) => { io.out("hello\n"); return Promise.resolve(0); },
  * };
- * console.assert(hello.name === "hello");
+ * assert.equal(hello.name, "hello");
  * ```
  */
 export interface Command {

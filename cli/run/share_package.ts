@@ -89,7 +89,8 @@ let shared = false;
  * (see the module's documentation for how, per runtime). Idempotent.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Changes module resolution for the whole process: tested in tests/cli/share_package_test.ts.
  * import { shareOwnPackage } from "./share_package.ts";
  * await shareOwnPackage();
  * ```

@@ -22,9 +22,14 @@ export type StopSignal = keyof typeof STOP_SIGNALS;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
  * import { onStopSignal } from "./signals.ts";
+ * const before = process.listenerCount("SIGINT");
  * const off = onStopSignal((signal) => console.error(`stopping on ${signal}`));
+ * assert.equal(process.listenerCount("SIGINT"), before + 1);
  * off();
+ * assert.equal(process.listenerCount("SIGINT"), before);
  * ```
  */
 export function onStopSignal(handler: (signal: StopSignal) => void): () => void {

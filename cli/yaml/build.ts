@@ -192,8 +192,9 @@ function retryPolicy(retries: NonNullable<TaskDef["retries"]>): number | RetryPo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { durationMs } from "./build.ts";
- * console.assert(durationMs(1.5) === 1500 && durationMs("2m") === 120_000);
+ * assert.ok(durationMs(1.5) === 1500 && durationMs("2m") === 120_000);
  * ```
  */
 export function durationMs(value: number | string): number {

@@ -40,8 +40,9 @@ export interface Scope {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepId } from "./check_references.ts";
- * console.assert(stepId({ command: "true" }, 0) === "step-1");
+ * assert.equal(stepId({ command: "true" }, 0), "step-1");
  * ```
  */
 export function stepId(step: StepDef, index: number): string {
@@ -259,9 +260,10 @@ export function walkStrings(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findCycle } from "./check_references.ts";
  * const deps = new Map([["a", ["b"]], ["b", ["a"]]]);
- * console.assert(findCycle(["a", "b"], deps)?.join(" -> ") === "a -> b -> a");
+ * assert.equal(findCycle(["a", "b"], deps)?.join(" -> "), "a -> b -> a");
  * ```
  */
 export function findCycle(

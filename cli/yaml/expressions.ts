@@ -21,8 +21,9 @@ const PATTERN = /\$\{\{\s*(.*?)\s*\}\}/g;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseExpression } from "./expressions.ts";
- * console.assert(parseExpression("tasks.prep.output").kind === "output");
+ * assert.equal(parseExpression("tasks.prep.output").kind, "output");
  * ```
  */
 export function parseExpression(text: string): Expression {
@@ -40,8 +41,9 @@ export function parseExpression(text: string): Expression {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expressionsIn } from "./expressions.ts";
- * console.assert(expressionsIn("echo ${{ item }} ${{ params.x }}").length === 2);
+ * assert.equal(expressionsIn("echo ${{ item }} ${{ params.x }}").length, 2);
  * ```
  */
 export function expressionsIn(text: string): Expression[] {
@@ -53,9 +55,10 @@ export function expressionsIn(text: string): Expression[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wholeExpression } from "./expressions.ts";
- * console.assert(wholeExpression("${{ tasks.a.output }}")?.kind === "output");
- * console.assert(wholeExpression("x ${{ tasks.a.output }}") === undefined);
+ * assert.equal(wholeExpression("${{ tasks.a.output }}")?.kind, "output");
+ * assert.equal(wholeExpression("x ${{ tasks.a.output }}"), undefined);
  * ```
  */
 export function wholeExpression(text: string): Expression | undefined {
@@ -68,9 +71,10 @@ export function wholeExpression(text: string): Expression | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { substitute } from "./expressions.ts";
  * const out = substitute("run ${{ item }}", (e) => (e.kind === "item" ? "7" : undefined));
- * console.assert(out === "run 7");
+ * assert.equal(out, "run 7");
  * ```
  */
 export function substitute(text: string, value: (e: Expression) => string | undefined): string {
@@ -84,8 +88,9 @@ export function substitute(text: string, value: (e: Expression) => string | unde
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { asText } from "./expressions.ts";
- * console.assert(asText("42\n") === "42" && asText([1, "a"]) === "1 a");
+ * assert.ok(asText("42\n") === "42" && asText([1, "a"]) === "1 a");
  * ```
  */
 export function asText(value: unknown): string {

@@ -29,8 +29,9 @@ export type Path = readonly PropertyKey[];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldName } from "./positions.ts";
- * console.assert(fieldName(["tasks", "a2", "after", 0]) === "tasks.a2.after[0]");
+ * assert.equal(fieldName(["tasks", "a2", "after", 0]), "tasks.a2.after[0]");
  * ```
  */
 export function fieldName(path: Path): string {
@@ -95,9 +96,10 @@ function rangeStart(node: unknown): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatIssue } from "./positions.ts";
  * const text = formatIssue({ file: "w.yaml", line: 3, col: 5, field: "tasks.a", message: "bad" });
- * console.assert(text === "w.yaml:3:5: tasks.a: bad");
+ * assert.equal(text, "w.yaml:3:5: tasks.a: bad");
  * ```
  */
 export function formatIssue(issue: FileIssue): string {
