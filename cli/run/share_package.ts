@@ -41,8 +41,8 @@ export const SHARED_EXPORTS: readonly SharedExport[] = [
     file: "backends/worker_pool/mod",
     load: () => import("../../backends/worker_pool/mod.ts"),
   },
-  { subpath: "./graph", file: "cli/graph/mod", load: () => import("../graph/mod.ts") },
-  { subpath: "./report", file: "cli/report/mod", load: () => import("../report/mod.ts") },
+  { subpath: "./graph", file: "graph/mod", load: () => import("../../graph/mod.ts") },
+  { subpath: "./report", file: "report/mod", load: () => import("../../report/mod.ts") },
   {
     subpath: "./remote",
     file: "backends/remote/mod",
@@ -58,6 +58,12 @@ export const SHARED_EXPORTS: readonly SharedExport[] = [
     subpath: "./agent/pilot",
     file: "agent/pilot/mod",
     load: () => import("../../agent/pilot/mod.ts"),
+  },
+  { subpath: "./otel", file: "otel/mod", load: () => import("../../otel/mod.ts") },
+  {
+    subpath: "./dashboard",
+    file: "dashboard/mod",
+    load: () => import("../../dashboard/mod.ts"),
   },
   { subpath: "./cli", file: "cli/main", load: () => import("../main.ts") },
 ];
