@@ -24,6 +24,12 @@ export interface BatchScriptOptions {
   jobName?: string;
   /** Ask for whole nodes (`#SBATCH --exclusive`), so the agent may use every core; default true. */
   exclusive?: boolean;
+  /**
+   * Keep the job when one of its nodes fails (`#SBATCH --no-kill`); default true. The agent then
+   * loses that node only — its tasks fail with `NodeLostError`, for retries on the others —
+   * instead of Slurm ending the whole pilot with NODE_FAIL.
+   */
+  noKill?: boolean;
   /** Further sbatch options, one per `#SBATCH` line, e.g. `["--gres=gpu:4", "--qos=debug"]`. */
   sbatch?: readonly string[];
   /** Variables exported before the agent starts (e.g. `SLURM_MPI_TYPE: "pmi2"` for MPI via srun). */
@@ -92,6 +98,7 @@ export function writeBatchScript(options: BatchScriptOptions): string {
     `#SBATCH --output=${dir}/${PILOT_FILES.output}`,
   ];
   if (options.exclusive ?? true) lines.push("#SBATCH --exclusive");
+  if (options.noKill ?? true) lines.push("#SBATCH --no-kill");
   if (options.partition !== undefined) {
     lines.push(`#SBATCH --partition=${value("partition", options.partition)}`);
   }
