@@ -19,5 +19,4 @@ export { makeSelfSignedCertificate } from "./self_signed.ts";
 export type { SelfSignedCertificate, SelfSignedOptions } from "./self_signed.ts";
 export { nodeAddress } from "./node_address.ts";
 export { NodeLostError } from "./executor/node_executor.ts";
-export { NodeExecutors, srunExecutorArgv } from "./executor/node_executors.ts";
-export type { NodeExecutorsOptions } from "./executor/node_executors.ts";
+export { srunExecutorArgv } from "./executor/node_executors.ts";

@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import type { ProcessOutcome, ProcessRequest, RunningProcess } from "../../src/host/mod.ts";
 import { BEAT_MS, type FromExecutor, lineReader, type ToExecutor } from "./protocol.ts";
 
@@ -27,6 +28,8 @@ export class NodeLostError extends Error {
   /** The node that was lost. */
   readonly node: string;
   /**
+   * Makes the error for a lost node.
+   *
    * @param node The node's name.
    * @param why What the agent saw.
    */
@@ -242,7 +245,7 @@ export class NodeExecutor {
 
 /** The argv that runs the executor entry with this process's runtime. */
 export function executorEntry(): string[] {
-  const main = new URL("./main.ts", import.meta.url).pathname;
+  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
   const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
   return deno ? [process.execPath, "run", "-A", main] : [process.execPath, main];
 }

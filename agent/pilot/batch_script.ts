@@ -66,7 +66,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * @example
  * ```ts
- * import { writeBatchScript } from "./batch_script.ts";
+ * import assert from "node:assert/strict";
+ * import { writeBatchScript } from "@asyncflow/asyncflow/agent/pilot";
  * const script = writeBatchScript({
  *   nodes: 2,
  *   walltime: "1:00:00",
@@ -74,7 +75,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   agentCommand: ["/usr/bin/node", "/opt/asyncflow/agent/main.ts", "--dir", "/scratch/me/pilot-1"],
  *   partition: "debug",
  * });
- * // script has "#SBATCH --nodes=2", "#SBATCH --time=1:00:00", ... and the quoted agent command
+ * assert.match(script, /^#SBATCH --nodes=2$/m);
+ * assert.match(script, /^#SBATCH --no-kill$/m); // a failed node is lost, not the whole pilot
  * ```
  */
 export function writeBatchScript(options: BatchScriptOptions): string {
@@ -149,8 +151,9 @@ export function writeBatchScript(options: BatchScriptOptions): string {
  *
  * @example
  * ```ts
- * import { walltimeSeconds } from "./batch_script.ts";
- * walltimeSeconds("1-02:00:00"); // 93600
+ * import assert from "node:assert/strict";
+ * import { walltimeSeconds } from "@asyncflow/asyncflow/agent/pilot";
+ * assert.equal(walltimeSeconds("1-02:00:00"), 93600);
  * ```
  */
 export function walltimeSeconds(walltime: string): number {
@@ -189,8 +192,9 @@ export function walltimeSeconds(walltime: string): number {
  *
  * @example
  * ```ts
- * import { shellQuote } from "./batch_script.ts";
- * shellQuote("it's"); // "'it'\\''s'"
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "@asyncflow/asyncflow/agent/pilot";
+ * assert.equal(shellQuote("it's"), "'it'\\''s'");
  * ```
  */
 export function shellQuote(word: string): string {

@@ -66,6 +66,8 @@ export class PilotCannotStartError extends Error {
   readonly reason: string;
 
   /**
+   * Makes the error, with a message that says why and what to change.
+   *
    * @param jobId The pending job.
    * @param reason Its reason, from squeue.
    * @param pilotDir The pilot directory, named in the message.
