@@ -151,9 +151,11 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
     const firstNodes = readdirSync(started).map((f) => f.split("-")[1]).sort();
     assert.deepEqual(firstNodes, ["node1", "node1", "node2", "node2", "node3", "node3"]);
 
+    const faultAt = Date.now();
     o.fault();
     healers.push(o.heal);
     await until(() => retried.length === 2, "the two commands of node3 to be retried", 90_000);
+    console.log(`node3 (${o.name}) lost and its commands retried after ${Date.now() - faultAt} ms`);
     healers.pop();
     o.heal(); // node3 comes back to Slurm, but the agent must not take it back
     for (const e of retried) {
