@@ -64,7 +64,7 @@ export interface AgentOptions {
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
   retainEvents?: number;
   /**
-   * Start one executor per node (a Slurm step each) that forks the single-node commands placed
+   * Start one executor per node (a Slurm step each) that forks the single-rank commands placed
    * there, instead of one `srun` per command; commands that span nodes still use `launch`.
    * Default: on with `launch: "srun"` in a Slurm allocation, else off.
    */

@@ -24,7 +24,7 @@ export interface CoreOptions {
   retainEvents: number;
   /** An expired session is forgotten (memory, files, journal) this long after its deadline. */
   forgetExpiredAfterMs: number;
-  /** Node executors for single-node commands; without them every command goes through `launch`. */
+  /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
 }
 

@@ -147,7 +147,7 @@ export class ExecRunner {
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
     try {
-      // A single-node command goes to its node's executor when there are executors.
+      // A single-rank command goes to its node's executor when there are executors.
       const onNode = this.#executors?.launch(
         placement,
         task.command,

@@ -18,7 +18,7 @@ const USAGE = `usage: asyncflow agent [options]
                          carries it and its fingerprint, and clients pin it
   --new-token            do not reuse the token found in DIR
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
-                         executor per node (a Slurm step) forks the single-node commands`;
+                         executor per node (a Slurm step) forks the single-rank commands`;
 
 /**
  * `asyncflow agent …`: starts the agent, prints its endpoint as one JSON line

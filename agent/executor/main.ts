@@ -1,6 +1,6 @@
 /**
  * A node executor: the small process the agent starts once per node, as a Slurm step. It forks
- * the single-node commands the agent places on its node, each in a process group of its own,
+ * the single-rank commands the agent places on its node, each in a process group of its own,
  * reports how they ended, and kills them on request. It talks over its stdin and stdout only
  * (no listener). When the agent goes silent or its stdin ends, it kills what it runs and exits:
  * a node cut off from the agent does not go on running work the agent has given up on.

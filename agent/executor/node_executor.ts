@@ -57,7 +57,7 @@ interface InFlight {
 }
 
 /**
- * One node executor, started once and used for every single-node command placed on its node.
+ * One node executor, started once and used for every single-rank command placed on its node.
  *
  * @example
  * ```ts ignore

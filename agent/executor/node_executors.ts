@@ -1,13 +1,15 @@
 /**
- * One executor per node of the allocation, started once: single-node commands are forked by
- * their node's executor instead of each being a Slurm step. Commands whose ranks span nodes are
- * not theirs: they stay with srun or mpiexec.
+ * One executor per node of the allocation, started once: single-rank commands are forked by
+ * their node's executor instead of each being a Slurm step. Commands of several ranks are not
+ * theirs, even on one node (an MPI program needs the PMI that srun or mpiexec gives it): they
+ * stay with srun or mpiexec.
  *
  * @module
  */
 import type { RunningProcess } from "../../src/host/mod.ts";
 import { launchCommand } from "../placement/launch.ts";
 import type { Placement } from "../placement/scheduler.ts";
+import { MAX_OUTPUT_BYTES } from "./protocol.ts";
 import {
   executorEntry,
   NodeExecutor,
@@ -97,11 +99,11 @@ export class NodeExecutors {
   }
 
   /**
-   * Hands a command to the executor of its node, as `fork` would start it there (ranks under
-   * one wrapper, `CUDA_VISIBLE_DEVICES` and `OMP_NUM_THREADS` set).
+   * Hands a single-rank command to the executor of its node, as `fork` would start it there
+   * (`CUDA_VISIBLE_DEVICES` and `OMP_NUM_THREADS` set).
    *
-   * @returns The running command, or `undefined` when the placement spans nodes or its node has
-   * no executor: the caller launches it itself.
+   * @returns The running command, or `undefined` when the placement has several ranks or its
+   * node has no executor: the caller launches it itself.
    */
   launch(
     placement: Placement,
@@ -110,8 +112,9 @@ export class NodeExecutors {
     cwd: string | undefined,
     maxBufferBytes: number,
   ): RunningProcess | undefined {
-    const node = placement.ranks[0]?.node;
-    if (node === undefined || placement.ranks.some((r) => r.node !== node)) return undefined;
+    // Several ranks may be an MPI program, which needs the PMI that srun or mpiexec gives it.
+    if (placement.ranks.length !== 1) return undefined;
+    const node = placement.ranks[0]!.node;
     const ex = this.#byNode.get(node);
     if (ex === undefined) return undefined;
     const launch = launchCommand("fork", placement, command);
@@ -119,7 +122,7 @@ export class NodeExecutors {
       command: launch.argv,
       env: { ...env, ...launch.env },
       ...(cwd !== undefined ? { cwd } : {}),
-      maxBufferBytes,
+      maxBufferBytes: Math.min(maxBufferBytes, MAX_OUTPUT_BYTES),
     });
   }
 

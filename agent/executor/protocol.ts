@@ -38,8 +38,13 @@ export type FromExecutor =
 
 /** How often each side proves it is alive. */
 export const BEAT_MS = 500;
-/** The longest line a side accepts: a command's whole output (64 MiB) escaped, and some. */
-export const MAX_LINE_BYTES = 160 * 1024 * 1024;
+/**
+ * The most a command run by an executor may print, per stream: its whole output travels in one
+ * line. A command that prints more is killed and fails with a message that says so.
+ */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** The longest line a side accepts: both streams at their bound, escaped at worst (`\u0000`). */
+export const MAX_LINE_BYTES = 2 * 6 * MAX_OUTPUT_BYTES + 64 * 1024;
 
 /**
  * Splits a byte stream into lines and hands each, parsed, to `onMessage`; calls `onBad` once and
