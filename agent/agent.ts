@@ -11,6 +11,7 @@ import { AgentCore } from "./core.ts";
 import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
+import { NodeExecutors } from "./executor/node_executors.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
@@ -62,6 +63,12 @@ export interface AgentOptions {
   maxBodyBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
   retainEvents?: number;
+  /**
+   * Start one executor per node (a Slurm step each) that forks the single-rank commands placed
+   * there, instead of one `srun` per command; commands that span nodes still use `launch`.
+   * Default: on with `launch: "srun"` in a Slurm allocation, else off.
+   */
+  executors?: boolean;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -128,10 +135,14 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
+  const allocation = chooseAllocation(options);
+  const launch = options.launch ?? "fork";
+  const executors = await startExecutors(options, allocation, launch);
   const core = await AgentCore.create({
     dir,
-    allocation: chooseAllocation(options),
-    launch: options.launch ?? "fork",
+    allocation,
+    launch,
+    ...(executors ? { executors } : {}),
     modules,
     functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
     retainEvents: options.retainEvents ?? 100_000,
@@ -188,6 +199,16 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The node executors, when asked for or by default (see {@linkcode AgentOptions.executors}). */
+async function startExecutors(
+  o: AgentOptions,
+  allocation: Allocation,
+  launch: LaunchMethod,
+): Promise<NodeExecutors | undefined> {
+  if (!(o.executors ?? (launch === "srun" && allocation.source === "slurm"))) return undefined;
+  return await NodeExecutors.start(allocation.nodes.map((n) => n.name));
 }
 
 function parseListen(listen: string): { hostname: string; port: number } {

@@ -5,6 +5,7 @@ import process from "node:process";
 import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
 import type { Backend } from "../src/backend.ts";
 import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
+import type { NodeExecutors } from "./executor/node_executors.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
 import { Journal } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
@@ -23,6 +24,8 @@ export interface CoreOptions {
   retainEvents: number;
   /** An expired session is forgotten (memory, files, journal) this long after its deadline. */
   forgetExpiredAfterMs: number;
+  /** Node executors for single-rank commands; without them every command goes through `launch`. */
+  executors?: NodeExecutors;
 }
 
 /** A task with the session it belongs to and the prefix of its files. */
@@ -41,8 +44,9 @@ const REAP_EVERY_MS = 250;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AgentCore } from "./core.ts";
- * console.assert(typeof AgentCore.create === "function");
+ * assert.ok(typeof AgentCore.create === "function");
  * ```
  */
 export class AgentCore {
@@ -85,7 +89,12 @@ export class AgentCore {
         this.#journal.flush();
       },
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report);
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors);
+    // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
+    opts.executors?.onLost((node, error) => {
+      console.error(`asyncflow agent: ${error.message}`);
+      this.#scheduler.disable(node);
+    });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
   }
@@ -198,6 +207,7 @@ export class AgentCore {
       commands: { running: this.#exec.running, waiting: this.#exec.waiting },
       functions: { active: this.#functions.active },
       free: this.#scheduler.free,
+      lostNodes: this.#scheduler.disabled,
     };
   }
 
@@ -208,6 +218,7 @@ export class AgentCore {
     clearInterval(this.#reaper);
     for (const session of this.sessions.values()) session.log.close();
     await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
+    await this.#opts.executors?.close();
     this.#journal.close();
   }
 

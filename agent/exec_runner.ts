@@ -6,6 +6,7 @@ import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
+import type { NodeExecutors } from "./executor/node_executors.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
 
 /** How a runner tells the agent about a task. */
@@ -37,8 +38,9 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExecRunner } from "./exec_runner.ts";
- * console.assert(typeof ExecRunner === "function");
+ * assert.ok(typeof ExecRunner === "function");
  * ```
  */
 export class ExecRunner {
@@ -50,7 +52,15 @@ export class ExecRunner {
   readonly #running = new Set<RunningProcess>();
   #closed = false;
 
-  constructor(scheduler: SlotScheduler, method: LaunchMethod, report: Reporter) {
+  readonly #executors: NodeExecutors | undefined;
+
+  constructor(
+    scheduler: SlotScheduler,
+    method: LaunchMethod,
+    report: Reporter,
+    executors?: NodeExecutors,
+  ) {
+    this.#executors = executors;
     this.#scheduler = scheduler;
     this.#method = method;
     this.#report = report;
@@ -112,11 +122,18 @@ export class ExecRunner {
       if (next.rec.stop === undefined) continue; // cancelled while waiting
       const task = next.rec.task as WireExecutableTask;
       const r = task.resources ?? {};
-      const placement = this.#scheduler.place({
-        ranks: r.ranks ?? 1,
-        coresPerRank: r.coresPerRank ?? 1,
-        gpusPerRank: r.gpusPerRank ?? 0,
-      });
+      let placement: Placement | undefined;
+      try {
+        placement = this.#scheduler.place({
+          ranks: r.ranks ?? 1,
+          coresPerRank: r.coresPerRank ?? 1,
+          gpusPerRank: r.gpusPerRank ?? 0,
+        });
+      } catch (error) {
+        // It fitted when it came, but nodes were lost since: it never will.
+        this.#report.finished(next.rec, "failed", { error: errorToWire(error) });
+        continue;
+      }
       if (placement === undefined) {
         this.#blocked = next; // strict order: a big task is not starved by small ones
         return;
@@ -130,10 +147,18 @@ export class ExecRunner {
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
     try {
-      const launch = launchCommand(this.#method, placement, task.command);
-      process = host.spawn({
-        command: launch.argv,
-        env: { ...task.env, ...launch.env },
+      // A single-rank command goes to its node's executor when there are executors.
+      const onNode = this.#executors?.launch(
+        placement,
+        task.command,
+        task.env,
+        task.cwd,
+        MAX_OUTPUT_BYTES,
+      );
+      const launch = onNode ? undefined : launchCommand(this.#method, placement, task.command);
+      process = onNode ?? host.spawn({
+        command: launch!.argv,
+        env: { ...task.env, ...launch!.env },
         ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
         maxBufferBytes: MAX_OUTPUT_BYTES,
       });

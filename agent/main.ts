@@ -16,7 +16,9 @@ const USAGE = `usage: asyncflow agent [options]
   --tls-cert FILE --tls-key FILE   serve HTTPS
   --tls-self-signed      serve HTTPS on a certificate made at start-up; the endpoint file
                          carries it and its fingerprint, and clients pin it
-  --new-token            do not reuse the token found in DIR`;
+  --new-token            do not reuse the token found in DIR
+  --no-executors         one srun per command; default with --launch srun in a Slurm job: one
+                         executor per node (a Slurm step) forks the single-rank commands`;
 
 /**
  * `asyncflow agent …`: starts the agent, prints its endpoint as one JSON line
@@ -50,6 +52,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "tls-key": { type: "string" },
         "tls-self-signed": { type: "boolean" },
         "new-token": { type: "boolean" },
+        "no-executors": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -115,6 +118,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         }
         : {}),
       ...(values["new-token"] ? { newToken: true } : {}),
+      ...(values["no-executors"] ? { executors: false } : {}),
     });
   } catch (error) {
     console.error(`asyncflow agent: ${(error as Error).message}`);

@@ -18,3 +18,5 @@ export { agentCommand } from "./main.ts";
 export { makeSelfSignedCertificate } from "./self_signed.ts";
 export type { SelfSignedCertificate, SelfSignedOptions } from "./self_signed.ts";
 export { nodeAddress } from "./node_address.ts";
+export { NodeLostError } from "./executor/node_executor.ts";
+export { srunExecutorArgv } from "./executor/node_executors.ts";

@@ -24,6 +24,12 @@ export interface BatchScriptOptions {
   jobName?: string;
   /** Ask for whole nodes (`#SBATCH --exclusive`), so the agent may use every core; default true. */
   exclusive?: boolean;
+  /**
+   * Keep the job when one of its nodes fails (`#SBATCH --no-kill`); default true. The agent then
+   * loses that node only — its tasks fail with `NodeLostError`, for retries on the others —
+   * instead of Slurm ending the whole pilot with NODE_FAIL.
+   */
+  noKill?: boolean;
   /** Further sbatch options, one per `#SBATCH` line, e.g. `["--gres=gpu:4", "--qos=debug"]`. */
   sbatch?: readonly string[];
   /** Variables exported before the agent starts (e.g. `SLURM_MPI_TYPE: "pmi2"` for MPI via srun). */
@@ -60,7 +66,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * @example
  * ```ts
- * import { writeBatchScript } from "./batch_script.ts";
+ * import assert from "node:assert/strict";
+ * import { writeBatchScript } from "@asyncflow/asyncflow/agent/pilot";
  * const script = writeBatchScript({
  *   nodes: 2,
  *   walltime: "1:00:00",
@@ -68,7 +75,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   agentCommand: ["/usr/bin/node", "/opt/asyncflow/agent/main.ts", "--dir", "/scratch/me/pilot-1"],
  *   partition: "debug",
  * });
- * // script has "#SBATCH --nodes=2", "#SBATCH --time=1:00:00", ... and the quoted agent command
+ * assert.match(script, /^#SBATCH --nodes=2$/m);
+ * assert.match(script, /^#SBATCH --no-kill$/m); // a failed node is lost, not the whole pilot
  * ```
  */
 export function writeBatchScript(options: BatchScriptOptions): string {
@@ -92,6 +100,7 @@ export function writeBatchScript(options: BatchScriptOptions): string {
     `#SBATCH --output=${dir}/${PILOT_FILES.output}`,
   ];
   if (options.exclusive ?? true) lines.push("#SBATCH --exclusive");
+  if (options.noKill ?? true) lines.push("#SBATCH --no-kill");
   if (options.partition !== undefined) {
     lines.push(`#SBATCH --partition=${value("partition", options.partition)}`);
   }
@@ -142,8 +151,9 @@ export function writeBatchScript(options: BatchScriptOptions): string {
  *
  * @example
  * ```ts
- * import { walltimeSeconds } from "./batch_script.ts";
- * walltimeSeconds("1-02:00:00"); // 93600
+ * import assert from "node:assert/strict";
+ * import { walltimeSeconds } from "@asyncflow/asyncflow/agent/pilot";
+ * assert.equal(walltimeSeconds("1-02:00:00"), 93600);
  * ```
  */
 export function walltimeSeconds(walltime: string): number {
@@ -182,8 +192,9 @@ export function walltimeSeconds(walltime: string): number {
  *
  * @example
  * ```ts
- * import { shellQuote } from "./batch_script.ts";
- * shellQuote("it's"); // "'it'\\''s'"
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "@asyncflow/asyncflow/agent/pilot";
+ * assert.equal(shellQuote("it's"), "'it'\\''s'");
  * ```
  */
 export function shellQuote(word: string): string {

@@ -6,6 +6,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PILOT_FILES } from "./batch_script.ts";
+import { neverStartReason, PilotCannotStartError } from "./never_start.ts";
 import { pilotStatus } from "./status.ts";
 import type { SlurmCliOptions } from "./_slurm_cli.ts";
 
@@ -40,6 +41,8 @@ export interface WaitForEndpointOptions extends SlurmCliOptions {
  * @param pilotDir The pilot directory.
  * @param options Deadline, poll interval, abort signal, where Slurm's tools are.
  * @returns The agent's URL and token.
+ * @throws {PilotCannotStartError} When Slurm says the job can never start (e.g. it asks for more
+ * nodes than its partition allows): at the first look at the job, not at the deadline.
  * @throws {Error} On the deadline, an abort, or a job that ended without an endpoint.
  *
  * @example
@@ -57,7 +60,9 @@ export async function waitForEndpoint(
   const jobCheckMs = options.jobCheckMs ?? 5_000;
   const deadline = Date.now() + timeoutMs;
   const hasJob = await exists(join(pilotDir, PILOT_FILES.info));
-  let nextJobCheck = Date.now() + jobCheckMs;
+  // The first look is at once: a job that can never start says so when it is submitted.
+  let nextJobCheck = Date.now();
+  let looks = 0;
   for (;;) {
     options.signal?.throwIfAborted();
     const endpoint = await readEndpoint(join(pilotDir, PILOT_FILES.endpoint));
@@ -66,12 +71,16 @@ export async function waitForEndpoint(
       throw await endedError(pilotDir, "the agent exited");
     }
     if (hasJob && Date.now() >= nextJobCheck) {
-      nextJobCheck = Date.now() + jobCheckMs;
+      // Slurm gives a new job its reason on its next scheduling pass: the first looks are close.
+      nextJobCheck = Date.now() + (looks++ < 5 ? Math.min(1_000, jobCheckMs) : jobCheckMs);
       const status = await pilotStatus(pilotDir, options);
       if (!status.active) {
         // The agent may have written the file just before the job ended.
         if (await readEndpoint(join(pilotDir, PILOT_FILES.endpoint))) continue;
         throw await endedError(pilotDir, `job ${status.jobId} is ${status.state}`);
+      }
+      if (status.state === "PENDING" && neverStartReason(status.reason ?? "") !== undefined) {
+        throw new PilotCannotStartError(status.jobId, status.reason!, pilotDir);
       }
     }
     if (Date.now() >= deadline) {

@@ -7,6 +7,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { cancelPilot } from "./cancel.ts";
 import { waitForEndpoint } from "./endpoint.ts";
+import { PilotCannotStartError } from "./never_start.ts";
 import { pilotStatus } from "./status.ts";
 import { type SubmitOptions, submitPilot } from "./submit.ts";
 
@@ -28,7 +29,8 @@ const USAGE = `usage: asyncflow pilot <command> [options]
     --loopback           the agent listens on 127.0.0.1 of its node, plain HTTP (reach it with
                          ssh -L); default: its node's cluster address, HTTPS on a certificate it
                          makes, pinned by clients through endpoint.json
-    --wait               wait for the agent and print its URL
+    --wait               wait for the agent and print its URL; a job Slurm says can never
+                         start (e.g. PartitionNodeLimit) is cancelled and the command fails
     --timeout SECONDS    how long --wait waits (default 600)
 
   status <DIR|JOBID>     the job's state (squeue, sacct, then the pilot directory's files)
@@ -148,7 +150,17 @@ async function submit(argv: string[]): Promise<number> {
   const pilot = await submitPilot(options);
   console.log(`submitted pilot job ${pilot.jobId}; files in ${pilot.pilotDir}`);
   if (values.wait) {
-    const { url } = await waitForEndpoint(pilot.pilotDir, { timeoutMs: Number(timeout) * 1000 });
+    let url: string;
+    try {
+      ({ url } = await waitForEndpoint(pilot.pilotDir, { timeoutMs: Number(timeout) * 1000 }));
+    } catch (error) {
+      // A job that can never start would sit in the queue for good: it goes, and the error says so.
+      if (error instanceof PilotCannotStartError) {
+        await cancelPilot(pilot.pilotDir);
+        error.message += `; job ${pilot.jobId} was cancelled`;
+      }
+      throw error;
+    }
     console.log(`agent at ${url}; connect with ${pilot.pilotDir}/endpoint.json`);
   }
   return 0;

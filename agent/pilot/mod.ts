@@ -24,6 +24,7 @@ export {
 export { cancelPilot } from "./cancel.ts";
 export { type PilotEndpoint, waitForEndpoint, type WaitForEndpointOptions } from "./endpoint.ts";
 export { pilotCommand } from "./main.ts";
+export { neverStartReason, PilotCannotStartError } from "./never_start.ts";
 export { type PilotStatus, pilotStatus } from "./status.ts";
 export {
   type AgentReach,

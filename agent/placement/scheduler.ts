@@ -53,10 +53,12 @@ interface NodeState {
  * ```
  */
 export class SlotScheduler {
+  /** The nodes placed on, in order; a disabled node leaves this list. */
   #nodes: NodeState[];
   #byName = new Map<string, NodeState>();
   #freeCores = 0;
   #freeGpus = 0;
+  readonly #disabled = new Set<NodeState>();
 
   /**
    * Makes a scheduler with every core and GPU of the allocation free.
@@ -169,9 +171,31 @@ export class SlotScheduler {
       for (const g of rank.gpus) node.freeGpu[g] = 1;
       node.freeCores += rank.cores.length;
       node.freeGpus += rank.gpus.length;
+      if (this.#disabled.has(node)) continue; // freed, but not offered again
       this.#freeCores += rank.cores.length;
       this.#freeGpus += rank.gpus.length;
     }
+  }
+
+  /**
+   * Places nothing more on a node (it was lost). What runs there is released as usual; a
+   * request that only that node could hold now fails as one that can never fit.
+   *
+   * @throws {RangeError} On a node that is not in the allocation.
+   */
+  disable(name: string): void {
+    const node = this.#byName.get(name);
+    if (node === undefined) throw new RangeError(`cannot disable unknown node '${name}'`);
+    if (this.#disabled.has(node)) return;
+    this.#disabled.add(node);
+    this.#nodes = this.#nodes.filter((n) => n !== node);
+    this.#freeCores -= node.freeCores;
+    this.#freeGpus -= node.freeGpus;
+  }
+
+  /** The nodes that {@linkcode SlotScheduler.disable} took out. */
+  get disabled(): string[] {
+    return [...this.#disabled].map((n) => n.name);
   }
 
   /** Cores and GPUs free now, over all nodes. */
@@ -189,6 +213,9 @@ export class SlotScheduler {
       maxCores = Math.max(maxCores, node.cores);
       maxGpus = Math.max(maxGpus, node.gpus);
       capacity += fitting(node.cores, node.gpus, req);
+    }
+    if (this.#nodes.length === 0) {
+      throw new RangeError(`every node of the allocation was lost (${this.disabled.join(", ")})`);
     }
     if (coresPerRank > maxCores) {
       throw new RangeError(

@@ -34,6 +34,7 @@ describe("writeBatchScript()", () => {
       "#SBATCH --time=1:30:00",
       "#SBATCH --output=/scratch/me/pilot-1/pilot.out",
       "#SBATCH --exclusive",
+      "#SBATCH --no-kill",
       "#SBATCH --partition=debug",
       "#SBATCH --account=proj-42",
       "#SBATCH --gres=gpu:4",
@@ -51,6 +52,7 @@ describe("writeBatchScript()", () => {
     );
     assert.ok(lines.includes('echo "$status" > /scratch/me/pilot-1/exit_code'));
     assert.ok(!writeBatchScript({ ...base, exclusive: false }).includes("--exclusive"));
+    assert.ok(!writeBatchScript({ ...base, noKill: false }).includes("--no-kill"));
   });
 
   it("runs under bash: exports, quoting and the recorded exit status", () => {

@@ -3,7 +3,8 @@
  * `asyncflow pilot submit --nodes 3` command line (run in the machine's own namespace) starts the
  * agent on the first node, which listens on that node's cluster address with HTTPS on a
  * certificate it made; the client pins it from endpoint.json and runs a small campaign of commands
- * and functions through it, the commands spread over the three nodes as srun steps, an MPI task
+ * and functions through it, the commands spread over the three nodes and forked by each node's
+ * executor (one Slurm step per node), an MPI task
  * placed on 2 nodes x 2 ranks by the agent's scheduler, and a task set that fills all 3 nodes.
  */
 import { after, before, describe, it } from "node:test";
@@ -178,18 +179,24 @@ describe(
     );
 
     it(
-      "fills all three nodes: six one-core tasks run at the same time, two per node",
+      "fills all three nodes: six one-core tasks run at the same time, two per node, forked by the nodes' executors",
       { skip, timeout: 60_000 },
       async () => {
         assert.ok(flow, "the pilot is up");
         const met = barrier("fill");
         const meet = flow.executableTask(
-          (i: number) => ["sh", "-c", meetAt(met, 6, i)],
+          (i: number) => ["sh", "-c", `${meetAt(met, 6, i)} $SLURM_STEP_ID`],
           { resources: { ranks: 1, coresPerRank: 1 } },
         );
-        const nodes = (await Promise.all([0, 1, 2, 3, 4, 5].map((i) => meet(i))))
-          .map((s) => s.trim()).sort();
+        const lines = (await Promise.all([0, 1, 2, 3, 4, 5].map((i) => meet(i))))
+          .map((s) => s.trim().split(" "));
+        const nodes = lines.map(([node]) => node).sort();
         assert.deepEqual(nodes, ["node1", "node1", "node2", "node2", "node3", "node3"]);
+        // Forked by their node's executor, not a Slurm step each: one step per node, three in all.
+        const steps = new Map(lines.map(([node]) => [node, new Set<string>()]));
+        for (const [node, step] of lines) steps.get(node)!.add(step!);
+        assert.deepEqual([...steps.values()].map((s) => s.size), [1, 1, 1], lines.join("; "));
+        assert.equal(new Set(lines.map(([, step]) => step)).size, 3, lines.join("; "));
       },
     );
 

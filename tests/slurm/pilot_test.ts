@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   cancelPilot,
+  PilotCannotStartError,
   pilotCommand,
   pilotStatus,
   submitPilot,
@@ -206,6 +207,30 @@ describe("waitForEndpoint()", () => {
     await assert.rejects(
       waitForEndpoint(dir, { timeoutMs: 30_000, pollMs: 5, jobCheckMs: 0, slurmBin: bin }),
       /job 4242 is CANCELLED/,
+    );
+  });
+
+  it("gives up at once when Slurm says the job can never start", async () => {
+    const dir = join(work, "p1");
+    fake("squeue", "PENDING||(PartitionNodeLimit)\n");
+    // The deadline is far; the first look at the job must end the wait.
+    const error = await waitForEndpoint(dir, { timeoutMs: 600_000, pollMs: 5, slurmBin: bin })
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof PilotCannotStartError, String(error));
+    assert.equal(error.jobId, "4242");
+    assert.equal(error.reason, "(PartitionNodeLimit)");
+    assert.match(
+      error.message,
+      /job 4242 is pending with reason \(PartitionNodeLimit\) \(it asks for more nodes than its partition allows\); ask for fewer nodes/,
+    );
+  });
+
+  it("keeps waiting while the job waits for a reason that clears", async () => {
+    const dir = join(work, "p1");
+    fake("squeue", "PENDING||(Resources)\n");
+    await assert.rejects(
+      waitForEndpoint(dir, { timeoutMs: 50, pollMs: 5, jobCheckMs: 0, slurmBin: bin }),
+      /no endpoint\.json in .* after 50 ms: the job may still be queued/,
     );
   });
 

@@ -158,6 +158,27 @@ describe("SlotScheduler", () => {
     assert.deepEqual(s.free, { cores: 2, gpus: 0 });
   });
 
+  it("places nothing more on a disabled (lost) node, and still takes back what ran there", () => {
+    const s = new SlotScheduler(alloc(["n1", 2, 0], ["n2", 2, 0], ["n3", 2, 1]));
+    const onN1 = s.place(req(2, 1));
+    const onN3 = s.place(req(1, 1, 1));
+    assert.deepEqual(onN1?.ranks.map((r) => r.node), ["n1", "n1"]);
+    assert.deepEqual(onN3?.ranks.map((r) => r.node), ["n3"]);
+    s.disable("n3");
+    s.disable("n3"); // twice is once
+    assert.deepEqual(s.disabled, ["n3"]);
+    assert.deepEqual(s.free, { cores: 2, gpus: 0 }, "n2 only");
+    assert.deepEqual(s.place(req(2))?.ranks.map((r) => r.node), ["n2", "n2"]);
+    s.release(onN3!);
+    assert.deepEqual(s.free, { cores: 0, gpus: 0 }, "n3's freed slots are not offered");
+    assert.throws(() => s.place(req(1, 1, 1)), /needs 1 GPU per rank; the largest node has 0/);
+    assert.throws(() => s.place(req(5)), /allocation of 2 nodes holds at most 4 such ranks/);
+    s.disable("n1");
+    s.disable("n2");
+    assert.throws(() => s.place(req(1)), /every node of the allocation was lost \(n3, n1, n2\)/);
+    assert.throws(() => s.disable("zz"), /cannot disable unknown node 'zz'/);
+  });
+
   it("places on a large allocation quickly", () => {
     const nodes: [string, number, number][] = [];
     for (let i = 0; i < 1000; i++) nodes.push([`n${i}`, 64, 4]);

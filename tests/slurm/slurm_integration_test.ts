@@ -118,13 +118,13 @@ describe(
     );
 
     it(
-      "runs executables as srun job steps of the pilot's job",
+      "runs executables in the pilot's job, forked by the node's executor (one job step)",
       { skip, timeout: 60_000 },
       async () => {
         assert.ok(flow && pilot, "the pilot is up");
         const host = flow.executableTask(() => "hostname");
         assert.equal((await host()).trim(), hostname());
-        // SLURM_STEP_ID is set only inside a job step: these ran through srun, each its own step.
+        // SLURM_STEP_ID is set only inside a job step: these ran in the node executor's step.
         const step = flow.executableTask((_i: number) => 'echo "$SLURM_JOB_ID $SLURM_STEP_ID"');
         const lines = (await Promise.all([1, 2, 3].map((i) => step(i)))).map((s) => s.trim());
         const steps = new Set<string>();
@@ -134,7 +134,7 @@ describe(
           assert.match(stepId ?? "", /^\d+$/, `'${line}' has a step id`);
           steps.add(stepId as string);
         }
-        assert.equal(steps.size, 3, `three distinct steps, got ${lines.join(", ")}`);
+        assert.equal(steps.size, 1, `one step, the executor's, got ${lines.join(", ")}`);
         const fails = flow.executableTask(() => "exit 3");
         await assert.rejects(fails(), (e: Error & { exitCode?: number }) => {
           assert.match(`${e.exitCode ?? ""} ${e.message}`, /\b3\b/);

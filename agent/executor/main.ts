@@ -1,0 +1,93 @@
+/**
+ * A node executor: the small process the agent starts once per node, as a Slurm step. It forks
+ * the single-rank commands the agent places on its node, each in a process group of its own,
+ * reports how they ended, and kills them on request. It talks over its stdin and stdout only
+ * (no listener). When the agent goes silent or its stdin ends, it kills what it runs and exits:
+ * a node cut off from the agent does not go on running work the agent has given up on.
+ *
+ * @module
+ */
+import { hostname } from "node:os";
+import process from "node:process";
+import { host, type RunningProcess } from "../../src/host/mod.ts";
+import {
+  BEAT_MS,
+  type FromExecutor,
+  lineReader,
+  type SpawnMessage,
+  spawnProblem,
+} from "./protocol.ts";
+
+/** The agent is taken for gone after this long without a line from it. */
+const AGENT_SILENCE_MS = 10 * BEAT_MS;
+
+/**
+ * Runs the executor on this process's stdin and stdout until the agent goes.
+ *
+ * @returns The exit code: 0 when the agent closed the link, 1 when it fell silent or spoke wrongly.
+ *
+ * @example
+ * ```ts ignore
+ * import { runExecutor } from "./main.ts";
+ * process.exit(await runExecutor());
+ * ```
+ */
+export function runExecutor(): Promise<number> {
+  const running = new Map<number, RunningProcess>();
+  const send = (m: FromExecutor) => process.stdout.write(JSON.stringify(m) + "\n");
+  let heard = Date.now();
+  return new Promise((resolve) => {
+    let ended = false;
+    const end = (code: number, why?: string) => {
+      if (ended) return;
+      ended = true;
+      if (why) console.error(`asyncflow executor on ${hostname()}: ${why}`);
+      clearInterval(beat);
+      for (const p of running.values()) p.kill();
+      // Kill gives a 2 s grace before SIGKILL: wait for the commands, not for a timer.
+      void Promise.allSettled([...running.values()].map((p) => p.exited)).then(() => resolve(code));
+    };
+    const beat = setInterval(() => {
+      if (Date.now() - heard > AGENT_SILENCE_MS) {
+        end(1, `no word from the agent for ${AGENT_SILENCE_MS} ms; stopping its commands`);
+      } else send({ t: "beat" });
+    }, BEAT_MS);
+    const feed = lineReader((m) => {
+      heard = Date.now();
+      if (m.t === "spawn") start(m as unknown as SpawnMessage);
+      else if (m.t === "kill") running.get((m as unknown as { id: number }).id)?.kill();
+      else if (m.t !== "ping") end(1, `unknown message type '${m.t}'`);
+    }, (why) => end(1, `the agent sent ${why}`));
+    process.stdin.on("data", (chunk: Uint8Array) => feed(chunk));
+    process.stdin.on("end", () => end(0));
+    process.stdin.on("error", () => end(0));
+    send({ t: "ready", node: process.env.SLURMD_NODENAME ?? hostname(), pid: process.pid });
+
+    function start(m: SpawnMessage): void {
+      const problem = spawnProblem(m);
+      if (problem !== undefined || running.has(m.id)) {
+        send({ t: "error", id: Number(m.id), message: problem ?? `command ${m.id} runs already` });
+        return;
+      }
+      let p: RunningProcess;
+      try {
+        p = host.spawn({
+          command: m.argv,
+          ...(m.cwd !== undefined ? { cwd: m.cwd } : {}),
+          ...(m.env !== undefined ? { env: m.env } : {}),
+          maxBufferBytes: m.maxBufferBytes,
+        });
+      } catch (error) {
+        send({ t: "error", id: m.id, message: (error as Error).message });
+        return;
+      }
+      running.set(m.id, p);
+      p.exited.then(
+        (o) => send({ t: "exit", id: m.id, ...o }),
+        (error) => send({ t: "error", id: m.id, message: (error as Error).message }),
+      ).finally(() => running.delete(m.id));
+    }
+  });
+}
+
+if (import.meta.main) process.exit(await runExecutor());

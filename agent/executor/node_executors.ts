@@ -1,0 +1,133 @@
+/**
+ * One executor per node of the allocation, started once: single-rank commands are forked by
+ * their node's executor instead of each being a Slurm step. Commands of several ranks are not
+ * theirs, even on one node (an MPI program needs the PMI that srun or mpiexec gives it): they
+ * stay with srun or mpiexec.
+ *
+ * @module
+ */
+import type { RunningProcess } from "../../src/host/mod.ts";
+import { launchCommand } from "../placement/launch.ts";
+import type { Placement } from "../placement/scheduler.ts";
+import { MAX_OUTPUT_BYTES } from "./protocol.ts";
+import {
+  executorEntry,
+  NodeExecutor,
+  type NodeExecutorOptions,
+  type NodeLostError,
+} from "./node_executor.ts";
+
+/** Options of {@linkcode NodeExecutors.start}. */
+export interface NodeExecutorsOptions extends NodeExecutorOptions {
+  /** The argv that starts the executor on `node`; default {@linkcode srunExecutorArgv}. */
+  argv?: (node: string) => string[];
+}
+
+/**
+ * The argv of an executor's Slurm step: one task on `node`, sharing its CPUs with the steps it
+ * runs for (`--overlap`), output unbuffered so that every line arrives when written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { srunExecutorArgv } from "@asyncflow/asyncflow/agent";
+ * const argv = srunExecutorArgv("node2");
+ * assert.deepEqual(argv.slice(0, 4), ["srun", "--overlap", "--nodes=1", "--ntasks=1"]);
+ * assert.ok(argv.includes("--nodelist=node2"));
+ * ```
+ */
+export function srunExecutorArgv(node: string): string[] {
+  return [
+    ...["srun", "--overlap", "--nodes=1", "--ntasks=1", `--nodelist=${node}`, "--unbuffered"],
+    ...["--kill-on-bad-exit=1", "--job-name=asyncflow-executor", ...executorEntry()],
+  ];
+}
+
+/**
+ * The executors of an allocation's nodes, and the place where a command is handed to one.
+ *
+ * @example
+ * ```ts ignore
+ * const executors = await NodeExecutors.start(["node1", "node2", "node3"]);
+ * executors.onLost((node, e) => console.error(e.message));
+ * const p = executors.launch(placement, ["hostname"], {}, undefined, 1 << 20); // undefined: not theirs
+ * ```
+ */
+export class NodeExecutors {
+  readonly #byNode: Map<string, NodeExecutor>;
+  readonly #lostListeners: ((node: string, error: NodeLostError) => void)[] = [];
+
+  private constructor(executors: NodeExecutor[]) {
+    this.#byNode = new Map(executors.map((ex) => [ex.node, ex]));
+    for (const ex of executors) {
+      ex.onLost((e) => {
+        for (const listener of this.#lostListeners) listener(ex.node, e);
+      });
+    }
+  }
+
+  /**
+   * Starts one executor per node, all at once, and waits until each is ready.
+   *
+   * @throws {NodeLostError} When one cannot start; the others are closed again.
+   */
+  static async start(
+    nodes: readonly string[],
+    options: NodeExecutorsOptions = {},
+  ): Promise<NodeExecutors> {
+    const argv = options.argv ?? srunExecutorArgv;
+    const started = await Promise.allSettled(
+      nodes.map((node) => NodeExecutor.start(node, argv(node), options)),
+    );
+    const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) {
+      await Promise.all(ok.map((ex) => ex.close()));
+      throw failed.reason;
+    }
+    return new NodeExecutors(ok);
+  }
+
+  /** Calls `listener` when a node is lost. */
+  onLost(listener: (node: string, error: NodeLostError) => void): void {
+    this.#lostListeners.push(listener);
+  }
+
+  /** The nodes lost so far, with why. */
+  get lost(): NodeLostError[] {
+    return [...this.#byNode.values()].flatMap((ex) => ex.lost ?? []);
+  }
+
+  /**
+   * Hands a single-rank command to the executor of its node, as `fork` would start it there
+   * (`CUDA_VISIBLE_DEVICES` and `OMP_NUM_THREADS` set).
+   *
+   * @returns The running command, or `undefined` when the placement has several ranks or its
+   * node has no executor: the caller launches it itself.
+   */
+  launch(
+    placement: Placement,
+    command: string | readonly string[],
+    env: Record<string, string> | undefined,
+    cwd: string | undefined,
+    maxBufferBytes: number,
+  ): RunningProcess | undefined {
+    // Several ranks may be an MPI program, which needs the PMI that srun or mpiexec gives it.
+    if (placement.ranks.length !== 1) return undefined;
+    const node = placement.ranks[0]!.node;
+    const ex = this.#byNode.get(node);
+    if (ex === undefined) return undefined;
+    const launch = launchCommand("fork", placement, command);
+    return ex.spawn({
+      command: launch.argv,
+      env: { ...env, ...launch.env },
+      ...(cwd !== undefined ? { cwd } : {}),
+      maxBufferBytes: Math.min(maxBufferBytes, MAX_OUTPUT_BYTES),
+    });
+  }
+
+  /** Ends every executor (each kills what it runs) and waits for their steps to end. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#byNode.values()].map((ex) => ex.close()));
+  }
+}
