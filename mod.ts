@@ -46,6 +46,7 @@ export {
   TimeoutError,
 } from "./src/errors.ts";
 export type { TaskRef } from "./src/errors.ts";
+export { TASK_EVENT_TYPES } from "./src/events.ts";
 export type { TaskEvent, TaskEventListener, TaskEventType } from "./src/events.ts";
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
 export { LocalBackend } from "./src/local_backend.ts";

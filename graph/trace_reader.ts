@@ -1,16 +1,6 @@
-import type { TaskEvent } from "../src/events.ts";
+import { TASK_EVENT_TYPES, type TaskEvent } from "../src/events.ts";
 
-const TYPES = new Set([
-  "created",
-  "resolved",
-  "queued",
-  "submitted",
-  "running",
-  "done",
-  "failed",
-  "cancelled",
-  "retried",
-]);
+const TYPES: ReadonlySet<string> = new Set(TASK_EVENT_TYPES);
 
 /**
  * Parses a JSONL trace: one {@linkcode TaskEvent} per line, blank lines

@@ -1,22 +1,34 @@
 import type { TaskKind } from "./task_state.ts";
 
 /**
- * The kinds of event in a task's life:
+ * Every kind of event in a task's life, in the order a task meets them:
  * `created` (the call was made), `resolved` (its dependencies are satisfied),
  * `queued` (waiting for a backend slot), `submitted` (handed to the backend),
  * `running`, `done`, `failed`, `cancelled`, and `retried` (a failed attempt
- * will be run again).
+ * will be run again). The one list: readers of traces check against it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TASK_EVENT_TYPES } from "@asyncflow/asyncflow";
+ * assert.equal(TASK_EVENT_TYPES[0], "created");
+ * assert.ok(TASK_EVENT_TYPES.includes("retried"));
+ * ```
  */
-export type TaskEventType =
-  | "created"
-  | "resolved"
-  | "queued"
-  | "submitted"
-  | "running"
-  | "done"
-  | "failed"
-  | "cancelled"
-  | "retried";
+export const TASK_EVENT_TYPES = [
+  "created",
+  "resolved",
+  "queued",
+  "submitted",
+  "running",
+  "done",
+  "failed",
+  "cancelled",
+  "retried",
+] as const;
+
+/** One of {@linkcode TASK_EVENT_TYPES}. */
+export type TaskEventType = typeof TASK_EVENT_TYPES[number];
 
 /**
  * One state change of one task or block: the single stream from which
