@@ -10,6 +10,7 @@ import { Journal } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
+import { unhandledRejections } from "./rejections.ts";
 import { firstIssue, wireTask } from "./schemas.ts";
 import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
 
@@ -129,7 +130,16 @@ export class AgentCore {
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
     this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
-    rmSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true, force: true });
+    // Only once its commands are gone: one still exiting writes its outputs there.
+    const dir = `${this.#opts.dir}/sessions/${session.id}`;
+    const gone = [...session.tasks.values()].flatMap((rec) => rec.gone ?? []);
+    void Promise.allSettled(gone).then(() => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (error) {
+        console.error(`asyncflow agent: cannot remove ${dir}: ${(error as Error).message}`);
+      }
+    });
   }
 
   /**
@@ -198,6 +208,7 @@ export class AgentCore {
       commands: { running: this.#exec.running, waiting: this.#exec.waiting },
       functions: { active: this.#functions.active },
       free: this.#scheduler.free,
+      unhandledRejections: unhandledRejections(),
     };
   }
 

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { writeFileSync } from "node:fs";
 import type { WireError, WireExecutableTask } from "../backends/remote/protocol.ts";
-import { host, type RunningProcess } from "../src/host/mod.ts";
+import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { launchCommand } from "./placement/launch.ts";
@@ -146,47 +146,82 @@ export class ExecRunner {
     rec.stop = () => process.kill();
     if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
     this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
-    process.exited.then(
-      (outcome) => {
-        this.#release(process, placement);
-        // Outputs stay in memory while the command runs (files cost more than the command for
-        // short tasks); they are written only when not empty, for ranged reads.
-        const out = Buffer.from(outcome.stdout);
-        if (out.length > 0 || task.captureOutput) writeFileSync(`${files}.stdout`, out);
-        if (outcome.stderr.length > 0) writeFileSync(`${files}.stderr`, outcome.stderr);
-        if (rec.stop === undefined) return; // cancelled: already reported
-        if (outcome.exitCode === 0) {
-          if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
-          else if (out.length > INLINE_BYTES) {
-            this.#report.finished(rec, "done", { stdoutBytes: out.length });
-          } else this.#report.finished(rec, "done", { value: outcome.stdout });
-          return;
-        }
-        this.#report.finished(rec, "failed", {
-          error: {
-            name: "ExecutableError",
-            message: `Command exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`,
-            command: task.command,
-            exitCode: outcome.exitCode,
-            signal: outcome.signal,
-            stdout: out.length > INLINE_BYTES
-              ? out.subarray(out.length - INLINE_BYTES).toString()
-              : outcome.stdout,
-            stderr: outcome.stderr.slice(-INLINE_BYTES),
-          },
-        });
+    // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
+    // the slots come back.
+    rec.gone = process.exited
+      .then(
+        (outcome) => this.#exited(rec, files, task, outcome),
+        (error) => this.#report.finished(rec, "failed", { error: errorToWire(error) }),
+      )
+      .catch((error) => this.#unexpected(rec, error))
+      .then(() => this.#release(process, placement))
+      .catch((error) => console.error(`asyncflow agent: cannot free slots: ${error}`));
+  }
+
+  #exited(rec: TaskRecord, files: string, task: WireExecutableTask, outcome: ProcessOutcome): void {
+    // Outputs stay in memory while the command runs (files cost more than the command for
+    // short tasks); they are written only when not empty, for ranged reads.
+    const out = Buffer.from(outcome.stdout);
+    if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);
+    if (outcome.stderr.length > 0) writeOutput(`${files}.stderr`, outcome.stderr);
+    if (rec.stop === undefined) return; // cancelled: already reported
+    if (outcome.exitCode === 0) {
+      if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
+      else if (out.length > INLINE_BYTES) {
+        this.#report.finished(rec, "done", { stdoutBytes: out.length });
+      } else this.#report.finished(rec, "done", { value: outcome.stdout });
+      return;
+    }
+    this.#report.finished(rec, "failed", {
+      error: {
+        name: "ExecutableError",
+        message: `Command exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`,
+        command: task.command,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        stdout: out.length > INLINE_BYTES
+          ? out.subarray(out.length - INLINE_BYTES).toString()
+          : outcome.stdout,
+        stderr: outcome.stderr.slice(-INLINE_BYTES),
       },
-      (error) => {
-        this.#release(process, placement);
-        this.#report.finished(rec, "failed", { error: errorToWire(error) });
-      },
-    );
+    });
+  }
+
+  /** An error no one expected while finishing a task: it fails that task and is logged. */
+  #unexpected(rec: TaskRecord, error: unknown): void {
+    const message = (error as Error)?.message ?? String(error);
+    console.error(`asyncflow agent: task '${rec.id}' (#${rec.n}): ${message}`);
+    try {
+      this.#report.finished(rec, "failed", { error: errorToWire(error) });
+    } catch (again) {
+      console.error(
+        `asyncflow agent: cannot report the failure of task '${rec.id}': ${
+          (again as Error).message
+        }`,
+      );
+    }
   }
 
   #release(process: RunningProcess, placement: Placement): void {
     this.#running.delete(process);
     this.#scheduler.release(placement);
     this.#pump();
+  }
+}
+
+/** Writes a command's output file, or throws an error that says which file and what to do. */
+function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const hint = code === "ENOSPC" || code === "EDQUOT"
+      ? "; free space on the agent's disk (or start it with --dir on a larger one)"
+      : "";
+    throw new Error(
+      `the agent cannot write the command's output to ${path}: ${(error as Error).message}${hint}`,
+      { cause: error },
+    );
   }
 }
 

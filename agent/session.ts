@@ -13,6 +13,11 @@ export interface TaskRecord {
   lastEvent?: string;
   /** Set by the runner to stop the task; cleared when it ends. */
   stop?: (() => void) | undefined;
+  /**
+   * Set by the command runner: settles once the command's processes are gone and its outputs
+   * written. The session's directory is removed only after that.
+   */
+  gone?: Promise<void>;
 }
 
 /** Whether a state is final. */

@@ -138,3 +138,47 @@ export function postRaw(
     req.end(body);
   });
 }
+
+/** An agent running as a separate process, with its endpoint once it serves. */
+export interface AgentProcess {
+  readonly pid: number;
+  readonly dir: string;
+  readonly url: string;
+  readonly token: string;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<void>;
+  /** SIGKILLs it and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `agent/main.ts --dir dir …args` as a process and waits until it has written a fresh
+ * endpoint file (one that names this process).
+ */
+export async function agentProcess(dir: string, args: string[] = []): Promise<AgentProcess> {
+  const endpoint = `${dir}/endpoint.json`;
+  const child = spawnAgent(["--dir", dir, ...args]);
+  let gone = false;
+  void child.exited.then(() => (gone = true));
+  const fresh = () => {
+    try {
+      return JSON.parse(readFileSync(endpoint, "utf8")).pid === child.pid;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => gone || fresh(), "the agent's endpoint file");
+  if (gone) throw new Error(`the agent in ${dir} exited before serving`);
+  const { url, token } = JSON.parse(readFileSync(endpoint, "utf8"));
+  return {
+    pid: child.pid,
+    dir,
+    url,
+    token,
+    exited: child.exited,
+    stop: async () => {
+      child.kill();
+      await child.exited;
+    },
+  };
+}
