@@ -7,6 +7,7 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { API_VERSION } from "../backends/remote/protocol.ts";
 import type { AgentCore } from "./core.ts";
+import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";
 import type { Session, TaskRecord } from "./session.ts";
 
@@ -77,6 +78,10 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof JournalWriteError) {
+      const code = error.status === 507 ? "insufficient_storage" : "journal_unavailable";
+      return problem(c, error.status, code, error.message);
+    }
     return problem(c, 500, "internal", `the agent failed on this request: ${error.message}`);
   });
   app.notFound((c) =>
@@ -221,6 +226,16 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
       );
     }
     if (s.log.since(after, 0) === undefined) return goneCursor(c, after);
+    if (after > s.log.last) {
+      // The client saw events this log does not hold (a restart lost lines it had sent): going
+      // on from there would skip what comes next under those numbers.
+      return problem(
+        c,
+        409,
+        "cursor_ahead",
+        `the cursor ${after} is ahead of this session's last event ${s.log.last}; re-sync from GET …/tasks`,
+      );
+    }
     const wait = c.req.query("wait");
     if (wait !== undefined) {
       const ms = intParam(wait, 0);

@@ -6,12 +6,12 @@ import type { SubmitResult, WireError, WireState, WireTask } from "../backends/r
 import type { Backend } from "../src/backend.ts";
 import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { unhandledRejections } from "./rejections.ts";
-import { firstIssue, wireTask } from "./schemas.ts";
+import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
 import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
@@ -110,16 +110,28 @@ export class AgentCore {
     return core;
   }
 
-  /** Opens a session. */
+  /**
+   * Opens a session, journaled before it is answered.
+   *
+   * @throws {JournalWriteError} When the journal cannot be written: no session is opened.
+   */
   openSession(client: string, heartbeatTimeoutMs: number): Session {
     const sid = randomBytes(16).toString("hex");
-    const session = this.#newSession(sid, client, heartbeatTimeoutMs);
-    mkdirSync(`${this.#opts.dir}/sessions/${sid}`, { recursive: true });
-    this.#journal.append(
-      JSON.stringify({ t: "open", sid, client, hb: heartbeatTimeoutMs, at: Date.now() }),
-    );
-    this.#journal.flush();
-    return session;
+    const dir = `${this.#opts.dir}/sessions/${sid}`;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new JournalWriteError(dir, error);
+    }
+    try {
+      this.#journal.commit([
+        JSON.stringify({ t: "open", sid, client, hb: heartbeatTimeoutMs, at: Date.now() }),
+      ]);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return this.#newSession(sid, client, heartbeatTimeoutMs);
   }
 
   /** Cancels a session's unfinished tasks, ends its streams and forgets it. */
@@ -144,11 +156,18 @@ export class AgentCore {
 
   /**
    * Accepts a batch: each task is checked on its own; a task id the session
-   * already has is a duplicate and is not run again. O(n).
+   * already has is a duplicate and is not run again. The accepted tasks are
+   * journaled in one whole write before any of them is recorded or run, so a
+   * batch is all or nothing. O(n).
+   *
+   * @throws {JournalWriteError} When the journal cannot be written: nothing of the batch is
+   * recorded, and a retry of the same request is safe.
    */
   submit(session: Session, tasks: readonly unknown[]): SubmitResult[] {
     const results: SubmitResult[] = new Array(tasks.length);
-    const accepted: AgentTask[] = [];
+    const accepted: { task: WireTask; n: number }[] = [];
+    const lines: string[] = [];
+    const ids = new Set<string>();
     for (let i = 0; i < tasks.length; i++) {
       const raw = tasks[i];
       const parsed = wireTask.safeParse(raw);
@@ -160,7 +179,7 @@ export class AgentCore {
         continue;
       }
       const task = parsed.data as WireTask;
-      if (session.tasks.has(task.id)) {
+      if (session.tasks.has(task.id) || ids.has(task.id)) {
         results[i] = { id, status: "duplicate" };
         continue;
       }
@@ -171,16 +190,25 @@ export class AgentCore {
           continue;
         }
       }
-      const rec = this.#record(session, task, this.#nextN++);
-      this.#journal.append(
-        `{"t":"task","sid":"${session.id}","n":${rec.n},"task":${JSON.stringify(task)}}`,
-      );
-      accepted.push(rec);
+      let json: string;
+      try {
+        json = JSON.stringify(task);
+      } catch (error) {
+        // A value nested too deeply for this runtime's JSON: this task only.
+        const why = `task '${id}' cannot be journaled: ${(error as Error).message}`;
+        results[i] = { id, status: "rejected", error: why };
+        continue;
+      }
+      const n = this.#nextN++;
+      ids.add(task.id);
+      lines.push(`{"t":"task","sid":"${session.id}","n":${n},"task":${json}}`);
+      accepted.push({ task, n });
       results[i] = { id, status: "accepted" };
     }
-    // Durable before acknowledged: a retried request then finds the tasks.
-    this.#journal.flush();
-    for (const rec of accepted) {
+    // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
+    this.#journal.commit(lines);
+    const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
+    for (const rec of recs) {
       if (rec.task.kind === "function") this.#functions.submit(rec);
       else this.#exec.submit(rec, rec.files);
     }
@@ -209,6 +237,7 @@ export class AgentCore {
       functions: { active: this.#functions.active },
       free: this.#scheduler.free,
       unhandledRejections: unhandledRejections(),
+      journal: { ok: this.#journal.failure === undefined, error: this.#journal.failure ?? null },
     };
   }
 
@@ -303,25 +332,16 @@ export class AgentCore {
   #replay(records: ReturnType<typeof Journal.open>["records"]): void {
     const pids = new Map<string, number>();
     for (const r of records) {
-      const session = this.sessions.get(r.sid);
-      if (r.t === "open") {
-        this.#newSession(r.sid, r.client, r.hb);
-      } else if (r.t === "close") {
-        this.sessions.delete(r.sid);
-      } else if (session === undefined) {
-        continue;
-      } else if (r.t === "task") {
-        this.#record(session, r.task as unknown as WireTask, r.n);
-        this.#nextN = Math.max(this.#nextN, r.n + 1);
-      } else if (r.t === "pid") {
-        pids.set(`${r.sid}\n${r.id}`, r.pid);
-      } else if (r.t === "ev") {
-        const rec = session.tasks.get(String(r.e.id));
-        if (rec === undefined) continue;
-        const state = r.e.state as WireState;
-        this.#counts[rec.state]--;
-        this.#counts[state]++;
-        session.replay(rec, JSON.stringify(r.e), state);
+      try {
+        this.#replayOne(r, pids);
+      } catch (error) {
+        // A line of the wrong shape (hand-edited, or from another version) must not keep the
+        // agent from starting: it is skipped, and said.
+        console.error(
+          `asyncflow agent: skipped a journal line it cannot use (${(error as Error).message}): ${
+            JSON.stringify(r).slice(0, 200)
+          }`,
+        );
       }
     }
     for (const session of this.sessions.values()) {
@@ -339,6 +359,51 @@ export class AgentCore {
       }
     }
   }
+
+  #replayOne(r: JournalRecord, pids: Map<string, number>): void {
+    const session = this.sessions.get(r.sid);
+    if (r.t === "open") {
+      this.#newSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
+    } else if (r.t === "close") {
+      this.sessions.delete(r.sid);
+    } else if (session === undefined) {
+      return;
+    } else if (r.t === "task") {
+      const parsed = wireTask.safeParse(r.task);
+      if (!parsed.success) throw new TypeError(firstIssue(parsed.error));
+      const n = positiveInt(r.n, "n");
+      this.#record(session, parsed.data as WireTask, n);
+      this.#nextN = Math.max(this.#nextN, n + 1);
+    } else if (r.t === "pid") {
+      pids.set(`${r.sid}\n${r.id}`, positiveInt(r.pid, "pid"));
+    } else if (r.t === "ev") {
+      const rec = session.tasks.get(String(r.e?.id));
+      if (rec === undefined) return;
+      const state = r.e.state as WireState;
+      if (!(state in this.#counts)) throw new TypeError(`unknown state '${state}'`);
+      const before = rec.state;
+      if (session.replay(rec, JSON.stringify(r.e), state, positiveInt(r.e.seq, "seq"))) {
+        this.#counts[before]--;
+        this.#counts[state]++;
+      }
+    } else {
+      throw new TypeError(`unknown record type '${(r as { t?: unknown }).t}'`);
+    }
+  }
+}
+
+function positiveInt(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new TypeError(`'${name}' must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+function sid(value: unknown): string {
+  if (typeof value !== "string" || !SESSION_ID.test(value)) {
+    throw new TypeError(`'sid' must be 32 hex digits, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** Ends a command left behind by a previous agent process (its own process group). */

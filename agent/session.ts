@@ -97,10 +97,15 @@ export class Session {
     return true;
   }
 
-  /** Replays an event read from the journal. */
-  replay(rec: TaskRecord, json: string, state: WireState): void {
+  /**
+   * Replays an event read from the journal; it keeps its number `seq`.
+   *
+   * @returns Whether it was taken (not when its number is not above the last one's).
+   */
+  replay(rec: TaskRecord, json: string, state: WireState, seq: number): boolean {
+    if (this.log.append(json, seq) === 0) return false;
     rec.state = state;
     rec.lastEvent = json;
-    this.log.append(json);
+    return true;
   }
 }

@@ -333,8 +333,8 @@ export class RemoteBackend implements Backend {
       } catch (error) {
         if (this.#closed) return;
         if (error instanceof AgentHttpError) {
-          if (error.code === "cursor_expired") {
-            await this.#resync().catch((e) => (this.#lastError = e));
+          if (error.code === "cursor_expired" || error.code === "cursor_ahead") {
+            await this.#resync(error.code === "cursor_ahead").catch((e) => (this.#lastError = e));
             continue;
           }
           if (error.status === 404 || error.code === "session_expired") {
@@ -388,8 +388,12 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  /** Events were dropped from the agent's memory: take each task's last state from the listing. */
-  async #resync(): Promise<void> {
+  /**
+   * Events were dropped from the agent's memory, or (`ahead`) the agent lost some it had sent
+   * before a restart: take each task's last state from the listing, and go on from the
+   * listing's cursor.
+   */
+  async #resync(ahead = false): Promise<void> {
     let offset = 0;
     let seq = this.#cursor;
     while (true) {
@@ -406,7 +410,7 @@ export class RemoteBackend implements Backend {
       offset += page.tasks.length;
       if (page.tasks.length === 0 || offset >= page.total) break;
     }
-    this.#cursor = Math.max(this.#cursor, seq);
+    this.#cursor = ahead ? seq : Math.max(this.#cursor, seq);
   }
 
   async #apply(e: WireEvent): Promise<void> {

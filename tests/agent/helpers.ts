@@ -1,8 +1,17 @@
 /** Helpers of the agent tests: raw HTTP calls, SSE reading, processes. */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { Buffer } from "node:buffer";
-import { existsSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
 import process from "node:process";
 import { readSse } from "../../backends/remote/sse.ts";
 import type { WireEvent } from "../../backends/remote/protocol.ts";
@@ -181,4 +190,33 @@ export async function agentProcess(dir: string, args: string[] = []): Promise<Ag
       await child.exited;
     },
   };
+}
+
+/**
+ * Mounts a tmpfs of `kib` KiB on a new directory (the tests that fill a disk for real need root),
+ * and returns it with a function that unmounts it. `undefined` when not root: the caller skips,
+ * saying why.
+ */
+export function smallDisk(kib: number): { dir: string; unmount: () => void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(`${tmpdir()}/asyncflow-disk-`);
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${kib}k,mode=700`, "tmpfs", dir]);
+  return { dir, unmount: () => execFileSync("umount", ["-l", dir]) };
+}
+
+/** Fills the file system holding `dir` (a file `dir/filler`); `free()` gives the space back. */
+export function fillDisk(dir: string): { free: () => void } {
+  const fd = openSync(`${dir}/filler`, "a");
+  const block = Buffer.alloc(4096, 120);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOSPC") throw error;
+  }
+  // The last partial block too: not one byte is left.
+  try {
+    for (;;) writeSync(fd, block, 0, 1);
+  } catch { /* full */ }
+  closeSync(fd);
+  return { free: () => rmSync(`${dir}/filler`, { force: true }) };
 }
