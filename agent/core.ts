@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import process from "node:process";
 import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
 import type { Backend } from "../src/backend.ts";
 import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
@@ -10,6 +9,7 @@ import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
+import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
 import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
@@ -78,8 +78,11 @@ export class AgentCore {
       running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
       finished: (rec, state, detail) => this.#finished(rec as AgentTask, state, detail),
       started: (rec, pid) => {
+        // With what tells this process from a later one under the same pid: a restart kills
+        // only on a match.
+        const who = identify(pid) ?? { pid };
         this.#journal.append(
-          JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, pid }),
+          JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, ...who }),
         );
         // At once, not on the next flush: if the agent dies before a buffered pid reaches the
         // disk, its restart cannot kill the command it leaves behind.
@@ -330,7 +333,7 @@ export class AgentCore {
   }
 
   #replay(records: ReturnType<typeof Journal.open>["records"]): void {
-    const pids = new Map<string, number>();
+    const pids = new Map<string, Partial<ProcessIdentity> & { pid: number }>();
     for (const r of records) {
       try {
         this.#replayOne(r, pids);
@@ -348,8 +351,9 @@ export class AgentCore {
       mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
       for (const rec of session.tasks.values()) {
         if (isFinal(rec.state)) continue;
-        const pid = pids.get(`${session.id}\n${rec.id}`);
-        if (pid !== undefined) killGroup(pid);
+        const recorded = pids.get(`${session.id}\n${rec.id}`);
+        const refused = recorded && killRecordedGroup(recorded);
+        if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
         const error: WireError = {
           name: "TaskLostError",
           message:
@@ -360,7 +364,10 @@ export class AgentCore {
     }
   }
 
-  #replayOne(r: JournalRecord, pids: Map<string, number>): void {
+  #replayOne(
+    r: JournalRecord,
+    pids: Map<string, Partial<ProcessIdentity> & { pid: number }>,
+  ): void {
     const session = this.sessions.get(r.sid);
     if (r.t === "open") {
       this.#newSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
@@ -375,7 +382,8 @@ export class AgentCore {
       this.#record(session, parsed.data as WireTask, n);
       this.#nextN = Math.max(this.#nextN, n + 1);
     } else if (r.t === "pid") {
-      pids.set(`${r.sid}\n${r.id}`, positiveInt(r.pid, "pid"));
+      positiveInt(r.pid, "pid");
+      pids.set(`${r.sid}\n${r.id}`, r);
     } else if (r.t === "ev") {
       const rec = session.tasks.get(String(r.e?.id));
       if (rec === undefined) return;
@@ -404,17 +412,4 @@ function sid(value: unknown): string {
     throw new TypeError(`'sid' must be 32 hex digits, got ${JSON.stringify(value)}`);
   }
   return value;
-}
-
-/** Ends a command left behind by a previous agent process (its own process group). */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    try {
-      process.kill(pid, "SIGKILL"); // runtimes that cannot signal a group
-    } catch {
-      // Gone already.
-    }
-  }
 }

@@ -6,14 +6,23 @@ export { JournalWriteError } from "./journal_file.ts";
 /**
  * One line of the journal. `open`: a session began; `task`: a task was
  * accepted (its wire form); `ev`: a state change (the event's JSON, as sent to
- * clients); `pid`: the process group of a running command; `close`: a
+ * clients); `pid`: the process group of a running command, with what identifies it; `close`: a
  * session ended.
  */
 export type JournalRecord =
   | { t: "open"; sid: string; client: string; hb: number; at: number }
   | { t: "task"; sid: string; n: number; task: Record<string, unknown> }
   | { t: "ev"; sid: string; e: Record<string, unknown> }
-  | { t: "pid"; sid: string; id: string; pid: number }
+  | {
+    t: "pid";
+    sid: string;
+    id: string;
+    pid: number;
+    /** What tells the process from a later one with its pid (see `process_identity.ts`). */
+    start?: number;
+    boot?: string;
+    host?: string;
+  }
   | { t: "close"; sid: string };
 
 /**
