@@ -11,6 +11,7 @@ import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
+import { StallClock } from "./stall_clock.ts";
 import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
 import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
 
@@ -57,6 +58,7 @@ export class AgentCore {
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #reaper: ReturnType<typeof setInterval>;
+  readonly #stalls = new StallClock(REAP_EVERY_MS);
   readonly #counts: Record<WireState, number> = {
     queued: 0,
     running: 0,
@@ -315,6 +317,13 @@ export class AgentCore {
 
   #reap(): void {
     const now = Date.now();
+    // A stall is not the clients' silence: their requests wait unread until it ends.
+    const stalled = this.#stalls.stalled(now);
+    if (stalled > 0) {
+      for (const session of this.sessions.values()) {
+        if (session.state === "open") session.deadline += stalled;
+      }
+    }
     for (const session of this.sessions.values()) {
       // Keep an expired session a while (its client gets 410, not 404), then forget it, so a
       // long-lived agent holds only what its live sessions need.
