@@ -11,6 +11,7 @@ import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { listen } from "./serve.ts";
+import type { ConnectionLimits } from "./serve_limits.ts";
 import { loadOrCreateToken } from "./token.ts";
 
 /**
@@ -46,6 +47,11 @@ export interface AgentOptions {
   tls?: { cert: string; key: string };
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
   endpointFile?: string;
+  /**
+   * Bounds on connections: the header timeout (10 s), the idle timeout (75 s) and the most
+   * connections served at once (from the open-file limit). See `serve_limits.ts`.
+   */
+  connections?: ConnectionLimits;
   /** The largest task batch body, in bytes. Default 64 MiB. */
   maxBodyBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
@@ -127,6 +133,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     server = await listen(app.fetch, {
       hostname,
       port,
+      ...options.connections,
       ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (error) {

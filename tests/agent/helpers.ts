@@ -109,11 +109,14 @@ export async function pidIn(path: string): Promise<number> {
 /** Starts `agent/main.ts` as a separate process on the runtime running the tests. */
 export function spawnAgent(
   args: string[],
+  prefix: string[] = [],
 ): { pid: number; kill: () => void; exited: Promise<void> } {
   const main = new URL("../../agent/main.ts", import.meta.url).pathname;
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  const argv = g.Deno ? ["run", "-A", main, ...args] : [main, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  const argv = [process.execPath, ...(g.Deno ? ["run", "-A", main] : [main]), ...args];
+  // A prefix such as `prlimit --nofile=200` execs the runtime in place: the pid stays the agent's.
+  const [file, ...rest] = [...prefix, ...argv];
+  const child = spawn(file!, rest, { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { pid: child.pid!, kill: () => child.kill("SIGKILL"), exited };
 }
@@ -161,12 +164,16 @@ export interface AgentProcess {
 }
 
 /**
- * Starts `agent/main.ts --dir dir …args` as a process and waits until it has written a fresh
- * endpoint file (one that names this process).
+ * Starts `agent/main.ts --dir dir …args` as a process (after `prefix`, e.g. `prlimit …`) and
+ * waits until it has written a fresh endpoint file (one that names this process).
  */
-export async function agentProcess(dir: string, args: string[] = []): Promise<AgentProcess> {
+export async function agentProcess(
+  dir: string,
+  args: string[] = [],
+  prefix: string[] = [],
+): Promise<AgentProcess> {
   const endpoint = `${dir}/endpoint.json`;
-  const child = spawnAgent(["--dir", dir, ...args]);
+  const child = spawnAgent(["--dir", dir, ...args], prefix);
   let gone = false;
   void child.exited.then(() => (gone = true));
   const fresh = () => {
