@@ -312,6 +312,7 @@ export class AgentCore {
   #stopAll(session: Session, why: string): void {
     for (const rec of session.tasks.values()) {
       if (!isFinal(rec.state)) this.cancel(rec, why);
+      rec.terminate?.(); // what a finished command left running goes too
     }
   }
 

@@ -6,6 +6,7 @@ import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
+import { ProcessGroup } from "./process_group.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
 
 /** How a runner tells the agent about a task. */
@@ -47,7 +48,7 @@ export class ExecRunner {
   readonly #report: Reporter;
   readonly #queue = new ReadyQueue<Waiting>();
   #blocked: Waiting | undefined;
-  readonly #running = new Set<RunningProcess>();
+  readonly #running = new Map<RunningProcess, ProcessGroup | undefined>();
   #closed = false;
 
   constructor(scheduler: SlotScheduler, method: LaunchMethod, report: Reporter) {
@@ -94,12 +95,14 @@ export class ExecRunner {
     this.#pump();
   }
 
-  /** Kills every command and waits until they are gone. */
+  /** Kills every command, and what each started, and waits until they are gone. */
   async shutdown(): Promise<void> {
     this.#closed = true;
-    const exits = [...this.#running].map((p) => {
+    const exits = [...this.#running].map(async ([p, group]) => {
       p.kill();
-      return p.exited.catch(() => {});
+      group?.terminate();
+      await p.exited.catch(() => {});
+      await group?.empty();
     });
     await Promise.all(exits);
   }
@@ -142,8 +145,16 @@ export class ExecRunner {
       this.#report.finished(rec, "failed", { error: errorToWire(error) });
       return;
     }
-    this.#running.add(process);
-    rec.stop = () => process.kill();
+    // The group outlives the shell when the command leaves processes behind: they are reached
+    // through it, and hold the command's slots until the group is empty.
+    const group = process.pid !== undefined ? new ProcessGroup(process.pid) : undefined;
+    this.#running.set(process, group);
+    const terminate = () => {
+      process.kill();
+      group?.terminate();
+    };
+    rec.stop = terminate;
+    rec.terminate = terminate;
     if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
     this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
     // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
@@ -154,7 +165,11 @@ export class ExecRunner {
         (error) => this.#report.finished(rec, "failed", { error: errorToWire(error) }),
       )
       .catch((error) => this.#unexpected(rec, error))
-      .then(() => this.#release(process, placement))
+      .then(() => group?.empty())
+      .then(() => {
+        rec.terminate = undefined;
+        this.#release(process, placement);
+      })
       .catch((error) => console.error(`asyncflow agent: cannot free slots: ${error}`));
   }
 

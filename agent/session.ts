@@ -14,6 +14,11 @@ export interface TaskRecord {
   /** Set by the runner to stop the task; cleared when it ends. */
   stop?: (() => void) | undefined;
   /**
+   * Set by the command runner while the command's process group has members: ends them all,
+   * also those a finished command left behind (session close, expiry, shutdown).
+   */
+  terminate?: (() => void) | undefined;
+  /**
    * Set by the command runner: settles once the command's processes are gone and its outputs
    * written. The session's directory is removed only after that.
    */
