@@ -19,9 +19,10 @@ import { loadOrCreateToken } from "./token.ts";
  *
  * @example
  * ```ts
- * import type { AgentOptions } from "./agent.ts";
+ * import assert from "node:assert/strict";
+ * import type { AgentOptions } from "@asyncflow/asyncflow/agent";
  * const options: AgentOptions = { listen: "127.0.0.1:0", launch: "fork", cores: 2 };
- * console.assert(options.cores === 2);
+ * assert.ok(options.cores === 2);
  * ```
  */
 export interface AgentOptions {
@@ -70,9 +71,10 @@ export interface AgentOptions {
  *
  * @example
  * ```ts
- * import { startAgent } from "./agent.ts";
+ * import assert from "node:assert/strict";
+ * import { startAgent } from "@asyncflow/asyncflow/agent";
  * await using agent = await startAgent({ cores: 1 });
- * console.assert(agent.url.startsWith("http://127.0.0.1:"));
+ * assert.ok(agent.url.startsWith("http://127.0.0.1:"));
  * ```
  */
 export interface AgentHandle extends AsyncDisposable {
@@ -99,10 +101,11 @@ export interface AgentHandle extends AsyncDisposable {
  *
  * @example
  * ```ts
- * import { startAgent } from "./agent.ts";
+ * import assert from "node:assert/strict";
+ * import { startAgent } from "@asyncflow/asyncflow/agent";
  * const agent = await startAgent({ cores: 1 });
  * const res = await fetch(`${agent.url}/v1/health`, { headers: { authorization: `Bearer ${agent.token}` } });
- * console.assert((await res.json()).status === "ok");
+ * assert.ok((await res.json()).status === "ok");
  * await agent.close();
  * ```
  */

@@ -45,8 +45,9 @@ function problem(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
- * console.assert(typeof createApp === "function");
+ * assert.ok(typeof createApp === "function");
  * ```
  */
 export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {

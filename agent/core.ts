@@ -43,8 +43,9 @@ const REAP_EVERY_MS = 250;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AgentCore } from "./core.ts";
- * console.assert(typeof AgentCore.create === "function");
+ * assert.ok(typeof AgentCore.create === "function");
  * ```
  */
 export class AgentCore {

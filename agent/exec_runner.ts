@@ -38,8 +38,9 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExecRunner } from "./exec_runner.ts";
- * console.assert(typeof ExecRunner === "function");
+ * assert.ok(typeof ExecRunner === "function");
  * ```
  */
 export class ExecRunner {

@@ -43,9 +43,11 @@ export type JournalRecord =
  * import { Journal } from "./journal.ts";
  * const dir = Deno.makeTempDirSync();
  * const j = Journal.open(`${dir}/journal.jsonl`);
- * j.journal.commit(['{"t":"close","sid":"x"}']);
+ * j.journal.commit(['{"t":"open","sid":"x","client":"","hb":1000,"at":0}']);
  * j.journal.close();
- * assert.equal(Journal.open(`${dir}/journal.jsonl`).records.length, 1);
+ * const again = Journal.open(`${dir}/journal.jsonl`);
+ * assert.deepEqual(again.records.map((r) => r.t), ["open"]);
+ * again.journal.close();
  * ```
  */
 export class Journal {
@@ -55,13 +57,15 @@ export class Journal {
   #scheduled = false;
   #closed = false;
   #failure: JournalWriteError | undefined;
+  /** The file's size: only this journal writes to it (kept here, not asked of the kernel). */
+  #size: number;
   /** The file's size after the last compaction: the next one waits until it has grown. */
   #compactedSize: number;
 
   private constructor(path: string, fd: number) {
     this.#path = path;
     this.#fd = fd;
-    this.#compactedSize = fstatSync(fd).size;
+    this.#size = this.#compactedSize = fstatSync(fd).size;
   }
 
   /**
@@ -75,7 +79,8 @@ export class Journal {
     let fd = existsSync(path) ? compactFile(path, records) : undefined;
     fd ??= openSync(path, "a", 0o600);
     // A last line cut right at its end must not glue itself to the next record.
-    if (fstatSync(fd).size > 0) writeWhole(fd, path, "\n");
+    const size = fstatSync(fd).size;
+    if (size > 0) writeWhole(fd, path, "\n", size);
     return { journal: new Journal(path, fd), records };
   }
 
@@ -95,7 +100,7 @@ export class Journal {
    */
   compactIfGrown(growthBytes = 64 * 1024 * 1024): void {
     if (this.#closed || !this.flush()) return;
-    if (fstatSync(this.#fd).size - this.#compactedSize < growthBytes) return;
+    if (this.#size - this.#compactedSize < growthBytes) return;
     try {
       const fd = compactFile(this.#path);
       if (fd !== undefined) {
@@ -110,7 +115,7 @@ export class Journal {
         }`,
       );
     }
-    this.#compactedSize = fstatSync(this.#fd).size;
+    this.#size = this.#compactedSize = fstatSync(this.#fd).size;
   }
 
   /** Adds one line (a JSON text without a newline), written within this turn. */
@@ -134,7 +139,7 @@ export class Journal {
     const all = this.#pending.length === 0 ? lines : [...this.#pending, ...lines];
     if (all.length === 0) return;
     try {
-      writeWhole(this.#fd, this.#path, all.join("\n") + "\n");
+      this.#size = writeWhole(this.#fd, this.#path, all.join("\n") + "\n", this.#size);
     } catch (error) {
       this.#failed(error as JournalWriteError);
       throw error;
@@ -152,7 +157,7 @@ export class Journal {
     this.#scheduled = false;
     if (this.#pending.length === 0 || this.#closed) return true;
     try {
-      writeWhole(this.#fd, this.#path, this.#pending.join("\n") + "\n");
+      this.#size = writeWhole(this.#fd, this.#path, this.#pending.join("\n") + "\n", this.#size);
     } catch (error) {
       this.#failed(error as JournalWriteError);
       return false;
@@ -209,6 +214,7 @@ function compactFile(path: string, records?: JournalRecord[]): number | undefine
   try {
     let out: string[] = [];
     let outBytes = 0;
+    let written = 0;
     forEachLine(path, (line) => {
       let record: JournalRecord;
       try {
@@ -223,13 +229,13 @@ function compactFile(path: string, records?: JournalRecord[]): number | undefine
       out.push(line);
       outBytes += line.length;
       if (outBytes > 1024 * 1024) {
-        writeWhole(fd, tmp!, out.join("\n") + "\n");
+        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
         out = [];
         outBytes = 0;
       }
     });
     if (fd === undefined) return undefined;
-    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n");
+    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
     renameSync(tmp!, path);
     return fd;
   } catch (error) {

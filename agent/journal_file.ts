@@ -47,25 +47,26 @@ export class JournalWriteError extends Error {
 }
 
 /**
- * Appends all of `text` to the file open (in append mode) at `fd`: a short write goes on from
- * where it stopped; a failed one is cut off again (`ftruncate` to the size before), so the file
- * holds all of it or none of it.
+ * Appends all of `text` to the file open (in append mode) at `fd`, whose size is `size`: a
+ * short write goes on from where it stopped; a failed one is cut off again (`ftruncate` to
+ * `size`), so the file holds all of it or none of it.
  *
+ * @returns The file's new size.
  * @throws {JournalWriteError} When the write fails; the file is as it was.
  */
-export function writeWhole(fd: number, path: string, text: string): void {
+export function writeWhole(fd: number, path: string, text: string, size: number): number {
   const data = Buffer.from(text);
-  const before = fstatSync(fd).size;
   let at = 0;
   try {
     while (at < data.length) at += writeSync(fd, data, at, data.length - at);
   } catch (error) {
     try {
       // By the size, not by `at`: a runtime may write part and then throw without saying how much.
-      if (fstatSync(fd).size !== before) ftruncateSync(fd, before);
+      if (fstatSync(fd).size !== size) ftruncateSync(fd, size);
     } catch { /* the cut-off failed too: a torn line, which a reader skips */ }
     throw new JournalWriteError(path, error);
   }
+  return size + data.length;
 }
 
 const CHUNK = 1024 * 1024;

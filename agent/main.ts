@@ -25,8 +25,9 @@ const USAGE = `usage: asyncflow agent [options]
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { agentCommand } from "./main.ts";
- * console.assert((await agentCommand(["--launch", "teleport"])) === 2);
+ * assert.ok((await agentCommand(["--launch", "teleport"])) === 2);
  * ```
  */
 export async function agentCommand(argv: string[]): Promise<number> {

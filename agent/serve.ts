@@ -54,9 +54,10 @@ interface BunLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listen } from "./serve.ts";
  * const server = await listen(() => new Response("ok"), { hostname: "127.0.0.1", port: 0 });
- * console.assert(server.port > 0);
+ * assert.ok(server.port > 0);
  * await server.close();
  * ```
  */

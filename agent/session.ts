@@ -45,9 +45,10 @@ export interface EventDetail {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Session } from "./session.ts";
  * const s = new Session("0".repeat(32), "test", 60_000, 100, () => {});
- * console.assert(s.log.last === 0 && s.state === "open");
+ * assert.ok(s.log.last === 0 && s.state === "open");
  * ```
  */
 export class Session {

@@ -11,9 +11,10 @@ import { fromWireError, toWire } from "./wire.ts";
  *
  * @example
  * ```ts
- * import type { RemoteBackendOptions } from "./remote_backend.ts";
+ * import assert from "node:assert/strict";
+ * import type { RemoteBackendOptions } from "@asyncflow/asyncflow/remote";
  * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableMs: 10_000 };
- * console.assert(o.unreachableMs === 10_000);
+ * assert.ok(o.unreachableMs === 10_000);
  * ```
  */
 export interface RemoteBackendOptions {
@@ -52,9 +53,10 @@ const PARALLEL_POSTS = 4;
  *
  * @example
  * ```ts
- * import { RemoteBackend } from "./remote_backend.ts";
+ * import assert from "node:assert/strict";
+ * import { RemoteBackend } from "@asyncflow/asyncflow/remote";
  * const backend = new RemoteBackend({ url: "http://127.0.0.1:9", token: "t" });
- * console.assert(backend.name === "remote");
+ * assert.ok(backend.name === "remote");
  * ```
  */
 export class RemoteBackend implements Backend {
@@ -114,9 +116,10 @@ export class RemoteBackend implements Backend {
    *
    * @example
    * ```ts
-   * import { RemoteBackend } from "./remote_backend.ts";
+   * import assert from "node:assert/strict";
+   * import { RemoteBackend } from "@asyncflow/asyncflow/remote";
    * const b = RemoteBackend.fromEndpointFile("/scratch/agent/endpoint.json", { name: "hpc" });
-   * console.assert(b.name === "hpc");
+   * assert.ok(b.name === "hpc");
    * ```
    */
   static fromEndpointFile(
