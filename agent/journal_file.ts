@@ -55,10 +55,15 @@ export class JournalWriteError extends Error {
  * @throws {JournalWriteError} When the write fails; the file is as it was.
  */
 export function writeWhole(fd: number, path: string, text: string, size: number): number {
-  const data = Buffer.from(text);
+  const total = Buffer.byteLength(text);
   let at = 0;
   try {
-    while (at < data.length) at += writeSync(fd, data, at, data.length - at);
+    // The string at once (no copy into a Buffer); only a short write needs the bytes.
+    at = writeSync(fd, text);
+    if (at < total) {
+      const data = Buffer.from(text);
+      while (at < total) at += writeSync(fd, data, at, total - at);
+    }
   } catch (error) {
     try {
       // By the size, not by `at`: a runtime may write part and then throw without saying how much.
@@ -66,7 +71,7 @@ export function writeWhole(fd: number, path: string, text: string, size: number)
     } catch { /* the cut-off failed too: a torn line, which a reader skips */ }
     throw new JournalWriteError(path, error);
   }
-  return size + data.length;
+  return size + total;
 }
 
 const CHUNK = 1024 * 1024;
