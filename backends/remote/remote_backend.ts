@@ -157,7 +157,12 @@ export class RemoteBackend implements Backend {
         ctx.failed(spec.id, this.#unreachableError());
         continue;
       }
-      const wire = toWire(spec, this.#index);
+      let wire: WireTask | Error;
+      try {
+        wire = toWire(spec, this.#index);
+      } catch (error) {
+        wire = error as Error; // whatever goes wrong with one task fails that task only
+      }
       if (wire instanceof Error) {
         ctx.failed(spec.id, wire);
         continue;

@@ -81,6 +81,17 @@ describe("RemoteBackend under faults", () => {
     await assert.rejects(echoT({ n: NaN }), /must be JSON: args\[0\]\.n is NaN/);
   });
 
+  it("fails only the task whose argument is nested too deeply, not the others of its batch", async () => {
+    await using flow = await engine();
+    const echoT = flow.functionTask(echo);
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    // Called in one turn: the three go out in one batch.
+    const [a, bad, b] = [echoT(1), echoT(deep), echoT(2)];
+    await assert.rejects(bad, /nested more than 512 levels deep/);
+    assert.deepEqual(await Promise.all([a, b]), [1, 2]);
+  });
+
   it("brings large results and outputs back by reference, in pages", async () => {
     await using flow = await engine();
     const big = "é".repeat(300_000);
