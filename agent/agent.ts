@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
@@ -53,6 +53,8 @@ export interface AgentOptions {
    * connections served at once (from the open-file limit). See `serve_limits.ts`.
    */
   connections?: ConnectionLimits;
+  /** Sessions open at once; one more is refused with 503 `too_many_sessions`. Default 1 000. */
+  maxSessions?: number;
   /** The largest task batch body, in bytes. Default 64 MiB. */
   maxBodyBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
@@ -111,8 +113,18 @@ export interface AgentHandle extends AsyncDisposable {
  */
 export async function startAgent(options: AgentOptions = {}): Promise<AgentHandle> {
   const { hostname, port } = parseListen(options.listen ?? "127.0.0.1:0");
+  if (!options.tls && !isLoopback(hostname)) {
+    console.error(
+      `asyncflow agent: warning: listening on ${hostname} without TLS: the token and every task ` +
+        "cross the network in clear text. Give --tls-cert and --tls-key, or keep the default " +
+        "127.0.0.1 and reach the agent through ssh -L.",
+    );
+  }
   const dir = resolve(options.dir ?? mkdtempSync(`${tmpdir()}/asyncflow-agent-`));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // The mode of mkdirSync applies only to a directory it creates: one that existed (say 0755)
+  // would let others read the outputs, and the commands and environments in the journal.
+  chmodSync(dir, 0o700);
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
@@ -129,6 +141,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const app = createApp(core, {
     token,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxSessions: options.maxSessions ?? 1_000,
     streams: () => streams.signal,
   });
   let server;
@@ -151,8 +164,11 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const endpoint = JSON.stringify({ url, token, dir, pid: process.pid }) + "\n";
   for (const path of [`${dir}/endpoint.json`, options.endpointFile]) {
     if (path === undefined) continue;
-    // Write then rename: a reader (a client, a pilot script) never sees half a file.
+    // Write then rename: a reader (a client, a pilot script) never sees half a file. A stale
+    // temporary file would keep its own (perhaps lax) mode: it goes first.
+    rmSync(`${path}.tmp`, { force: true });
     writeFileSync(`${path}.tmp`, endpoint, { mode: 0o600 });
+    chmodSync(`${path}.tmp`, 0o600);
     renameSync(`${path}.tmp`, path);
   }
   let closing: Promise<void> | undefined;
@@ -173,6 +189,10 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
 }
 
 function parseListen(listen: string): { hostname: string; port: number } {

@@ -16,6 +16,8 @@ export interface AppOptions {
   token: string;
   /** The largest body of a task batch; other bodies are limited to 64 KiB. */
   maxBodyBytes: number;
+  /** Sessions open at once (expired ones, kept to answer 410, count too). */
+  maxSessions: number;
   /** Aborted to end every open event stream (agent shutdown, or a test cutting streams). */
   streams: () => AbortSignal;
 }
@@ -102,6 +104,14 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
   app.post("/v1/sessions", limit(SMALL_BODY), async (c) => {
     const body = await readJson(c, openBody);
     if (body instanceof Response) return body;
+    if (core.sessions.size >= options.maxSessions) {
+      return problem(
+        c,
+        503,
+        "too_many_sessions",
+        `the agent holds ${core.sessions.size} sessions, its limit: close one (DELETE /v1/sessions/{sid}) or retry later`,
+      );
+    }
     const session = core.openSession(body.client ?? "", body.heartbeatTimeoutMs ?? 60_000);
     return c.json(
       { session: session.id, heartbeatTimeoutMs: session.heartbeatTimeoutMs, seq: 0 },

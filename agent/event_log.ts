@@ -27,7 +27,7 @@ export class EventLog {
   /** The number of the last event trimmed from memory (0 when none was). */
   #dropped = 0;
   #next = 1;
-  #wake: (() => void)[] = [];
+  #wake = new Set<() => void>();
   #closed = false;
 
   /** @param retain How many events stay readable; an older cursor gets `undefined` from `since`. */
@@ -66,9 +66,9 @@ export class EventLog {
       this.#dropped = this.#events[drop - 1]!.seq;
       this.#events = this.#events.slice(drop);
     }
-    if (this.#wake.length > 0) {
+    if (this.#wake.size > 0) {
       const wake = this.#wake;
-      this.#wake = [];
+      this.#wake = new Set();
       for (const w of wake) w();
     }
     return seq;
@@ -99,11 +99,13 @@ export class EventLog {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
+        // A reader that timed out (an idle long poll) leaves nothing behind.
+        this.#wake.delete(done);
         resolve();
       };
       timer = setTimeout(done, ms);
       signal?.addEventListener("abort", done, { once: true });
-      this.#wake.push(done);
+      this.#wake.add(done);
     });
   }
 
@@ -111,7 +113,12 @@ export class EventLog {
   close(): void {
     this.#closed = true;
     const wake = this.#wake;
-    this.#wake = [];
+    this.#wake = new Set();
     for (const w of wake) w();
+  }
+
+  /** How many readers wait for an event. */
+  get waiting(): number {
+    return this.#wake.size;
   }
 }

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import type { WireError, WireExecutableTask } from "../backends/remote/protocol.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
@@ -134,6 +134,7 @@ export class ExecRunner {
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
     try {
+      if (task.cwd !== undefined) checkCwd(task.cwd);
       const launch = launchCommand(this.#method, placement, task.command);
       process = host.spawn({
         command: launch.argv,
@@ -222,6 +223,19 @@ export class ExecRunner {
     this.#running.delete(process);
     this.#scheduler.release(placement);
     this.#pump();
+  }
+}
+
+/** A missing working directory is named as such, not blamed on `/bin/sh` or `setsid`. */
+function checkCwd(cwd: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch { /* missing or unreadable */ }
+  if (!isDir) {
+    throw new Error(
+      `the working directory '${cwd}' does not exist on the agent's machine (or is not a directory)`,
+    );
   }
 }
 
