@@ -13,4 +13,5 @@
  */
 export { startAgent } from "./agent.ts";
 export type { AgentHandle, AgentOptions } from "./agent.ts";
+export type { ConnectionLimits } from "./serve_limits.ts";
 export { agentCommand } from "./main.ts";
