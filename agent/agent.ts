@@ -59,6 +59,12 @@ export interface AgentOptions {
   maxBodyBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
   retainEvents?: number;
+  /**
+   * Bytes of event JSON kept in memory per session (inline outputs make events large); an older
+   * cursor gets 410 and re-syncs from the listing, which holds large outputs by reference.
+   * Default 64 MiB.
+   */
+  retainEventBytes?: number;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -135,6 +141,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     modules,
     functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
     retainEvents: options.retainEvents ?? 100_000,
+    ...(options.retainEventBytes !== undefined
+      ? { retainEventBytes: options.retainEventBytes }
+      : {}),
     forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
   });
   let streams = new AbortController();

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
 import type { Backend } from "../src/backend.ts";
-import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
+import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
 import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
@@ -23,6 +23,8 @@ export interface CoreOptions {
   modules: ModuleTable;
   functionBackend: Backend;
   retainEvents: number;
+  /** Bytes of event JSON kept in memory per session. */
+  retainEventBytes?: number;
   /** An expired session is forgotten (memory, files, journal) this long after its deadline. */
   forgetExpiredAfterMs: number;
 }
@@ -79,7 +81,8 @@ export class AgentCore {
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
       running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
-      finished: (rec, state, detail) => this.#finished(rec as AgentTask, state, detail),
+      finished: (rec, state, detail, listed) =>
+        this.#finished(rec as AgentTask, state, detail, listed),
       started: (rec, pid) => {
         // With what tells this process from a later one under the same pid: a restart kills
         // only on a match.
@@ -264,6 +267,7 @@ export class AgentCore {
       hb,
       this.#opts.retainEvents,
       (line) => this.#journal.append(line),
+      this.#opts.retainEventBytes,
     );
     this.sessions.set(sid, session);
     return session;
@@ -283,15 +287,20 @@ export class AgentCore {
     return rec;
   }
 
-  #emit(rec: AgentTask, state: WireState, detail: EventDetail): void {
+  #emit(rec: AgentTask, state: WireState, detail: EventDetail, listed?: EventDetail): void {
     const before = rec.state;
-    if (rec.session.emit(rec, state, detail)) {
+    if (rec.session.emit(rec, state, detail, listed)) {
       this.#counts[before]--;
       this.#counts[state]++;
     }
   }
 
-  #finished(rec: AgentTask, state: "done" | "failed", detail: EventDetail): void {
+  #finished(
+    rec: AgentTask,
+    state: "done" | "failed",
+    detail: EventDetail,
+    listed?: EventDetail,
+  ): void {
     if (isFinal(rec.state)) return;
     if (state === "done" && rec.task.kind === "function") {
       let json: string | undefined;
@@ -302,12 +311,29 @@ export class AgentCore {
         this.#emit(rec, "failed", { error: { name: "TypeError", message } });
         return;
       }
-      if (json !== undefined && json.length > INLINE_BYTES) {
-        writeFileSync(this.outputPath(rec, "result"), json);
-        detail = { resultBytes: Buffer.byteLength(json) };
+      if (json !== undefined && json.length > LISTED_BYTES) {
+        try {
+          writeFileSync(this.outputPath(rec, "result"), json);
+          const ref = { resultBytes: Buffer.byteLength(json) };
+          // Large: by reference on the stream too. Medium: inline there, by reference here.
+          if (json.length > INLINE_BYTES) detail = ref;
+          else listed = ref;
+        } catch (error) {
+          if (json.length > INLINE_BYTES) {
+            this.#emit(rec, "failed", {
+              error: {
+                name: "Error",
+                message: `the agent cannot write the result of '${rec.id}': ${
+                  (error as Error).message
+                }`,
+              },
+            });
+            return;
+          }
+        }
       }
     }
-    this.#emit(rec, state, detail);
+    this.#emit(rec, state, detail, listed);
   }
 
   #stopAll(session: Session, why: string): void {

@@ -23,6 +23,8 @@ export interface LoggedEvent {
  */
 export class EventLog {
   readonly #retain: number;
+  readonly #retainBytes: number;
+  #bytes = 0;
   #events: LoggedEvent[] = [];
   /** The number of the last event trimmed from memory (0 when none was). */
   #dropped = 0;
@@ -30,9 +32,14 @@ export class EventLog {
   #wake = new Set<() => void>();
   #closed = false;
 
-  /** @param retain How many events stay readable; an older cursor gets `undefined` from `since`. */
-  constructor(retain: number) {
+  /**
+   * @param retain How many events stay readable; an older cursor gets `undefined` from `since`.
+   * @param retainBytes How much of their JSON stays in memory (large inline outputs would
+   * otherwise keep a session's whole history). Default 64 MiB.
+   */
+  constructor(retain: number, retainBytes: number = 64 * 1024 * 1024) {
     this.#retain = retain;
+    this.#retainBytes = retainBytes;
   }
 
   /** The sequence number of the last event (0 when none). */
@@ -60,11 +67,22 @@ export class EventLog {
     if (seq < this.#next) return 0;
     this.#next = seq + 1;
     this.#events.push({ seq, json });
-    // Trim in chunks: amortised O(1) per event.
-    if (this.#events.length > this.#retain + (this.#retain >> 1)) {
-      const drop = this.#events.length - this.#retain;
-      this.#dropped = this.#events[drop - 1]!.seq;
-      this.#events = this.#events.slice(drop);
+    this.#bytes += json.length;
+    // Trim in chunks (to the count, and to 3/4 of the bytes): amortised O(1) per event.
+    if (
+      this.#events.length > this.#retain + (this.#retain >> 1) || this.#bytes > this.#retainBytes
+    ) {
+      let drop = Math.max(0, this.#events.length - this.#retain);
+      let bytes = this.#bytes;
+      for (let i = 0; i < drop; i++) bytes -= this.#events[i]!.json.length;
+      while (drop < this.#events.length - 1 && bytes > (this.#retainBytes >> 2) * 3) {
+        bytes -= this.#events[drop++]!.json.length;
+      }
+      if (drop > 0) {
+        this.#dropped = this.#events[drop - 1]!.seq;
+        this.#events = this.#events.slice(drop);
+        this.#bytes = bytes;
+      }
     }
     if (this.#wake.size > 0) {
       const wake = this.#wake;

@@ -12,8 +12,16 @@ import type { EventDetail, TaskRecord } from "./session.ts";
 /** How a runner tells the agent about a task. */
 export interface Reporter {
   running(rec: TaskRecord, where: string): void;
-  /** The task ended: `done` with its detail, or `failed` with an error. */
-  finished(rec: TaskRecord, state: "done" | "failed", detail: EventDetail): void;
+  /**
+   * The task ended: `done` with its detail, or `failed` with an error; `listed` is what its
+   * record keeps instead (an output by reference).
+   */
+  finished(
+    rec: TaskRecord,
+    state: "done" | "failed",
+    detail: EventDetail,
+    listed?: EventDetail,
+  ): void;
   /** The process group of a started command, for the journal. */
   started?(rec: TaskRecord, pid: number): void;
 }
@@ -27,6 +35,8 @@ interface Waiting {
 
 /** Results and outputs up to this size travel inside events. */
 export const INLINE_BYTES = 64 * 1024;
+/** An inline output or result larger than this is kept by reference in the task's record. */
+export const LISTED_BYTES = 4 * 1024;
 /** A command that prints more than this (stdout or stderr) is killed. */
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
@@ -186,7 +196,11 @@ export class ExecRunner {
       if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
       else if (out.length > INLINE_BYTES) {
         this.#report.finished(rec, "done", { stdoutBytes: out.length });
-      } else this.#report.finished(rec, "done", { value: outcome.stdout });
+      } else {
+        // Inline on the stream; by reference (its file) in the task's record.
+        const listed = out.length > LISTED_BYTES ? { stdoutBytes: out.length } : undefined;
+        this.#report.finished(rec, "done", { value: outcome.stdout }, listed);
+      }
       return;
     }
     this.#report.finished(rec, "failed", {

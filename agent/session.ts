@@ -64,6 +64,7 @@ export class Session {
 
   /**
    * @param journal Receives each event's journal line.
+   * @param retainBytes How much event JSON the log keeps in memory (see {@linkcode EventLog}).
    */
   constructor(
     id: string,
@@ -71,11 +72,12 @@ export class Session {
     heartbeatTimeoutMs: number,
     retain: number,
     journal: (line: string) => void,
+    retainBytes?: number,
   ) {
     this.id = id;
     this.client = client;
     this.heartbeatTimeoutMs = heartbeatTimeoutMs;
-    this.log = new EventLog(retain);
+    this.log = new EventLog(retain, retainBytes);
     this.deadline = Date.now() + heartbeatTimeoutMs;
     this.#journal = journal;
   }
@@ -89,15 +91,19 @@ export class Session {
    * Records a state change of `rec`: the task's state, the log and the
    * journal. A final task changes no more: later calls are ignored.
    *
+   * @param listed What the task's record keeps instead of `detail` (an output that is also in a
+   * file, by reference), so a long session's records stay small.
    * @returns Whether the change was recorded.
    */
-  emit(rec: TaskRecord, state: WireState, detail: EventDetail = {}): boolean {
+  emit(rec: TaskRecord, state: WireState, detail: EventDetail = {}, listed?: EventDetail): boolean {
     if (isFinal(rec.state)) return false;
     rec.state = state;
     if (isFinal(state)) rec.stop = undefined;
     const seq = this.log.nextSeq;
-    const json = JSON.stringify({ seq, id: rec.id, state, time: Date.now(), ...detail });
-    rec.lastEvent = json;
+    const time = Date.now();
+    const json = JSON.stringify({ seq, id: rec.id, state, time, ...detail });
+    // What the task's record keeps for listings and re-syncs: a large output by reference.
+    rec.lastEvent = listed ? JSON.stringify({ seq, id: rec.id, state, time, ...listed }) : json;
     this.log.append(json);
     this.#journal(`{"t":"ev","sid":"${this.id}","e":${json}}`);
     return true;
