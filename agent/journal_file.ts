@@ -55,15 +55,12 @@ export class JournalWriteError extends Error {
  * @throws {JournalWriteError} When the write fails; the file is as it was.
  */
 export function writeWhole(fd: number, path: string, text: string, size: number): number {
-  const total = Buffer.byteLength(text);
+  // Bytes, not the string: Deno's writeSync(fd, string) did not always reach the file before
+  // the process was killed right after (a journaled pid went missing), its Buffer form does.
+  const data = Buffer.from(text);
   let at = 0;
   try {
-    // The string at once (no copy into a Buffer); only a short write needs the bytes.
-    at = writeSync(fd, text);
-    if (at < total) {
-      const data = Buffer.from(text);
-      while (at < total) at += writeSync(fd, data, at, total - at);
-    }
+    while (at < data.length) at += writeSync(fd, data, at, data.length - at);
   } catch (error) {
     try {
       // By the size, not by `at`: a runtime may write part and then throw without saying how much.
@@ -71,7 +68,7 @@ export function writeWhole(fd: number, path: string, text: string, size: number)
     } catch { /* the cut-off failed too: a torn line, which a reader skips */ }
     throw new JournalWriteError(path, error);
   }
-  return size + total;
+  return size + data.length;
 }
 
 const CHUNK = 1024 * 1024;

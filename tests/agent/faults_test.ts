@@ -7,7 +7,7 @@ import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import type { WireEvent } from "../../backends/remote/protocol.ts";
 import { add, echo, sleep } from "../fixtures/task_functions.ts";
-import { alive, call, fixtures, pidIn, spawnAgent, waitFor } from "./helpers.ts";
+import { alive, call, fixtures, pidIn, spawnAgent, startTime, waitFor } from "./helpers.ts";
 
 let agent: AgentHandle;
 
@@ -148,6 +148,7 @@ describe("RemoteBackend under faults", () => {
         `test -f ${work}/again && echo second || { touch ${work}/again; echo $$ > ${work}/pid; exec sleep 30; }`;
       const long = flow.executableTask(() => cmd, { retries: 1 })();
       const pid = await pidIn(`${work}/pid`);
+      const start = startTime(pid);
       const { url } = JSON.parse(readFileSync(endpoint, "utf8"));
       first.kill();
       await first.exited;
@@ -157,7 +158,7 @@ describe("RemoteBackend under faults", () => {
         "the restarted agent's endpoint",
       );
       assert.equal(await long, "second\n");
-      await waitFor(() => !alive(pid), "the lost command's process group to be killed");
+      await waitFor(() => !alive(pid, start), "the lost command's process group to be killed");
       const retried = events.filter((e) => e.type === "retried");
       assert.equal(retried.length, 1);
       assert.match(JSON.stringify(retried[0]), /TaskLostError|when the agent stopped/);

@@ -90,13 +90,30 @@ export async function readEvents(
   return events;
 }
 
-/** Whether a process lives (and is not a zombie). */
-export function alive(pid: number): boolean {
+/**
+ * Whether a process lives (and is not a zombie). With `start` (its start time, from
+ * {@linkcode startTime}), whether that same process lives: on a busy machine a pid is soon
+ * given to another process (pid_max is often 32768).
+ */
+export function alive(pid: number, start?: number): boolean {
   try {
     process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]?.startsWith("Z");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return false;
+    return start === undefined || Number(fields[19]) === start;
   } catch {
     return false;
+  }
+}
+
+/** The start time of a live process (clock ticks after boot), to tell it from a later one. */
+export function startTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
   }
 }
 
