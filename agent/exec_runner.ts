@@ -167,8 +167,10 @@ export class ExecRunner {
     };
     rec.stop = terminate;
     rec.terminate = terminate;
-    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
     this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
+    // After `running`: the pid's immediate flush then writes the event with it, so a restart
+    // never finds a command's pid without its `running` (the event would go missing).
+    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
     // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
     // the slots come back.
     rec.gone = process.exited
