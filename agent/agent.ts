@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
@@ -15,6 +15,7 @@ import { NodeExecutors } from "./executor/node_executors.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
+import type { ConnectionLimits } from "./serve_limits.ts";
 import { loadOrCreateToken } from "./token.ts";
 
 /**
@@ -59,6 +60,13 @@ export interface AgentOptions {
   tls?: { cert: string; key: string } | "self-signed";
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
   endpointFile?: string;
+  /**
+   * Bounds on connections: the header timeout (10 s), the idle timeout (75 s) and the most
+   * connections served at once (from the open-file limit). See `serve_limits.ts`.
+   */
+  connections?: ConnectionLimits;
+  /** Sessions open at once; one more is refused with 503 `too_many_sessions`. Default 1 000. */
+  maxSessions?: number;
   /** The largest task batch body, in bytes. Default 64 MiB. */
   maxBodyBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
@@ -69,6 +77,11 @@ export interface AgentOptions {
    * Default: on with `launch: "srun"` in a Slurm allocation, else off.
    */
   executors?: boolean;
+   * Bytes of event JSON kept in memory per session (inline outputs make events large); an older
+   * cursor gets 410 and re-syncs from the listing, which holds large outputs by reference.
+   * Default 64 MiB.
+   */
+  retainEventBytes?: number;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -130,8 +143,18 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       isIP(hostname) ? { ipAddresses: [hostname] } : { dnsNames: [hostname] },
     )
     : options.tls;
+  if (!tls && !isLoopback(hostname)) {
+    console.error(
+      `asyncflow agent: warning: listening on ${hostname} without TLS: the token and every task ` +
+        "cross the network in clear text. Give --tls-self-signed (or --tls-cert and --tls-key), " +
+        "or keep the default 127.0.0.1 and reach the agent through ssh -L.",
+    );
+  }
   const dir = resolve(options.dir ?? mkdtempSync(`${tmpdir()}/asyncflow-agent-`));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // The mode of mkdirSync applies only to a directory it creates: one that existed (say 0755)
+  // would let others read the outputs, and the commands and environments in the journal.
+  chmodSync(dir, 0o700);
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
@@ -146,12 +169,16 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     modules,
     functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
     retainEvents: options.retainEvents ?? 100_000,
+    ...(options.retainEventBytes !== undefined
+      ? { retainEventBytes: options.retainEventBytes }
+      : {}),
     forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
   });
   let streams = new AbortController();
   const app = createApp(core, {
     token,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxSessions: options.maxSessions ?? 1_000,
     streams: () => streams.signal,
   });
   let server;
@@ -159,6 +186,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     server = await listen(app.fetch, {
       hostname,
       port,
+      ...options.connections,
       ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (error) {
@@ -177,8 +205,11 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const endpoint = JSON.stringify({ url, token, ...pin, dir, pid: process.pid }) + "\n";
   for (const path of [`${dir}/endpoint.json`, options.endpointFile]) {
     if (path === undefined) continue;
-    // Write then rename: a reader (a client, a pilot script) never sees half a file.
+    // Write then rename: a reader (a client, a pilot script) never sees half a file. A stale
+    // temporary file would keep its own (perhaps lax) mode: it goes first.
+    rmSync(`${path}.tmp`, { force: true });
     writeFileSync(`${path}.tmp`, endpoint, { mode: 0o600 });
+    chmodSync(`${path}.tmp`, 0o600);
     renameSync(`${path}.tmp`, path);
   }
   let closing: Promise<void> | undefined;
@@ -209,6 +240,10 @@ async function startExecutors(
 ): Promise<NodeExecutors | undefined> {
   if (!(o.executors ?? (launch === "srun" && allocation.source === "slurm"))) return undefined;
   return await NodeExecutors.start(allocation.nodes.map((n) => n.name));
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
 }
 
 function parseListen(listen: string): { hostname: string; port: number } {

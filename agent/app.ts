@@ -7,6 +7,7 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { API_VERSION } from "../backends/remote/protocol.ts";
 import type { AgentCore } from "./core.ts";
+import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";
 import type { Session, TaskRecord } from "./session.ts";
 
@@ -15,6 +16,8 @@ export interface AppOptions {
   token: string;
   /** The largest body of a task batch; other bodies are limited to 64 KiB. */
   maxBodyBytes: number;
+  /** Sessions open at once (expired ones, kept to answer 410, count too). */
+  maxSessions: number;
   /** Aborted to end every open event stream (agent shutdown, or a test cutting streams). */
   streams: () => AbortSignal;
 }
@@ -44,8 +47,9 @@ function problem(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
- * console.assert(typeof createApp === "function");
+ * assert.ok(typeof createApp === "function");
  * ```
  */
 export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
@@ -77,6 +81,10 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof JournalWriteError) {
+      const code = error.status === 507 ? "insufficient_storage" : "journal_unavailable";
+      return problem(c, error.status, code, error.message);
+    }
     return problem(c, 500, "internal", `the agent failed on this request: ${error.message}`);
   });
   app.notFound((c) =>
@@ -96,6 +104,14 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
   app.post("/v1/sessions", limit(SMALL_BODY), async (c) => {
     const body = await readJson(c, openBody);
     if (body instanceof Response) return body;
+    if (core.sessions.size >= options.maxSessions) {
+      return problem(
+        c,
+        503,
+        "too_many_sessions",
+        `the agent holds ${core.sessions.size} sessions, its limit: close one (DELETE /v1/sessions/{sid}) or retry later`,
+      );
+    }
     const session = core.openSession(body.client ?? "", body.heartbeatTimeoutMs ?? 60_000);
     return c.json(
       { session: session.id, heartbeatTimeoutMs: session.heartbeatTimeoutMs, seq: 0 },
@@ -221,6 +237,16 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
       );
     }
     if (s.log.since(after, 0) === undefined) return goneCursor(c, after);
+    if (after > s.log.last) {
+      // The client saw events this log does not hold (a restart lost lines it had sent): going
+      // on from there would skip what comes next under those numbers.
+      return problem(
+        c,
+        409,
+        "cursor_ahead",
+        `the cursor ${after} is ahead of this session's last event ${s.log.last}; re-sync from GET …/tasks`,
+      );
+    }
     const wait = c.req.query("wait");
     if (wait !== undefined) {
       const ms = intParam(wait, 0);

@@ -1,17 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import process from "node:process";
 import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
 import type { Backend } from "../src/backend.ts";
-import { ExecRunner, INLINE_BYTES, type Reporter } from "./exec_runner.ts";
+import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
-import { firstIssue, wireTask } from "./schemas.ts";
+import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
+import { unhandledRejections } from "./rejections.ts";
+import { StallClock } from "./stall_clock.ts";
+import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
 import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
@@ -22,6 +24,8 @@ export interface CoreOptions {
   modules: ModuleTable;
   functionBackend: Backend;
   retainEvents: number;
+  /** Bytes of event JSON kept in memory per session. */
+  retainEventBytes?: number;
   /** An expired session is forgotten (memory, files, journal) this long after its deadline. */
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
@@ -60,6 +64,7 @@ export class AgentCore {
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #reaper: ReturnType<typeof setInterval>;
+  readonly #stalls = new StallClock(REAP_EVERY_MS);
   readonly #counts: Record<WireState, number> = {
     queued: 0,
     running: 0,
@@ -79,10 +84,14 @@ export class AgentCore {
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
       running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
-      finished: (rec, state, detail) => this.#finished(rec as AgentTask, state, detail),
+      finished: (rec, state, detail, listed) =>
+        this.#finished(rec as AgentTask, state, detail, listed),
       started: (rec, pid) => {
+        // With what tells this process from a later one under the same pid: a restart kills
+        // only on a match.
+        const who = identify(pid) ?? { pid };
         this.#journal.append(
-          JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, pid }),
+          JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, ...who }),
         );
         // At once, not on the next flush: if the agent dies before a buffered pid reaches the
         // disk, its restart cannot kill the command it leaves behind.
@@ -118,16 +127,28 @@ export class AgentCore {
     return core;
   }
 
-  /** Opens a session. */
+  /**
+   * Opens a session, journaled before it is answered.
+   *
+   * @throws {JournalWriteError} When the journal cannot be written: no session is opened.
+   */
   openSession(client: string, heartbeatTimeoutMs: number): Session {
     const sid = randomBytes(16).toString("hex");
-    const session = this.#newSession(sid, client, heartbeatTimeoutMs);
-    mkdirSync(`${this.#opts.dir}/sessions/${sid}`, { recursive: true });
-    this.#journal.append(
-      JSON.stringify({ t: "open", sid, client, hb: heartbeatTimeoutMs, at: Date.now() }),
-    );
-    this.#journal.flush();
-    return session;
+    const dir = `${this.#opts.dir}/sessions/${sid}`;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new JournalWriteError(dir, error);
+    }
+    try {
+      this.#journal.commit([
+        JSON.stringify({ t: "open", sid, client, hb: heartbeatTimeoutMs, at: Date.now() }),
+      ]);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return this.#newSession(sid, client, heartbeatTimeoutMs);
   }
 
   /** Cancels a session's unfinished tasks, ends its streams and forgets it. */
@@ -138,16 +159,32 @@ export class AgentCore {
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
     this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
-    rmSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true, force: true });
+    // Only once its commands are gone: one still exiting writes its outputs there.
+    const dir = `${this.#opts.dir}/sessions/${session.id}`;
+    const gone = [...session.tasks.values()].flatMap((rec) => rec.gone ?? []);
+    void Promise.allSettled(gone).then(() => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (error) {
+        console.error(`asyncflow agent: cannot remove ${dir}: ${(error as Error).message}`);
+      }
+    });
   }
 
   /**
    * Accepts a batch: each task is checked on its own; a task id the session
-   * already has is a duplicate and is not run again. O(n).
+   * already has is a duplicate and is not run again. The accepted tasks are
+   * journaled in one whole write before any of them is recorded or run, so a
+   * batch is all or nothing. O(n).
+   *
+   * @throws {JournalWriteError} When the journal cannot be written: nothing of the batch is
+   * recorded, and a retry of the same request is safe.
    */
   submit(session: Session, tasks: readonly unknown[]): SubmitResult[] {
     const results: SubmitResult[] = new Array(tasks.length);
-    const accepted: AgentTask[] = [];
+    const accepted: { task: WireTask; n: number }[] = [];
+    const lines: string[] = [];
+    const ids = new Set<string>();
     for (let i = 0; i < tasks.length; i++) {
       const raw = tasks[i];
       const parsed = wireTask.safeParse(raw);
@@ -159,7 +196,7 @@ export class AgentCore {
         continue;
       }
       const task = parsed.data as WireTask;
-      if (session.tasks.has(task.id)) {
+      if (session.tasks.has(task.id) || ids.has(task.id)) {
         results[i] = { id, status: "duplicate" };
         continue;
       }
@@ -170,16 +207,25 @@ export class AgentCore {
           continue;
         }
       }
-      const rec = this.#record(session, task, this.#nextN++);
-      this.#journal.append(
-        `{"t":"task","sid":"${session.id}","n":${rec.n},"task":${JSON.stringify(task)}}`,
-      );
-      accepted.push(rec);
+      let json: string;
+      try {
+        json = JSON.stringify(task);
+      } catch (error) {
+        // A value nested too deeply for this runtime's JSON: this task only.
+        const why = `task '${id}' cannot be journaled: ${(error as Error).message}`;
+        results[i] = { id, status: "rejected", error: why };
+        continue;
+      }
+      const n = this.#nextN++;
+      ids.add(task.id);
+      lines.push(`{"t":"task","sid":"${session.id}","n":${n},"task":${json}}`);
+      accepted.push({ task, n });
       results[i] = { id, status: "accepted" };
     }
-    // Durable before acknowledged: a retried request then finds the tasks.
-    this.#journal.flush();
-    for (const rec of accepted) {
+    // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
+    this.#journal.commit(lines);
+    const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
+    for (const rec of recs) {
       if (rec.task.kind === "function") this.#functions.submit(rec);
       else this.#exec.submit(rec, rec.files);
     }
@@ -208,6 +254,8 @@ export class AgentCore {
       functions: { active: this.#functions.active },
       free: this.#scheduler.free,
       lostNodes: this.#scheduler.disabled,
+      unhandledRejections: unhandledRejections(),
+      journal: { ok: this.#journal.failure === undefined, error: this.#journal.failure ?? null },
     };
   }
 
@@ -229,6 +277,7 @@ export class AgentCore {
       hb,
       this.#opts.retainEvents,
       (line) => this.#journal.append(line),
+      this.#opts.retainEventBytes,
     );
     this.sessions.set(sid, session);
     return session;
@@ -248,15 +297,20 @@ export class AgentCore {
     return rec;
   }
 
-  #emit(rec: AgentTask, state: WireState, detail: EventDetail): void {
+  #emit(rec: AgentTask, state: WireState, detail: EventDetail, listed?: EventDetail): void {
     const before = rec.state;
-    if (rec.session.emit(rec, state, detail)) {
+    if (rec.session.emit(rec, state, detail, listed)) {
       this.#counts[before]--;
       this.#counts[state]++;
     }
   }
 
-  #finished(rec: AgentTask, state: "done" | "failed", detail: EventDetail): void {
+  #finished(
+    rec: AgentTask,
+    state: "done" | "failed",
+    detail: EventDetail,
+    listed?: EventDetail,
+  ): void {
     if (isFinal(rec.state)) return;
     if (state === "done" && rec.task.kind === "function") {
       let json: string | undefined;
@@ -267,22 +321,47 @@ export class AgentCore {
         this.#emit(rec, "failed", { error: { name: "TypeError", message } });
         return;
       }
-      if (json !== undefined && json.length > INLINE_BYTES) {
-        writeFileSync(this.outputPath(rec, "result"), json);
-        detail = { resultBytes: Buffer.byteLength(json) };
+      if (json !== undefined && json.length > LISTED_BYTES) {
+        try {
+          writeFileSync(this.outputPath(rec, "result"), json);
+          const ref = { resultBytes: Buffer.byteLength(json) };
+          // Large: by reference on the stream too. Medium: inline there, by reference here.
+          if (json.length > INLINE_BYTES) detail = ref;
+          else listed = ref;
+        } catch (error) {
+          if (json.length > INLINE_BYTES) {
+            this.#emit(rec, "failed", {
+              error: {
+                name: "Error",
+                message: `the agent cannot write the result of '${rec.id}': ${
+                  (error as Error).message
+                }`,
+              },
+            });
+            return;
+          }
+        }
       }
     }
-    this.#emit(rec, state, detail);
+    this.#emit(rec, state, detail, listed);
   }
 
   #stopAll(session: Session, why: string): void {
     for (const rec of session.tasks.values()) {
       if (!isFinal(rec.state)) this.cancel(rec, why);
+      rec.terminate?.(); // what a finished command left running goes too
     }
   }
 
   #reap(): void {
     const now = Date.now();
+    // A stall is not the clients' silence: their requests wait unread until it ends.
+    const stalled = this.#stalls.stalled(now);
+    if (stalled > 0) {
+      for (const session of this.sessions.values()) {
+        if (session.state === "open") session.deadline += stalled;
+      }
+    }
     for (const session of this.sessions.values()) {
       // Keep an expired session a while (its client gets 410, not 404), then forget it, so a
       // long-lived agent holds only what its live sessions need.
@@ -301,35 +380,27 @@ export class AgentCore {
   }
 
   #replay(records: ReturnType<typeof Journal.open>["records"]): void {
-    const pids = new Map<string, number>();
+    const pids = new Map<string, Partial<ProcessIdentity> & { pid: number }>();
     for (const r of records) {
-      const session = this.sessions.get(r.sid);
-      if (r.t === "open") {
-        this.#newSession(r.sid, r.client, r.hb);
-      } else if (r.t === "close") {
-        this.sessions.delete(r.sid);
-      } else if (session === undefined) {
-        continue;
-      } else if (r.t === "task") {
-        this.#record(session, r.task as unknown as WireTask, r.n);
-        this.#nextN = Math.max(this.#nextN, r.n + 1);
-      } else if (r.t === "pid") {
-        pids.set(`${r.sid}\n${r.id}`, r.pid);
-      } else if (r.t === "ev") {
-        const rec = session.tasks.get(String(r.e.id));
-        if (rec === undefined) continue;
-        const state = r.e.state as WireState;
-        this.#counts[rec.state]--;
-        this.#counts[state]++;
-        session.replay(rec, JSON.stringify(r.e), state);
+      try {
+        this.#replayOne(r, pids);
+      } catch (error) {
+        // A line of the wrong shape (hand-edited, or from another version) must not keep the
+        // agent from starting: it is skipped, and said.
+        console.error(
+          `asyncflow agent: skipped a journal line it cannot use (${(error as Error).message}): ${
+            JSON.stringify(r).slice(0, 200)
+          }`,
+        );
       }
     }
     for (const session of this.sessions.values()) {
       mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
       for (const rec of session.tasks.values()) {
         if (isFinal(rec.state)) continue;
-        const pid = pids.get(`${session.id}\n${rec.id}`);
-        if (pid !== undefined) killGroup(pid);
+        const recorded = pids.get(`${session.id}\n${rec.id}`);
+        const refused = recorded && killRecordedGroup(recorded);
+        if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
         const error: WireError = {
           name: "TaskLostError",
           message:
@@ -339,17 +410,53 @@ export class AgentCore {
       }
     }
   }
-}
 
-/** Ends a command left behind by a previous agent process (its own process group). */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    try {
-      process.kill(pid, "SIGKILL"); // runtimes that cannot signal a group
-    } catch {
-      // Gone already.
+  #replayOne(
+    r: JournalRecord,
+    pids: Map<string, Partial<ProcessIdentity> & { pid: number }>,
+  ): void {
+    const session = this.sessions.get(r.sid);
+    if (r.t === "open") {
+      this.#newSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
+    } else if (r.t === "close") {
+      this.sessions.delete(r.sid);
+    } else if (session === undefined) {
+      return;
+    } else if (r.t === "task") {
+      const parsed = wireTask.safeParse(r.task);
+      if (!parsed.success) throw new TypeError(firstIssue(parsed.error));
+      const n = positiveInt(r.n, "n");
+      this.#record(session, parsed.data as WireTask, n);
+      this.#nextN = Math.max(this.#nextN, n + 1);
+    } else if (r.t === "pid") {
+      positiveInt(r.pid, "pid");
+      pids.set(`${r.sid}\n${r.id}`, r);
+    } else if (r.t === "ev") {
+      const rec = session.tasks.get(String(r.e?.id));
+      if (rec === undefined) return;
+      const state = r.e.state as WireState;
+      if (!(state in this.#counts)) throw new TypeError(`unknown state '${state}'`);
+      const before = rec.state;
+      if (session.replay(rec, JSON.stringify(r.e), state, positiveInt(r.e.seq, "seq"))) {
+        this.#counts[before]--;
+        this.#counts[state]++;
+      }
+    } else {
+      throw new TypeError(`unknown record type '${(r as { t?: unknown }).t}'`);
     }
   }
+}
+
+function positiveInt(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new TypeError(`'${name}' must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+function sid(value: unknown): string {
+  if (typeof value !== "string" || !SESSION_ID.test(value)) {
+    throw new TypeError(`'sid' must be 32 hex digits, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

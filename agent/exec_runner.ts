@@ -1,19 +1,28 @@
 import { Buffer } from "node:buffer";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import type { WireError, WireExecutableTask } from "../backends/remote/protocol.ts";
-import { host, type RunningProcess } from "../src/host/mod.ts";
+import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
+import { ProcessGroup } from "./process_group.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
 
 /** How a runner tells the agent about a task. */
 export interface Reporter {
   running(rec: TaskRecord, where: string): void;
-  /** The task ended: `done` with its detail, or `failed` with an error. */
-  finished(rec: TaskRecord, state: "done" | "failed", detail: EventDetail): void;
+  /**
+   * The task ended: `done` with its detail, or `failed` with an error; `listed` is what its
+   * record keeps instead (an output by reference).
+   */
+  finished(
+    rec: TaskRecord,
+    state: "done" | "failed",
+    detail: EventDetail,
+    listed?: EventDetail,
+  ): void;
   /** The process group of a started command, for the journal. */
   started?(rec: TaskRecord, pid: number): void;
 }
@@ -27,6 +36,8 @@ interface Waiting {
 
 /** Results and outputs up to this size travel inside events. */
 export const INLINE_BYTES = 64 * 1024;
+/** An inline output or result larger than this is kept by reference in the task's record. */
+export const LISTED_BYTES = 4 * 1024;
 /** A command that prints more than this (stdout or stderr) is killed. */
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
@@ -49,7 +60,7 @@ export class ExecRunner {
   readonly #report: Reporter;
   readonly #queue = new ReadyQueue<Waiting>();
   #blocked: Waiting | undefined;
-  readonly #running = new Set<RunningProcess>();
+  readonly #running = new Map<RunningProcess, ProcessGroup | undefined>();
   #closed = false;
 
   readonly #executors: NodeExecutors | undefined;
@@ -104,12 +115,14 @@ export class ExecRunner {
     this.#pump();
   }
 
-  /** Kills every command and waits until they are gone. */
+  /** Kills every command, and what each started, and waits until they are gone. */
   async shutdown(): Promise<void> {
     this.#closed = true;
-    const exits = [...this.#running].map((p) => {
+    const exits = [...this.#running].map(async ([p, group]) => {
       p.kill();
-      return p.exited.catch(() => {});
+      group?.terminate();
+      await p.exited.catch(() => {});
+      await group?.empty();
     });
     await Promise.all(exits);
   }
@@ -155,6 +168,8 @@ export class ExecRunner {
         task.cwd,
         MAX_OUTPUT_BYTES,
       );
+      // The executor's node checks its own directory; here only what runs on this node.
+      if (!onNode && task.cwd !== undefined) checkCwd(task.cwd);
       const launch = onNode ? undefined : launchCommand(this.#method, placement, task.command);
       process = onNode ?? host.spawn({
         command: launch!.argv,
@@ -167,51 +182,117 @@ export class ExecRunner {
       this.#report.finished(rec, "failed", { error: errorToWire(error) });
       return;
     }
-    this.#running.add(process);
-    rec.stop = () => process.kill();
-    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
+    // The group outlives the shell when the command leaves processes behind: they are reached
+    // through it, and hold the command's slots until the group is empty.
+    const group = process.pid !== undefined ? new ProcessGroup(process.pid) : undefined;
+    this.#running.set(process, group);
+    const terminate = () => {
+      process.kill();
+      group?.terminate();
+    };
+    rec.stop = terminate;
+    rec.terminate = terminate;
     this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
-    process.exited.then(
-      (outcome) => {
+    // After `running`: the pid's immediate flush then writes the event with it, so a restart
+    // never finds a command's pid without its `running` (the event would go missing).
+    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
+    // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
+    // the slots come back.
+    rec.gone = process.exited
+      .then(
+        (outcome) => this.#exited(rec, files, task, outcome),
+        (error) => this.#report.finished(rec, "failed", { error: errorToWire(error) }),
+      )
+      .catch((error) => this.#unexpected(rec, error))
+      .then(() => group?.empty())
+      .then(() => {
+        rec.terminate = undefined;
         this.#release(process, placement);
-        // Outputs stay in memory while the command runs (files cost more than the command for
-        // short tasks); they are written only when not empty, for ranged reads.
-        const out = Buffer.from(outcome.stdout);
-        if (out.length > 0 || task.captureOutput) writeFileSync(`${files}.stdout`, out);
-        if (outcome.stderr.length > 0) writeFileSync(`${files}.stderr`, outcome.stderr);
-        if (rec.stop === undefined) return; // cancelled: already reported
-        if (outcome.exitCode === 0) {
-          if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
-          else if (out.length > INLINE_BYTES) {
-            this.#report.finished(rec, "done", { stdoutBytes: out.length });
-          } else this.#report.finished(rec, "done", { value: outcome.stdout });
-          return;
-        }
-        this.#report.finished(rec, "failed", {
-          error: {
-            name: "ExecutableError",
-            message: `Command exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`,
-            command: task.command,
-            exitCode: outcome.exitCode,
-            signal: outcome.signal,
-            stdout: out.length > INLINE_BYTES
-              ? out.subarray(out.length - INLINE_BYTES).toString()
-              : outcome.stdout,
-            stderr: outcome.stderr.slice(-INLINE_BYTES),
-          },
-        });
+      })
+      .catch((error) => console.error(`asyncflow agent: cannot free slots: ${error}`));
+  }
+
+  #exited(rec: TaskRecord, files: string, task: WireExecutableTask, outcome: ProcessOutcome): void {
+    // Outputs stay in memory while the command runs (files cost more than the command for
+    // short tasks); they are written only when not empty, for ranged reads.
+    const out = Buffer.from(outcome.stdout);
+    if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);
+    if (outcome.stderr.length > 0) writeOutput(`${files}.stderr`, outcome.stderr);
+    if (rec.stop === undefined) return; // cancelled: already reported
+    if (outcome.exitCode === 0) {
+      if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
+      else if (out.length > INLINE_BYTES) {
+        this.#report.finished(rec, "done", { stdoutBytes: out.length });
+      } else {
+        // Inline on the stream; by reference (its file) in the task's record.
+        const listed = out.length > LISTED_BYTES ? { stdoutBytes: out.length } : undefined;
+        this.#report.finished(rec, "done", { value: outcome.stdout }, listed);
+      }
+      return;
+    }
+    this.#report.finished(rec, "failed", {
+      error: {
+        name: "ExecutableError",
+        message: `Command exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`,
+        command: task.command,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        stdout: out.length > INLINE_BYTES
+          ? out.subarray(out.length - INLINE_BYTES).toString()
+          : outcome.stdout,
+        stderr: outcome.stderr.slice(-INLINE_BYTES),
       },
-      (error) => {
-        this.#release(process, placement);
-        this.#report.finished(rec, "failed", { error: errorToWire(error) });
-      },
-    );
+    });
+  }
+
+  /** An error no one expected while finishing a task: it fails that task and is logged. */
+  #unexpected(rec: TaskRecord, error: unknown): void {
+    const message = (error as Error)?.message ?? String(error);
+    console.error(`asyncflow agent: task '${rec.id}' (#${rec.n}): ${message}`);
+    try {
+      this.#report.finished(rec, "failed", { error: errorToWire(error) });
+    } catch (again) {
+      console.error(
+        `asyncflow agent: cannot report the failure of task '${rec.id}': ${
+          (again as Error).message
+        }`,
+      );
+    }
   }
 
   #release(process: RunningProcess, placement: Placement): void {
     this.#running.delete(process);
     this.#scheduler.release(placement);
     this.#pump();
+  }
+}
+
+/** A missing working directory is named as such, not blamed on `/bin/sh` or `setsid`. */
+function checkCwd(cwd: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch { /* missing or unreadable */ }
+  if (!isDir) {
+    throw new Error(
+      `the working directory '${cwd}' does not exist on the agent's machine (or is not a directory)`,
+    );
+  }
+}
+
+/** Writes a command's output file, or throws an error that says which file and what to do. */
+function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const hint = code === "ENOSPC" || code === "EDQUOT"
+      ? "; free space on the agent's disk (or start it with --dir on a larger one)"
+      : "";
+    throw new Error(
+      `the agent cannot write the command's output to ${path}: ${(error as Error).message}${hint}`,
+      { cause: error },
+    );
   }
 }
 

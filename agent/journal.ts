@@ -1,42 +1,53 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync } from "node:fs";
+import { forEachLine, JournalWriteError, writeWhole } from "./journal_file.ts";
+
+export { JournalWriteError } from "./journal_file.ts";
 
 /**
  * One line of the journal. `open`: a session began; `task`: a task was
  * accepted (its wire form); `ev`: a state change (the event's JSON, as sent to
- * clients); `pid`: the process group of a running command; `close`: a
+ * clients); `pid`: the process group of a running command, with what identifies it; `close`: a
  * session ended.
  */
 export type JournalRecord =
   | { t: "open"; sid: string; client: string; hb: number; at: number }
   | { t: "task"; sid: string; n: number; task: Record<string, unknown> }
   | { t: "ev"; sid: string; e: Record<string, unknown> }
-  | { t: "pid"; sid: string; id: string; pid: number }
+  | {
+    t: "pid";
+    sid: string;
+    id: string;
+    pid: number;
+    /** What tells the process from a later one with its pid (see `process_identity.ts`). */
+    start?: number;
+    boot?: string;
+    host?: string;
+  }
   | { t: "close"; sid: string };
 
 /**
  * The agent's append-only journal (`journal.jsonl`): one JSON line per
- * accepted task and per state change. Lines are buffered and written with one
- * `write` per turn of the event loop, or at once by {@linkcode flush} (before
- * the agent acknowledges a batch), so an agent killed with SIGKILL loses
- * nothing it had acknowledged: the data is in the kernel's page cache.
+ * accepted task and per state change. Event lines are buffered and written
+ * with one `write` per turn of the event loop; a batch of tasks goes through
+ * {@linkcode commit}, which writes it wholly or not at all before the agent
+ * records, runs or acknowledges it. An agent killed with SIGKILL loses nothing
+ * it had acknowledged: the data is in the kernel's page cache.
+ *
+ * A write that fails (a full disk) never leaves half a batch behind, never
+ * throws out of a buffered flush (its lines stay buffered and go out with the
+ * next write that succeeds), and shows in {@linkcode failure}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Journal } from "./journal.ts";
  * const dir = Deno.makeTempDirSync();
  * const j = Journal.open(`${dir}/journal.jsonl`);
- * j.journal.append('{"t":"close","sid":"x"}');
+ * j.journal.commit(['{"t":"open","sid":"x","client":"","hb":1000,"at":0}']);
  * j.journal.close();
- * console.assert(Journal.open(`${dir}/journal.jsonl`).records.length === 1);
+ * const again = Journal.open(`${dir}/journal.jsonl`);
+ * assert.deepEqual(again.records.map((r) => r.t), ["open"]);
+ * again.journal.close();
  * ```
  */
 export class Journal {
@@ -45,46 +56,69 @@ export class Journal {
   #pending: string[] = [];
   #scheduled = false;
   #closed = false;
+  #failure: JournalWriteError | undefined;
+  /** The file's size: only this journal writes to it (kept here, not asked of the kernel). */
+  #size: number;
   /** The file's size after the last compaction: the next one waits until it has grown. */
   #compactedSize: number;
 
   private constructor(path: string, fd: number) {
     this.#path = path;
     this.#fd = fd;
-    this.#compactedSize = fstatSync(fd).size;
+    this.#size = this.#compactedSize = fstatSync(fd).size;
   }
 
   /**
    * Opens (or creates) a journal and reads back what it holds, compacted: the
    * lines of closed sessions are dropped (the file is rewritten when there are
-   * any). A torn last line (the agent died while writing it) is skipped.
+   * any). A torn line (the agent died while writing it) is skipped. The file is
+   * read line by line, so its size is not bounded by the longest string.
    */
   static open(path: string): { journal: Journal; records: JournalRecord[] } {
-    const records = existsSync(path) ? compactFile(path) : [];
-    const fd = openSync(path, "a", 0o600);
+    const records: JournalRecord[] = [];
+    let fd = existsSync(path) ? compactFile(path, records) : undefined;
+    fd ??= openSync(path, "a", 0o600);
     // A last line cut right at its end must not glue itself to the next record.
-    if (fstatSync(fd).size > 0) writeSync(fd, "\n");
+    const size = fstatSync(fd).size;
+    if (size > 0) writeWhole(fd, path, "\n", size);
     return { journal: new Journal(path, fd), records };
+  }
+
+  /** Why the last write failed, while the journal cannot write; `undefined` when it can. */
+  get failure(): string | undefined {
+    return this.#failure?.message;
   }
 
   /**
    * Drops the lines of closed sessions once the file has grown by `growthBytes`
    * since the last compaction, so a long-lived agent's journal tracks its live
    * sessions, not its history. Replaying the result gives the same live state.
+   * The compacted file is opened before the old one is closed; a compaction
+   * that fails (a full disk) is logged and leaves the journal as it was.
    *
    * @param growthBytes How much the file must have grown. Default 64 MiB.
    */
   compactIfGrown(growthBytes = 64 * 1024 * 1024): void {
-    if (this.#closed) return;
-    this.flush();
-    if (fstatSync(this.#fd).size - this.#compactedSize < growthBytes) return;
-    closeSync(this.#fd);
-    compactFile(this.#path);
-    this.#fd = openSync(this.#path, "a", 0o600);
-    this.#compactedSize = fstatSync(this.#fd).size;
+    if (this.#closed || !this.flush()) return;
+    if (this.#size - this.#compactedSize < growthBytes) return;
+    try {
+      const fd = compactFile(this.#path);
+      if (fd !== undefined) {
+        const old = this.#fd;
+        this.#fd = fd;
+        closeSync(old);
+      }
+    } catch (error) {
+      console.error(
+        `asyncflow agent: cannot compact the journal ${this.#path}, going on with it as it is: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    this.#size = this.#compactedSize = fstatSync(this.#fd).size;
   }
 
-  /** Adds one line (a JSON text without a newline). */
+  /** Adds one line (a JSON text without a newline), written within this turn. */
   append(line: string): void {
     if (this.#closed) return;
     this.#pending.push(line);
@@ -94,51 +128,121 @@ export class Journal {
     }
   }
 
-  /** Writes what is buffered now. */
-  flush(): void {
-    this.#scheduled = false;
-    if (this.#pending.length === 0 || this.#closed) return;
-    const text = this.#pending.join("\n") + "\n";
+  /**
+   * Writes what is buffered and then `lines`, all of it or none of it.
+   *
+   * @throws {JournalWriteError} When the write fails: `lines` are not in the
+   * journal (and not kept); what was buffered before stays buffered.
+   */
+  commit(lines: readonly string[]): void {
+    if (this.#closed) throw new JournalWriteError(this.#path, new Error("the journal is closed"));
+    const all = this.#pending.length === 0 ? lines : [...this.#pending, ...lines];
+    if (all.length === 0) return;
+    try {
+      this.#size = writeWhole(this.#fd, this.#path, all.join("\n") + "\n", this.#size);
+    } catch (error) {
+      this.#failed(error as JournalWriteError);
+      throw error;
+    }
     this.#pending = [];
-    writeSync(this.#fd, text);
+    this.#failure = undefined;
   }
 
-  /** Writes what is buffered and closes the file. */
+  /**
+   * Writes what is buffered now.
+   *
+   * @returns Whether it is written; when not, it stays buffered (see {@linkcode failure}).
+   */
+  flush(): boolean {
+    this.#scheduled = false;
+    if (this.#pending.length === 0 || this.#closed) return true;
+    try {
+      this.#size = writeWhole(this.#fd, this.#path, this.#pending.join("\n") + "\n", this.#size);
+    } catch (error) {
+      this.#failed(error as JournalWriteError);
+      return false;
+    }
+    this.#pending = [];
+    this.#failure = undefined;
+    return true;
+  }
+
+  /** Writes what is buffered (if it can) and closes the file. */
   close(): void {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
     closeSync(this.#fd);
   }
+
+  #failed(error: JournalWriteError): void {
+    // Said once per outage, not once per write.
+    if (this.#failure === undefined) console.error(`asyncflow agent: ${error.message}`);
+    this.#failure = error;
+  }
+}
+
+/** The session of a line the agent wrote as `{"t":"close","sid":"…"}`, or `undefined`. */
+function closedSid(line: string): string | undefined {
+  if (!line.startsWith('{"t":"close"')) return undefined;
+  try {
+    return (JSON.parse(line) as { sid?: string }).sid;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Reads a journal file, drops the lines of sessions that have a `close`
- * record and any torn line, rewrites the file (to a temporary file, then
- * renamed over it, so a crash leaves the old or the new file whole) when
- * something was dropped, and returns the records kept.
+ * Reads a journal file line by line, collects into `records` the records of
+ * sessions without a `close` record (skipping torn lines) and, when some
+ * session was closed, rewrites the file without its lines: to a temporary
+ * file, renamed over the journal (a crash leaves the old or the new file
+ * whole).
+ *
+ * @returns The rewritten file, open for appending, or `undefined` when the
+ * file was left as it was.
+ * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
  */
-function compactFile(path: string): JournalRecord[] {
-  const lines: string[] = [];
-  const records: JournalRecord[] = [];
+function compactFile(path: string, records?: JournalRecord[]): number | undefined {
   const closed = new Set<string>();
-  let dropped = false;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line === "") continue;
-    try {
-      const record = JSON.parse(line) as JournalRecord;
-      if (record.t === "close") closed.add(record.sid);
-      lines.push(line);
-      records.push(record);
-    } catch {
-      // A line cut short by a crash: everything after it was never acknowledged.
-      dropped = true;
+  forEachLine(path, (line) => {
+    const sid = closedSid(line);
+    if (sid !== undefined) closed.add(sid);
+  });
+  const tmp = closed.size > 0 ? `${path}.tmp` : undefined;
+  const fd = tmp === undefined ? undefined : openSync(tmp, "w", 0o600);
+  try {
+    let out: string[] = [];
+    let outBytes = 0;
+    let written = 0;
+    forEachLine(path, (line) => {
+      let record: JournalRecord;
+      try {
+        record = JSON.parse(line) as JournalRecord;
+        if (typeof record?.sid !== "string") return; // not a record this agent wrote
+      } catch {
+        return; // a line cut short by a crash: everything after it was never acknowledged
+      }
+      if (closed.has(record.sid)) return;
+      records?.push(record);
+      if (fd === undefined) return;
+      out.push(line);
+      outBytes += line.length;
+      if (outBytes > 1024 * 1024) {
+        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
+        out = [];
+        outBytes = 0;
+      }
+    });
+    if (fd === undefined) return undefined;
+    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
+    renameSync(tmp!, path);
+    return fd;
+  } catch (error) {
+    if (fd !== undefined) {
+      closeSync(fd);
+      rmSync(tmp!, { force: true });
     }
+    throw error instanceof JournalWriteError ? error : new JournalWriteError(tmp ?? path, error);
   }
-  if (closed.size === 0 && !dropped) return records;
-  const kept = records.filter((r) => !closed.has(r.sid));
-  const text = lines.filter((_, i) => !closed.has(records[i]!.sid)).join("\n");
-  writeFileSync(`${path}.tmp`, text === "" ? "" : `${text}\n`, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
-  return kept;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { startAgent } from "./agent.ts";
+import { guardRejections } from "./rejections.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 
 const USAGE = `usage: asyncflow agent [options]
@@ -97,6 +98,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     console.error(`asyncflow agent: ${problems.join("; ")}\n${USAGE}`);
     return 2;
   }
+  guardRejections();
   let agent;
   try {
     agent = await startAgent({

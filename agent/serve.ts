@@ -5,11 +5,20 @@
  * @module
  */
 
+import {
+  bunIdleTimeout,
+  type ConnectionLimits,
+  keepDenoServing,
+  limitNodeServer,
+  nodeServerOptions,
+  resolveLimits,
+} from "./serve_limits.ts";
+
 /** A web-standard request handler. */
 export type Handler = (request: Request) => Response | Promise<Response>;
 
 /** Where and how to listen. */
-export interface ListenOptions {
+export interface ListenOptions extends ConnectionLimits {
   hostname: string;
   port: number;
   /** PEM texts of a certificate and its key: serve HTTPS. */
@@ -26,6 +35,7 @@ export interface Listener {
 
 interface DenoServer {
   addr: { port: number };
+  finished: Promise<void>;
   shutdown(): Promise<void>;
 }
 interface DenoLike {
@@ -44,9 +54,10 @@ interface BunLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listen } from "./serve.ts";
  * const server = await listen(() => new Response("ok"), { hostname: "127.0.0.1", port: 0 });
- * console.assert(server.port > 0);
+ * assert.ok(server.port > 0);
  * await server.close();
  * ```
  */
@@ -60,15 +71,16 @@ export function listen(handler: Handler, options: ListenOptions): Promise<Listen
 function listenDeno(deno: DenoLike, handler: Handler, o: ListenOptions): Promise<Listener> {
   return new Promise((resolve, reject) => {
     try {
-      const server = deno.serve({
-        hostname: o.hostname,
-        port: o.port,
-        ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
-        onListen: () => {},
-        onError: (error: unknown) =>
-          Response.json({ error: { code: "internal", message: String(error) } }, { status: 500 }),
-      }, handler);
-      resolve({ port: server.addr.port, close: () => server.shutdown() });
+      const start = (port: number) =>
+        deno.serve({
+          hostname: o.hostname,
+          port,
+          ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
+          onListen: () => {},
+          onError: (error: unknown) =>
+            Response.json({ error: { code: "internal", message: String(error) } }, { status: 500 }),
+        }, handler);
+      resolve(keepDenoServing(start, o.port));
     } catch (error) {
       reject(error);
     }
@@ -80,8 +92,8 @@ function listenBun(bun: BunLike, handler: Handler, o: ListenOptions): Listener {
     hostname: o.hostname,
     port: o.port,
     fetch: handler,
-    // Event streams stay open between pings: no idle cut-off.
-    idleTimeout: 0,
+    // Longer than the gap between event-stream pings and than a long poll.
+    idleTimeout: bunIdleTimeout(resolveLimits(o)),
     ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
   });
   return { port: server.port, close: async () => await server.stop(true) };
@@ -90,15 +102,19 @@ function listenBun(bun: BunLike, handler: Handler, o: ListenOptions): Listener {
 async function listenNode(handler: Handler, o: ListenOptions): Promise<Listener> {
   const { serve } = await import("@hono/node-server");
   const https = o.tls ? await import("node:https") : undefined;
+  const limits = resolveLimits(o);
   return new Promise((resolve, reject) => {
     const server = serve({
       fetch: handler,
       hostname: o.hostname,
       port: o.port,
-      ...(https && o.tls
-        ? { createServer: https.createServer, serverOptions: { cert: o.tls.cert, key: o.tls.key } }
-        : {}),
+      serverOptions: {
+        ...nodeServerOptions(limits),
+        ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
+      },
+      ...(https ? { createServer: https.createServer } : {}),
     }, (info) => {
+      limitNodeServer(server, limits);
       resolve({
         port: info.port,
         close: () =>

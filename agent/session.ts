@@ -13,6 +13,16 @@ export interface TaskRecord {
   lastEvent?: string;
   /** Set by the runner to stop the task; cleared when it ends. */
   stop?: (() => void) | undefined;
+  /**
+   * Set by the command runner while the command's process group has members: ends them all,
+   * also those a finished command left behind (session close, expiry, shutdown).
+   */
+  terminate?: (() => void) | undefined;
+  /**
+   * Set by the command runner: settles once the command's processes are gone and its outputs
+   * written. The session's directory is removed only after that.
+   */
+  gone?: Promise<void>;
 }
 
 /** Whether a state is final. */
@@ -35,9 +45,10 @@ export interface EventDetail {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Session } from "./session.ts";
  * const s = new Session("0".repeat(32), "test", 60_000, 100, () => {});
- * console.assert(s.log.last === 0 && s.state === "open");
+ * assert.ok(s.log.last === 0 && s.state === "open");
  * ```
  */
 export class Session {
@@ -53,6 +64,7 @@ export class Session {
 
   /**
    * @param journal Receives each event's journal line.
+   * @param retainBytes How much event JSON the log keeps in memory (see {@linkcode EventLog}).
    */
   constructor(
     id: string,
@@ -60,11 +72,12 @@ export class Session {
     heartbeatTimeoutMs: number,
     retain: number,
     journal: (line: string) => void,
+    retainBytes?: number,
   ) {
     this.id = id;
     this.client = client;
     this.heartbeatTimeoutMs = heartbeatTimeoutMs;
-    this.log = new EventLog(retain);
+    this.log = new EventLog(retain, retainBytes);
     this.deadline = Date.now() + heartbeatTimeoutMs;
     this.#journal = journal;
   }
@@ -78,24 +91,33 @@ export class Session {
    * Records a state change of `rec`: the task's state, the log and the
    * journal. A final task changes no more: later calls are ignored.
    *
+   * @param listed What the task's record keeps instead of `detail` (an output that is also in a
+   * file, by reference), so a long session's records stay small.
    * @returns Whether the change was recorded.
    */
-  emit(rec: TaskRecord, state: WireState, detail: EventDetail = {}): boolean {
+  emit(rec: TaskRecord, state: WireState, detail: EventDetail = {}, listed?: EventDetail): boolean {
     if (isFinal(rec.state)) return false;
     rec.state = state;
     if (isFinal(state)) rec.stop = undefined;
     const seq = this.log.nextSeq;
-    const json = JSON.stringify({ seq, id: rec.id, state, time: Date.now(), ...detail });
-    rec.lastEvent = json;
+    const time = Date.now();
+    const json = JSON.stringify({ seq, id: rec.id, state, time, ...detail });
+    // What the task's record keeps for listings and re-syncs: a large output by reference.
+    rec.lastEvent = listed ? JSON.stringify({ seq, id: rec.id, state, time, ...listed }) : json;
     this.log.append(json);
     this.#journal(`{"t":"ev","sid":"${this.id}","e":${json}}`);
     return true;
   }
 
-  /** Replays an event read from the journal. */
-  replay(rec: TaskRecord, json: string, state: WireState): void {
+  /**
+   * Replays an event read from the journal; it keeps its number `seq`.
+   *
+   * @returns Whether it was taken (not when its number is not above the last one's).
+   */
+  replay(rec: TaskRecord, json: string, state: WireState, seq: number): boolean {
+    if (this.log.append(json, seq) === 0) return false;
     rec.state = state;
     rec.lastEvent = json;
-    this.log.append(json);
+    return true;
   }
 }

@@ -14,9 +14,10 @@ export interface FunctionAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { indexModules } from "./addressing.ts";
  * const index = await indexModules({});
- * console.assert(index.size === 0);
+ * assert.equal(index.size, 0);
  * ```
  */
 export async function indexModules(
@@ -46,6 +47,9 @@ export async function indexModules(
   return index;
 }
 
+/** How deeply arguments may nest: far beyond real data, well within every runtime's stack. */
+const MAX_DEPTH = 512;
+
 /**
  * Says why a value cannot travel as JSON without changing (`undefined`,
  * `NaN`, a `Date`, a class instance, a cycle…), or `undefined` when it can.
@@ -55,15 +59,20 @@ export async function indexModules(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonProblem } from "./addressing.ts";
- * console.assert(jsonProblem({ a: [1, "x", null] }, "args") === undefined);
- * console.assert(jsonProblem({ a: NaN }, "args") === "args.a is NaN");
+ * assert.equal(jsonProblem({ a: [1, "x", null] }, "args"), undefined);
+ * assert.equal(jsonProblem({ a: NaN }, "args"), "args.a is NaN");
+ * let deep: unknown[] = [];
+ * for (let i = 0; i < 2000; i++) deep = [deep];
+ * assert.match(jsonProblem(deep, "args") ?? "", /nested more than 512 levels deep/);
  * ```
  */
 export function jsonProblem(
   value: unknown,
   path: string,
   seen: Set<object> = new Set(),
+  depth = 0,
 ): string | undefined {
   switch (typeof value) {
     case "string":
@@ -74,6 +83,10 @@ export function jsonProblem(
     case "object": {
       if (value === null) return undefined;
       if (seen.has(value)) return `${path} is a cycle`;
+      if (depth >= MAX_DEPTH) {
+        // Deeper than a runtime's JSON (or this check) can go without running out of stack.
+        return `${path.slice(0, 60)}… is nested more than ${MAX_DEPTH} levels deep`;
+      }
       const proto = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
       if (!isArray && proto !== Object.prototype && proto !== null) {
@@ -82,12 +95,12 @@ export function jsonProblem(
       seen.add(value);
       if (isArray) {
         for (let i = 0; i < value.length; i++) {
-          const p = jsonProblem(value[i], `${path}[${i}]`, seen);
+          const p = jsonProblem(value[i], `${path}[${i}]`, seen, depth + 1);
           if (p) return p;
         }
       } else {
         for (const [k, v] of Object.entries(value)) {
-          const p = jsonProblem(v, `${path}.${k}`, seen);
+          const p = jsonProblem(v, `${path}.${k}`, seen, depth + 1);
           if (p) return p;
         }
       }

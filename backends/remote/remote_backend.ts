@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
-import { agentFetch, AgentHttpError, type Endpoint } from "./http.ts";
+import { AgentConnection } from "./connection.ts";
+import { agentFetch, AgentHttpError } from "./http.ts";
 import type { SubmitResult, WireEvent, WireTask } from "./protocol.ts";
-import { endpointPin } from "./endpoint_pin.ts";
-import type { PinnedFetch } from "./pinned_fetch.ts";
 import { readSse } from "./sse.ts";
 import { fromWireError, toWire } from "./wire.ts";
 
@@ -75,7 +73,7 @@ export class RemoteBackend implements Backend {
   readonly #heartbeatMs: number;
   readonly #unreachableMs: number;
   readonly #maxBatch: number;
-  #endpoint: Endpoint | undefined;
+  readonly #conn: AgentConnection;
   #ctx: BackendContext | undefined;
   #index = new Map<unknown, FunctionAddress>();
   #sid: string | undefined;
@@ -111,9 +109,10 @@ export class RemoteBackend implements Backend {
     this.#heartbeatMs = positive(options.heartbeatMs ?? 5_000, "heartbeatMs");
     this.#unreachableMs = positive(options.unreachableMs ?? 30_000, "unreachableMs");
     this.#maxBatch = Math.min(positive(options.maxBatch ?? 4096, "maxBatch"), 4096);
-    if (options.url !== undefined && options.token !== undefined) {
-      this.#endpoint = { url: options.url.replace(/\/+$/, ""), token: options.token };
-    }
+    const given = options.url !== undefined && options.token !== undefined
+      ? { url: options.url.replace(/\/+$/, ""), token: options.token }
+      : undefined;
+    this.#conn = new AgentConnection(given, options.endpointFile, this.#stop.signal);
   }
 
   /**
@@ -138,13 +137,13 @@ export class RemoteBackend implements Backend {
   /** Imports the task modules, opens a session and starts following its events. */
   async attach(ctx: BackendContext): Promise<void> {
     this.#ctx = ctx;
-    if (this.#endpoint === undefined) this.#endpoint = this.#readEndpoint();
+    const { url } = this.#conn.endpoint; // reads the endpoint file, if that is where it is
     this.#index = await indexModules(this.#options.modules ?? {});
     try {
       await this.#openSession();
     } catch (error) {
       throw new Error(
-        `RemoteBackend '${this.name}': cannot open a session on the agent at ${this.#endpoint.url}: ${
+        `RemoteBackend '${this.name}': cannot open a session on the agent at ${url}: ${
           (error as Error).message
         }`,
         { cause: error },
@@ -163,7 +162,12 @@ export class RemoteBackend implements Backend {
         ctx.failed(spec.id, this.#unreachableError());
         continue;
       }
-      const wire = toWire(spec, this.#index);
+      let wire: WireTask | Error;
+      try {
+        wire = toWire(spec, this.#index);
+      } catch (error) {
+        wire = error as Error; // whatever goes wrong with one task fails that task only
+      }
       if (wire instanceof Error) {
         ctx.failed(spec.id, wire);
         continue;
@@ -190,26 +194,26 @@ export class RemoteBackend implements Backend {
     this.#stop.abort();
     this.#inflight.clear();
     this.#outbox = [];
-    if (this.#sid !== undefined && this.#endpoint !== undefined) {
-      await agentFetch(this.#endpoint, `/v1/sessions/${this.#sid}`, {
+    if (this.#sid !== undefined) {
+      await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}`, {
         method: "DELETE",
         signal: AbortSignal.timeout(5_000),
       }).then((r) => r.body?.cancel(), () => {});
     }
     await this.#following;
-    (this.#endpoint?.fetch as PinnedFetch | undefined)?.close?.();
+    this.#conn.close();
   }
 
   // ------------------------------------------------------------ session
 
   async #openSession(): Promise<void> {
-    const res = await agentFetch(this.#endpoint!, "/v1/sessions", {
+    const res = await agentFetch(this.#conn.endpoint, "/v1/sessions", {
       method: "POST",
       body: {
         client: this.#ctx!.engineUid.slice(0, 200),
         heartbeatTimeoutMs: this.#options.sessionTimeoutMs ?? 60_000,
       },
-      signal: this.#stop.signal,
+      signal: this.#conn.signal,
     });
     const body = await res.json() as { session: string };
     this.#sid = body.session;
@@ -261,10 +265,10 @@ export class RemoteBackend implements Backend {
       const live = batch.filter((t) => this.#inflight.has(t.id));
       if (live.length === 0 || this.#sid === undefined && !(await this.#reopen())) return;
       try {
-        const res = await agentFetch(this.#endpoint!, `/v1/sessions/${this.#sid}/tasks`, {
+        const res = await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/tasks`, {
           method: "POST",
           body: { tasks: live },
-          signal: this.#stop.signal,
+          signal: this.#conn.signal,
         });
         const { results } = await res.json() as { results: SubmitResult[] };
         this.#contact();
@@ -315,9 +319,9 @@ export class RemoteBackend implements Backend {
   #sendCancel(id: string): void {
     const sid = this.#sid;
     if (sid === undefined) return;
-    agentFetch(this.#endpoint!, `/v1/sessions/${sid}/tasks/${encodeURIComponent(id)}/cancel`, {
+    agentFetch(this.#conn.endpoint, `/v1/sessions/${sid}/tasks/${encodeURIComponent(id)}/cancel`, {
       method: "POST",
-      signal: this.#stop.signal,
+      signal: this.#conn.signal,
     }).then(
       (res) => {
         this.#contact();
@@ -344,8 +348,8 @@ export class RemoteBackend implements Backend {
       } catch (error) {
         if (this.#closed) return;
         if (error instanceof AgentHttpError) {
-          if (error.code === "cursor_expired") {
-            await this.#resync().catch((e) => (this.#lastError = e));
+          if (error.code === "cursor_expired" || error.code === "cursor_ahead") {
+            await this.#resync(error.code === "cursor_ahead").catch((e) => (this.#lastError = e));
             continue;
           }
           if (error.status === 404 || error.code === "session_expired") {
@@ -354,11 +358,7 @@ export class RemoteBackend implements Backend {
           }
         }
         this.#lastError = error;
-        if (this.#options.endpointFile !== undefined) {
-          try {
-            this.#endpoint = this.#readEndpoint(); // a restarted agent may listen elsewhere
-          } catch { /* keep the last one */ }
-        }
+        this.#conn.follow(); // a restarted agent may listen elsewhere
       }
       await pause(backoff, this.#stop.signal);
       backoff = Math.min(backoff * 2, 1_000);
@@ -366,9 +366,9 @@ export class RemoteBackend implements Backend {
   }
 
   async #stream(): Promise<void> {
-    const res = await agentFetch(this.#endpoint!, `/v1/sessions/${this.#sid}/events`, {
+    const res = await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/events`, {
       headers: { accept: "text/event-stream", "last-event-id": String(this.#cursor) },
-      signal: this.#stop.signal,
+      signal: this.#conn.signal,
     });
     this.#contact();
     for await (const message of readSse(res.body!, () => this.#contact())) {
@@ -380,10 +380,10 @@ export class RemoteBackend implements Backend {
 
   async #poll(): Promise<void> {
     const res = await agentFetch(
-      this.#endpoint!,
+      this.#conn.endpoint,
       `/v1/sessions/${this.#sid}/events?after=${this.#cursor}&wait=25000`,
       {
-        signal: this.#stop.signal,
+        signal: this.#conn.signal,
       },
     );
     const body = await res.json() as { events: WireEvent[] };
@@ -399,16 +399,20 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  /** Events were dropped from the agent's memory: take each task's last state from the listing. */
-  async #resync(): Promise<void> {
+  /**
+   * Events were dropped from the agent's memory, or (`ahead`) the agent lost some it had sent
+   * before a restart: take each task's last state from the listing, and go on from the
+   * listing's cursor.
+   */
+  async #resync(ahead = false): Promise<void> {
     let offset = 0;
     let seq = this.#cursor;
     while (true) {
       const res = await agentFetch(
-        this.#endpoint!,
+        this.#conn.endpoint,
         `/v1/sessions/${this.#sid}/tasks?offset=${offset}`,
         {
-          signal: this.#stop.signal,
+          signal: this.#conn.signal,
         },
       );
       const page = await res.json() as { seq: number; total: number; tasks: WireEvent[] };
@@ -417,7 +421,7 @@ export class RemoteBackend implements Backend {
       offset += page.tasks.length;
       if (page.tasks.length === 0 || offset >= page.total) break;
     }
-    this.#cursor = Math.max(this.#cursor, seq);
+    this.#cursor = ahead ? seq : Math.max(this.#cursor, seq);
   }
 
   async #apply(e: WireEvent): Promise<void> {
@@ -471,7 +475,7 @@ export class RemoteBackend implements Backend {
       const path = `/v1/sessions/${this.#sid}/tasks/${
         encodeURIComponent(id)
       }/${which}?offset=${offset}`;
-      const res = await agentFetch(this.#endpoint!, path, { signal: this.#stop.signal });
+      const res = await agentFetch(this.#conn.endpoint, path, { signal: this.#conn.signal });
       const total = Number(res.headers.get("x-total-bytes"));
       const chunk = new Uint8Array(await res.arrayBuffer());
       chunks.push(chunk);
@@ -503,11 +507,15 @@ export class RemoteBackend implements Backend {
         this.#failAll(this.#unreachableError());
       }
     }
+    // No answer for two heartbeats: the agent may have been replaced (a frozen one keeps its
+    // sockets open, so nothing else would tell); its endpoint file says where it is now.
+    if (now - this.#lastContact > 2 * this.#heartbeatMs && this.#conn.follow()) this.#lastBeat = 0;
     if (this.#sid === undefined || now - this.#lastBeat < this.#heartbeatMs) return;
     this.#lastBeat = now;
-    agentFetch(this.#endpoint!, `/v1/sessions/${this.#sid}/heartbeat`, {
+    agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/heartbeat`, {
       method: "POST",
-      signal: this.#stop.signal,
+      // Not one pending heartbeat per tick against an agent that answers nothing.
+      signal: AbortSignal.any([this.#conn.signal, AbortSignal.timeout(this.#unreachableMs)]),
     })
       .then((res) => {
         this.#contact();
@@ -528,35 +536,15 @@ export class RemoteBackend implements Backend {
   }
 
   #unreachableError(): Error {
-    const last = this.#lastError instanceof Error
+    const last = this.#lastError === undefined
+      ? "none; its requests are still waiting for an answer"
+      : this.#lastError instanceof Error
       ? this.#lastError.message
       : String(this.#lastError);
     return new Error(
-      `RemoteBackend '${this.name}': the agent at ${this.#endpoint?.url} has not answered for more than ` +
+      `RemoteBackend '${this.name}': the agent at ${this.#conn.endpoint.url} has not answered for more than ` +
         `${this.#unreachableMs} ms (last error: ${last})`,
     );
-  }
-
-  #readEndpoint(): Endpoint {
-    const path = this.#options.endpointFile!;
-    let parsed: { url?: unknown; token?: unknown; certificate?: unknown; fingerprint?: unknown };
-    try {
-      parsed = JSON.parse(readFileSync(path, "utf8"));
-    } catch (error) {
-      throw new Error(
-        `RemoteBackend: cannot read the endpoint file ${path}: ${(error as Error).message}`,
-      );
-    }
-    if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
-      throw new Error(
-        `RemoteBackend: the endpoint file ${path} must hold { "url": string, "token": string }`,
-      );
-    }
-    return {
-      url: parsed.url.replace(/\/+$/, ""),
-      token: parsed.token,
-      ...endpointPin(parsed, path),
-    };
   }
 }
 

@@ -7,7 +7,7 @@ import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import type { WireEvent } from "../../backends/remote/protocol.ts";
 import { add, echo, sleep } from "../fixtures/task_functions.ts";
-import { alive, call, fixtures, pidIn, spawnAgent, waitFor } from "./helpers.ts";
+import { alive, call, fixtures, pidIn, spawnAgent, startTime, waitFor } from "./helpers.ts";
 
 let agent: AgentHandle;
 
@@ -81,6 +81,17 @@ describe("RemoteBackend under faults", () => {
     await assert.rejects(echoT({ n: NaN }), /must be JSON: args\[0\]\.n is NaN/);
   });
 
+  it("fails only the task whose argument is nested too deeply, not the others of its batch", async () => {
+    await using flow = await engine();
+    const echoT = flow.functionTask(echo);
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    // Called in one turn: the three go out in one batch.
+    const [a, bad, b] = [echoT(1), echoT(deep), echoT(2)];
+    await assert.rejects(bad, /nested more than 512 levels deep/);
+    assert.deepEqual(await Promise.all([a, b]), [1, 2]);
+  });
+
   it("brings large results and outputs back by reference, in pages", async () => {
     await using flow = await engine();
     const big = "é".repeat(300_000);
@@ -137,6 +148,7 @@ describe("RemoteBackend under faults", () => {
         `test -f ${work}/again && echo second || { touch ${work}/again; echo $$ > ${work}/pid; exec sleep 30; }`;
       const long = flow.executableTask(() => cmd, { retries: 1 })();
       const pid = await pidIn(`${work}/pid`);
+      const start = startTime(pid);
       const { url } = JSON.parse(readFileSync(endpoint, "utf8"));
       first.kill();
       await first.exited;
@@ -146,7 +158,7 @@ describe("RemoteBackend under faults", () => {
         "the restarted agent's endpoint",
       );
       assert.equal(await long, "second\n");
-      await waitFor(() => !alive(pid), "the lost command's process group to be killed");
+      await waitFor(() => !alive(pid, start), "the lost command's process group to be killed");
       const retried = events.filter((e) => e.type === "retried");
       assert.equal(retried.length, 1);
       assert.match(JSON.stringify(retried[0]), /TaskLostError|when the agent stopped/);

@@ -1,8 +1,17 @@
 /** Helpers of the agent tests: raw HTTP calls, SSE reading, processes. */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { Buffer } from "node:buffer";
-import { existsSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
 import process from "node:process";
 import { readSse } from "../../backends/remote/sse.ts";
 import type { WireEvent } from "../../backends/remote/protocol.ts";
@@ -81,13 +90,30 @@ export async function readEvents(
   return events;
 }
 
-/** Whether a process lives (and is not a zombie). */
-export function alive(pid: number): boolean {
+/**
+ * Whether a process lives (and is not a zombie). With `start` (its start time, from
+ * {@linkcode startTime}), whether that same process lives: on a busy machine a pid is soon
+ * given to another process (pid_max is often 32768).
+ */
+export function alive(pid: number, start?: number): boolean {
   try {
     process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]?.startsWith("Z");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return false;
+    return start === undefined || Number(fields[19]) === start;
   } catch {
     return false;
+  }
+}
+
+/** The start time of a live process (clock ticks after boot), to tell it from a later one. */
+export function startTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
   }
 }
 
@@ -100,11 +126,14 @@ export async function pidIn(path: string): Promise<number> {
 /** Starts `agent/main.ts` as a separate process on the runtime running the tests. */
 export function spawnAgent(
   args: string[],
+  prefix: string[] = [],
 ): { pid: number; kill: () => void; exited: Promise<void> } {
   const main = new URL("../../agent/main.ts", import.meta.url).pathname;
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  const argv = g.Deno ? ["run", "-A", main, ...args] : [main, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  const argv = [process.execPath, ...(g.Deno ? ["run", "-A", main] : [main]), ...args];
+  // A prefix such as `prlimit --nofile=200` execs the runtime in place: the pid stays the agent's.
+  const [file, ...rest] = [...prefix, ...argv];
+  const child = spawn(file!, rest, { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { pid: child.pid!, kill: () => child.kill("SIGKILL"), exited };
 }
@@ -137,4 +166,81 @@ export function postRaw(
     req.on("error", () => {}); // EPIPE/ECONNRESET after an early answer
     req.end(body);
   });
+}
+
+/** An agent running as a separate process, with its endpoint once it serves. */
+export interface AgentProcess {
+  readonly pid: number;
+  readonly dir: string;
+  readonly url: string;
+  readonly token: string;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<void>;
+  /** SIGKILLs it and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `agent/main.ts --dir dir …args` as a process (after `prefix`, e.g. `prlimit …`) and
+ * waits until it has written a fresh endpoint file (one that names this process).
+ */
+export async function agentProcess(
+  dir: string,
+  args: string[] = [],
+  prefix: string[] = [],
+): Promise<AgentProcess> {
+  const endpoint = `${dir}/endpoint.json`;
+  const child = spawnAgent(["--dir", dir, ...args], prefix);
+  let gone = false;
+  void child.exited.then(() => (gone = true));
+  const fresh = () => {
+    try {
+      return JSON.parse(readFileSync(endpoint, "utf8")).pid === child.pid;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => gone || fresh(), "the agent's endpoint file");
+  if (gone) throw new Error(`the agent in ${dir} exited before serving`);
+  const { url, token } = JSON.parse(readFileSync(endpoint, "utf8"));
+  return {
+    pid: child.pid,
+    dir,
+    url,
+    token,
+    exited: child.exited,
+    stop: async () => {
+      child.kill();
+      await child.exited;
+    },
+  };
+}
+
+/**
+ * Mounts a tmpfs of `kib` KiB on a new directory (the tests that fill a disk for real need root),
+ * and returns it with a function that unmounts it. `undefined` when not root: the caller skips,
+ * saying why.
+ */
+export function smallDisk(kib: number): { dir: string; unmount: () => void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(`${tmpdir()}/asyncflow-disk-`);
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${kib}k,mode=700`, "tmpfs", dir]);
+  return { dir, unmount: () => execFileSync("umount", ["-l", dir]) };
+}
+
+/** Fills the file system holding `dir` (a file `dir/filler`); `free()` gives the space back. */
+export function fillDisk(dir: string): { free: () => void } {
+  const fd = openSync(`${dir}/filler`, "a");
+  const block = Buffer.alloc(4096, 120);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOSPC") throw error;
+  }
+  // The last partial block too: not one byte is left.
+  try {
+    for (;;) writeSync(fd, block, 0, 1);
+  } catch { /* full */ }
+  closeSync(fd);
+  return { free: () => rmSync(`${dir}/filler`, { force: true }) };
 }

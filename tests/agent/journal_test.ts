@@ -1,8 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { Journal } from "../../agent/journal.ts";
+import process from "node:process";
+import { Journal, JournalWriteError } from "../../agent/journal.ts";
+import { forEachLine } from "../../agent/journal_file.ts";
+import { fillDisk, smallDisk } from "./helpers.ts";
+
+const notRoot = process.getuid?.() !== 0 && "mounting a small tmpfs needs root";
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 const open = (sid: string) => line({ t: "open", sid, client: "", hb: 1000, at: 0 });
@@ -48,5 +53,111 @@ describe("Journal", () => {
     journal.close();
     const records = Journal.open(path).records;
     assert.deepEqual(records.map((r) => `${r.t}:${r.sid}`), ["open:B", "task:B"]);
+  });
+
+  it(
+    "on a full disk, writes a batch wholly or not at all, keeps buffered lines, and writes them once there is space",
+    {
+      skip: notRoot,
+    },
+    () => {
+      const disk = smallDisk(256)!;
+      try {
+        const path = `${disk.dir}/journal.jsonl`;
+        const { journal } = Journal.open(path);
+        journal.commit([open("A")]);
+        const full = fillDisk(disk.dir);
+        const size = statSync(path).size;
+        // More than a page: a full tmpfs still takes a few bytes into the last page's slack.
+        const events = Array.from({ length: 100 }, (_, i) => ev("A", i + 1));
+        for (const e of events) journal.append(e);
+        assert.equal(journal.flush(), false, "a buffered flush reports the failure, never throws");
+        assert.match(journal.failure ?? "", /disk is full/);
+        const big = Array.from({ length: 200 }, (_, n) => task("A", n + 1));
+        assert.throws(() => journal.commit(big), (e: unknown) => {
+          assert.ok(e instanceof JournalWriteError);
+          assert.equal(e.status, 507);
+          assert.match(e.message, /ENOSPC|no space/i);
+          return true;
+        });
+        assert.equal(statSync(path).size, size, "nothing of the failed batch is in the file");
+        full.free();
+        journal.commit([task("A", 999)]);
+        assert.equal(journal.failure, undefined);
+        journal.close();
+        const lines = readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+        assert.deepEqual(lines, [open("A"), ...events, task("A", 999)]);
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
+
+  it(
+    "keeps writing to its own file when a compaction fails on a full disk",
+    { skip: notRoot },
+    () => {
+      const disk = smallDisk(256)!;
+      try {
+        const path = `${disk.dir}/journal.jsonl`;
+        const { journal } = Journal.open(path);
+        journal.commit([
+          open("A"),
+          open("B"),
+          ...Array.from({ length: 200 }, (_, n) => task("A", n)),
+        ]);
+        journal.commit([line({ t: "close", sid: "A" })]);
+        const full = fillDisk(disk.dir);
+        journal.compactIfGrown(1); // the rewrite cannot be written: logged, the journal goes on
+        full.free();
+        // A file opened now takes the lowest free descriptor: the journal's, had it been closed.
+        const otherPath = `${disk.dir}/other`;
+        const other = openSync(otherPath, "w");
+        try {
+          journal.commit([task("B", 1)]);
+        } finally {
+          closeSync(other);
+        }
+        assert.equal(readFileSync(otherPath, "utf8"), "", "nothing was written to another file");
+        journal.compactIfGrown(1); // with space, the compaction happens
+        journal.commit([task("B", 2)]);
+        journal.close();
+        const lines = readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+        assert.deepEqual(lines, [open("B"), task("B", 1), task("B", 2)]);
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
+
+  it("reads lines longer than its read buffer and a file without a last newline", () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/lines`;
+    const long = "x".repeat(3 * 1024 * 1024 + 17);
+    writeFileSync(path, `a\n\n${long}\né\nlast`);
+    const seen: string[] = [];
+    forEachLine(path, (l) => seen.push(l));
+    assert.deepEqual(seen.map((l) => l.length), [1, long.length, 1, 4]);
+    assert.deepEqual([seen[0], seen[2], seen[3]], ["a", "é", "last"]);
+  });
+
+  // A journal larger than the longest string a runtime can hold (~512 MiB on V8): writes
+  // ~600 MiB, so it runs only with ASYNCFLOW_HEAVY_TESTS=1.
+  it("opens a journal larger than the longest string", {
+    skip: process.env.ASYNCFLOW_HEAVY_TESTS !== "1" && "set ASYNCFLOW_HEAVY_TESTS=1 to run it",
+  }, () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/journal.jsonl`;
+    const fd = openSync(path, "w");
+    const filler = "y".repeat(1024 * 1024);
+    const big = (n: number) => line({ t: "task", sid: "B", n, task: { id: `t${n}`, pad: filler } });
+    try {
+      writeFileSync(fd, open("B") + "\n");
+      for (let n = 1; n <= 600; n++) writeFileSync(fd, big(n) + "\n");
+    } finally {
+      closeSync(fd);
+    }
+    const { journal, records } = Journal.open(path);
+    journal.close();
+    assert.equal(records.length, 601);
+    assert.equal((records[600] as { n: number }).n, 600);
   });
 });
