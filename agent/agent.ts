@@ -77,6 +77,7 @@ export interface AgentOptions {
    * Default: on with `launch: "srun"` in a Slurm allocation, else off.
    */
   executors?: boolean;
+  /**
    * Bytes of event JSON kept in memory per session (inline outputs make events large); an older
    * cursor gets 410 and re-syncs from the listing, which holds large outputs by reference.
    * Default 64 MiB.
