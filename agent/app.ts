@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { API_VERSION } from "../backends/remote/protocol.ts";
+import { API_VERSION } from "../protocol/v1.ts";
 import type { AgentCore } from "./core.ts";
 import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import type { SubmitResult, WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
+import type { SubmitResult, WireError, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";

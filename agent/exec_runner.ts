@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { statSync, writeFileSync } from "node:fs";
-import type { WireError, WireExecutableTask } from "../backends/remote/protocol.ts";
+import type { WireError, WireExecutableTask } from "../protocol/v1.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";

@@ -1,5 +1,5 @@
 import type { Backend, BackendContext, TaskSpec } from "../src/backend.ts";
-import type { WireFunctionTask } from "../backends/remote/protocol.ts";
+import type { WireFunctionTask } from "../protocol/v1.ts";
 import { errorToWire, type Reporter } from "./exec_runner.ts";
 import type { TaskRecord } from "./session.ts";
 
@@ -11,12 +11,7 @@ export type ModuleTable = Map<string, Record<string, unknown>>;
  * in-process `LocalBackend` by default, or a worker pool), acting as the
  * engine for it: it hands over specs and turns the backend's reports into
  * the agent's state changes. Tasks beyond the backend's `capacity` wait here.
- *
- * @example
- * ```ts
- * import { FunctionRunner } from "./function_runner.ts";
- * console.assert(typeof FunctionRunner === "function");
- * ```
+ * Internal to the agent: `tests/agent/` runs it through a real agent.
  */
 export class FunctionRunner {
   readonly #backend: Backend;

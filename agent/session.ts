@@ -1,4 +1,4 @@
-import type { WireError, WireState, WireTask } from "../backends/remote/protocol.ts";
+import type { WireError, WireState, WireTask } from "../protocol/v1.ts";
 import { EventLog } from "./event_log.ts";
 
 /** The agent's record of one accepted task. */

@@ -15,9 +15,10 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadOrCreateToken } from "./token.ts";
  * const dir = Deno.makeTempDirSync();
- * console.assert(loadOrCreateToken(`${dir}/token`) === loadOrCreateToken(`${dir}/token`));
+ * assert.equal(loadOrCreateToken(`${dir}/token`), loadOrCreateToken(`${dir}/token`));
  * ```
  */
 export function loadOrCreateToken(path: string, fresh = false): string {

@@ -2,6 +2,7 @@ import type { PinnedRequest } from "./pinned_fetch.ts";
 
 /** A non-2xx answer of the agent, with its status and error code. */
 export class AgentHttpError extends Error {
+  /** Always `"AgentHttpError"`. */
   override name = "AgentHttpError";
   /** The HTTP status. */
   readonly status: number;
@@ -9,6 +10,8 @@ export class AgentHttpError extends Error {
   readonly code: string;
 
   /**
+   * Makes the error of one answer.
+   *
    * @param status HTTP status.
    * @param code The agent's error code.
    * @param message The agent's message.

@@ -18,4 +18,3 @@ export { AgentHttpError } from "./http.ts";
 export type { Endpoint } from "./http.ts";
 export { certificateFingerprint, pinnedFetch } from "./pinned_fetch.ts";
 export type { CertificatePin, PinnedFetch, PinnedRequest } from "./pinned_fetch.ts";
-export type * from "./protocol.ts";

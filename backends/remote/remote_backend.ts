@@ -2,7 +2,7 @@ import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
 import { AgentConnection } from "./connection.ts";
 import { agentFetch, AgentHttpError } from "./http.ts";
-import type { SubmitResult, WireEvent, WireTask } from "./protocol.ts";
+import type { SubmitResult, WireEvent, WireTask } from "../../protocol/v1.ts";
 import { readSse } from "./sse.ts";
 import { fromWireError, toWire } from "./wire.ts";
 
@@ -93,6 +93,8 @@ export class RemoteBackend implements Backend {
   #following: Promise<void> | undefined;
 
   /**
+   * Makes a backend for one agent; nothing is sent until the engine attaches it.
+   *
    * @param options Where the agent is and how to talk to it.
    * @throws {TypeError} When neither `url` + `token` nor `endpointFile` is given, or a number is out of range.
    */

@@ -19,9 +19,12 @@ export interface SseMessage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readSse } from "./sse.ts";
  * const body = new Response("id: 7\nevent: e\ndata: [1]\n\n").body!;
- * for await (const m of readSse(body)) console.assert(m.id === "7" && m.data === "[1]");
+ * const messages = [];
+ * for await (const m of readSse(body)) messages.push([m.id, m.data]);
+ * assert.deepEqual(messages, [["7", "[1]"]]);
  * ```
  */
 export async function* readSse(

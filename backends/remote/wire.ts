@@ -1,7 +1,7 @@
 import type { TaskSpec } from "../../src/backend.ts";
 import { ExecutableError } from "../../src/errors.ts";
 import { type FunctionAddress, jsonProblem } from "./addressing.ts";
-import type { WireError, WireTask } from "./protocol.ts";
+import type { WireError, WireTask } from "../../protocol/v1.ts";
 
 /**
  * The wire form of a task, or a `TypeError` saying why it cannot be sent
@@ -9,10 +9,11 @@ import type { WireError, WireTask } from "./protocol.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toWire } from "./wire.ts";
  * const w = toWire({ id: "t1", uid: "t1", name: "x", kind: "executable", command: ["true"], args: [],
  *   priority: 0, attempt: 1, workflowId: "w" }, new Map());
- * console.assert(!(w instanceof Error) && w.kind === "executable");
+ * assert.ok(!(w instanceof Error) && w.kind === "executable");
  * ```
  */
 export function toWire(spec: TaskSpec, index: Map<unknown, FunctionAddress>): WireTask | TypeError {
@@ -65,8 +66,9 @@ const KNOWN: Record<string, new (message: string) => Error> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromWireError } from "./wire.ts";
- * console.assert(fromWireError({ name: "RangeError", message: "x" }) instanceof RangeError);
+ * assert.ok(fromWireError({ name: "RangeError", message: "x" }) instanceof RangeError);
  * ```
  */
 export function fromWireError(e: WireError): Error {

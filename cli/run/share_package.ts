@@ -65,6 +65,7 @@ export const SHARED_EXPORTS: readonly SharedExport[] = [
     file: "dashboard/mod",
     load: () => import("../../dashboard/mod.ts"),
   },
+  { subpath: "./protocol", file: "protocol/v1", load: () => import("../../protocol/v1.ts") },
   { subpath: "./cli", file: "cli/main", load: () => import("../main.ts") },
 ];
 

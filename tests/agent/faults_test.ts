@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { type TaskEvent, TimeoutError, WorkflowEngine } from "../../mod.ts";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
-import type { WireEvent } from "../../backends/remote/protocol.ts";
+import type { WireEvent } from "../../protocol/v1.ts";
 import { add, echo, sleep } from "../fixtures/task_functions.ts";
 import { alive, call, fixtures, pidIn, spawnAgent, startTime, waitFor } from "./helpers.ts";
 

@@ -14,7 +14,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { readSse } from "../../backends/remote/sse.ts";
-import type { WireEvent } from "../../backends/remote/protocol.ts";
+import type { WireEvent } from "../../protocol/v1.ts";
 import { waitFor } from "../backend_conformance.ts";
 
 export { waitFor };
