@@ -31,7 +31,7 @@ const USAGE = `usage: asyncflow agent [options]
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { agentCommand } from "@asyncflow/asyncflow/agent";
+ * import { agentCommand } from "./main.ts";
  * assert.equal(await agentCommand(["--launch", "teleport"]), 2);
  * ```
  */

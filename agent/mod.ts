@@ -15,7 +15,6 @@
 export { startAgent } from "./agent.ts";
 export type { AgentHandle, AgentOptions } from "./agent.ts";
 export type { ConnectionLimits } from "./serve_limits.ts";
-export { agentCommand } from "./main.ts";
 export { makeSelfSignedCertificate } from "./self_signed.ts";
 export type { SelfSignedCertificate, SelfSignedOptions } from "./self_signed.ts";
 export { nodeAddress } from "./node_address.ts";

@@ -193,7 +193,7 @@ export function walltimeSeconds(walltime: string): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { shellQuote } from "@asyncflow/asyncflow/agent/pilot";
+ * import { shellQuote } from "./batch_script.ts";
  * assert.equal(shellQuote("it's"), "'it'\\''s'");
  * ```
  */

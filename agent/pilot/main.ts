@@ -48,7 +48,7 @@ The client connects with RemoteBackend.fromEndpointFile("<DIR>/endpoint.json").`
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { pilotCommand } from "@asyncflow/asyncflow/agent/pilot";
+ * import { pilotCommand } from "./main.ts";
  * assert.equal(await pilotCommand(["launch"]), 2);
  * ```
  */

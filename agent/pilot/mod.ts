@@ -17,13 +17,11 @@
 export {
   type BatchScriptOptions,
   PILOT_FILES,
-  shellQuote,
   walltimeSeconds,
   writeBatchScript,
 } from "./batch_script.ts";
 export { cancelPilot } from "./cancel.ts";
 export { type PilotEndpoint, waitForEndpoint, type WaitForEndpointOptions } from "./endpoint.ts";
-export { pilotCommand } from "./main.ts";
 export { neverStartReason, PilotCannotStartError } from "./never_start.ts";
 export { type PilotStatus, pilotStatus } from "./status.ts";
 export {
