@@ -6,11 +6,11 @@ import { join } from "node:path";
 import {
   cancelPilot,
   PilotCannotStartError,
-  pilotCommand,
   pilotStatus,
   submitPilot,
   waitForEndpoint,
 } from "../../agent/pilot/mod.ts";
+import { pilotCommand } from "../../agent/pilot/main.ts";
 
 // Stand-ins for Slurm's tools: they log their arguments and print what the test put in
 // `<tool>.out` (with the exit code in `<tool>.code`), so the pilot's logic runs anywhere.
