@@ -44,6 +44,10 @@ export class BodyRun implements TaskContext {
   stopError(): CancelledError {
     const why = this.block.future.error;
     if (why instanceof CancelledError) return why;
-    return new CancelledError(this.block.uid, why ?? `attempt ${this.attempt} was stopped`);
+    return new CancelledError(
+      this.block.uid,
+      why ?? `attempt ${this.attempt} was stopped`,
+      this.block.name,
+    );
   }
 }

@@ -105,10 +105,10 @@ export class Calls {
       kernel.settle(node, "FAILED", new DependencyFailureError(node, failed, failed[0]!.error));
     } else if (cancelled) {
       const why = `dependency ${cancelled.uid} was cancelled`;
-      kernel.settle(node, "CANCELLED", new CancelledError(node.uid, why));
+      kernel.settle(node, "CANCELLED", new CancelledError(node.uid, why, node.name));
     } else if (parent?.settled) {
       const why = `its block ${parent.uid} has finished`;
-      kernel.settle(node, "CANCELLED", new CancelledError(node.uid, why));
+      kernel.settle(node, "CANCELLED", new CancelledError(node.uid, why, node.name));
     } else {
       for (const dep of pending) {
         node.waiting++;
@@ -117,7 +117,7 @@ export class Calls {
       const signal = node.options.signal;
       if (signal) {
         if (signal.aborted) {
-          kernel.settle(node, "CANCELLED", new CancelledError(node.uid, signal.reason));
+          kernel.settle(node, "CANCELLED", new CancelledError(node.uid, signal.reason, node.name));
           return;
         }
         const onAbort = () => kernel.cancel(node, signal.reason);

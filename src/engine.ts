@@ -351,7 +351,11 @@ export class WorkflowEngine {
   async #doShutdown(): Promise<void> {
     this.#calls.closed = true;
     for (const node of [...this.#kernel.live]) {
-      this.#kernel.settle(node, "CANCELLED", new CancelledError(node.uid, "the engine shut down"));
+      this.#kernel.settle(
+        node,
+        "CANCELLED",
+        new CancelledError(node.uid, "the engine shut down", node.name),
+      );
     }
     const results = await Promise.allSettled(this.#lanes.backends.map((b) => b.shutdown()));
     const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));

@@ -62,8 +62,8 @@ export class DependencyFailureError extends Error {
  * ```ts
  * import assert from "node:assert/strict";
  * import { CancelledError } from "@asyncflow/asyncflow";
- * const err = new CancelledError("task.000001", "user asked");
- * assert.ok(err.message.includes("user asked"));
+ * const err = new CancelledError("task.000001", "user asked", "simulate");
+ * assert.equal(err.message, "'simulate' (task.000001) was cancelled: user asked");
  * ```
  */
 export class CancelledError extends Error {
@@ -71,6 +71,8 @@ export class CancelledError extends Error {
   override name = "CancelledError";
   /** The uid of the cancelled task. */
   readonly uid: string;
+  /** The cancelled task's name, when known. */
+  readonly taskName: string | undefined;
   /** Why it was cancelled, as given to `cancel(reason)`. */
   readonly reason: unknown;
 
@@ -79,13 +81,18 @@ export class CancelledError extends Error {
    *
    * @param uid The cancelled task's uid.
    * @param reason Why; a string or an error.
+   * @param taskName The task's name, for the message (`'hung' (task.000024) was cancelled`).
    */
-  constructor(uid: string, reason?: unknown) {
+  constructor(uid: string, reason?: unknown, taskName?: string) {
     const why = reason === undefined
       ? ""
       : `: ${reason instanceof Error ? reason.message : String(reason)}`;
-    super(`Task ${uid} was cancelled${why}`, reason instanceof Error ? { cause: reason } : {});
+    super(
+      `${taskLabel(uid, taskName)} was cancelled${why}`,
+      reason instanceof Error ? { cause: reason } : {},
+    );
     this.uid = uid;
+    this.taskName = taskName;
     this.reason = reason;
   }
 }
@@ -97,7 +104,9 @@ export class CancelledError extends Error {
  * ```ts
  * import assert from "node:assert/strict";
  * import { TimeoutError } from "@asyncflow/asyncflow";
- * assert.ok(new TimeoutError("task.000001", 50).timeoutMs === 50);
+ * const err = new TimeoutError("task.000001", 50, "hung");
+ * assert.equal(err.timeoutMs, 50);
+ * assert.equal(err.message, "'hung' (task.000001) timed out after 50 ms");
  * ```
  */
 export class TimeoutError extends Error {
@@ -105,6 +114,8 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
   /** The uid of the task that timed out. */
   readonly uid: string;
+  /** The task's name, when known. */
+  readonly taskName: string | undefined;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -113,12 +124,19 @@ export class TimeoutError extends Error {
    *
    * @param uid The task's uid.
    * @param timeoutMs The limit, in milliseconds.
+   * @param taskName The task's name, for the message (`'hung' (task.000024) timed out after 500 ms`).
    */
-  constructor(uid: string, timeoutMs: number) {
-    super(`Task ${uid} timed out after ${timeoutMs} ms`);
+  constructor(uid: string, timeoutMs: number, taskName?: string) {
+    super(`${taskLabel(uid, taskName)} timed out after ${timeoutMs} ms`);
     this.uid = uid;
+    this.taskName = taskName;
     this.timeoutMs = timeoutMs;
   }
+}
+
+/** `'name' (uid)` when the name is known, else `Task uid`: how messages name a task. */
+function taskLabel(uid: string, name: string | undefined): string {
+  return name === undefined ? `Task ${uid}` : `'${name}' (${uid})`;
 }
 
 /**

@@ -175,7 +175,7 @@ export class Kernel {
   /** Cancels an unfinished task; `false` when it had already finished. */
   cancel(node: TaskNode, reason: unknown): boolean {
     if (node.settled) return false;
-    this.settle(node, "CANCELLED", new CancelledError(node.uid, reason));
+    this.settle(node, "CANCELLED", new CancelledError(node.uid, reason, node.name));
     return true;
   }
 
@@ -183,7 +183,7 @@ export class Kernel {
   cancelChildren(block: TaskNode, why: string): void {
     if (!block.children) return;
     for (const child of [...block.children]) {
-      this.settle(child, "CANCELLED", new CancelledError(child.uid, why));
+      this.settle(child, "CANCELLED", new CancelledError(child.uid, why, child.name));
     }
   }
 
@@ -222,7 +222,11 @@ export class Kernel {
           work.push([
             child,
             "CANCELLED",
-            new CancelledError(child.uid, `its block ${node.uid} was ${state.toLowerCase()}`),
+            new CancelledError(
+              child.uid,
+              `its block ${node.uid} was ${state.toLowerCase()}`,
+              child.name,
+            ),
           ]);
         }
       }
@@ -238,7 +242,7 @@ export class Kernel {
             work.push([
               d,
               "CANCELLED",
-              new CancelledError(d.uid, `dependency ${node.uid} was cancelled`),
+              new CancelledError(d.uid, `dependency ${node.uid} was cancelled`, d.name),
             ]);
           }
         }

@@ -70,7 +70,7 @@ describe("examples", () => {
     assert.match(fan!.out, /mean of 1000 samples: 0\.\d{4}/);
     assert.equal(failures!.code, 0, failures!.out);
     assert.match(failures!.out, /1\. flaky call -> \[ 1, 2, 3 \]/);
-    assert.match(failures!.out, /2\. hung command -> Task task\.\d+ timed out after 300 ms/);
+    assert.match(failures!.out, /2\. hung command -> '[^']+' \(task\.\d+\) timed out after 300 ms/);
     assert.match(failures!.out, /root cause: SyntaxError: not a number: 'forty-two'/);
     assert.match(failures!.out, /4\. branches -> \[ 2, "failed: not a number: 'oops'", 6 \]/);
   });

@@ -2,9 +2,26 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 import { ExecutableError, LocalBackend, WorkflowEngine } from "../mod.ts";
 
 describe("executable tasks", () => {
+  it("says that a working directory does not exist, not that the shell is missing", async () => {
+    await using flow = await WorkflowEngine.create();
+    const cwd = `${tmpdir()}/asyncflow-no-such-dir-${process.pid}`;
+    for (const command of ["true", ["true"]]) {
+      const exe = flow.executableTask(() => command, { cwd });
+      await assert.rejects(exe(), (e: Error) => {
+        assert.match(
+          e.message,
+          /the working directory '.*asyncflow-no-such-dir-\d+' does not exist/,
+        );
+        assert.doesNotMatch(e.message, /ENOENT/);
+        return true;
+      });
+    }
+  });
+
   it("runs in the given cwd with added environment variables", async () => {
     const dir = realpathSync(mkdtempSync(`${tmpdir()}/asyncflow-cwd-`));
     await using flow = await WorkflowEngine.create();

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type TaskEvent, TimeoutError, WorkflowEngine } from "../mod.ts";
+import { CancelledError, type TaskEvent, TimeoutError, WorkflowEngine } from "../mod.ts";
 
 describe("retries and timeouts", () => {
   it("retries a failing task up to the count, then fails with the last error", async () => {
@@ -58,6 +58,23 @@ describe("retries and timeouts", () => {
     await using flow = await WorkflowEngine.create();
     const stuck = flow.functionTask(() => new Promise<void>(() => {}), { timeout: 30 });
     await assert.rejects(stuck(), (e: unknown) => e instanceof TimeoutError && e.timeoutMs === 30);
+  });
+
+  it("names the task in timeout and cancellation messages", async () => {
+    await using flow = await WorkflowEngine.create();
+    const hung = flow.functionTask(() => new Promise<void>(() => {}), {
+      name: "hung",
+      timeout: 30,
+    });
+    await assert.rejects(hung(), /^TimeoutError: 'hung' \(task\.\d+\) timed out after 30 ms$/);
+    const held = flow.functionTask(() => new Promise<void>(() => {}), { name: "held" })();
+    held.cancel("not needed");
+    await assert.rejects(held, (e: unknown) => {
+      assert.ok(e instanceof CancelledError);
+      assert.match(e.message, /^'held' \(task\.\d+\) was cancelled: not needed$/);
+      assert.equal(e.taskName, "held");
+      return true;
+    });
   });
 
   it("applies call-time options over definition-time ones", async () => {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, statSync, type WriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -73,7 +73,11 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
   const exited = new Promise<ProcessOutcome>((resolve, reject) => {
     child.once("error", (error) => {
       clearTimeout(killTimer);
-      reject(new Error(`Cannot start '${file}': ${error.message}`, { cause: error }));
+      // A missing cwd fails the spawn with ENOENT, which names the program (or setsid) instead.
+      const why = request.cwd !== undefined && !isDirectory(request.cwd)
+        ? `the working directory '${request.cwd}' does not exist (or is not a directory)`
+        : error.message;
+      reject(new Error(`Cannot start '${file}': ${why}`, { cause: error }));
     });
     child.once("close", async (code, signal) => {
       clearTimeout(killTimer);
@@ -98,6 +102,14 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
     });
   });
   return { pid: child.pid, exited, kill };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
