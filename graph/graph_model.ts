@@ -51,8 +51,8 @@ export interface GraphNode {
   attempts: number;
   /** Each attempt that started running. */
   runs: GraphRun[];
-  /** The error, for failed and cancelled tasks. */
-  error?: { name: string; message: string };
+  /** The error, for failed and cancelled tasks; `stack` for an error of the task's own code. */
+  error?: { name: string; message: string; stack?: string };
   /** The short rendering of its value, for done tasks. */
   value?: string;
   /** `true` when its result came from a resumed run's record. */
@@ -213,7 +213,10 @@ function apply(
       if (open) Object.assign(open, { end: e.time, outcome: e.type });
       node.state = FINAL[e.type]!;
       node.end = e.time;
-      if (e.error) node.error = { name: String(e.error.name), message: String(e.error.message) };
+      if (e.error) {
+        node.error = { name: String(e.error.name), message: String(e.error.message) };
+        if (typeof e.error.stack === "string") node.error.stack = e.error.stack;
+      }
       if (e.value !== undefined) node.value = e.value;
       if (e.resumed) node.resumed = true;
       return;

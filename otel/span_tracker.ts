@@ -107,7 +107,11 @@ export class SpanTracker {
     span.setAttribute("asyncflow.outcome", outcome);
     if (e.resumed) span.setAttribute("asyncflow.resumed", true);
     if (e.error !== undefined && outcome !== "cancelled") {
-      span.recordException({ name: e.error.name, message: e.error.message }, e.time);
+      const { name, message, stack } = e.error;
+      span.recordException(
+        stack === undefined ? { name, message } : { name, message, stack },
+        e.time,
+      );
       span.setStatus({
         code: SpanStatusCode.ERROR,
         message: `${e.error.name}: ${e.error.message}`,

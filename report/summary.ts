@@ -93,7 +93,13 @@ function table(title: string, id: string, nodes: GraphNode[], empty: string): st
     }">` +
     `<td><code>${escapeHtml(n.uid)}</code></td><td>${escapeHtml(n.name)}</td><td>${n.kind}</td>` +
     `<td>${n.attempts || ""}</td><td class="err-name">${escapeHtml(n.error?.name ?? "")}</td>` +
-    `<td class="err-msg">${escapeHtml(n.error?.message ?? "")}</td></tr>`
+    `<td class="err-msg">${escapeHtml(n.error?.message ?? "")}${
+      n.error?.stack
+        ? `<details class="err-stack"><summary>stack</summary><pre>${
+          escapeHtml(n.error.stack)
+        }</pre></details>`
+        : ""
+    }</td></tr>`
   );
   const more = nodes.length > MAX_ROWS
     ? `<p class="note">Showing the first ${MAX_ROWS} of ${nodes.length}.</p>`

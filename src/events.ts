@@ -66,8 +66,8 @@ export interface TaskEvent {
   backend?: string;
   /** The attempt number (on `submitted`, `running`, `failed`, `retried`). */
   attempt?: number;
-  /** The error, for `failed`, `cancelled` and `retried`. */
-  error?: { name: string; message: string };
+  /** The error, for `failed`, `cancelled` and `retried`; `stack` for an error of the task's own code. */
+  error?: { name: string; message: string; stack?: string };
   /** The value's short rendering, for `done` (at most 200 characters). */
   value?: string;
   /** The delay before the next attempt, for `retried`. */
@@ -90,10 +90,39 @@ export function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** Renders an error for an event: name and message only, never the stack. */
-export function errorInfo(error: unknown): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
+/** Errors asyncflow makes itself: their stacks point into asyncflow, not at the task's code. */
+const ENGINE_ERRORS = new Set([
+  "CancelledError",
+  "TimeoutError",
+  "DependencyFailureError",
+  "ExecutableError",
+  "EngineClosedError",
+  "WorkerCrashError",
+  "NodeLostError",
+  "AgentHttpError",
+]);
+
+/** The most of a stack an event carries: enough for the frames that matter, not a 1 MB trace line. */
+const STACK_CHARS = 4000;
+
+/**
+ * Renders an error for an event: its name, its message and — for an error of the task's own code
+ * (a function's throw, also from a worker or an agent) — its stack, bounded.
+ */
+export function errorInfo(error: unknown): { name: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const info: { name: string; message: string; stack?: string } = {
+    name: error.name,
+    message: error.message,
+  };
+  if (typeof error.stack === "string" && !ENGINE_ERRORS.has(error.name)) {
+    info.stack = error.stack.length > STACK_CHARS
+      ? `${error.stack.slice(0, STACK_CHARS)}\n    … (${
+        error.stack.length - STACK_CHARS
+      } more characters)`
+      : error.stack;
+  }
+  return info;
 }
 
 /**

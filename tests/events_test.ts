@@ -41,6 +41,30 @@ describe("events and stats", () => {
     assert.ok(Math.abs(events[0]!.time - Date.now()) < 60_000);
   });
 
+  it("carries the stack of a task's own error, bounded, and none for asyncflow's errors", async () => {
+    await using flow = await WorkflowEngine.create();
+    const events: TaskEvent[] = [];
+    flow.subscribe((e) => events.push(e));
+    const bad = flow.functionTask(function parseInput(s: string) {
+      const value = JSON.parse(s); // not a tail call: JavaScriptCore would drop this frame
+      return value;
+    });
+    await assert.rejects(bad("{nope"), SyntaxError);
+    const deep = flow.functionTask(function deep(): never {
+      const e = new Error("deep");
+      e.stack = `Error: deep\n${"    at frame (file:///x.ts:1:1)\n".repeat(1000)}`;
+      throw e;
+    });
+    await assert.rejects(deep(), /deep/);
+    await assert.rejects(flow.executableTask(() => "exit 4")(), /exit code 4|exited with 4|4/);
+    const failed = events.filter((e) => e.type === "failed");
+    assert.match(failed[0]!.error!.stack!, /parseInput/, "the frame of the task's function");
+    assert.ok(failed[1]!.error!.stack!.length < 4100, "a huge stack is cut");
+    assert.match(failed[1]!.error!.stack!, /more characters\)$/);
+    assert.equal(failed[2]!.error!.name, "ExecutableError");
+    assert.equal(failed[2]!.error!.stack, undefined, "asyncflow's own error: no stack");
+  });
+
   it("summarises counts by state in stats()", async () => {
     await using flow = await WorkflowEngine.create();
     const gate = Promise.withResolvers<void>();

@@ -109,7 +109,7 @@ export class ProgressView {
         const first = this.#firstFailure.get(error);
         if (first !== undefined) return `failed    ${what}${took}: the same error as ${first}`;
         this.#firstFailure.set(error, e.uid);
-        return `failed    ${what}${took}: ${error}`;
+        return `failed    ${what}${took}: ${error}${stackFrames(e.error?.stack)}`;
       }
       case "cancelled":
         this.#started.delete(e.uid);
@@ -120,6 +120,23 @@ export class ProgressView {
         return undefined;
     }
   }
+}
+
+/** Where asyncflow's own code is: its frames say nothing about the task's error. */
+const OWN_CODE = ["src/", "backends/", "agent/"].flatMap((dir) => {
+  const url = new URL(`../../${dir}`, import.meta.url);
+  return [url.href, decodeURIComponent(url.pathname)]; // Bun's frames give paths, not URLs
+});
+
+/** The first frames of a task's own error, one per line under its failure (none for asyncflow's). */
+function stackFrames(stack: string | undefined): string {
+  const frames = (stack ?? "").split("\n").filter((l) =>
+    /^\s+at /.test(l) && !OWN_CODE.some((own) => l.includes(own)) &&
+    !/\b(node:internal|ext:)/.test(l)
+  );
+  if (frames.length === 0) return "";
+  const shown = frames.slice(0, 8).map((f) => `\n              ${f.trim()}`).join("");
+  return frames.length > 8 ? `${shown}\n              … ${frames.length - 8} more` : shown;
 }
 
 /** `m:ss.s` for a duration in ms. */

@@ -70,6 +70,28 @@ describe("progress", () => {
     assert.ok(!io.stderr.includes("\r"));
   });
 
+  it("prints the frames of a task's own error under its failure, not asyncflow's", () => {
+    const io = memoryIo(false);
+    const view = new ProgressView(
+      io,
+      () => ({ created: 0, pending: 0, running: 0, done: 0, failed: 0, cancelled: 0, retried: 0 }),
+    );
+    const own = new URL("../../src/local_backend.ts", import.meta.url).href;
+    const stack = [
+      "SyntaxError: bad input",
+      "    at parse (file:///home/me/tasks.ts:3:10)",
+      `    at LocalBackend.run (${own}:120:5)`,
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+    ].join("\n");
+    view.onEvent(event("failed", { error: { name: "SyntaxError", message: "bad input", stack } }));
+    view.finish();
+    const lines = io.stderr.trimEnd().split("\n");
+    assert.match(lines[0]!, /failed {4}step \(task\.000001\): SyntaxError: bad input$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.trim()), [
+      "at parse (file:///home/me/tasks.ts:3:10)",
+    ]);
+  });
+
   it("a run on a terminal ends its progress line and prints the summary", async () => {
     const r = await runCli(["run", join(ROOT, "examples/campaigns.yaml"), "--dry-run"], true);
     assert.equal(r.code, 0);

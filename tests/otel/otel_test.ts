@@ -108,6 +108,7 @@ describe("OpenTelemetry export", () => {
     assert.deepEqual(flaky.map((s) => s.attributes["asyncflow.attempt"]), [1, 2]);
     assert.equal(flaky[0]!.status.code, SpanStatusCode.ERROR);
     assert.equal(flaky[0]!.events[0]?.attributes?.["exception.message"], "transient");
+    assert.match(String(flaky[0]!.events[0]?.attributes?.["exception.stacktrace"]), /flaky/);
 
     const [broken] = byName(spans, "broken");
     assert.equal(broken?.attributes["asyncflow.outcome"], "failed");

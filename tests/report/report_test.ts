@@ -36,8 +36,13 @@ describe("renderReport()", () => {
 
   it("is one self-contained page that references nothing on the network", () => {
     assert.match(html, /^<!DOCTYPE html>/);
-    assert.doesNotMatch(html, /https?:|\/\/[a-z]|<link|src=/i);
+    // Text may name files (a task's stack does); nothing may point the page at a resource.
+    assert.doesNotMatch(html, /https?:\/\/|<link|\bsrc=|\bhref=|url\((?!#)/i);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  });
+
+  it("shows the stack of a task's own error, escaped", () => {
+    assert.match(html, /<details class="err-stack"><summary>stack<\/summary><pre>RangeError: /);
   });
 
   it("escapes the title, task names and error messages", () => {

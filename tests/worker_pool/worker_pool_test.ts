@@ -214,6 +214,16 @@ describe("WorkerPoolBackend", () => {
     });
   });
 
+  it("keeps the stack of a task's error from the worker, for the events and the trace", async () => {
+    await withPool({}, async (flow) => {
+      const events: TaskEvent[] = [];
+      flow.subscribe((e) => events.push(e));
+      await assert.rejects(flow.functionTask(tasks.throwKind)(false), RangeError);
+      const failed = events.find((e) => e.type === "failed");
+      assert.match(failed?.error?.stack ?? "", /throwKind .*pool_tasks\.ts/);
+    });
+  });
+
   it("keeps a task's error type, cause and own fields across the thread", async () => {
     await withPool({}, async (flow) => {
       const throwKind = flow.functionTask(tasks.throwKind);
