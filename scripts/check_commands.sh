@@ -3,8 +3,9 @@
 # - every ```sh block of README.md and docs/*.md, in order, each in a fresh shell, in a copy of
 #   the checkout (global installs go to scratch prefixes; `deno` on PATH stands for a system Deno);
 # - every `deno task`, once with a system Deno and once without one (`npx deno task …`).
-# A line that needs a Slurm allocation, or starts an agent that serves until stopped, is listed
-# as skipped with its reason, and so is the whole test suite (CI's first step runs it).
+# A line that needs a Slurm allocation or a running pilot, or starts a server that runs until
+# stopped (an agent, a dashboard), is listed as skipped with its reason, and so is the whole test
+# suite (CI's first step runs it).
 # Usage: scripts/check_commands.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,8 @@ skip_reason() {
   "npm test"* | "deno task test"*) echo "the whole test suite: CI's first step runs it" ;;
   "asyncflow pilot "*) echo "needs a Slurm allocation (tests/slurm runs the pilot)" ;;
   "asyncflow agent "* | *"agent/main.ts"*) echo "serves until stopped (tests/cli starts agents)" ;;
+  "asyncflow dashboard "*) echo "serves until stopped (tests/dashboard starts it)" ;;
+  *"endpoint.json"*) echo "reads a running pilot's endpoint file (tests/agent/pinning_test.ts)" ;;
   *) ;;
   esac
 }
