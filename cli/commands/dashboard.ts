@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { onStopSignal } from "../run/signals.ts";
 import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
-import { readText } from "./graph.ts";
+import { readTraceArgument } from "./trace_argument.ts";
 
 const HELP = `Usage: asyncflow dashboard <trace.jsonl> [options]
 
@@ -35,13 +35,6 @@ export const dashboardCommand: Command = {
       io.out(HELP + "\n");
       return EXIT.ok;
     }
-    const trace = positionals[0];
-    if (positionals.length !== 1 || trace === undefined) {
-      throw new UsageError(
-        "dashboard",
-        positionals.length === 0 ? "missing <trace.jsonl>" : "expected one trace file",
-      );
-    }
     const portText = (values.port as string | undefined) ?? "0";
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port > 65535) {
@@ -50,18 +43,8 @@ export const dashboardCommand: Command = {
         `'--port' must be a number from 0 to 65535, got '${portText}'`,
       );
     }
-    const { readTrace } = await import("../../graph/mod.ts");
+    const { trace, events } = await readTraceArgument("dashboard", positionals);
     const { serveDashboard } = await import("../../dashboard/mod.ts");
-    let events;
-    try {
-      events = readTrace(await readText("dashboard", trace));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError(
-        "dashboard",
-        `${trace}: ${error instanceof Error ? error.message : error}`,
-      );
-    }
     const title = (values.title as string | undefined) ?? `asyncflow: ${basename(trace)}`;
     let dashboard;
     try {

@@ -4,10 +4,10 @@
  * @module
  */
 import { basename } from "node:path";
-import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import { EXIT, parseCommandArgs } from "../usage.ts";
 import { writeOutputFile } from "../output_file.ts";
 import type { Command } from "./command.ts";
-import { readText } from "./graph.ts";
+import { readTraceArgument } from "./trace_argument.ts";
 
 const HELP = `Usage: asyncflow report <trace.jsonl> [options]
 
@@ -34,22 +34,8 @@ export const reportCommand: Command = {
       io.out(HELP + "\n");
       return EXIT.ok;
     }
-    const trace = positionals[0];
-    if (positionals.length !== 1 || trace === undefined) {
-      throw new UsageError(
-        "report",
-        positionals.length === 0 ? "missing <trace.jsonl>" : "expected one trace file",
-      );
-    }
-    const { readTrace } = await import("../../graph/mod.ts");
+    const { trace, events } = await readTraceArgument("report", positionals);
     const { renderReport } = await import("../../report/mod.ts");
-    let events;
-    try {
-      events = readTrace(await readText("report", trace));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError("report", `${trace}: ${error instanceof Error ? error.message : error}`);
-    }
     const output = (values.output as string | undefined) ??
       trace.replace(/\.jsonl?$/, "") + ".html";
     const title = (values.title as string | undefined) ?? `asyncflow report: ${basename(trace)}`;

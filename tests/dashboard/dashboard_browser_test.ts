@@ -6,31 +6,16 @@
  * `ASYNCFLOW_SCREENSHOTS=<dir>` saves the page mid-run and at the end.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { chromiumSkip, launchChromium } from "../_chromium.ts";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { serveDashboard } from "../../dashboard/mod.ts";
 import { renderReport } from "../../report/mod.ts";
 
-const CHROMIUM = process.env.ASYNCFLOW_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.ASYNCFLOW_SCREENSHOTS;
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `browser test skipped: no Chromium binary at ${CHROMIUM} (install Debian's 'chromium' package or set ASYNCFLOW_CHROMIUM)`;
-if (skip) console.warn(skip);
-
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const skip = chromiumSkip;
 
 /** The text of a summary card (`running`, `done`, …) on the page. */
 function count(page: Page, key: string): Promise<string | null> {
@@ -40,7 +25,7 @@ function count(page: Page, key: string): Promise<string | null> {
 describe("the live dashboard in Chromium", { skip }, () => {
   let browser: Browser;
   before(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   after(async () => await browser?.close());
 

@@ -6,22 +6,19 @@
  * to keep the screenshot (its path is printed).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { chromiumSkip, launchChromium } from "../_chromium.ts";
 import { buildGraph, type TaskGraph } from "../../graph/mod.ts";
 import { criticalPath, renderReport } from "../../report/mod.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
-const CHROMIUM = process.env.ASYNCFLOW_CHROMIUM ?? "/usr/bin/chromium";
 const TITLE = "Campaigns & <friends>";
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `browser test skipped: no Chromium binary at ${CHROMIUM} (install Debian's 'chromium' package or set ASYNCFLOW_CHROMIUM)`;
-if (skip) console.warn(skip);
+const skip = chromiumSkip;
 
 describe("the HTML report in Chromium", () => {
   let dir: string;
@@ -41,19 +38,7 @@ describe("the HTML report in Chromium", () => {
     const file = join(dir, "report.html");
     writeFileSync(file, renderReport(events, { title: TITLE }));
     reportUrl = pathToFileURL(file).href;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
     page.on("console", (m) => {
       if (m.type() === "error" || m.type() === "warning") {
