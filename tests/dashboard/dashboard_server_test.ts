@@ -63,6 +63,7 @@ describe("the dashboard server", () => {
     );
     assert.equal(await getWithHost(dashboard.url, `evil.example:${dashboard.port}`), 403);
     assert.equal(await getWithHost(dashboard.url, `localhost:${dashboard.port}`), 200);
+    assert.equal(await getWithHost(dashboard.url, "localhost:9000"), 200, "through ssh -L 9000:…");
     const post = await fetch(dashboard.url, { method: "POST", body: "x" });
     assert.equal(post.status, 405);
     await post.body?.cancel();
