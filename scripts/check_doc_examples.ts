@@ -5,7 +5,7 @@
  * the published folders is read, tests excepted.
  *
  * Usage: deno run --allow-read scripts/check_doc_examples.ts [file or folder ...]
- * (default: mod.ts src/ backends/ agent/ cli/)
+ * (default: every published folder)
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -75,7 +75,18 @@ function tsFiles(path: string): string[] {
 
 if (import.meta.main) {
   const args = typeof Deno !== "undefined" ? Deno.args : process.argv.slice(2);
-  const roots = args.length > 0 ? args : ["mod.ts", "src", "backends", "agent", "cli"];
+  const roots = args.length > 0 ? args : [
+    "mod.ts",
+    "src",
+    "backends",
+    "agent",
+    "cli",
+    "graph",
+    "report",
+    "otel",
+    "dashboard",
+    "protocol",
+  ];
   let count = 0;
   const problems: string[] = [];
   for (const file of roots.flatMap(tsFiles)) {

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 deno run -A scripts/check_doc_lint.ts
 deno run --allow-read scripts/check_doc_examples.ts
-deno test -A --doc --quiet mod.ts src/ backends/ agent/ cli/ graph/ report/
+deno test -A --doc --quiet mod.ts src/ backends/ agent/ cli/ graph/ report/ otel/ dashboard/ protocol/
