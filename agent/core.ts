@@ -11,6 +11,7 @@ import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
+import { killMarkedGroups } from "./task_marker.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { StallClock } from "./stall_clock.ts";
 import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
@@ -401,6 +402,8 @@ export class AgentCore {
         const recorded = pids.get(`${session.id}\n${rec.id}`);
         const refused = recorded && killRecordedGroup(recorded);
         if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
+        // Started, but killed before its pid was journaled: found by the mark it carries.
+        if (!recorded && rec.task.kind === "executable") killMarkedGroups((rec as AgentTask).files);
         const error: WireError = {
           name: "TaskLostError",
           message:

@@ -8,6 +8,7 @@ import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { ProcessGroup } from "./process_group.ts";
+import { TASK_MARKER } from "./task_marker.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
 
 /** How a runner tells the agent about a task. */
@@ -173,7 +174,9 @@ export class ExecRunner {
       const launch = onNode ? undefined : launchCommand(this.#method, placement, task.command);
       process = onNode ?? host.spawn({
         command: launch!.argv,
-        env: { ...task.env, ...launch!.env },
+        // The mark lets a restarted agent find this command even if it died before the pid
+        // reached the journal (task_marker.ts).
+        env: { ...task.env, ...launch!.env, [TASK_MARKER]: files },
         ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
         maxBufferBytes: MAX_OUTPUT_BYTES,
       });

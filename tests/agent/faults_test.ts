@@ -150,6 +150,12 @@ describe("RemoteBackend under faults", () => {
       const pid = await pidIn(`${work}/pid`);
       const start = startTime(pid);
       const { url } = JSON.parse(readFileSync(endpoint, "utf8"));
+      // Killed once the journal holds the command's start (a kill before that is the case of
+      // tests/agent/task_marker_test.ts): then the log below is exact.
+      await waitFor(
+        () => readFileSync(`${dir}/journal.jsonl`, "utf8").includes('"t":"pid"'),
+        "the journal to hold the command's pid",
+      );
       first.kill();
       await first.exited;
       first = spawnAgent(agentArgs);

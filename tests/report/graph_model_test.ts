@@ -69,7 +69,15 @@ describe("buildGraph()", () => {
     assert.equal(flaky.backend, "local");
     assert.match(flaky.where ?? "", /^worker-\d$/);
     const broken = byName(graph, FAILING_STEP);
-    assert.deepEqual(broken.error, { name: "RangeError", message: FAILURE_MESSAGE });
+    assert.deepEqual(
+      { name: broken.error?.name, message: broken.error?.message },
+      { name: "RangeError", message: FAILURE_MESSAGE },
+    );
+    assert.match(
+      broken.error?.stack ?? "",
+      /campaign_trace\.ts/,
+      "the stack of the task's own code",
+    );
     assert.equal(byName(graph, "step 4").error?.name, "DependencyFailureError");
     assert.deepEqual(byName(graph, "step 4").runs, []);
     const slow = byName(graph, "long simulation");
