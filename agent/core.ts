@@ -11,7 +11,7 @@ import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
-import { killMarkedGroups } from "./task_marker.ts";
+import { killGroups, markedGroups } from "./task_marker.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { StallClock } from "./stall_clock.ts";
 import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
@@ -395,6 +395,7 @@ export class AgentCore {
         );
       }
     }
+    let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
     for (const session of this.sessions.values()) {
       mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
       for (const rec of session.tasks.values()) {
@@ -403,7 +404,9 @@ export class AgentCore {
         const refused = recorded && killRecordedGroup(recorded);
         if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
         // Started, but killed before its pid was journaled: found by the mark it carries.
-        if (!recorded && rec.task.kind === "executable") killMarkedGroups((rec as AgentTask).files);
+        if (!recorded && rec.task.kind === "executable") {
+          killGroups((marked ??= markedGroups()).get((rec as AgentTask).files));
+        }
         const error: WireError = {
           name: "TaskLostError",
           message:

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { describe, it } from "node:test";
-import { killMarkedGroups, TASK_MARKER } from "../../agent/task_marker.ts";
+import { killGroups, markedGroups, TASK_MARKER } from "../../agent/task_marker.ts";
 import { alive, startTime, waitFor } from "./helpers.ts";
 
 describe("the task marker", () => {
@@ -23,8 +23,10 @@ describe("the task marker", () => {
     const starts = [startTime(shell), startTime(sleep)];
     const other = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
     try {
-      assert.equal(killMarkedGroups(`${mark}0`), 0, "another task's mark is not this one");
-      assert.equal(killMarkedGroups(mark), 1, "one process group");
+      const found = markedGroups();
+      assert.equal(found.get(`${mark}0`), undefined, "another task's mark is not this one");
+      assert.deepEqual([...found.get(mark) ?? []], [shell], "one process group, led by the shell");
+      assert.equal(killGroups(found.get(mark)), 1);
       await waitFor(() => !alive(shell, starts[0]) && !alive(sleep, starts[1]), "the group to end");
       assert.ok(alive(other.pid!), "an unmarked process is left alone");
     } finally {
