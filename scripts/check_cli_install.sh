@@ -8,10 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-# The machine's own Node, even when the caller already put the toolchain's Node 24 on PATH.
-system_node=$(PATH=$(tr ':' '\n' <<<"$PATH" | grep -vxF "$root/node_modules/.bin" | paste -sd:) &&
-  command -v node)
-export PATH="$root/node_modules/.bin:$PATH"
+source scripts/_toolchain_path.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tgz=${1:-}
