@@ -47,7 +47,7 @@ export {
 } from "./src/errors.ts";
 export type { TaskRef } from "./src/errors.ts";
 export { TASK_EVENT_TYPES } from "./src/events.ts";
-export type { TaskEvent, TaskEventListener, TaskEventType } from "./src/events.ts";
+export type { TaskEvent, TaskEventListener, TaskEventSource, TaskEventType } from "./src/events.ts";
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
 export { LocalBackend } from "./src/local_backend.ts";
 export type { LocalBackendOptions } from "./src/local_backend.ts";

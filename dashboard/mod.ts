@@ -23,15 +23,9 @@
  *
  * @module
  */
-import type { TaskEvent, TaskEventListener } from "../src/events.ts";
+import type { TaskEvent, TaskEventSource } from "../src/events.ts";
 import { startServer } from "./dashboard_server.ts";
 import { LiveView } from "./live_view.ts";
-
-/** Anything with the engine's `subscribe`: a `WorkflowEngine`, or a `RemoteBackend`'s engine. */
-export interface EventSource {
-  /** Calls `listener` with every event; returns the function that stops it. */
-  subscribe(listener: TaskEventListener): () => void;
-}
 
 /** Options of {@linkcode serveDashboard}. */
 export interface DashboardOptions {
@@ -88,11 +82,11 @@ export interface Dashboard extends AsyncDisposable {
  * ```
  */
 export async function serveDashboard(
-  source: EventSource | readonly TaskEvent[],
+  source: TaskEventSource | readonly TaskEvent[],
   options: DashboardOptions = {},
 ): Promise<Dashboard> {
   const replay = Array.isArray(source);
-  if (!replay && typeof (source as EventSource)?.subscribe !== "function") {
+  if (!replay && typeof (source as TaskEventSource)?.subscribe !== "function") {
     throw new TypeError(
       "serveDashboard: source must be a WorkflowEngine (anything with subscribe) or an array of " +
         `events, got ${source === null ? "null" : typeof source}`,
@@ -118,7 +112,7 @@ export async function serveDashboard(
     view.pushAll(source as readonly TaskEvent[]);
     view.finish();
   } else {
-    unsubscribe = (source as EventSource).subscribe((e) => view.push(e));
+    unsubscribe = (source as TaskEventSource).subscribe((e) => view.push(e));
   }
   const server = await startServer(view, {
     hostname: options.hostname ?? "127.0.0.1",

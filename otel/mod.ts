@@ -34,7 +34,7 @@
  * @module
  */
 import { type Context, context, type Meter, metrics, trace, type Tracer } from "@opentelemetry/api";
-import type { TaskEventListener } from "../src/events.ts";
+import type { TaskEventSource } from "../src/events.ts";
 import { now } from "../src/events.ts";
 import { SpanTracker } from "./span_tracker.ts";
 import { TaskMetrics } from "./task_metrics.ts";
@@ -57,12 +57,6 @@ export interface InstrumentOptions {
   traces?: boolean;
   /** Record metrics. Default `true`. */
   metrics?: boolean;
-}
-
-/** Anything with the engine's `subscribe`: a `WorkflowEngine`, or a replayed trace. */
-export interface EventSource {
-  /** Calls `listener` with every event; returns the function that stops it. */
-  subscribe(listener: TaskEventListener): () => void;
 }
 
 /** The handle of {@linkcode instrument}: stop it (or let `using` do it) to end recording. */
@@ -105,7 +99,10 @@ export interface Instrumentation extends Disposable {
  * assert.equal(span?.events[0]?.name, "exception");
  * ```
  */
-export function instrument(source: EventSource, options: InstrumentOptions = {}): Instrumentation {
+export function instrument(
+  source: TaskEventSource,
+  options: InstrumentOptions = {},
+): Instrumentation {
   const tracer = options.tracer ?? trace.getTracer("asyncflow");
   const parent = options.context ?? context.active();
   const traces = options.traces !== false;

@@ -85,6 +85,28 @@ export interface TaskEvent {
 /** Receives events; called synchronously, so it should be quick. */
 export type TaskEventListener = (event: TaskEvent) => void;
 
+/**
+ * Anything that hands out the engine's events: a `WorkflowEngine`, or a test's stand-in. The
+ * dashboard and the OpenTelemetry export take one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type TaskEventSource, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create();
+ * const source: TaskEventSource = flow;
+ * const seen: string[] = [];
+ * const stop = source.subscribe((e) => seen.push(e.type));
+ * await flow.functionTask(() => 1)();
+ * stop();
+ * assert.equal(seen.at(-1), "done");
+ * ```
+ */
+export interface TaskEventSource {
+  /** Calls `listener` with every event; returns the function that stops it. */
+  subscribe(listener: TaskEventListener): () => void;
+}
+
 /** The current time in ms since the epoch, with sub-millisecond precision. */
 export function now(): number {
   return performance.timeOrigin + performance.now();
