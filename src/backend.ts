@@ -1,3 +1,4 @@
+import type { ExecutionRecord } from "./execution_record.ts";
 import type { Resources } from "./options.ts";
 
 /**
@@ -105,11 +106,24 @@ export interface BackendContext {
   /** The engine's own directory, `{workDir}/{engineUid}`, for captured output and staging. Created on demand. */
   readonly workDir: string;
   /**
+   * Set when the run is recorded (`EngineOptions.record`): the directory where a backend keeps
+   * every command's complete stdout and stderr (`{outputDir}/{id}.stdout|.stderr`, `#` in the id
+   * replaced by `.attempt`), named in the {@linkcode ExecutionRecord} it reports. Created by the
+   * engine. Absent: nobody records, and a backend need not keep anything.
+   */
+  readonly outputDir?: string;
+  /**
    * The task started executing (its timeout starts now).
    *
    * @param where Where it runs, for traces and reports: a worker (`worker-2`), a node (`nid001`).
    */
   running(id: string, where?: string): void;
+  /**
+   * What the attempt ran and how it ended, given before its final report (`done`, `failed`); the
+   * engine puts it on that report's event. Optional: a context made outside the engine may
+   * not take records, so call it as `ctx.ran?.(id, record)`.
+   */
+  ran?(id: string, record: ExecutionRecord): void;
   /** The task finished with a value. */
   done(id: string, value: unknown): void;
   /** The task failed; the engine applies the retry policy. */

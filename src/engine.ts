@@ -21,6 +21,7 @@ import {
   type TaskOptions,
 } from "./options.ts";
 import { reportChannel } from "./reports.ts";
+import type { RunRecorder } from "./run_recorder.ts";
 import type { Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
@@ -67,18 +68,20 @@ export class WorkflowEngine {
   readonly #reports: BackendContext;
   readonly #calls: Calls;
   #shutdown: Promise<void> | undefined;
+  #record: RunRecorder | undefined;
 
   /** Wires the parts: each is built on the ones before it; the closures reach later ones. */
   private constructor(uid: string, workDir: string, options: EngineOptions, backends: Backend[]) {
     this.uid = uid;
     this.workDir = workDir;
     this.dryRun = options.dryRun ?? false;
-    const kernel = new Kernel(this.#emitter, options.recordResults ?? false);
+    const recordResults = options.recordResults ?? options.record !== undefined;
+    const kernel = new Kernel(this.#emitter, recordResults);
     const flush = new Flush(this.#context);
     const lanes = new Lanes(backends, kernel, flush, (node, error) => attempts.failed(node, error));
     const attempts = new Attempts(kernel, lanes, (node) => dispatcher.rerun(node));
     const blocks = new Blocks(kernel, attempts, this.#context, flush);
-    const memo = { resume: options.resume, recordResults: options.recordResults ?? false };
+    const memo = { resume: options.resume, recordResults };
     const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, flush);
     kernel.scheduler = dispatcher;
     const context = this.#context;
@@ -96,7 +99,19 @@ export class WorkflowEngine {
     this.#kernel = kernel;
     this.#lanes = lanes;
     this.#definitions = { backendNames: lanes.names, call: calls.call.bind(calls) };
-    this.#reports = reportChannel(uid, `${workDir}/${uid}`, kernel, lanes, attempts);
+    const record = options.record;
+    this.#reports = reportChannel(
+      uid,
+      `${workDir}/${uid}`,
+      record?.outputDir,
+      kernel,
+      lanes,
+      attempts,
+    );
+    if (record) {
+      this.#record = record;
+      this.#emitter.subscribe(record.onEvent);
+    }
   }
 
   /**
@@ -118,6 +133,7 @@ export class WorkflowEngine {
   static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
     const { backends, uid, workDir } = resolveEngineOptions(options);
     const engine = new WorkflowEngine(uid, workDir, options, backends);
+    if (options.record?.outputDir !== undefined) await host.mkdir(options.record.outputDir);
     await Promise.all(backends.map((backend) => backend.attach(engine.#reports)));
     return engine;
   }
@@ -359,7 +375,14 @@ export class WorkflowEngine {
     }
     const results = await Promise.allSettled(this.#lanes.backends.map((b) => b.shutdown()));
     const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-    if (errors.length > 0) throw new AggregateError(errors, "Some backends failed to shut down");
+    try {
+      await this.#record?.close({ uid: this.uid, stats: this.#kernel.stats() });
+    } catch (error) {
+      errors.push(new Error("The run's record could not be completed", { cause: error }));
+    }
+    if (errors.length > 0) {
+      throw new AggregateError(errors, "Some backends (or the run's record) failed to shut down");
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { LocalBackend } from "./local_backend.ts";
 import { NoopBackend } from "./noop_backend.ts";
 import { describe } from "./options.ts";
 import { randomHex } from "./random_hex.ts";
+import type { RunRecorder } from "./run_recorder.ts";
 
 /**
  * Options of {@linkcode WorkflowEngine.create}.
@@ -37,6 +38,13 @@ export interface EngineOptions {
   resume?: ReadonlyMap<string, unknown>;
   /** Put `memoKey` and the full `result` on every task's `done` event, so a trace can be resumed from. */
   recordResults?: boolean;
+  /**
+   * Keep a record of the run: every event goes to the recorder, which completes the record at
+   * `shutdown()`; commands' outputs are kept in its `outputDir`; results are recorded. Default:
+   * none — a program using the engine writes no files unless it asks (`recordRun()` of
+   * `@asyncflow/asyncflow/runs` gives a run directory); `asyncflow run` records by default.
+   */
+  record?: RunRecorder;
 }
 
 /**
@@ -80,6 +88,17 @@ export function resolveEngineOptions(
     throw new TypeError(
       `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
         describe(options.resume)
+      }`,
+    );
+  }
+  const record = options.record;
+  if (
+    record !== undefined &&
+    (record === null || typeof record.onEvent !== "function" || typeof record.close !== "function")
+  ) {
+    throw new TypeError(
+      `WorkflowEngine.create: 'record' must be a RunRecorder (onEvent, close), got ${
+        describe(record)
       }`,
     );
   }

@@ -1,3 +1,4 @@
+import type { ExecutionRecord } from "./execution_record.ts";
 import type { TaskKind } from "./task_state.ts";
 
 /**
@@ -80,6 +81,16 @@ export interface TaskEvent {
   result?: unknown;
   /** `true` on a `done` event whose result came from `resume` instead of running the task. */
   resumed?: boolean;
+  /**
+   * What the attempt ran, where and how it ended, on `done`, `failed` and `retried` when its
+   * backend reported it (`BackendContext.ran`).
+   */
+  record?: ExecutionRecord;
+  /**
+   * Set by a trace writer, not the engine: the file (relative to the trace) that holds a `result`
+   * too large for one trace line; readers load `result` from it.
+   */
+  resultFile?: string;
 }
 
 /** Receives events; called synchronously, so it should be quick. */

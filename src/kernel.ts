@@ -118,7 +118,7 @@ export class Kernel {
     // The event names the attempt that failed; what runs next is the following one.
     if (move === "retried") {
       node.attempt++;
-      node.controller = undefined;
+      node.controller = node.record = undefined;
     }
   }
 
@@ -156,6 +156,7 @@ export class Kernel {
         event.attempt = node.attempt;
         event.error = errorInfo(a);
         event.delayMs = b as number;
+        if (node.record !== undefined) event.record = node.record;
         break;
       case "done":
         event.value = valueInfo(a);
@@ -164,10 +165,12 @@ export class Kernel {
           if (this.#recordResults) event.result = a;
         }
         if (b === true) event.resumed = true;
+        if (node.record !== undefined) event.record = node.record;
         break;
       case "failed":
       case "cancelled":
         event.error = errorInfo(a);
+        if (node.record !== undefined) event.record = node.record;
     }
     return event;
   }
@@ -262,6 +265,7 @@ export class Kernel {
         node.bodyValue =
         node.unlisten =
         node.controller =
+        node.record =
           undefined;
     }
   }

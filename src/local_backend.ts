@@ -1,5 +1,7 @@
 import type { Backend, BackendContext, TaskSpec } from "./backend.ts";
 import { ExecutableError } from "./errors.ts";
+import { now } from "./events.ts";
+import type { ExecutionRecord } from "./execution_record.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "./host/mod.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import { Submission } from "./submission.ts";
@@ -154,8 +156,14 @@ export class LocalBackend implements Backend {
   async #runCommand(spec: TaskSpec): Promise<void> {
     const ctx = this.#ctx!;
     const id = spec.id;
-    const base = `${ctx.workDir}/${spec.id.replace("#", ".attempt")}`;
+    const file = spec.id.replace("#", ".attempt");
+    const base = `${ctx.workDir}/${file}`;
+    // A recorded run keeps every command's outputs, byte for byte, in its output directory.
+    const copy = ctx.outputDir !== undefined && !spec.captureOutput
+      ? `${ctx.outputDir}/${file}`
+      : undefined;
     let process: RunningProcess | undefined;
+    let startedAt = 0;
     this.#active++;
     let slot = this.#slots.indexOf(false);
     if (slot < 0) slot = this.#slots.length;
@@ -172,15 +180,29 @@ export class LocalBackend implements Backend {
         ...(spec.captureOutput
           ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` }
           : {}),
+        ...(copy ? { copyStdoutPath: `${copy}.stdout`, copyStderrPath: `${copy}.stderr` } : {}),
         maxBufferBytes: this.#maxOutputBytes,
       });
+      startedAt = now();
       this.#processes.set(id, process);
       ctx.running(id, `process-${slot + 1}`);
       const outcome = await process.exited;
+      ctx.ran?.(
+        id,
+        recordOf(
+          spec,
+          process.pid,
+          startedAt,
+          outcome,
+          copy ?? (spec.captureOutput ? base : undefined),
+        ),
+      );
       if (outcome.exitCode === 0) {
         ctx.done(id, resultOf(spec, outcome, base));
       } else ctx.failed(id, new ExecutableError(spec.command!, outcome));
     } catch (error) {
+      // It could not start, or printed too much: what is known of it still goes on the record.
+      if (startedAt > 0) ctx.ran?.(id, recordOf(spec, process?.pid, startedAt, undefined, copy));
       ctx.failed(id, error);
     } finally {
       this.#active--;
@@ -196,4 +218,43 @@ function resultOf(spec: TaskSpec, outcome: ProcessOutcome, base: string): unknow
   if (spec.captureOutput) return `${base}.stdout`;
   if (spec.result === "output") return { stdout: outcome.stdout, stderr: outcome.stderr };
   return outcome.stdout;
+}
+
+/**
+ * The record of a command: what ran, where and how it ended. `files` is the path of its output
+ * files without `.stdout`/`.stderr`, when they were kept.
+ */
+function recordOf(
+  spec: TaskSpec,
+  pid: number | undefined,
+  startedAt: number,
+  outcome: ProcessOutcome | undefined,
+  files: string | undefined,
+): ExecutionRecord {
+  const record: ExecutionRecord = {
+    command: spec.command!,
+    cwd: spec.cwd === undefined ? host.cwd() : resolvePath(spec.cwd),
+    host: host.hostname(),
+    startedAt,
+    endedAt: now(),
+  };
+  if (spec.env !== undefined) record.env = spec.env;
+  if (pid !== undefined) record.pid = pid;
+  if (spec.resources !== undefined) record.resources = spec.resources;
+  if (outcome) {
+    if (outcome.exitCode !== null) record.exitCode = outcome.exitCode;
+    if (outcome.signal !== null) record.signal = outcome.signal;
+  }
+  if (files !== undefined) {
+    record.stdoutPath = `${files}.stdout`;
+    record.stderrPath = `${files}.stderr`;
+  }
+  if (outcome?.stdoutBytes !== undefined) record.stdoutBytes = outcome.stdoutBytes;
+  if (outcome?.stderrBytes !== undefined) record.stderrBytes = outcome.stderrBytes;
+  return record;
+}
+
+/** `cwd` made absolute against the current directory (no `node:path` in the core). */
+function resolvePath(cwd: string): string {
+  return cwd.startsWith("/") ? cwd : `${host.cwd()}/${cwd}`;
 }

@@ -58,6 +58,10 @@ export class NoopBackend implements Backend {
     const ctx = this.#ctx!;
     for (const t of tasks) {
       ctx.running(t.id);
+      // What would have run: a dry run lists the commands with their arguments filled in.
+      if (t.command !== undefined) {
+        ctx.ran?.(t.id, { command: t.command, ...(t.cwd === undefined ? {} : { cwd: t.cwd }) });
+      }
       ctx.done(t.id, `dry-run:${t.name}`);
     }
   }

@@ -10,10 +10,12 @@ import type { TaskNode } from "./task_node.ts";
  * applied to the task waiting for that submission id.
  *
  * @param workDir The engine's own directory, `{workDir}/{engineUid}`.
+ * @param outputDir Where backends keep command outputs, when the run is recorded.
  */
 export function reportChannel(
   engineUid: string,
   workDir: string,
+  outputDir: string | undefined,
   kernel: Kernel,
   lanes: Lanes,
   attempts: Attempts,
@@ -25,6 +27,9 @@ export function reportChannel(
     kernel.settle(node, "DONE", value);
   };
   const failed = (node: TaskNode, error: unknown) => attempts.failed(node, error);
+  const ran = (node: TaskNode, record: unknown) => {
+    node.record = record as TaskNode["record"];
+  };
   const cancelled = (node: TaskNode, reason: unknown) => {
     lanes.leave(node);
     const error = new CancelledError(node.uid, reason ?? "cancelled by its backend");
@@ -61,6 +66,8 @@ export function reportChannel(
   return {
     engineUid,
     workDir,
+    ...(outputDir === undefined ? {} : { outputDir }),
+    ran: (id, record) => apply(id, ran, record),
     running: (id, where) => apply(id, running, where),
     done: (id, value) => apply(id, done, value),
     failed: (id, error) => apply(id, failed, error),

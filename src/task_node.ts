@@ -1,3 +1,4 @@
+import type { ExecutionRecord } from "./execution_record.ts";
 import type { MergedOptions } from "./options.ts";
 import { PHASE, type Phase, SETTLED } from "./phases.ts";
 import type { FutureOwner, TaskFuture } from "./task_future.ts";
@@ -41,6 +42,8 @@ export class TaskNode implements FutureOwner {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** The current attempt's abort controller, made when its signal is first read. */
   controller: AbortController | undefined = undefined;
+  /** What the backend said the current attempt ran, until its final event carries it. */
+  record: ExecutionRecord | undefined = undefined;
   /** Removes the listener on `options.signal`. */
   unlisten: (() => void) | undefined = undefined;
   /** A block whose body returned, waiting for its children: the body's value. */

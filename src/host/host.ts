@@ -18,6 +18,13 @@ export interface ProcessRequest {
   stdoutPath?: string;
   /** Write stderr here instead of keeping it in memory. */
   stderrPath?: string;
+  /**
+   * Also write stdout here, byte for byte, while keeping it in memory (ignored with
+   * `stdoutPath`): the run's record of a command whose value is its output.
+   */
+  copyStdoutPath?: string;
+  /** Also write stderr here while keeping it in memory (ignored with `stderrPath`). */
+  copyStderrPath?: string;
   /** Kill the process when it prints more than this many bytes to memory. */
   maxBufferBytes?: number;
 }
@@ -32,6 +39,10 @@ export interface ProcessOutcome {
   stdout: string;
   /** Its standard error (the last 4 KiB when written to a file). */
   stderr: string;
+  /** How many bytes it wrote to stdout, when the host counts. */
+  stdoutBytes?: number;
+  /** How many bytes it wrote to stderr, when the host counts. */
+  stderrBytes?: number;
 }
 
 /** A process that was started. */
@@ -64,6 +75,8 @@ export interface Host {
   cpuCount(): number;
   /** The current working directory. */
   cwd(): string;
+  /** This machine's host name. */
+  hostname(): string;
   /** Makes an async-context storage. */
   contextStorage<T>(): ContextStorage<T>;
 }

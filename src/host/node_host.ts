@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, statSync, type WriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { mkdir } from "node:fs/promises";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import process from "node:process";
 import type {
   ContextStorage,
@@ -35,6 +35,7 @@ export function nodeHost(runtime: Host["runtime"]): Host {
     },
     cpuCount: () => availableParallelism(),
     cwd: () => process.cwd(),
+    hostname: () => hostname(),
     contextStorage<T>(): ContextStorage<T> {
       const als = new AsyncLocalStorage<T>();
       return { run: (store, fn) => als.run(store, fn), get: () => als.getStore() };
@@ -62,13 +63,19 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
     signalGroup(child.pid, "SIGTERM");
     killTimer ??= setTimeout(() => signalGroup(child.pid!, "SIGKILL"), KILL_GRACE_MS);
   };
-  const out = collect(child.stdout!, request.stdoutPath, Infinity, limit, () => {
+  const onOverflow = () => {
     overflow = true;
     kill();
+  };
+  const out = collect(child.stdout!, outputFile(request.stdoutPath, request.copyStdoutPath), {
+    tail: Infinity,
+    limit,
+    onOverflow,
   });
-  const err = collect(child.stderr!, request.stderrPath, STDERR_TAIL_BYTES, limit, () => {
-    overflow = true;
-    kill();
+  const err = collect(child.stderr!, outputFile(request.stderrPath, request.copyStderrPath), {
+    tail: STDERR_TAIL_BYTES,
+    limit,
+    onOverflow,
   });
   const exited = new Promise<ProcessOutcome>((resolve, reject) => {
     child.once("error", (error) => {
@@ -81,7 +88,9 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
     });
     child.once("close", async (code, signal) => {
       clearTimeout(killTimer);
-      const [stdout, stderr] = await Promise.all([out, err]);
+      const [o, e] = await Promise.all([out, err]);
+      const stdout = o.text;
+      const stderr = e.text;
       // Through setsid, a program that cannot start is setsid's exit 126/127, not a spawn error.
       if (
         setsid && (code === 126 || code === 127) && stderr.startsWith("setsid: failed to execute")
@@ -98,7 +107,14 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
         );
         return;
       }
-      resolve({ exitCode: code, signal, stdout, stderr });
+      resolve({
+        exitCode: code,
+        signal,
+        stdout,
+        stderr,
+        stdoutBytes: o.bytes,
+        stderrBytes: e.bytes,
+      });
     });
   });
   return { pid: child.pid, exited, kill };
@@ -124,41 +140,60 @@ function signalGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
   }
 }
 
+/** Where a stream goes besides memory: only to a file (`to`), or to memory and a copy. */
+interface OutputFile {
+  path: string;
+  /** Kept in memory as well (a copy for the record), rather than only its tail. */
+  copy: boolean;
+}
+
+function outputFile(to: string | undefined, copy: string | undefined): OutputFile | undefined {
+  if (to !== undefined) return { path: to, copy: false };
+  return copy === undefined ? undefined : { path: copy, copy: true };
+}
+
 /**
- * Gathers a stream into a string (or into a file, keeping the last `tail` bytes).
+ * Gathers a stream into a string, or into a file keeping the last `tail` bytes in memory, or both
+ * (a copy), and counts its bytes.
  */
 function collect(
   stream: Readable,
-  path: string | undefined,
-  tail: number,
-  limit: number,
-  onOverflow: () => void,
-): Promise<string> {
+  output: OutputFile | undefined,
+  bounds: { tail: number; limit: number; onOverflow: () => void },
+): Promise<{ text: string; bytes: number }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let file: WriteStream | undefined;
-  if (path) file = createWriteStream(path);
+  let bytes = 0;
+  let file: WriteStream | undefined = output && createWriteStream(output.path);
+  const tailOnly = file !== undefined && !output!.copy;
   return new Promise((resolve, reject) => {
+    file?.on("error", (error) => {
+      // The only place of the output (captureOutput): the task cannot have its result.
+      if (tailOnly) reject(error);
+      // A copy for the record (a full disk, say): the command and its value go on without it.
+      file = undefined;
+    });
     stream.on("data", (chunk: Uint8Array) => {
-      if (file) {
-        file.write(chunk);
+      bytes += chunk.length;
+      file?.write(chunk);
+      if (tailOnly) {
         chunks.push(chunk);
         size += chunk.length;
-        while (chunks.length > 1 && size - chunks[0]!.length >= tail) {
+        while (chunks.length > 1 && size - chunks[0]!.length >= bounds.tail) {
           size -= chunks.shift()!.length;
         }
         return;
       }
       size += chunk.length;
-      if (size > limit) onOverflow();
+      if (size > bounds.limit) bounds.onOverflow();
       else chunks.push(chunk);
     });
     stream.on("error", reject);
     stream.on("end", () => {
       const text = new TextDecoder().decode(concat(chunks));
-      const kept = file && text.length > tail ? text.slice(-tail) : text;
-      if (!file) return resolve(kept);
-      file.end(() => resolve(kept));
+      const kept = tailOnly && text.length > bounds.tail ? text.slice(-bounds.tail) : text;
+      if (!file) return resolve({ text: kept, bytes });
+      file.end(() => resolve({ text: kept, bytes }));
     });
   });
 }
