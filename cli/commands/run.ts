@@ -10,6 +10,9 @@ import { readResumeMap } from "../run/resume.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
 import { stdoutToStderr } from "../run/stdout_to_stderr.ts";
 import { loadTaskModules } from "../run/task_modules.ts";
+import { traceOf } from "../runs/find_run.ts";
+import { recordRun } from "../runs/record_run.ts";
+import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 
@@ -28,10 +31,17 @@ Options:
   --endpoint <file>    the agent's endpoint file ({ url, token }), with --backend remote
   --url <url>          the agent's URL, with --token, instead of --endpoint
   --token <token>      the agent's bearer token (default: $ASYNCFLOW_TOKEN)
-  --dry-run            check the wiring: every task finishes at once, nothing runs
-  --trace <file>       write the event stream (JSONL, with results) to <file>
-  --resume <trace>     skip tasks that completed with the same name, arguments and command
-                       in <trace> (may be the same file as --trace)
+  --dry-run            check the wiring and print every command that would run, its
+                       arguments filled in (on stdout); nothing runs, nothing is recorded
+  --runs-dir <dir>     where runs are recorded (default: $ASYNCFLOW_RUNS_DIR, else
+                       .asyncflow/runs); each run gets <dir>/<run-id>/ with run.json,
+                       trace.jsonl and every command's outputs
+  --keep-runs <n>      runs kept in --runs-dir; starting a run removes older finished
+                       ones (default: 50)
+  --no-record          write no run directory
+  --trace <file>       also write the event stream (JSONL, with results) to <file>
+  --resume <run>       skip tasks that completed with the same name, arguments and command
+                       in <run>: a run id, an id prefix, 'last', or a trace file
   --json               print a JSON summary on stdout, and nothing else there: what the
                        workflow prints goes to stderr
   -q, --quiet          no progress line or log lines
@@ -55,6 +65,9 @@ export const runCommand: Command = {
       url: { type: "string" },
       token: { type: "string" },
       "dry-run": { type: "boolean" },
+      "runs-dir": { type: "string" },
+      "keep-runs": { type: "string" },
+      "no-record": { type: "boolean" },
       trace: { type: "string" },
       resume: { type: "string" },
       json: { type: "boolean" },
@@ -92,7 +105,11 @@ export const runCommand: Command = {
           `the '${kind}' backend runs any function in this process`,
       );
     }
-    const resume = values.resume === undefined ? undefined : await readResumeMap(str("resume")!);
+    const root = runsDir(str("runs-dir"));
+    const keep = positiveInt("run", "keep-runs", values["keep-runs"]);
+    const resume = values.resume === undefined
+      ? undefined
+      : await readResumeMap(traceOf("run", root, str("resume")).trace);
     const loaded = await loadWorkflow("run", positionals[0]!);
     const extra = await loadTaskModules("run", moduleFiles);
     const workflow = {
@@ -108,19 +125,37 @@ export const runCommand: Command = {
       ...(values.url === undefined ? {} : { url: str("url")! }),
       ...(token === undefined ? {} : { token }),
     }, workflow);
+    // A dry run runs nothing, so there is nothing to record.
+    const record = values["no-record"] || values["dry-run"] ? undefined : recordRun({
+      dir: root,
+      ...(keep === undefined ? {} : { keep }),
+      argv: ["run", ...argv],
+      workflow: {
+        file: workflow.file,
+        name: workflow.name,
+        ...(workflow.description === undefined ? {} : { description: workflow.description }),
+      },
+    });
     // With --json, stdout carries the summary alone: what the workflow prints goes to stderr.
     const restoreStdout = values.json ? stdoutToStderr() : () => {};
     const summary = await runWorkflow({
       workflow,
       backends,
       dryRun: values["dry-run"] === true,
+      ...(record === undefined ? {} : { record }),
       ...(values.trace === undefined ? {} : { tracePath: str("trace")! }),
       ...(resume === undefined ? {} : { resume }),
       quiet: values.quiet === true,
       io,
     }).finally(restoreStdout);
     if (values.json) io.out(JSON.stringify(summary) + "\n");
+    else if (summary.commands) io.out(summary.commands.map(formatDryRunCommand).join(""));
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
     return summary.exitCode;
   },
 };
+
+/** One command of a dry run, as `snakemake -n -p` shows them: which task, then the command. */
+function formatDryRunCommand(c: { uid: string; name: string; command: string; cwd?: string }) {
+  return `# ${c.name} (${c.uid})${c.cwd === undefined ? "" : ` in ${c.cwd}`}\n${c.command}\n`;
+}

@@ -19,8 +19,10 @@ export interface Workflow {
   file: string;
   /** `"yaml"` or `"module"`. */
   kind: "yaml" | "module";
-  /** Its name: the YAML `name`, else the file name. */
+  /** Its name: the YAML `name` (or a module's `export const name`), else the file name. */
   name: string;
+  /** What it does: the YAML `description`, or a module's `export const description`. */
+  description?: string;
   /** Calls its tasks on `flow` and settles when the workflow code returns. */
   run: (flow: WorkflowEngine) => Promise<unknown>;
   /** Module URLs that define its function tasks (task modules for the worker pool). */
@@ -68,13 +70,14 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
       file,
       kind: "yaml",
       name: loaded.def.name ?? file,
+      ...(loaded.def.description === undefined ? {} : { description: loaded.def.description }),
       run: yamlWorkflow(loaded),
       modules: loaded.modules,
       ...(loaded.def.processes === undefined ? {} : { processes: loaded.def.processes }),
     };
   }
   const url = pathToFileURL(resolve(file)).href;
-  let module: { default?: unknown };
+  let module: { default?: unknown; name?: unknown; description?: unknown };
   try {
     module = await import(url);
   } catch (error) {
@@ -95,7 +98,8 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
   return {
     file,
     kind: "module",
-    name: file,
+    name: typeof module.name === "string" && module.name !== "" ? module.name : file,
+    ...(typeof module.description === "string" ? { description: module.description } : {}),
     run: async (flow) => await (main as (flow: WorkflowEngine) => unknown)(flow),
     modules: [url],
   };

@@ -14,6 +14,10 @@ import { ProgressView } from "./progress.ts";
 import { onStopSignal, STOP_SIGNALS, type StopSignal } from "./signals.ts";
 import { describeStartFailure } from "./start_failure.ts";
 import { TraceWriter } from "./trace_writer.ts";
+import { formatCommand } from "../runs/format_command.ts";
+import { LeafResults } from "../runs/leaves.ts";
+import type { RunRecord } from "../runs/record_run.ts";
+import type { LeafResult } from "../runs/run_info.ts";
 
 /** How to run a workflow. */
 export interface RunOptions {
@@ -25,6 +29,8 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Write the event stream here (JSONL), with results, so the run can be resumed. */
   tracePath?: string;
+  /** The run directory to record the run in. */
+  record?: RunRecord;
   /** Results of an earlier run, by memo key. */
   resume?: ReadonlyMap<string, unknown>;
   /** No progress line or log lines. */
@@ -60,6 +66,12 @@ export interface RunSummary {
   tasks: Omit<EngineStats, "pending" | "running"> & { resumed: number };
   /** The tasks that failed for a reason of their own (not because a dependency failed), at most 20. */
   failures: FailureInfo[];
+  /** The results of the leaf tasks (top-level tasks nothing depends on), at most 20. */
+  results: LeafResult[];
+  /** In a dry run: every command that would have run, arguments filled in. */
+  commands?: { uid: string; name: string; command: string; cwd?: string }[];
+  /** The run's directory and id, when it was recorded. */
+  run?: { id: string; dir: string };
   /** The trace file, when one was written. */
   trace?: string;
   /** Why the trace stopped before the end of the run (it is incomplete), if it did. */
@@ -71,6 +83,8 @@ export interface RunSummary {
 }
 
 const MAX_FAILURES = 20;
+/** How many leaf results the human summary shows (`--json` has up to 20). */
+const MAX_RESULTS_SHOWN = 10;
 /** How the worker pool says that no task module exports a task's function. */
 const UNADDRESSABLE = /is not exported by any of its task modules/;
 
@@ -98,18 +112,36 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
       dryRun: options.dryRun ?? false,
       ...(options.resume ? { resume: options.resume } : {}),
       recordResults: trace !== undefined,
+      ...(options.record ? { record: options.record } : {}),
     });
   } catch (error) {
     trace?.close();
+    if (options.record) {
+      options.record.end({ status: "failed", error: describeStartFailure(error) });
+      const none = { created: 0, running: 0, pending: 0, done: 0, failed: 0, cancelled: 0 };
+      await options.record.close({ uid: "", stats: { ...none, retried: 0 } });
+    }
     // A backend that cannot start (an agent out of reach, a refused token): nothing ran.
     throw new UsageError("run", describeStartFailure(error), { help: false });
   }
   const progress = options.quiet ? undefined : new ProgressView(io, () => flow.stats());
   const failures: FailureInfo[] = [];
+  const leaves = new LeafResults();
+  const commands: NonNullable<RunSummary["commands"]> = [];
   let resumed = 0;
   const unsubscribe = flow.subscribe((event: TaskEvent) => {
     trace?.write(event);
     progress?.onEvent(event);
+    leaves.onEvent(event);
+    if (flow.dryRun && event.record?.command !== undefined) {
+      const { command, cwd } = event.record;
+      commands.push({
+        uid: event.uid,
+        name: event.name,
+        command: formatCommand(command),
+        ...(cwd === undefined ? {} : { cwd }),
+      });
+    }
     if (event.type === "done" && event.resumed) resumed++;
     if (
       event.type === "failed" && event.error?.name !== "DependencyFailureError" &&
@@ -141,6 +173,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
 
   // Ctrl-C or the end: cancel what is left (killing processes), then write the last events out.
   removeSignals();
+  if (signal !== undefined) options.record?.end({ status: "interrupted", error: signal });
+  else if (threw) options.record?.end({ status: "failed", error: describeError(thrown) });
   let shutdownError: unknown;
   try {
     await flow.shutdown();
@@ -155,7 +189,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const exitCode = signal !== undefined
     ? STOP_SIGNALS[signal]
     : threw || shutdownError !== undefined || trace?.failure !== undefined ||
-        stats.failed + stats.cancelled > 0
+        options.record?.traceFailure !== undefined || stats.failed + stats.cancelled > 0
     ? EXIT.failed
     : EXIT.ok;
   const summary: RunSummary = {
@@ -175,9 +209,16 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
       resumed,
     },
     failures,
+    results: leaves.results(),
   };
+  if (flow.dryRun) summary.commands = commands;
+  if (options.record) {
+    summary.run = { id: options.record.id, dir: options.record.dir };
+    summary.trace = options.record.tracePath;
+  }
   if (trace) summary.trace = trace.path;
-  if (trace?.failure !== undefined) summary.traceError = trace.failure;
+  const traceError = trace?.failure ?? options.record?.traceFailure;
+  if (traceError !== undefined) summary.traceError = traceError;
   if (signal !== undefined) summary.signal = signal;
   if (threw) summary.error = describeError(thrown);
   else if (shutdownError !== undefined) {
@@ -229,9 +270,10 @@ function describeError(error: unknown): string {
  * const s: RunSummary = {
  *   workflow: "w.yaml", name: "w", status: "ok", exitCode: 0, backends: ["default"], dryRun: false,
  *   elapsedMs: 1500, tasks: { created: 2, done: 2, failed: 0, cancelled: 0, retried: 0, resumed: 0 },
- *   failures: [],
+ *   failures: [], results: [{ uid: "task.000002", name: "sum", value: "42" }],
  * };
- * assert.match(formatSummary(s), /^ok: 2 done, 0 failed, 0 cancelled in 1\.50s\n$/);
+ * assert.match(formatSummary(s), /^ok: 2 done, 0 failed, 0 cancelled in 1\.50s\n/);
+ * assert.match(formatSummary(s), /^ {2}result: sum \(task\.000002\): 42$/m);
  * ```
  */
 export function formatSummary(summary: RunSummary): string {
@@ -264,8 +306,20 @@ export function formatSummary(summary: RunSummary): string {
   const rethrown = summary.error === undefined ? undefined : byError.get(summary.error)?.[0];
   if (rethrown) lines.push(`  the workflow threw the error of ${rethrown.name} (${rethrown.uid})`);
   else if (summary.error) lines.push(`  the workflow threw: ${summary.error}`);
+  const shown = summary.results.slice(0, MAX_RESULTS_SHOWN);
+  for (const r of shown) lines.push(`  result: ${r.name} (${r.uid}): ${oneLine(r.value)}`);
+  if (summary.results.length > shown.length) {
+    lines.push(`  … ${summary.results.length - shown.length} more results in --json`);
+  }
+  if (summary.run) lines.push(`  run: ${summary.run.id} ('asyncflow show ${summary.run.id}')`);
   if (summary.traceError) {
     lines.push(`  trace: ${summary.trace} is incomplete: writing it failed: ${summary.traceError}`);
   } else if (summary.trace) lines.push(`  trace: ${summary.trace}`);
   return lines.join("\n") + "\n";
+}
+
+/** A value on one summary line: newlines shown as `⏎`, at most 120 characters. */
+function oneLine(value: string): string {
+  const flat = value.replace(/\n$/, "").replaceAll("\n", "⏎");
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
