@@ -1,7 +1,7 @@
 #!/usr/bin/env -S deno run -A
 /**
- * The `asyncflow` command: `run`, `graph`, `report`, `agent`, `pilot`,
- * `version` and `help`. Runs unchanged on Deno, Bun and Node 24, and as a
+ * The `asyncflow` command: `run`, `resume`, `log`, `show`, `graph`, `report`,
+ * `dashboard`, `agent`, `pilot`, `version` and `help`. Runs unchanged on Deno, Bun and Node 24, and as a
  * standalone binary (`bun build --compile`). This module is the package's
  * `./cli` export: run as a program (`deno run -A jsr:@asyncflow/asyncflow/cli`)
  * it runs the command line; imported, it offers {@linkcode main} to run the
@@ -27,8 +27,11 @@ import type { Command } from "./commands/command.ts";
 import { dashboardCommand } from "./commands/dashboard.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { graphCommand } from "./commands/graph.ts";
+import { logCommand } from "./commands/log.ts";
 import { reportCommand } from "./commands/report.ts";
+import { resumeCommand } from "./commands/resume.ts";
 import { runCommand } from "./commands/run.ts";
+import { showCommand } from "./commands/show.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { EXIT, UsageError } from "./usage.ts";
 import { VERSION } from "./version.ts";
@@ -36,9 +39,18 @@ import { VERSION } from "./version.ts";
 export { type CliIo, memoryIo } from "./io.ts";
 export { EXIT } from "./usage.ts";
 export { VERSION } from "./version.ts";
+export { recordRun } from "./runs/record_run.ts";
+export type { RecordRunOptions, RunRecord } from "./runs/record_run.ts";
+export { listRuns } from "./runs/find_run.ts";
+export type { FoundRun } from "./runs/find_run.ts";
+export { LeafResults } from "./runs/leaves.ts";
+export type { LeafResult, RunInfo, RunStatus } from "./runs/run_info.ts";
 
 const COMMANDS: readonly Command[] = [
   runCommand,
+  resumeCommand,
+  logCommand,
+  showCommand,
   graphCommand,
   reportCommand,
   dashboardCommand,

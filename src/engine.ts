@@ -75,7 +75,8 @@ export class WorkflowEngine {
     this.uid = uid;
     this.workDir = workDir;
     this.dryRun = options.dryRun ?? false;
-    const recordResults = options.recordResults ?? options.record !== undefined;
+    // A recorded run can be resumed from: it records results whatever recordResults says.
+    const recordResults = options.recordResults === true || options.record !== undefined;
     const kernel = new Kernel(this.#emitter, recordResults);
     const flush = new Flush(this.#context);
     const lanes = new Lanes(backends, kernel, flush, (node, error) => attempts.failed(node, error));

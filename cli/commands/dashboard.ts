@@ -9,7 +9,7 @@ import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 import { readTraceArgument } from "./trace_argument.ts";
 
-const HELP = `Usage: asyncflow dashboard <trace.jsonl> [options]
+const HELP = `Usage: asyncflow dashboard [run | trace.jsonl] [options]
 
 Serves the dashboard of a past run on loopback, with a random token in its URL,
 until Ctrl-C: the report's views (Gantt chart by backend and worker, running tasks

@@ -3,42 +3,51 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
+import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs } from "../usage.ts";
 import { writeOutputFile } from "../output_file.ts";
 import type { Command } from "./command.ts";
 import { readTraceArgument } from "./trace_argument.ts";
 
-const HELP = `Usage: asyncflow report <trace.jsonl> [options]
+const HELP = `Usage: asyncflow report [run | trace.jsonl] [options]
 
 Writes one self-contained HTML file (no network needed to view it): a Gantt chart
 by backend and worker, running tasks over time, the dependency graph, the critical
-path and the failures.
+path and the failures. Of a recorded run (an id, a unique prefix, or 'last', the
+default) or of a trace file.
 
 Options:
-  -o, --output <file>  where to write (default: the trace's name with .html)
-  --title <text>       the page's title (default: the trace's file name)
+  -o, --output <file>  where to write (default: report.html in the run's directory,
+                       or the trace's name with .html)
+  --title <text>       the page's title (default: the run's id or the trace's file name)
+  --runs-dir <dir>     where the runs are (default: $ASYNCFLOW_RUNS_DIR, else .asyncflow/runs)
   -h, --help           this help`;
 
 /** The `report` subcommand. */
 export const reportCommand: Command = {
   name: "report",
-  summary: "write a self-contained HTML report of a trace",
+  summary: "write a self-contained HTML report of a run or a trace",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("report", argv, {
       output: { type: "string", short: "o" },
       title: { type: "string" },
+      "runs-dir": { type: "string" },
     });
     if (values.help) {
       io.out(HELP + "\n");
       return EXIT.ok;
     }
-    const { trace, events } = await readTraceArgument("report", positionals);
+    const root = runsDir(values["runs-dir"] as string | undefined);
+    const { trace, events, run } = await readTraceArgument("report", positionals, root);
     const { renderReport } = await import("../../report/mod.ts");
     const output = (values.output as string | undefined) ??
-      trace.replace(/\.jsonl?$/, "") + ".html";
-    const title = (values.title as string | undefined) ?? `asyncflow report: ${basename(trace)}`;
+      (run ? join(run.dir, "report.html") : trace.replace(/\.jsonl?$/, "") + ".html");
+    const title = (values.title as string | undefined) ??
+      `asyncflow report: ${
+        run ? `${run.info.workflow?.name ?? "run"} ${run.info.id}` : basename(trace)
+      }`;
     await writeOutputFile("report", output, renderReport(events, { title }));
     io.err(`report written to ${output} (${events.length} events)\n`);
     return EXIT.ok;

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { readTrace } from "../../graph/trace_reader.ts";
 import { UsageError } from "../usage.ts";
 
@@ -70,9 +72,24 @@ export function resumeMapOf(text: string, path: string): Map<string, unknown> {
   for (const event of events) {
     // A missing `result` is `undefined`: JSON drops undefined values; the trace writer drops the
     // memo key with any result it cannot write, so a key without a result means exactly that.
-    if (event.type === "done" && typeof event.memoKey === "string") {
-      results.set(event.memoKey, event.result);
-    }
+    if (event.type !== "done" || typeof event.memoKey !== "string") continue;
+    if (typeof event.resultFile === "string") {
+      // Only the trace writer's own names: a trace cannot point resume anywhere else.
+      if (!/^results\/[\w.#-]+\.json$/.test(event.resultFile) || event.resultFile.includes("..")) {
+        continue;
+      }
+      // A large result lives beside the trace; without that file the task simply runs again.
+      const result = readResultFile(join(dirname(path), event.resultFile));
+      if (result.found) results.set(event.memoKey, result.value);
+    } else results.set(event.memoKey, event.result);
   }
   return results;
+}
+
+function readResultFile(path: string): { found: boolean; value?: unknown } {
+  try {
+    return { found: true, value: JSON.parse(readFileSync(path, "utf8")) };
+  } catch {
+    return { found: false };
+  }
 }
