@@ -79,11 +79,15 @@ export function listRuns(root: string = DEFAULT_RUNS_DIR): FoundRun[] {
   } catch {
     return [];
   }
-  return names.sort().reverse().flatMap((name) => {
+  const runs = names.flatMap((name) => {
     const dir = resolve(root, name);
     const info = readRunInfo(dir);
     return info ? [{ info, dir }] : [];
   });
+  // By start time, not by id: ids only tell the second.
+  return runs.sort((a, b) =>
+    b.info.startedAt - a.info.startedAt || (a.info.id < b.info.id ? 1 : -1)
+  );
 }
 
 /**

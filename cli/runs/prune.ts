@@ -2,13 +2,12 @@
  * The retention rule of run directories: when a run starts, the newest `keep` runs stay (the new
  * one among them) and older ones are removed — except a run still going on (marked `running` by a
  * process that is alive). Only directories named like runs and holding a `run.json` are touched.
+ * "Newest" is by the start time in `run.json`.
  *
  * @module
  */
-import { readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { readRunInfo, stillRunning } from "./find_run.ts";
-import { RUN_ID } from "./run_info.ts";
+import { rmSync } from "node:fs";
+import { listRuns, stillRunning } from "./find_run.ts";
 
 /**
  * Removes the runs of `root` beyond the newest `keep`.
@@ -26,19 +25,12 @@ import { RUN_ID } from "./run_info.ts";
  * ```
  */
 export function pruneRuns(root: string, keep: number, current: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(root).filter((n) => RUN_ID.test(n) && n !== current);
-  } catch {
-    return [];
-  }
-  names.sort().reverse();
+  const older = listRuns(root).filter((r) => r.info.id !== current).slice(Math.max(0, keep - 1));
   const removed: string[] = [];
-  for (const name of names.slice(Math.max(0, keep - 1))) {
-    const info = readRunInfo(join(root, name));
-    if (info === undefined || stillRunning(info)) continue;
-    rmSync(join(root, name), { recursive: true, force: true });
-    removed.push(name);
+  for (const { info, dir } of older) {
+    if (stillRunning(info)) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(info.id);
   }
   return removed;
 }
