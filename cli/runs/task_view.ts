@@ -54,8 +54,8 @@ export function findTask(command: string, nodes: GraphNode[], ref: string): Grap
   const names = [...new Set(nodes.map((n) => n.name))];
   throw new UsageError(
     command,
-    `no task '${ref}' in this run${didYouMean(ref, [...names, ...nodes.map((n) => n.uid)])}` +
-      ` (it has ${nodes.length} tasks and blocks; 'asyncflow show <run>' lists them)`,
+    `no task '${ref}' in this run${didYouMean(ref, [...names, ...nodes.map((n) => n.uid)])}: ` +
+      `'asyncflow show <run>' lists its ${nodes.length} tasks and blocks`,
     { help: false },
   );
 }
