@@ -148,8 +148,10 @@ export const runCommand: Command = {
       quiet: values.quiet === true,
       io,
     }).finally(restoreStdout);
+    if (!values.json && summary.commands) {
+      io.out(summary.commands.map(formatDryRunCommand).join(""));
+    }
     if (values.json) io.out(JSON.stringify(summary) + "\n");
-    else if (summary.commands) io.out(summary.commands.map(formatDryRunCommand).join(""));
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
     return summary.exitCode;
   },

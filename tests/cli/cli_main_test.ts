@@ -35,7 +35,7 @@ describe("asyncflow entry point", () => {
     assert.equal(cmd.code, 2);
     assert.match(
       cmd.stderr,
-      /^asyncflow: unknown command 'rn' \(did you mean 'run'\?\) \(commands: run, graph, report, dashboard, agent, pilot, version, help\)/,
+      /^asyncflow: unknown command 'rn' \(did you mean 'run'\?\) \(commands: run, resume, log, show, graph, report, dashboard, agent, pilot, version, help\)/,
     );
     const flag = await runCli(["run", "--tarce", "t.jsonl", "w.yaml"]);
     assert.equal(flag.code, 2);
@@ -63,10 +63,12 @@ describe("asyncflow entry point", () => {
       [["run", "w.yaml", "--processes", "0"], /'--processes' must be a positive integer, got '0'/],
       [
         ["run", "w.yaml", "--resume", "no-such-trace.jsonl"],
-        /cannot read the trace to resume from 'no-such-trace\.jsonl'/,
+        /cannot read 'no-such-trace\.jsonl': no such file/,
       ],
       [["graph", "w.yaml", "--format", "png"], /'--format' must be mermaid or dot, got 'png'/],
-      [["report"], /missing <trace\.jsonl>/],
+      [["report", "--runs-dir", ".out/no-runs"], /no runs in '\.out\/no-runs'/],
+      [["show", "a", "b", "c"], /expected \[run\] \[task\], got 3 arguments/],
+      [["log", "extra"], /takes no arguments, got 'extra'/],
     ];
     for (const [argv, message] of cases) {
       const r = await runCli(argv);

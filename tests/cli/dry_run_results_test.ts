@@ -25,8 +25,9 @@ describe("asyncflow run --dry-run", () => {
   it("prints every command it would run, its parameters filled in, and records nothing", async () => {
     const file = tmp.write("sweep.yaml", SWEEP);
     const runs = join(tmp.dir, "dry-runs");
-    const r = await runCli(["run", file, "--dry-run", "-q", "--runs-dir", runs]);
+    const r = await runCli(["run", file, "--dry-run", "--runs-dir", runs]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ok: 6 done, 0 failed, 0 cancelled in \S+ \(dry run\)$/m);
     const commands = r.stdout.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
     // An upstream output is the dry run's placeholder, `dry-run:<task name>`.
     const placeholder = (seed: number) => new RegExp(`^fit dry-run:\\S*gen --seed ${seed}$`);
