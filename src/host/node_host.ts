@@ -27,6 +27,7 @@ export function nodeHost(runtime: Host["runtime"]): Host {
   // Deno's `detached` forks the whole runtime (2-3x slower than a plain spawn); `setsid` execs in
   // place, so the child keeps its pid and still leads its own process group.
   const setsid = runtime === "deno" && existsSync(SETSID) ? SETSID : undefined;
+  let name: string | undefined; // asked once: every command's record names it
   return {
     runtime,
     spawn: (request) => spawnProcess(request, setsid),
@@ -35,7 +36,7 @@ export function nodeHost(runtime: Host["runtime"]): Host {
     },
     cpuCount: () => availableParallelism(),
     cwd: () => process.cwd(),
-    hostname: () => hostname(),
+    hostname: () => (name ??= hostname()),
     contextStorage<T>(): ContextStorage<T> {
       const als = new AsyncLocalStorage<T>();
       return { run: (store, fn) => als.run(store, fn), get: () => als.getStore() };
