@@ -50,7 +50,7 @@ export type { EngineStats } from "./stats.ts";
  *   const a = await step(name, 1);
  *   return await echo(step(a, 2));
  * });
- * assert.ok((await campaign("A")) === "A-1-2\n");
+ * assert.ok((await campaign("A")) === "A-1-2");
  * ```
  */
 export class WorkflowEngine {
@@ -193,7 +193,7 @@ export class WorkflowEngine {
    * import { WorkflowEngine } from "@asyncflow/asyncflow";
    * await using flow = await WorkflowEngine.create();
    * const echo = flow.executableTask((text: string) => ["echo", text]);
-   * assert.ok((await echo("a    b")) === "a    b\n");
+   * assert.ok((await echo("a    b")) === "a    b");
    * ```
    */
   executableTask<A extends unknown[]>(

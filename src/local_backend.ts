@@ -18,7 +18,7 @@ import { isThenable } from "./thenable.ts";
  * const options: LocalBackendOptions = { name: "cpu", processes: 1 };
  * await using flow = await WorkflowEngine.create({ backend: new LocalBackend(options) });
  * const hi = flow.executableTask(() => ["echo", "hi"], { backend: "cpu" });
- * assert.equal(await hi(), "hi\n");
+ * assert.equal(await hi(), "hi");
  * ```
  */
 export interface LocalBackendOptions {
@@ -48,7 +48,7 @@ interface WaitingCommand {
  * import { LocalBackend, WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create({ backend: new LocalBackend({ processes: 2 }) });
  * const answer = flow.executableTask(() => "echo $((6 * 7))");
- * assert.equal(await answer(), "42\n");
+ * assert.equal(await answer(), "42");
  * ```
  */
 export class LocalBackend implements Backend {

@@ -102,7 +102,7 @@ export interface TaskOptions {
  * await using flow = await WorkflowEngine.create();
  * const opts: ExecutableOptions = { cwd: "/", env: { OMP_NUM_THREADS: "1" } };
  * const show = flow.executableTask(() => 'echo "$PWD $OMP_NUM_THREADS"', opts);
- * assert.equal(await show(), "/ 1\n");
+ * assert.equal(await show(), "/ 1");
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {

@@ -3,6 +3,7 @@ import type { BackendContext } from "./backend.ts";
 import { CancelledError } from "./errors.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
+import { stdoutValue } from "./stdout_value.ts";
 import type { TaskNode } from "./task_node.ts";
 
 /**
@@ -24,7 +25,11 @@ export function reportChannel(
   const running = (node: TaskNode, where: unknown) => attempts.started(node, where as string);
   const done = (node: TaskNode, value: unknown) => {
     lanes.leave(node);
-    kernel.settle(node, "DONE", value);
+    // A command's stdout loses its final line break here, the same for every backend.
+    const o = node.options;
+    const trim = node.kind === "executable" && typeof value === "string" && !o.captureOutput &&
+      o.result !== "output";
+    kernel.settle(node, "DONE", trim ? stdoutValue(value) : value);
   };
   const failed = (node: TaskNode, error: unknown) => attempts.failed(node, error);
   const ran = (node: TaskNode, record: unknown) => {

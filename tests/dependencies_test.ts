@@ -63,7 +63,7 @@ describe("dependencies", () => {
       bodyArgs.push(w, n);
       return ["echo", w, String(n)];
     });
-    assert.equal(await say(word(), 3), "hello 3\n");
+    assert.equal(await say(word(), 3), "hello 3");
     assert.deepEqual(bodyArgs, ["hello", 3]);
   });
 

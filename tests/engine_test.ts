@@ -7,7 +7,7 @@ describe("engine lifecycle", () => {
   it("uses an embedded local backend when none is given", async () => {
     await using flow = await WorkflowEngine.create();
     assert.deepEqual(flow.backendNames, ["default"]);
-    assert.equal(await flow.executableTask(() => ["echo", "local"])(), "local\n");
+    assert.equal(await flow.executableTask(() => ["echo", "local"])(), "local");
   });
 
   it("shuts down with `await using`, cancelling what is pending and draining backends", async () => {

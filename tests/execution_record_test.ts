@@ -36,7 +36,7 @@ describe("ExecutionRecord", () => {
           resources: { coresPerRank: 1 },
         },
       );
-      assert.equal(await greet("you"), "hi you\n");
+      assert.equal(await greet("you"), "hi you");
       await flow.shutdown();
       const done = rec.events.find((e) => e.type === "done")!;
       const r = done.record!;

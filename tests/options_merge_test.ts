@@ -24,7 +24,7 @@ describe("task.with(options)", () => {
   it("overrides the definition's env variable by variable", async () => {
     await using flow = await WorkflowEngine.create();
     const show = flow.executableTask(() => 'echo "$AF_A $AF_B"', { env: { AF_A: "a", AF_B: "b" } });
-    assert.equal(await show.with({ env: { AF_B: "B" } })(), "a B\n");
-    assert.equal(await show(), "a b\n");
+    assert.equal(await show.with({ env: { AF_B: "B" } })(), "a B");
+    assert.equal(await show(), "a b");
   });
 });

@@ -21,11 +21,11 @@ describe("resume", () => {
       await using flow = await WorkflowEngine.create({ recordResults: true });
       flow.subscribe((e) => events.push(e));
       const { prep, say } = define(flow);
-      assert.equal(await say(prep(1)), "10\n");
+      assert.equal(await say(prep(1)), "10");
     }
     const done = events.filter((e) => e.type === "done");
     assert.ok(done.every((e) => typeof e.memoKey === "string"));
-    assert.deepEqual(done.map((e) => e.result), [10, "10\n"]);
+    assert.deepEqual(done.map((e) => e.result), [10, "10"]);
 
     const resume = new Map(done.map((e) => [e.memoKey!, e.result]));
     calls.length = 0;
@@ -33,7 +33,7 @@ describe("resume", () => {
     await using flow = await WorkflowEngine.create({ resume });
     flow.subscribe((e) => second.push(e));
     const { prep, say } = define(flow);
-    assert.equal(await say(prep(1)), "10\n");
+    assert.equal(await say(prep(1)), "10");
     assert.equal(await prep(2), 20, "new inputs run");
     // The executable's body ran (it builds the command that is part of the key); no process did.
     assert.deepEqual(calls, ["say 10", "prep 2"]);

@@ -34,9 +34,9 @@ export interface OutputExcerpt {
  * ```ts
  * import assert from "node:assert/strict";
  * import { outputExcerpt } from "./output_excerpt.ts";
- * const e = outputExcerpt("deno.json", 10);
- * assert.equal(e.head, "{\n  \"name\":");
- * assert.equal(e.omittedBytes, e.bytes - 20);
+ * const e = outputExcerpt("deno.json", 2);
+ * assert.equal(e.head, "{\n");
+ * assert.equal(e.omittedBytes, e.bytes - 4);
  * ```
  */
 export function outputExcerpt(path: string, ends = EXCERPT_BYTES): OutputExcerpt {

@@ -71,8 +71,8 @@ describe("the results of a run", () => {
     assert.doesNotMatch(text.stderr, /result: a /, "a is not a leaf: b depends on it");
     const json = await runCli(["run", file, "--runs-dir", runs, "--json"]);
     assert.deepEqual(JSON.parse(json.stdout).results, [
-      { uid: "task.000002", name: "b", value: "42\n" },
-      { uid: "task.000003", name: "c", value: "two\nlines\n" },
+      { uid: "task.000002", name: "b", value: "42" },
+      { uid: "task.000003", name: "c", value: "two\nlines" },
     ]);
   });
 

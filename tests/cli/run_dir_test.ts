@@ -50,7 +50,7 @@ describe("run directories", () => {
     });
     assert.ok(info.startedAt <= info.endedAt);
     assert.deepEqual(info.counts, { created: 2, done: 2, failed: 0, cancelled: 0, retried: 0 });
-    assert.deepEqual(info.leaves, [{ uid: "task.000002", name: "use", value: "got 42\n" }]);
+    assert.deepEqual(info.leaves, [{ uid: "task.000002", name: "use", value: "got 42" }]);
     const events = readTrace(readFileSync(join(dir, "trace.jsonl"), "utf8"));
     const gen = events.find((e) => e.type === "done" && e.name === "gen")!;
     assert.equal(gen.record!.command, "echo 42; echo note >&2");
@@ -88,7 +88,7 @@ describe("run directories", () => {
       description: "A sweep of two points.",
     });
     assert.equal(info.counts.done, 2);
-    assert.deepEqual(info.leaves.map((l: { value: string }) => l.value), ["p1\n", "p2\n"]);
+    assert.deepEqual(info.leaves.map((l: { value: string }) => l.value), ["p1", "p2"]);
   });
 
   it("a failed run says so; --no-record writes nothing; --runs-dir and $ASYNCFLOW_RUNS_DIR say where", async () => {

@@ -172,7 +172,7 @@ describe("asyncflow run on TypeScript workflows", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).tasks.done, 5);
     const echo = readEvents(trace).find((e) => e.type === "done" && e.name === "echo");
-    assert.equal(echo?.value, "14\n");
+    assert.equal(echo?.value, "14");
   });
 
   it("exits 2 when the module has no default export function", async () => {
