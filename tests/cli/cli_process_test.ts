@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
@@ -62,7 +62,8 @@ describe("asyncflow as a process", () => {
       "sleepy.yaml",
       `tasks:\n  quick: { command: 'true' }\n  long: { command: "echo $$ > '${pidFile}'; exec sleep 30" }\n`,
     );
-    const { child, exited } = startCli("run", file, "--trace", trace);
+    const runs = join(tmp.dir, "interrupted-runs");
+    const { child, exited } = startCli("run", file, "--trace", trace, "--runs-dir", runs);
     try {
       await waitFor(
         "the trace to show 'long' running",
@@ -81,6 +82,14 @@ describe("asyncflow as a process", () => {
       assert.equal(last?.type, "cancelled");
       assert.equal(alive(sleepPid), false, "the sleep process outlived the CLI");
       assert.match(stderr, /interrupted \(SIGINT\): 1 done, 0 failed, 1 cancelled/);
+      // The run's record says so too.
+      const [id] = readdirSync(runs);
+      const info = JSON.parse(readFileSync(join(runs, id!, "run.json"), "utf8"));
+      assert.deepEqual([info.status, info.error, info.counts.cancelled], [
+        "interrupted",
+        "SIGINT",
+        1,
+      ]);
     } finally {
       child.kill("SIGKILL");
       await exited;
