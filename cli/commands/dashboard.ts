@@ -5,6 +5,7 @@
  */
 import { basename } from "node:path";
 import { onStopSignal } from "../run/signals.ts";
+import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 import { readTraceArgument } from "./trace_argument.ts";
@@ -14,22 +15,25 @@ const HELP = `Usage: asyncflow dashboard [run | trace.jsonl] [options]
 Serves the dashboard of a past run on loopback, with a random token in its URL,
 until Ctrl-C: the report's views (Gantt chart by backend and worker, running tasks
 over time, the graph coloured by state, failures) in a browser. Reach it from
-another machine with ssh -L.
+another machine with ssh -L. The run is a recorded run (an id, a unique prefix, or
+'last', the default) or a trace file.
 
 Options:
   --port <n>           the port to listen on (default: a free one)
   --title <text>       the page's title (default: the trace's file name)
+  --runs-dir <dir>     where the runs are (default: $ASYNCFLOW_RUNS_DIR, else .asyncflow/runs)
   -h, --help           this help`;
 
 /** The `dashboard` subcommand. */
 export const dashboardCommand: Command = {
   name: "dashboard",
-  summary: "serve the dashboard of a past run (a trace) on loopback",
+  summary: "serve the dashboard of a past run (a recorded run or a trace) on loopback",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("dashboard", argv, {
       port: { type: "string" },
       title: { type: "string" },
+      "runs-dir": { type: "string" },
     });
     if (values.help) {
       io.out(HELP + "\n");
@@ -43,7 +47,8 @@ export const dashboardCommand: Command = {
         `'--port' must be a number from 0 to 65535, got '${portText}'`,
       );
     }
-    const { trace, events } = await readTraceArgument("dashboard", positionals);
+    const root = runsDir(values["runs-dir"] as string | undefined);
+    const { trace, events } = await readTraceArgument("dashboard", positionals, root);
     const { serveDashboard } = await import("../../dashboard/mod.ts");
     const title = (values.title as string | undefined) ?? `asyncflow: ${basename(trace)}`;
     let dashboard;
