@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
+# Runs recorded by in-process CLI tests go to a scratch folder, not into the checkout's .asyncflow/.
+export ASYNCFLOW_RUNS_DIR="${ASYNCFLOW_RUNS_DIR:-$(mktemp -d)/runs}"
 
 runtimes=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do runtimes+=("$1"); shift; done
