@@ -1,0 +1,45 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { detectRuntime } from "../src/host/mod.ts";
+import { webHost } from "../src/host/web_host.ts";
+import { LocalBackend, WorkflowEngine } from "../mod.ts";
+
+describe("the web host", () => {
+  it("fails an executable task at once, naming the runtime and saying to use a RemoteBackend", async () => {
+    const host = webHost("browser");
+    assert.throws(() => host.spawn({ command: ["./simulate", "1"] }), (e: Error) => {
+      assert.match(e.message, /asyncflow on browser cannot run the command '\.\/simulate'/);
+      assert.match(e.message, /RemoteBackend \(@asyncflow\/asyncflow\/remote\)/);
+      return true;
+    });
+    await assert.rejects(host.mkdir("/tmp/x"), /cannot create the directory \/tmp\/x/);
+    assert.ok(host.cpuCount() >= 1);
+  });
+
+  it("tells runtimes apart from their globals", () => {
+    assert.equal(detectRuntime({ Deno: {} }), "deno");
+    assert.equal(detectRuntime({ Bun: {}, process: { versions: { node: "22" } } }), "bun");
+    assert.equal(detectRuntime({ navigator: { userAgent: "Cloudflare-Workers" } }), "workerd");
+    assert.equal(
+      detectRuntime({
+        navigator: { userAgent: "Cloudflare-Workers" },
+        process: { versions: { node: "22" } },
+      }),
+      "workerd",
+    );
+    assert.equal(detectRuntime({ process: { versions: { node: "24" } } }), "node");
+    assert.equal(
+      detectRuntime({ document: {}, navigator: { userAgent: "Mozilla/5.0" } }),
+      "browser",
+    );
+    assert.equal(detectRuntime({ WorkerGlobalScope: function () {} }), "browser");
+    assert.equal(detectRuntime({}), "web");
+  });
+
+  it("leaves function tasks and blocks working where the host is not the process host", async () => {
+    // LocalBackend runs functions in-process on any host; only commands need processes.
+    await using flow = await WorkflowEngine.create({ backend: new LocalBackend() });
+    const double = flow.functionTask((n: number) => 2 * n);
+    assert.equal(await flow.block(async () => await double(await double(1)))(), 4);
+  });
+});
