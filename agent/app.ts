@@ -7,6 +7,7 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { API_VERSION } from "../protocol/v1.ts";
 import type { AgentCore } from "./core.ts";
+import { cors } from "./cors.ts";
 import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";
 import type { Session, TaskRecord } from "./session.ts";
@@ -20,6 +21,8 @@ export interface AppOptions {
   maxSessions: number;
   /** Aborted to end every open event stream (agent shutdown, or a test cutting streams). */
   streams: () => AbortSignal;
+  /** Origins whose pages may call the agent (CORS, `cors.ts`). Default: none. */
+  corsOrigins?: readonly string[];
 }
 
 type Env = { Variables: { session: Session } };
@@ -55,6 +58,8 @@ function problem(
 export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
   const json = (message: string) => ({ error: { code: "unauthorized", message } });
+  // Before auth: a browser's preflight carries no token.
+  if (options.corsOrigins?.length) app.use("*", cors(options.corsOrigins));
   app.use(
     "*",
     bearerAuth({

@@ -1,51 +1,13 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
+import type { RemoteBackendOptions } from "./options.ts";
 import { AgentConnection } from "./connection.ts";
 import { agentFetch, AgentHttpError } from "./http.ts";
 import type { SubmitResult, WireEvent, WireTask } from "../../protocol/v1.ts";
 import { readSse } from "./sse.ts";
 import { fromWireError, toWire } from "./wire.ts";
 
-/**
- * Options of {@linkcode RemoteBackend}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RemoteBackendOptions } from "@asyncflow/asyncflow/remote";
- * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableMs: 10_000 };
- * assert.equal(o.unreachableMs, 10_000);
- * ```
- */
-export interface RemoteBackendOptions {
-  /** The agent's base URL. Required unless `endpointFile` is given. */
-  url?: string;
-  /** The agent's bearer token. Required unless `endpointFile` is given. */
-  token?: string;
-  /**
-   * A file holding `{ url, token }` (what the agent writes); re-read when the agent cannot be
-   * reached. When it also holds `certificate` and `fingerprint` (an agent started with
-   * `--tls-self-signed`), the connection goes through only to a server presenting exactly that
-   * certificate.
-   */
-  endpointFile?: string;
-  /** The name tasks route to. Default `"remote"`. */
-  name?: string;
-  /** Task modules, by the names the agent was started with: `{ tasks: new URL("./tasks.ts", import.meta.url) }`. */
-  modules?: Record<string, string | URL>;
-  /** How many tasks the agent holds at once (the engine queues the rest). Default: unlimited. */
-  capacity?: number;
-  /** How often to send a heartbeat, in ms. Default 5 000. */
-  heartbeatMs?: number;
-  /** After how long without a heartbeat the agent cancels the session's tasks, in ms. Default 60 000. */
-  sessionTimeoutMs?: number;
-  /** After how long without any answer from the agent the tasks in flight fail, in ms. Default 30 000. */
-  unreachableMs?: number;
-  /** Most tasks per request. Default 4 096 (the agent's limit). */
-  maxBatch?: number;
-  /** `sse` (default) or `poll` (long polling, for proxies that break streaming). */
-  transport?: "sse" | "poll";
-}
+export type { RemoteBackendOptions } from "./options.ts";
 
 const PARALLEL_POSTS = 4;
 
