@@ -144,8 +144,16 @@ describe("in Chromium", { skip }, () => {
       await agent?.stop();
     });
 
-    it("runs function and executable tasks through the RemoteBackend, with module namespaces", async () => {
-      const r = await runPage("/plain/remote.html", { url: agent.url, token: agent.token });
+    it("runs function and executable tasks through the RemoteBackend, on a page token, with module namespaces", async () => {
+      // The page never holds the agent's token: it gets a page token, confined to one session.
+      const issued = await fetch(`${agent.url}/v1/page-tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${agent.token}` },
+        body: JSON.stringify({ ttlMs: 60_000 }),
+      });
+      assert.equal(issued.status, 201);
+      const { token } = await issued.json() as { token: string };
+      const r = await runPage("/plain/remote.html", { url: agent.url, token });
       assert.equal(r.sum, 7);
       assert.equal(r.ranOn, "agent");
       assert.equal(r.echoed, "4\n");
