@@ -50,3 +50,11 @@ export interface RemoteBackendOptions {
   /** `sse` (default) or `poll` (long polling, for proxies that break streaming). */
   transport?: "sse" | "poll";
 }
+
+/** `value`, checked to be a positive number (`name` is the option, for the message). */
+export function positive(value: number, name: string): number {
+  if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
+    throw new TypeError(`RemoteBackend: '${name}' must be a positive number, got ${value}`);
+  }
+  return value;
+}
