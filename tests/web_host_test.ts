@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { detectRuntime } from "../src/host/mod.ts";
 import { webHost } from "../src/host/web_host.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { LocalBackend, WorkflowEngine } from "../mod.ts";
 
 describe("the web host", () => {
@@ -41,5 +42,47 @@ describe("the web host", () => {
     await using flow = await WorkflowEngine.create({ backend: new LocalBackend() });
     const double = flow.functionTask((n: number) => 2 * n);
     assert.equal(await flow.block(async () => await double(await double(1)))(), 4);
+  });
+
+  it("uses the standard AsyncContext where a runtime has one, and none where there is none", async () => {
+    const g = globalThis as { AsyncContext?: unknown };
+    const had = g.AsyncContext;
+    if (had === undefined) {
+      const none = webHost("browser").contextStorage<string>();
+      assert.equal(none.tracksAwaits, false);
+      assert.equal(
+        await none.run("a", async () => {
+          await Promise.resolve();
+          return none.get();
+        }),
+        undefined,
+        "without async context the value is gone after an await",
+      );
+    }
+    // A stand-in with the standard's shape (Variable with run and get) to see that it is used.
+    class Variable<T> {
+      readonly #als = new AsyncLocalStorage<T>();
+      run<R>(value: T, fn: () => R): R {
+        return this.#als.run(value, fn);
+      }
+      get(): T | undefined {
+        return this.#als.getStore();
+      }
+    }
+    g.AsyncContext = { Variable };
+    try {
+      const storage = webHost("browser").contextStorage<string>();
+      assert.equal(storage.tracksAwaits, true);
+      assert.equal(
+        await storage.run("a", async () => {
+          await Promise.resolve();
+          return storage.get();
+        }),
+        "a",
+      );
+    } finally {
+      if (had === undefined) delete g.AsyncContext;
+      else g.AsyncContext = had;
+    }
   });
 });
