@@ -7,10 +7,8 @@
 import { host } from "../../src/host/mod.ts";
 import { workersUnavailable } from "./_runtime.ts";
 import { availableMode, type PoolMode } from "./claims.ts";
+import { DEEP } from "./hold_depth.ts";
 import { count, duration, positiveInteger, type WorkerPoolOptions } from "./options.ts";
-
-/** Jobs a worker holds at once when tasks are short (see the backend). */
-export const DEEP = 8;
 
 /** The options a pool runs with. */
 export interface ResolvedPoolOptions {

@@ -7,27 +7,9 @@ import type { PoolMode } from "./claims.ts";
 import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 import { type Dispatch, type PoolTask, PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
 import { FINISHED } from "./protocol.ts";
-import { DEEP, resolvePoolOptions } from "./resolve_options.ts";
+import { HoldDepth } from "./hold_depth.ts";
+import { resolvePoolOptions } from "./resolve_options.ts";
 import { TaskRegistry } from "./task_registry.ts";
-
-/*
- * DEEP (resolve_options.ts): jobs a worker holds at once when tasks are
- * short: the one it runs and the next ones, so it never waits for a message
- * between tasks, and refilled by halves, so that one message carries several
- * jobs. Held jobs have not started: an idle worker takes them over, and
- * cancelling one just withdraws it. In "messages" mode a worker holds only
- * the job it runs: without a claim cell a held job could not be taken back.
- */
-/**
- * Jobs a worker holds when tasks are long: a message costs nothing beside
- * them, and a held job would only wait there while a task of higher priority
- * or another worker could have had it.
- */
-const SHALLOW = 2;
-/** Tasks whose mean run time is below this (ms) count as short. */
-const SHORT_TASK_MS = 1;
-/** Weight of the latest run time in the mean (an exponential moving average). */
-const RUN_TIME_WEIGHT = 1 / 16;
 
 /**
  * Runs function tasks on a pool of web Workers (worker threads on Node),
@@ -86,8 +68,7 @@ export class WorkerPoolBackend implements Backend {
   #registry: TaskRegistry | undefined;
   #spawned = 0;
   #closed = false;
-  /** The mean run time of recent tasks (ms); until one finished, tasks count as long. */
-  #meanRunMs = Infinity;
+  readonly #hold: HoldDepth;
   #counts = { completed: 0, failed: 0, crashed: 0, retired: 0 };
 
   /**
@@ -101,6 +82,7 @@ export class WorkerPoolBackend implements Backend {
     const o = resolvePoolOptions(options);
     this.name = o.name;
     this.mode = o.mode;
+    this.#hold = new HoldDepth(o.mode);
     this.capacity = o.capacity;
     this.#modules = o.modules;
     this.#script = o.script;
@@ -233,7 +215,7 @@ export class WorkerPoolBackend implements Backend {
    * half as many messages as refilling it one job per answer.
    */
   #dispatch(): void {
-    const depth = this.mode === "messages" ? 1 : this.#meanRunMs < SHORT_TASK_MS ? DEEP : SHALLOW;
+    const depth = this.#hold.depth;
     const open: PoolWorker[] = [];
     for (const w of this.#workers) if (this.#takes(w) && w.live <= depth / 2) open.push(w);
     for (const w of open) if (w.live === 0) this.#sendNext(w);
@@ -299,9 +281,7 @@ export class WorkerPoolBackend implements Backend {
       this.#tasks.delete(id);
       const ms = performance.now() - task.startedAt;
       this.#runTime.add(ms);
-      this.#meanRunMs = this.#meanRunMs === Infinity
-        ? ms
-        : this.#meanRunMs + (ms - this.#meanRunMs) * RUN_TIME_WEIGHT;
+      this.#hold.ran(ms);
       if (ok) {
         this.#counts.completed++;
         this.#ctx!.done(id, value);
