@@ -27,6 +27,7 @@ export type {
   TaskFunction,
 } from "./src/task_function.ts";
 export { taskContext } from "./src/task_context.ts";
+export type { FlowScope } from "./src/scope.ts";
 export type { TaskContext } from "./src/task_context.ts";
 export { isFinalState } from "./src/task_state.ts";
 export type { TaskKind, TaskState } from "./src/task_state.ts";

@@ -60,6 +60,8 @@ export interface AgentOptions {
   tls?: { cert: string; key: string } | "self-signed";
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
   endpointFile?: string;
+  /** Origins whose pages may call the agent from a browser (CORS; see `cors.ts`). Default: none. */
+  corsOrigins?: readonly string[];
   /**
    * Bounds on connections: the header timeout (10 s), the idle timeout (75 s) and the most
    * connections served at once (from the open-file limit). See `serve_limits.ts`.
@@ -181,6 +183,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1_000,
     streams: () => streams.signal,
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
   let server;
   try {

@@ -7,6 +7,8 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { API_VERSION } from "../protocol/v1.ts";
 import type { AgentCore } from "./core.ts";
+import { cors } from "./cors.ts";
+import { pageTokenAuth, pageTokenRoutes, PageTokens } from "./page_tokens.ts";
 import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";
 import type { Session, TaskRecord } from "./session.ts";
@@ -20,6 +22,8 @@ export interface AppOptions {
   maxSessions: number;
   /** Aborted to end every open event stream (agent shutdown, or a test cutting streams). */
   streams: () => AbortSignal;
+  /** Origins whose pages may call the agent (CORS, `cors.ts`). Default: none. */
+  corsOrigins?: readonly string[];
 }
 
 type Env = { Variables: { session: Session } };
@@ -55,24 +59,27 @@ function problem(
 export function createApp(core: AgentCore, options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
   const json = (message: string) => ({ error: { code: "unauthorized", message } });
-  app.use(
-    "*",
-    bearerAuth({
-      token: options.token,
-      noAuthenticationHeader: {
-        message: json("an 'Authorization: Bearer <token>' header is required"),
-      },
-      invalidAuthenticationHeader: {
-        message: {
-          error: {
-            code: "bad_request",
-            message: "the Authorization header must be 'Bearer <token>'",
-          },
+  // Before auth: a browser's preflight carries no token.
+  if (options.corsOrigins?.length) app.use("*", cors(options.corsOrigins));
+  const master = bearerAuth({
+    token: options.token,
+    noAuthenticationHeader: {
+      message: json("an 'Authorization: Bearer <token>' header is required"),
+    },
+    invalidAuthenticationHeader: {
+      message: {
+        error: {
+          code: "bad_request",
+          message: "the Authorization header must be 'Bearer <token>'",
         },
       },
-      invalidToken: { message: json("wrong token") },
-    }),
-  );
+    },
+    invalidToken: { message: json("wrong token") },
+  });
+  // The agent's token, or a page token confined to its one session (page_tokens.ts).
+  const pageTokens = new PageTokens();
+  app.use("*", pageTokenAuth(pageTokens, master));
+  app.route("/v1/page-tokens", pageTokenRoutes(pageTokens));
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { startAgent } from "./agent.ts";
+import { corsOriginProblems } from "./cors.ts";
 import { guardRejections } from "./rejections.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 
@@ -18,6 +19,8 @@ const USAGE = `usage: asyncflow agent [options]
   --tls-self-signed      serve HTTPS on a certificate made at start-up; the endpoint file
                          carries it and its fingerprint, and clients pin it
   --new-token            do not reuse the token found in DIR
+  --cors-origin ORIGIN   let pages from ORIGIN (e.g. http://127.0.0.1:8080) call the agent from a
+                         browser (repeatable); every request still needs the token
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
                          executor per node (a Slurm step) forks the single-rank commands`;
 
@@ -53,6 +56,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "tls-key": { type: "string" },
         "tls-self-signed": { type: "boolean" },
         "new-token": { type: "boolean" },
+        "cors-origin": { type: "string", multiple: true },
         "no-executors": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -94,6 +98,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (values["tls-self-signed"] && values["tls-cert"] !== undefined) {
     problems.push("--tls-self-signed and --tls-cert exclude each other");
   }
+  problems.push(...corsOriginProblems(values["cors-origin"] ?? []));
   if (problems.length > 0) {
     console.error(`asyncflow agent: ${problems.join("; ")}\n${USAGE}`);
     return 2;
@@ -121,6 +126,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         : {}),
       ...(values["new-token"] ? { newToken: true } : {}),
       ...(values["no-executors"] ? { executors: false } : {}),
+      ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
     });
   } catch (error) {
     console.error(`asyncflow agent: ${(error as Error).message}`);

@@ -12,15 +12,12 @@ import { startAgent } from "../agent/mod.ts";
 import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { echo } from "../tests/fixtures/task_functions.ts";
+import { runtime as runtimeOf } from "../src/host/runtime.ts";
 
 const quick = process.argv.includes("--quick");
 const fixtures = new URL("../tests/fixtures/task_functions.ts", import.meta.url);
 const agent = await startAgent({ modules: { fixtures }, cores: 2 });
-const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "deno"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "bun"
-  : "node";
+const runtime = runtimeOf;
 
 /** End to end: `total` tasks through the engine, `batch` per request. */
 async function endToEnd(kind: "function" | "true", batch: number, total: number): Promise<number> {

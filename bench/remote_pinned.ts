@@ -12,16 +12,13 @@ import { startAgent } from "../agent/mod.ts";
 import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { echo } from "../tests/fixtures/task_functions.ts";
+import { runtime as runtimeOf } from "../src/host/runtime.ts";
 
 const quick = process.argv.includes("--quick");
 const fixtures = new URL("../tests/fixtures/task_functions.ts", import.meta.url);
 const plain = await startAgent({ modules: { fixtures }, cores: 2 });
 const pinned = await startAgent({ modules: { fixtures }, cores: 2, tls: "self-signed" });
-const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "deno"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "bun"
-  : "node";
+const runtime = runtimeOf;
 
 /** `total` no-op function tasks end to end, `batch` per request; tasks/s. */
 async function endToEnd(agentDir: string, batch: number, total: number): Promise<number> {

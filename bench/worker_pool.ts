@@ -23,9 +23,10 @@ import { WorkflowEngine } from "../mod.ts";
 import { WorkerPoolBackend } from "../backends/worker_pool/mod.ts";
 import { burn, noop } from "./worker_pool_tasks.ts";
 import { echoFloor, piscina, type Subject } from "./worker_pool_peers.ts";
+import { runtime as runtimeOf } from "../src/host/runtime.ts";
 
 const g = globalThis as Record<string, unknown>;
-const runtime = typeof g.Deno === "object" ? "deno" : typeof g.Bun === "object" ? "bun" : "node";
+const runtime = runtimeOf;
 const version = runtime === "deno"
   ? (g.Deno as { version: { deno: string } }).version.deno
   : runtime === "bun"

@@ -6,6 +6,7 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
+import { runtime } from "../src/host/runtime.ts";
 
 const g = globalThis as unknown as {
   Deno?: unknown;
@@ -13,7 +14,7 @@ const g = globalThis as unknown as {
   postMessage(message: unknown): void;
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 };
-if (typeof g.Deno === "object" || typeof g.Bun === "object") {
+if (runtime !== "node") {
   g.addEventListener("message", (event) => g.postMessage(event.data));
 } else {
   parentPort!.on("message", (data: unknown) => parentPort!.postMessage(data));

@@ -7,6 +7,7 @@
  * @module
  */
 import { Worker as NodeWorker } from "node:worker_threads";
+import { runtime } from "../src/host/runtime.ts";
 
 /** Something that runs a no-op task: the pool, the floor or a peer. */
 export interface Subject {
@@ -18,8 +19,7 @@ export interface Subject {
   close(): Promise<void>;
 }
 
-const g = globalThis as Record<string, unknown>;
-const webWorkers = typeof g.Deno === "object" || typeof g.Bun === "object";
+const webWorkers = runtime !== "node";
 
 /** Tasks each echo worker has in flight at most: as many as a pool worker holds. */
 const IN_FLIGHT = 4;

@@ -37,6 +37,8 @@ skip_reason() {
   "asyncflow pilot "*) echo "needs a Slurm allocation (tests/slurm runs the pilot)" ;;
   "asyncflow agent "* | *"agent/main.ts"*) echo "serves until stopped (tests/cli starts agents)" ;;
   "asyncflow dashboard "*) echo "serves until stopped (tests/dashboard starts it)" ;;
+  *"/v1/page-tokens"*) echo "talks to a running agent (tests/agent/page_tokens_test.ts)" ;;
+  *"examples/browser/serve.ts"*) echo "serves until stopped (tests/browser/example_test.ts opens its page)" ;;
   *"endpoint.json"*) echo "reads a running pilot's endpoint file (tests/agent/pinning_test.ts)" ;;
   *) ;;
   esac

@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/node ]; then
-  echo "setup: npm install: Deno, Bun and Node 24 into node_modules/.bin (nothing outside the clone)"
+# esbuild bundles the package for the browser tests; miniflare (with workerd) runs the workerd tests.
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/node ] ||
+  [ ! -x node_modules/.bin/esbuild ] || [ ! -f node_modules/miniflare/package.json ]; then
+  echo "setup: npm install: Deno, Bun, Node 24, esbuild and miniflare into node_modules (nothing outside the clone)"
   npm install --no-audit --no-fund
 fi
 

@@ -13,7 +13,15 @@ runtimes=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do runtimes+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#runtimes[@]} -gt 0 ] || runtimes=(deno bun node)
-if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find tests -name '*_test.ts' | sort); fi
+# The browser (Chromium) and workerd suites drive another runtime from the test process: they run
+# once, on Node, not once per runtime.
+once=()
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find tests -name '*_test.ts' -not -path 'tests/browser/*' -not -path 'tests/workerd/*' | sort)
+  mapfile -t once < <(find tests/browser tests/workerd -name '*_test.ts' | sort)
+fi
 
 for runtime in "${runtimes[@]}"; do
   echo "=== $runtime: ${#files[@]} test files"
@@ -24,3 +32,7 @@ for runtime in "${runtimes[@]}"; do
     *) echo "unknown runtime '$runtime' (deno, bun or node)" >&2; exit 2 ;;
   esac
 done
+if [ ${#once[@]} -gt 0 ]; then
+  echo "=== node, once: ${#once[@]} browser and workerd test files"
+  node --test --test-timeout=120000 "${once[@]}"
+fi

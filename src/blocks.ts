@@ -3,7 +3,7 @@ import { BodyRun } from "./body_run.ts";
 import type { Flush } from "./flush.ts";
 import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
-import type { Scope } from "./scope.ts";
+import type { AttributionCheck, Scope } from "./scope.ts";
 import { callInTaskContext } from "./task_context.ts";
 import type { TaskNode } from "./task_node.ts";
 import { isThenable } from "./thenable.ts";
@@ -20,6 +20,8 @@ export class Blocks {
   readonly #attempts: Attempts;
   readonly #context: ContextStorage<Scope | undefined>;
   readonly #flush: Flush;
+  /** Where there is no async context: counts the bodies still running (see `scope.ts`). */
+  attribution: AttributionCheck | undefined;
 
   /** @param flush Starts ready bodies at the end of the microtask. */
   constructor(
@@ -62,6 +64,7 @@ export class Blocks {
       return;
     }
     if (isThenable(result)) {
+      this.attribution?.track(result);
       result.then(
         (value) => this.#bodyEnded(run, true, value),
         (error) => this.#bodyEnded(run, false, error),

@@ -22,7 +22,7 @@ import {
 } from "./options.ts";
 import { reportChannel } from "./reports.ts";
 import type { RunRecorder } from "./run_recorder.ts";
-import type { Scope } from "./scope.ts";
+import { AttributionCheck, type FlowScope, flowScope, type Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
 import type { NodeOwner } from "./task_node.ts";
@@ -67,6 +67,8 @@ export class WorkflowEngine {
   readonly #definitions: DefinitionHost;
   readonly #reports: BackendContext;
   readonly #calls: Calls;
+  /** Where the runtime has no async context: warns of calls it cannot attribute. */
+  readonly #attribution: AttributionCheck | undefined;
   #shutdown: Promise<void> | undefined;
   #record: RunRecorder | undefined;
 
@@ -99,7 +101,17 @@ export class WorkflowEngine {
     this.#calls = calls;
     this.#kernel = kernel;
     this.#lanes = lanes;
-    this.#definitions = { backendNames: lanes.names, call: calls.call.bind(calls) };
+    // Without async context a call after a body's await cannot be attributed: check each call
+    // outside a scope. With it, calls go straight through.
+    const attribution = context.tracksAwaits ? undefined : new AttributionCheck(host.runtime);
+    this.#attribution = blocks.attribution = attribution;
+    this.#definitions = {
+      backendNames: lanes.names,
+      call: attribution === undefined ? calls.call.bind(calls) : (def, args) => {
+        if (context.get() === undefined) attribution.unscoped(def.name);
+        return calls.call(def, args);
+      },
+    };
     const record = options.record;
     this.#reports = reportChannel(
       uid,
@@ -281,7 +293,39 @@ export class WorkflowEngine {
       throw new TypeError(`workflowScope: expected a function to run, got ${describe(fn)}`);
     }
     const run = this.#context.get()?.run;
-    return this.#context.run({ workflowId: id, run }, () => fn(id));
+    const result = this.#context.run({ workflowId: id, run }, () => fn(id));
+    return this.#attribution === undefined ? result : this.#attribution.track(result);
+  }
+
+  /**
+   * The scope the code runs in now — the block body and the workflow id —
+   * as a handle whose `run(fn)` makes calls in it later. Take it
+   * synchronously at the start of a block body or a `workflowScope`
+   * callback, before the first `await`. Deno, Bun and Node carry the scope
+   * across awaits by themselves; browsers and workerd have no async context,
+   * and there a call made after an `await` belongs to the block (is
+   * cancelled with it, waited for, and gets its workflow id) only inside
+   * `scope.run`. Code that runs everywhere uses it everywhere.
+   *
+   * @returns The current scope (outside any: the default workflow, no block).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WorkflowEngine } from "@asyncflow/asyncflow";
+   * await using flow = await WorkflowEngine.create();
+   * const step = flow.functionTask((n: number) => n * 2);
+   * const f = flow.workflowScope("exp-1", async () => {
+   *   const scope = flow.scope();
+   *   await step(1);
+   *   const later = scope.run(() => step(2)); // tagged exp-1 on every runtime
+   *   return { workflowId: later.workflowId, value: await later };
+   * });
+   * assert.deepEqual(await f, { workflowId: "exp-1", value: 4 });
+   * ```
+   */
+  scope(): FlowScope {
+    return flowScope(this.#context);
   }
 
   /**

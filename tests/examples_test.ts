@@ -5,10 +5,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { runtime } from "../src/host/runtime.ts";
 
 function runExample(name: string): Promise<{ code: number | null; out: string; seconds: number }> {
   const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-  const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+  const deno = runtime === "deno";
   const t0 = performance.now();
   const child = spawn(process.execPath, deno ? ["run", "-A", file] : [file], {
     stdio: ["ignore", "pipe", "pipe"],

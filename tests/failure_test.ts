@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DependencyFailureError, WorkflowEngine } from "../mod.ts";
+import { runtime } from "../src/host/runtime.ts";
 
 class DomainError extends Error {
   override name = "DomainError";
@@ -118,7 +119,7 @@ describe("failure propagation", () => {
 
   it("never ends the process with an unhandled rejection when nobody awaits a failed task", () => {
     const script = fileURLToPath(new URL("./fixtures/unawaited_failure.ts", import.meta.url));
-    const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+    const deno = runtime === "deno";
     const args = deno ? ["run", "-A", script] : [script];
     const result = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 30_000 });
     assert.equal(result.status, 0, `exit ${result.status}\n${result.stdout}\n${result.stderr}`);

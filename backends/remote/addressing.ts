@@ -5,10 +5,17 @@ export interface FunctionAddress {
 }
 
 /**
- * Imports the task modules and indexes their exported functions by identity,
- * so that a `TaskSpec.fn` can be named on the wire.
+ * A task module: its URL or path (imported here), or the module itself — an
+ * imported namespace (`import * as tasks from "./tasks.ts"`), which needs no
+ * URL, so it works in bundles, browsers and workerd.
+ */
+export type TaskModule = string | URL | Readonly<Record<string, unknown>>;
+
+/**
+ * Imports the task modules (those given by URL) and indexes their exported
+ * functions by identity, so that a `TaskSpec.fn` can be named on the wire.
  *
- * @param modules Module name (as given to `asyncflow agent --module NAME=PATH`) → URL or path.
+ * @param modules Module name (as given to `asyncflow agent --module NAME=PATH`) → URL, path or namespace.
  * @returns Each exported function's address.
  * @throws {Error} When a module cannot be imported.
  *
@@ -16,26 +23,23 @@ export interface FunctionAddress {
  * ```ts
  * import assert from "node:assert/strict";
  * import { indexModules } from "./addressing.ts";
- * const index = await indexModules({});
- * assert.equal(index.size, 0);
+ * const square = (n: number) => n * n;
+ * const index = await indexModules({ tasks: { square } });
+ * assert.deepEqual(index.get(square), { module: "tasks", export: "square" });
  * ```
  */
 export async function indexModules(
-  modules: Record<string, string | URL>,
+  modules: Record<string, TaskModule>,
 ): Promise<Map<unknown, FunctionAddress>> {
   const index = new Map<unknown, FunctionAddress>();
   for (const [name, where] of Object.entries(modules)) {
-    let ns: Record<string, unknown>;
-    try {
-      ns = await import(String(where));
-    } catch (error) {
-      throw new Error(
-        `RemoteBackend: cannot import task module '${name}' from ${where}: ${
-          (error as Error).message
-        }`,
-        {
-          cause: error,
-        },
+    const ns = typeof where === "string" || where instanceof URL
+      ? await importModule(name, where)
+      : where;
+    if (ns === null || typeof ns !== "object") {
+      throw new TypeError(
+        `RemoteBackend: task module '${name}' must be a URL, a path or an imported module ` +
+          `namespace, got ${ns === null ? "null" : typeof ns}`,
       );
     }
     for (const [key, value] of Object.entries(ns)) {
@@ -45,6 +49,19 @@ export async function indexModules(
     }
   }
   return index;
+}
+
+async function importModule(name: string, where: string | URL): Promise<Record<string, unknown>> {
+  try {
+    return await import(String(where));
+  } catch (error) {
+    throw new Error(
+      `RemoteBackend: cannot import task module '${name}' from ${where}: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
 }
 
 /** How deeply arguments may nest: far beyond real data, well within every runtime's stack. */

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { nodeBuiltins } from "./_node_builtins.ts";
 import { endpointPin } from "./endpoint_pin.ts";
 import type { Endpoint } from "./http.ts";
 import type { PinnedFetch } from "./pinned_fetch.ts";
@@ -102,6 +102,7 @@ function closePinned(endpoint: Endpoint): void {
  */
 export function readEndpointFile(path: string): Endpoint & { fingerprint?: string } {
   let parsed: { url?: unknown; token?: unknown; certificate?: unknown; fingerprint?: unknown };
+  const { readFileSync } = nodeBuiltins("an endpoint file")("node:fs");
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {

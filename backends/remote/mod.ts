@@ -14,6 +14,7 @@
  */
 export { RemoteBackend } from "./remote_backend.ts";
 export type { RemoteBackendOptions } from "./remote_backend.ts";
+export type { TaskModule } from "./addressing.ts";
 export { AgentHttpError } from "./http.ts";
 export type { Endpoint } from "./http.ts";
 export { certificateFingerprint, pinnedFetch } from "./pinned_fetch.ts";

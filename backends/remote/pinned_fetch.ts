@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
 import { toWebResponse } from "./_node_response.ts";
-import { Agent, request } from "node:https";
+import { nodeBuiltins } from "./_node_builtins.ts";
 
 /** The certificate a client pins, as the agent writes it into its endpoint file. */
 export interface CertificatePin {
@@ -60,6 +59,7 @@ export function certificateFingerprint(pem: string): string {
   const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
   if (!body) throw new TypeError("'certificate' must be a PEM certificate (BEGIN CERTIFICATE)");
   const der = Uint8Array.from(atob(body[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  const { createHash } = nodeBuiltins("a certificate fingerprint")("node:crypto");
   return format(createHash("sha256").update(der).digest("hex"));
 }
 
@@ -99,6 +99,7 @@ export function pinnedFetch(pin: CertificatePin): PinnedFetch {
         `(${actual}): the endpoint file is damaged or was edited; use the one the agent wrote`,
     );
   }
+  const { Agent, request } = nodeBuiltins("a pinned certificate")("node:https");
   const agent = new Agent({
     keepAlive: true,
     // The pinned certificate is the only trust anchor, so verification passes for it alone…

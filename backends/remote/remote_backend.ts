@@ -1,51 +1,14 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
+import { positive, type RemoteBackendOptions } from "./options.ts";
 import { AgentConnection } from "./connection.ts";
-import { agentFetch, AgentHttpError } from "./http.ts";
-import type { SubmitResult, WireEvent, WireTask } from "../../protocol/v1.ts";
-import { readSse } from "./sse.ts";
-import { fromWireError, toWire } from "./wire.ts";
+import { agentFetch, AgentHttpError, pause } from "./http.ts";
+import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
+import { applyEvent } from "./apply_event.ts";
+import { EventCursor, type FollowedSession } from "./event_cursor.ts";
+import { toWire } from "./wire.ts";
 
-/**
- * Options of {@linkcode RemoteBackend}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RemoteBackendOptions } from "@asyncflow/asyncflow/remote";
- * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableMs: 10_000 };
- * assert.equal(o.unreachableMs, 10_000);
- * ```
- */
-export interface RemoteBackendOptions {
-  /** The agent's base URL. Required unless `endpointFile` is given. */
-  url?: string;
-  /** The agent's bearer token. Required unless `endpointFile` is given. */
-  token?: string;
-  /**
-   * A file holding `{ url, token }` (what the agent writes); re-read when the agent cannot be
-   * reached. When it also holds `certificate` and `fingerprint` (an agent started with
-   * `--tls-self-signed`), the connection goes through only to a server presenting exactly that
-   * certificate.
-   */
-  endpointFile?: string;
-  /** The name tasks route to. Default `"remote"`. */
-  name?: string;
-  /** Task modules, by the names the agent was started with: `{ tasks: new URL("./tasks.ts", import.meta.url) }`. */
-  modules?: Record<string, string | URL>;
-  /** How many tasks the agent holds at once (the engine queues the rest). Default: unlimited. */
-  capacity?: number;
-  /** How often to send a heartbeat, in ms. Default 5 000. */
-  heartbeatMs?: number;
-  /** After how long without a heartbeat the agent cancels the session's tasks, in ms. Default 60 000. */
-  sessionTimeoutMs?: number;
-  /** After how long without any answer from the agent the tasks in flight fail, in ms. Default 30 000. */
-  unreachableMs?: number;
-  /** Most tasks per request. Default 4 096 (the agent's limit). */
-  maxBatch?: number;
-  /** `sse` (default) or `poll` (long polling, for proxies that break streaming). */
-  transport?: "sse" | "poll";
-}
+export type { RemoteBackendOptions } from "./options.ts";
 
 const PARALLEL_POSTS = 4;
 
@@ -77,7 +40,7 @@ export class RemoteBackend implements Backend {
   #ctx: BackendContext | undefined;
   #index = new Map<unknown, FunctionAddress>();
   #sid: string | undefined;
-  #cursor = 0;
+  readonly #events = new EventCursor();
   readonly #inflight = new Map<string, string>(); // id → command name, for messages
   readonly #unsent = new Set<string>();
   #outbox: WireTask[] = [];
@@ -219,7 +182,7 @@ export class RemoteBackend implements Backend {
     });
     const body = await res.json() as { session: string };
     this.#sid = body.session;
-    this.#cursor = 0;
+    this.#events.seq = 0;
     this.#contact();
   }
 
@@ -343,15 +306,16 @@ export class RemoteBackend implements Backend {
     while (!this.#closed) {
       try {
         if (this.#sid === undefined && !(await this.#reopen())) throw this.#lastError;
-        if (this.#options.transport === "poll") await this.#poll();
-        else await this.#stream();
+        if (this.#options.transport === "poll") await this.#events.poll(this.#session());
+        else await this.#events.stream(this.#session());
         backoff = 50;
         continue;
       } catch (error) {
         if (this.#closed) return;
         if (error instanceof AgentHttpError) {
           if (error.code === "cursor_expired" || error.code === "cursor_ahead") {
-            await this.#resync(error.code === "cursor_ahead").catch((e) => (this.#lastError = e));
+            await this.#events.resync(this.#session(), error.code === "cursor_ahead")
+              .catch((e) => (this.#lastError = e));
             continue;
           }
           if (error.status === 404 || error.code === "session_expired") {
@@ -367,130 +331,21 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  async #stream(): Promise<void> {
-    const res = await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/events`, {
-      headers: { accept: "text/event-stream", "last-event-id": String(this.#cursor) },
-      signal: this.#conn.signal,
-    });
-    this.#contact();
-    for await (const message of readSse(res.body!, () => this.#contact())) {
-      if (message.event === "events") await this.#applyAll(JSON.parse(message.data) as WireEvent[]);
-      else if (message.event === "gone") return await this.#resync();
-      else if (message.event === "end") return; // the next request says why
-    }
-  }
-
-  async #poll(): Promise<void> {
-    const res = await agentFetch(
-      this.#conn.endpoint,
-      `/v1/sessions/${this.#sid}/events?after=${this.#cursor}&wait=25000`,
-      {
-        signal: this.#conn.signal,
-      },
-    );
-    const body = await res.json() as { events: WireEvent[] };
-    this.#contact();
-    await this.#applyAll(body.events);
-  }
-
-  async #applyAll(events: WireEvent[]): Promise<void> {
-    for (const e of events) {
-      if (e.seq <= this.#cursor) continue; // seen before a reconnect
-      this.#cursor = e.seq;
-      await this.#apply(e);
-    }
-  }
-
-  /**
-   * Events were dropped from the agent's memory, or (`ahead`) the agent lost some it had sent
-   * before a restart: take each task's last state from the listing, and go on from the
-   * listing's cursor.
-   */
-  async #resync(ahead = false): Promise<void> {
-    let offset = 0;
-    let seq = this.#cursor;
-    while (true) {
-      const res = await agentFetch(
-        this.#conn.endpoint,
-        `/v1/sessions/${this.#sid}/tasks?offset=${offset}`,
-        {
-          signal: this.#conn.signal,
-        },
-      );
-      const page = await res.json() as { seq: number; total: number; tasks: WireEvent[] };
-      if (offset === 0) seq = page.seq;
-      for (const e of page.tasks) if (e.seq === undefined || e.seq <= seq) await this.#apply(e);
-      offset += page.tasks.length;
-      if (page.tasks.length === 0 || offset >= page.total) break;
-    }
-    this.#cursor = ahead ? seq : Math.max(this.#cursor, seq);
-  }
-
-  async #apply(e: WireEvent): Promise<void> {
-    const ctx = this.#ctx!;
-    if (!this.#inflight.has(e.id)) return;
-    switch (e.state) {
-      case "running":
-        ctx.running(e.id, e.where);
-        return;
-      case "done": {
-        this.#inflight.delete(e.id);
-        if (e.resultBytes === undefined && e.stdoutBytes === undefined) {
-          ctx.done(e.id, e.value);
-          return;
-        }
-        try {
-          const text = await this.#fetchAll(
-            e.id,
-            e.resultBytes !== undefined ? "result" : "stdout",
-          );
-          ctx.done(e.id, e.resultBytes !== undefined ? JSON.parse(text) : text);
-        } catch (error) {
-          ctx.failed(
-            e.id,
-            new Error(`RemoteBackend '${this.name}': cannot fetch the result of ${e.id}`, {
-              cause: error,
-            }),
-          );
-        }
-        return;
-      }
-      case "failed":
-      case "lost":
-        this.#inflight.delete(e.id);
-        ctx.failed(
-          e.id,
-          fromWireError(e.error ?? { name: "Error", message: `task ${e.id} ${e.state}` }),
-        );
-        return;
-      case "cancelled":
-        this.#inflight.delete(e.id);
-        ctx.cancelled(e.id, e.error?.message ?? "cancelled by the agent");
-        return;
-    }
-  }
-
-  async #fetchAll(id: string, which: "result" | "stdout"): Promise<string> {
-    const chunks: Uint8Array[] = [];
-    let offset = 0;
-    while (true) {
-      const path = `/v1/sessions/${this.#sid}/tasks/${
-        encodeURIComponent(id)
-      }/${which}?offset=${offset}`;
-      const res = await agentFetch(this.#conn.endpoint, path, { signal: this.#conn.signal });
-      const total = Number(res.headers.get("x-total-bytes"));
-      const chunk = new Uint8Array(await res.arrayBuffer());
-      chunks.push(chunk);
-      offset += chunk.length;
-      if (chunk.length === 0 || offset >= total) break;
-    }
-    const out = new Uint8Array(offset);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return new TextDecoder().decode(out);
+  /** What the event cursor needs of the session it follows. */
+  #session(): FollowedSession {
+    return {
+      conn: this.#conn,
+      sid: this.#sid!,
+      contact: () => this.#contact(),
+      apply: (e) =>
+        applyEvent(e, {
+          ctx: this.#ctx!,
+          inflight: this.#inflight,
+          backend: this.name,
+          conn: this.#conn,
+          sid: this.#sid!,
+        }),
+    };
   }
 
   // ------------------------------------------------------------ liveness
@@ -548,25 +403,4 @@ export class RemoteBackend implements Backend {
         `${this.#unreachableMs} ms (last error: ${last})`,
     );
   }
-}
-
-function positive(value: number, name: string): number {
-  if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
-    throw new TypeError(`RemoteBackend: '${name}' must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

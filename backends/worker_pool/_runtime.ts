@@ -1,16 +1,37 @@
 /**
- * The one place where runtimes differ for the worker pool. Deno and Bun have
- * the web `Worker`; Node has `worker_threads`. Each side gets a way to post
- * messages, to receive them and to learn that a worker died, whatever the
- * runtime reports (`error`, `exit`, Bun's `close`).
+ * The one place where runtimes differ for the worker pool. Deno, Bun and
+ * browsers have the web `Worker`; Node has `worker_threads`; workerd has
+ * neither. Each side gets a way to post messages, to receive them and to
+ * learn that a worker died, whatever the runtime reports (`error`, `exit`,
+ * Bun's `close`).
  *
  * @module
  */
-import { parentPort, Worker as NodeWorker } from "node:worker_threads";
+import type * as workerThreads from "node:worker_threads";
+import type nodeProcess from "node:process";
+import { runtime } from "../../src/host/mod.ts";
 
-const g = globalThis as Record<string, unknown>;
-/** Whether this runtime has the web-standard `Worker` (Deno, Bun). */
-const webWorkers = typeof g.Deno === "object" || typeof g.Bun === "object";
+/** Whether this runtime has the web-standard `Worker` (Deno, Bun, browsers). */
+const webWorkers = runtime !== "node" && typeof globalThis.Worker === "function";
+
+/**
+ * Node's `worker_threads`, looked up on first use rather than imported, so
+ * that this module loads where there is no `node:` module (browsers, workerd).
+ */
+function nodeWorkerThreads(): typeof workerThreads {
+  const process = (globalThis as unknown as { process: typeof nodeProcess }).process;
+  return process.getBuiltinModule("node:worker_threads");
+}
+
+/**
+ * Why this runtime cannot run the pool's workers, or `undefined` when it can.
+ *
+ * @returns The reason, for an error message.
+ */
+export function workersUnavailable(): string | undefined {
+  if (webWorkers || runtime === "node") return undefined;
+  return `${runtime} has no Worker (nor worker_threads)`;
+}
 
 /**
  * Posts one message; the buffers in `transfer` move instead of being copied.
@@ -72,7 +93,7 @@ export function spawnWorker(url: URL, options: SpawnOptions, on: WorkerListeners
       },
     };
   }
-  const worker = new NodeWorker(url, {
+  const worker = new (nodeWorkerThreads().Worker)(url, {
     name: options.name,
     ...(options.maxMemoryMb !== undefined
       ? { resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb } }
@@ -117,7 +138,7 @@ export function parentPortOf(): ParentPort {
       listen: (handler) => self.addEventListener("message", (event) => handler(event.data)),
     };
   }
-  const port = parentPort;
+  const port = nodeWorkerThreads().parentPort;
   if (port === null) throw new Error("worker.ts must run inside a worker thread");
   return {
     post: (message, transfer) =>

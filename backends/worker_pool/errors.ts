@@ -40,3 +40,18 @@ export class WorkerCrashError extends Error {
     this.worker = worker;
   }
 }
+
+/** The task's error, with a hint when the arguments could not be sent at all. */
+export function describeFailure(
+  task: { spec: { name: string; id: string } },
+  error: unknown,
+): unknown {
+  if (error instanceof Error && error.name === "DataCloneError") {
+    return new TypeError(
+      `Task '${task.spec.name}' (${task.spec.id}): its arguments cannot be sent to a worker ` +
+        `(structured clone): ${error.message}`,
+      { cause: error },
+    );
+  }
+  return error;
+}

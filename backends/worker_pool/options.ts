@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { PoolMode } from "./claims.ts";
 import type { Percentiles } from "./latency_stats.ts";
 
 /**
@@ -41,6 +42,12 @@ export interface WorkerPoolOptions {
    * Bundles that embed it elsewhere (e.g. `bun build --compile`) point here.
    */
   workerScript?: URL;
+  /**
+   * How jobs are claimed (see {@linkcode PoolMode}). Default: `"shared-memory"` where
+   * `SharedArrayBuffer` exists, else `"messages"`. `"shared-memory"` on a page that is not
+   * cross-origin isolated is refused.
+   */
+  mode?: PoolMode;
 }
 
 /**

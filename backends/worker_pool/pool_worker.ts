@@ -7,6 +7,7 @@
  */
 import type { TaskSpec } from "../../src/backend.ts";
 import { type SpawnedWorker, type SpawnOptions, spawnWorker } from "./_runtime.ts";
+import { type Claims, claimsFor, type PoolMode } from "./claims.ts";
 import {
   CLAIM_SLOTS,
   ERROR,
@@ -16,10 +17,8 @@ import {
   JOB_FIELDS,
   JOBS,
   OK,
-  PENDING,
   READY,
   SKIPPED,
-  WITHDRAWN,
 } from "./protocol.ts";
 import type { TaskAddress } from "./task_registry.ts";
 import { transferList } from "./transfer.ts";
@@ -93,7 +92,7 @@ export class PoolWorker {
   doomed: Dispatch | undefined;
   /** Ends it after a while without work. */
   idleTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #cells: Int32Array;
+  readonly #claims: Claims;
   readonly #spawned: SpawnedWorker;
   readonly #events: PoolWorkerEvents;
   /** The jobs message being filled: the tag, then `JOB_FIELDS` entries per job. */
@@ -110,6 +109,7 @@ export class PoolWorker {
    * @param modules The task modules' URLs.
    * @param options Spawn options.
    * @param events Receives answers and deaths.
+   * @param mode How jobs are claimed (`claims.ts`).
    */
   constructor(
     label: string,
@@ -117,16 +117,16 @@ export class PoolWorker {
     modules: readonly string[],
     options: SpawnOptions,
     events: PoolWorkerEvents,
+    mode: PoolMode,
   ) {
     this.label = label;
     this.#events = events;
-    const shared = new SharedArrayBuffer(CLAIM_SLOTS * Int32Array.BYTES_PER_ELEMENT);
-    this.#cells = new Int32Array(shared);
+    this.#claims = claimsFor(mode, CLAIM_SLOTS);
     this.#spawned = spawnWorker(script, options, {
       message: (data) => this.#receive(data as FromWorker),
       death: (why) => this.#die(why),
     });
-    this.#spawned.post([INIT, [...modules], shared], []);
+    this.#spawned.post([INIT, [...modules], this.#claims.buffer], []);
   }
 
   /** Jobs sent and neither answered nor withdrawn. */
@@ -150,7 +150,7 @@ export class PoolWorker {
   send(task: PoolTask): Dispatch {
     let slot = 0;
     while (this.jobs.some((d) => d.slot === slot)) slot++;
-    Atomics.store(this.#cells, slot, PENDING);
+    this.#claims.pending(slot);
     const dispatch: Dispatch = { task, worker: this, slot, withdrawn: false };
     this.jobs.push(dispatch);
     this.sent++;
@@ -198,16 +198,14 @@ export class PoolWorker {
    */
   withdraw(dispatch: Dispatch): boolean {
     if (dispatch.withdrawn) return true;
-    if (Atomics.compareExchange(this.#cells, dispatch.slot, PENDING, WITHDRAWN) !== PENDING) {
-      return false;
-    }
+    if (!this.#claims.withdraw(dispatch.slot)) return false;
     dispatch.withdrawn = true;
     return true;
   }
 
   /** The claim state of a dispatch (`STARTED`, `FINISHED`, ...). */
   state(dispatch: Dispatch): number {
-    return Atomics.load(this.#cells, dispatch.slot);
+    return this.#claims.state(dispatch.slot);
   }
 
   /** Stops the worker; its pending answers are dropped. */

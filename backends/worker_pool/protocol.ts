@@ -12,7 +12,9 @@
  * A job's claim cell decides races between the worker starting a job it
  * already holds and the pool taking that job back (to cancel it or give it
  * to an idle worker): both sides compare-and-swap from `PENDING`, and the
- * winner alone decides.
+ * winner alone decides. Without shared memory (`claims.ts`, mode
+ * `"messages"`) there are no cells: the worker starts every job it receives,
+ * and the pool sends it only one at a time.
  *
  * @module
  */
@@ -35,10 +37,10 @@ export const INIT = 0;
 export const JOBS = 1;
 
 /**
- * The task modules (by URL) and the claim cells; the worker starts loading
- * every module at once.
+ * The task modules (by URL) and the claim cells (`null` in `"messages"`
+ * mode); the worker starts loading every module at once.
  */
-export type InitMessage = [tag: typeof INIT, modules: string[], cells: SharedArrayBuffer];
+export type InitMessage = [tag: typeof INIT, modules: string[], cells: SharedArrayBuffer | null];
 
 /**
  * Jobs to run after those sent before, four entries each: the claim cell's

@@ -32,7 +32,8 @@ const port = parentPortOf();
 const NO_TRANSFER: ArrayBuffer[] = [];
 const SKIPPED_ANSWER = [SKIPPED];
 let moduleUrls: string[] = [];
-let cells: Int32Array<ArrayBufferLike> = new Int32Array(0);
+/** The claim cells; `undefined` in `"messages"` mode, where every job received is this worker's. */
+let cells: Int32Array<ArrayBufferLike> | undefined;
 const loaded: (Module | undefined)[] = [];
 const loading: (Promise<Module> | undefined)[] = [];
 /** Jobs not started yet, `JOB_FIELDS` entries each, from `head` on. */
@@ -61,8 +62,12 @@ function invoke(module: Module, index: number, name: string, args: unknown[]): u
   return (fn as (...args: unknown[]) => unknown)(...args);
 }
 
+function finished(slot: number): void {
+  if (cells !== undefined) Atomics.store(cells, slot, FINISHED);
+}
+
 function answerValue(slot: number, value: unknown): void {
-  Atomics.store(cells, slot, FINISHED);
+  finished(slot);
   try {
     port.post([OK, value], transferList(value));
   } catch (error) {
@@ -84,7 +89,7 @@ function answerValue(slot: number, value: unknown): void {
  * less when the error cannot be cloned.
  */
 function answerError(slot: number, error: unknown): void {
-  Atomics.store(cells, slot, FINISHED);
+  finished(slot);
   const fields = error instanceof Error ? errorFields(error) : undefined;
   try {
     return port.post([ERROR, error, fields], NO_TRANSFER);
@@ -127,7 +132,7 @@ function pump(): void {
     const args = queue[head + 3] as unknown[];
     head += JOB_FIELDS;
     if (head === queue.length) queue.length = head = 0;
-    if (Atomics.compareExchange(cells, slot, PENDING, STARTED) !== PENDING) {
+    if (cells !== undefined && Atomics.compareExchange(cells, slot, PENDING, STARTED) !== PENDING) {
       port.post(SKIPPED_ANSWER, NO_TRANSFER); // withdrawn by the pool
       continue;
     }
@@ -157,7 +162,7 @@ function receive(data: unknown): void {
   const message = data as ToWorker;
   if (message[0] === INIT) {
     moduleUrls = message[1];
-    cells = new Int32Array(message[2]);
+    cells = message[2] === null ? undefined : new Int32Array(message[2]);
     // Load every module now so that the first task does not wait for it;
     // a module that fails keeps its error for the tasks sent to it.
     moduleUrls.forEach((_, i) => load(i).catch(() => {}));

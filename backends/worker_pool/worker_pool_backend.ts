@@ -1,43 +1,15 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
-import { host } from "../../src/host/mod.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
 import { LocalBackend } from "../../src/local_backend.ts";
-import { WorkerCrashError } from "./errors.ts";
+import { describeFailure, WorkerCrashError } from "./errors.ts";
 import { LatencySamples } from "./latency_stats.ts";
-import {
-  count,
-  duration,
-  positiveInteger,
-  type WorkerPoolOptions,
-  type WorkerPoolStats,
-} from "./options.ts";
+import type { PoolMode } from "./claims.ts";
+import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 import { type Dispatch, type PoolTask, PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
 import { FINISHED } from "./protocol.ts";
+import { HoldDepth } from "./hold_depth.ts";
+import { resolvePoolOptions } from "./resolve_options.ts";
 import { TaskRegistry } from "./task_registry.ts";
-
-/**
- * Jobs a worker holds at once when tasks are short: the one it runs and the
- * next ones, so it never waits for a message between tasks, and refilled by
- * halves, so that one message carries several jobs. Held jobs have not
- * started: an idle worker takes them over, and cancelling one just
- * withdraws it.
- */
-const DEEP = 8;
-/**
- * Jobs a worker holds when tasks are long: a message costs nothing beside
- * them, and a held job would only wait there while a task of higher priority
- * or another worker could have had it.
- */
-const SHALLOW = 2;
-/** Tasks whose mean run time is below this (ms) count as short. */
-const SHORT_TASK_MS = 1;
-/** Weight of the latest run time in the mean (an exponential moving average). */
-const RUN_TIME_WEIGHT = 1 / 16;
-// The packed npm build ships this module as .js beside worker.js: follow this module's own extension.
-const SCRIPT = new URL(
-  import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
-  import.meta.url,
-);
 
 /**
  * Runs function tasks on a pool of web Workers (worker threads on Node),
@@ -71,6 +43,8 @@ export class WorkerPoolBackend implements Backend {
   readonly name: string;
   /** Tasks the pool takes at once: one per worker plus `maxQueue`. */
   readonly capacity: number;
+  /** How jobs are claimed: `"shared-memory"`, or `"messages"` where there is no `SharedArrayBuffer`. */
+  readonly mode: PoolMode;
   readonly #size: number;
   readonly #minWorkers: number;
   readonly #idleTimeout: number;
@@ -94,8 +68,7 @@ export class WorkerPoolBackend implements Backend {
   #registry: TaskRegistry | undefined;
   #spawned = 0;
   #closed = false;
-  /** The mean run time of recent tasks (ms); until one finished, tasks count as long. */
-  #meanRunMs = Infinity;
+  readonly #hold: HoldDepth;
   #counts = { completed: 0, failed: 0, crashed: 0, retired: 0 };
 
   /**
@@ -103,44 +76,22 @@ export class WorkerPoolBackend implements Backend {
    *
    * @param options Task modules, size and limits.
    * @throws {TypeError} When an option is out of range.
+   * @throws {Error} Where there are no Workers (workerd), or `"shared-memory"` is asked for without `SharedArrayBuffer`.
    */
   constructor(options: WorkerPoolOptions) {
-    if (options === null || typeof options !== "object" || !Array.isArray(options.modules)) {
-      throw new TypeError(
-        "WorkerPoolBackend: 'modules' must be an array of task module URLs, " +
-          `got ${JSON.stringify(options?.modules)}`,
-      );
-    }
-    this.name = options.name ?? "workers";
-    this.#modules = options.modules;
-    if (options.workerScript !== undefined && !(options.workerScript instanceof URL)) {
-      throw new TypeError(
-        `WorkerPoolBackend: 'workerScript' must be a URL, got ${
-          JSON.stringify(options.workerScript)
-        }`,
-      );
-    }
-    this.#script = options.workerScript ?? SCRIPT;
-    this.#size = positiveInteger("size", options.size ?? host.cpuCount());
-    this.#minWorkers = count("minWorkers", options.minWorkers ?? 0);
-    if (this.#minWorkers > this.#size) {
-      throw new TypeError(
-        `WorkerPoolBackend: 'minWorkers' (${this.#minWorkers}) exceeds 'size' (${this.#size})`,
-      );
-    }
-    this.#idleTimeout = duration("idleTimeout", options.idleTimeout ?? 30_000);
-    const recycle = options.maxTasksPerWorker ?? Infinity;
-    this.#maxTasksPerWorker = recycle === Infinity
-      ? Infinity
-      : positiveInteger("maxTasksPerWorker", recycle);
-    this.capacity = this.#size + count("maxQueue", options.maxQueue ?? DEEP * this.#size);
-    this.#maxMemoryMb = options.maxMemoryMb === undefined
-      ? undefined
-      : positiveInteger("maxMemoryMb", options.maxMemoryMb);
-    this.#local = new LocalBackend({
-      name: this.name,
-      processes: positiveInteger("processes", options.processes ?? this.#size),
-    });
+    const o = resolvePoolOptions(options);
+    this.name = o.name;
+    this.mode = o.mode;
+    this.#hold = new HoldDepth(o.mode);
+    this.capacity = o.capacity;
+    this.#modules = o.modules;
+    this.#script = o.script;
+    this.#size = o.size;
+    this.#minWorkers = o.minWorkers;
+    this.#idleTimeout = o.idleTimeout;
+    this.#maxTasksPerWorker = o.maxTasksPerWorker;
+    this.#maxMemoryMb = o.maxMemoryMb;
+    this.#local = new LocalBackend({ name: this.name, processes: o.processes });
   }
 
   /**
@@ -264,7 +215,7 @@ export class WorkerPoolBackend implements Backend {
    * half as many messages as refilling it one job per answer.
    */
   #dispatch(): void {
-    const depth = this.#meanRunMs < SHORT_TASK_MS ? DEEP : SHALLOW;
+    const depth = this.#hold.depth;
     const open: PoolWorker[] = [];
     for (const w of this.#workers) if (this.#takes(w) && w.live <= depth / 2) open.push(w);
     for (const w of open) if (w.live === 0) this.#sendNext(w);
@@ -330,9 +281,7 @@ export class WorkerPoolBackend implements Backend {
       this.#tasks.delete(id);
       const ms = performance.now() - task.startedAt;
       this.#runTime.add(ms);
-      this.#meanRunMs = this.#meanRunMs === Infinity
-        ? ms
-        : this.#meanRunMs + (ms - this.#meanRunMs) * RUN_TIME_WEIGHT;
+      this.#hold.ran(ms);
       if (ok) {
         this.#counts.completed++;
         this.#ctx!.done(id, value);
@@ -399,7 +348,8 @@ export class WorkerPoolBackend implements Backend {
       name: `asyncflow-${label}`,
       ...(this.#maxMemoryMb ? { maxMemoryMb: this.#maxMemoryMb } : {}),
     };
-    const worker = new PoolWorker(label, this.#script, this.#registry!.urls, options, this.#events);
+    const urls = this.#registry!.urls;
+    const worker = new PoolWorker(label, this.#script, urls, options, this.#events, this.mode);
     this.#workers.push(worker);
     return worker;
   }
@@ -455,16 +405,4 @@ export class WorkerPoolBackend implements Backend {
     this.#dispatch();
     this.#keepWarm();
   }
-}
-
-/** The task's error, with a hint when the arguments could not be sent at all. */
-function describeFailure(task: PoolTask, error: unknown): unknown {
-  if (error instanceof Error && error.name === "DataCloneError") {
-    return new TypeError(
-      `Task '${task.spec.name}' (${task.spec.id}): its arguments cannot be sent to a worker ` +
-        `(structured clone): ${error.message}`,
-      { cause: error },
-    );
-  }
-  return error;
 }

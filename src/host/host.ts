@@ -1,10 +1,12 @@
 /**
  * What the engine needs from the runtime beyond web standards: processes,
- * files, the number of cores and async context. One interface; one
- * implementation per runtime family, picked once in `mod.ts`.
+ * files, the number of cores and async context. One interface; two
+ * implementations — one on the `node:` built-ins (Deno, Bun, Node), one on
+ * web standards only (browsers, workerd) — picked once in `mod.ts`.
  *
  * @module
  */
+import type { Runtime } from "./runtime.ts";
 
 /** How to start a process. */
 export interface ProcessRequest {
@@ -57,6 +59,12 @@ export interface RunningProcess {
 
 /** A value that follows the asynchronous flow of calls, like a thread-local for async code. */
 export interface ContextStorage<T> {
+  /**
+   * Whether the value follows `fn` across its awaits. Without async context
+   * (browsers, workerd without `nodejs_compat`) it holds only while `fn` runs
+   * synchronously: code after an `await` sees `undefined`.
+   */
+  readonly tracksAwaits: boolean;
   /** Runs `fn` with `store` as the current value, for `fn` and everything it awaits. */
   run<R>(store: T, fn: () => R): R;
   /** The current value, or `undefined` outside `run`. */
@@ -65,9 +73,9 @@ export interface ContextStorage<T> {
 
 /** The runtime services the core uses. */
 export interface Host {
-  /** `"deno"`, `"bun"` or `"node"`. */
-  readonly runtime: "deno" | "bun" | "node";
-  /** Starts a process. */
+  /** The runtime (see `runtime.ts`). */
+  readonly runtime: Runtime;
+  /** Starts a process; on a runtime that cannot, throws an error that says what to use instead. */
   spawn(request: ProcessRequest): RunningProcess;
   /** Creates a directory and its parents. */
   mkdir(path: string): Promise<void>;

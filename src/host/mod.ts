@@ -1,11 +1,13 @@
 /**
- * The one place where the runtime is detected. Everything host-specific goes
- * through the {@linkcode Host} this module picks.
+ * The host: everything host-specific goes through the {@linkcode Host} this
+ * module picks, once, from the runtime `runtime.ts` detects.
  *
  * @module
  */
 import type { Host } from "./host.ts";
 import { nodeHost } from "./node_host.ts";
+import { isProcessRuntime, runtime } from "./runtime.ts";
+import { webHost } from "./web_host.ts";
 
 export type {
   ContextStorage,
@@ -14,13 +16,9 @@ export type {
   ProcessRequest,
   RunningProcess,
 } from "./host.ts";
+export { detectRuntime, isProcessRuntime, runtime } from "./runtime.ts";
+export type { Runtime } from "./runtime.ts";
+export { synchronousContextStorage } from "./async_context.ts";
 
-function detectRuntime(): Host["runtime"] {
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Deno === "object") return "deno";
-  if (typeof g.Bun === "object") return "bun";
-  return "node";
-}
-
-/** The host services of the runtime this process runs on. */
-export const host: Host = nodeHost(detectRuntime());
+/** The host services of the runtime this code runs on. */
+export const host: Host = isProcessRuntime(runtime) ? nodeHost(runtime) : webHost(runtime);

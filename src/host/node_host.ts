@@ -1,10 +1,7 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, statSync, type WriteStream } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import type { WriteStream } from "node:fs";
+import type nodeProcess from "node:process";
 import type { Readable } from "node:stream";
-import { mkdir } from "node:fs/promises";
-import { availableParallelism, hostname } from "node:os";
-import process from "node:process";
 import type {
   ContextStorage,
   Host,
@@ -12,6 +9,7 @@ import type {
   ProcessRequest,
   RunningProcess,
 } from "./host.ts";
+import { asyncContextStorage } from "./async_context.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
 const SETSID = "/usr/bin/setsid";
@@ -21,59 +19,98 @@ const KILL_GRACE_MS = 2_000;
 const STDERR_TAIL_BYTES = 4_096;
 
 /**
- * The host built on the `node:` modules, which Deno, Bun and Node all provide.
+ * The `node:` built-ins this host uses, which Deno, Bun and Node all provide.
+ * They are looked up when the host is made, through
+ * `process.getBuiltinModule`, not imported: a static import would stop the
+ * core from loading (or bundling) where there is no `node:` module at all.
  */
-export function nodeHost(runtime: Host["runtime"]): Host {
-  // Deno's `detached` forks the whole runtime (2-3x slower than a plain spawn); `setsid` execs in
-  // place, so the child keeps its pid and still leads its own process group.
-  const setsid = runtime === "deno" && existsSync(SETSID) ? SETSID : undefined;
-  let name: string | undefined; // asked once: every command's record names it
+function builtins() {
+  const process = (globalThis as unknown as { process: typeof nodeProcess }).process;
   return {
-    runtime,
-    spawn: (request) => spawnProcess(request, setsid),
-    mkdir: async (path) => {
-      await mkdir(path, { recursive: true });
-    },
-    cpuCount: () => availableParallelism(),
-    cwd: () => process.cwd(),
-    hostname: () => (name ??= hostname()),
-    contextStorage<T>(): ContextStorage<T> {
-      const als = new AsyncLocalStorage<T>();
-      return { run: (store, fn) => als.run(store, fn), get: () => als.getStore() };
-    },
+    process,
+    childProcess: process.getBuiltinModule("node:child_process"),
+    fs: process.getBuiltinModule("node:fs"),
+    fsPromises: process.getBuiltinModule("node:fs/promises"),
+    os: process.getBuiltinModule("node:os"),
+    asyncHooks: process.getBuiltinModule("node:async_hooks"),
   };
 }
 
-function spawnProcess(request: ProcessRequest, setsid: string | undefined): RunningProcess {
+type Builtins = ReturnType<typeof builtins>;
+
+/**
+ * The host built on the `node:` modules, which Deno, Bun and Node all provide.
+ *
+ * @param runtime Which of the three this is.
+ * @returns The host.
+ */
+export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
+  const b = builtins();
+  // Deno's `detached` forks the whole runtime (2-3x slower than a plain spawn); `setsid` execs in
+  // place, so the child keeps its pid and still leads its own process group.
+  const setsid = runtime === "deno" && b.fs.existsSync(SETSID) ? SETSID : undefined;
+  const { AsyncLocalStorage } = b.asyncHooks;
+  let name: string | undefined; // asked once: every command's record names it
+  return {
+    runtime,
+    spawn: (request) => spawnProcess(b, request, setsid),
+    mkdir: async (path) => {
+      await b.fsPromises.mkdir(path, { recursive: true });
+    },
+    cpuCount: () => b.os.availableParallelism(),
+    cwd: () => b.process.cwd(),
+    hostname: () => (name ??= b.os.hostname()),
+    // A runtime that ships the standard's AsyncContext uses it; until then, AsyncLocalStorage.
+    contextStorage: <T>(): ContextStorage<T> =>
+      asyncContextStorage<T>() ?? (() => {
+        const als = new AsyncLocalStorage<T>();
+        return {
+          tracksAwaits: true,
+          run: (store, fn) => als.run(store, fn),
+          get: () => als.getStore(),
+        };
+      })(),
+  };
+}
+
+function spawnProcess(
+  b: Builtins,
+  request: ProcessRequest,
+  setsid: string | undefined,
+): RunningProcess {
   const { command } = request;
   const [file, args] = typeof command === "string"
     ? ["/bin/sh", ["-c", command]]
     : [command[0]!, command.slice(1)];
   // The child leads a new process group, so kill() reaches what a shell started.
-  const child = spawn(setsid ?? file, setsid ? [file, ...args] : args, {
-    cwd: request.cwd,
-    env: request.env ? { ...process.env, ...request.env } : undefined,
-    detached: setsid === undefined,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = b.childProcess.spawn(
+    setsid ?? file,
+    setsid ? [file, ...args] : args,
+    {
+      cwd: request.cwd,
+      env: request.env ? { ...b.process.env, ...request.env } : undefined,
+      detached: setsid === undefined,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const limit = request.maxBufferBytes ?? 64 * 1024 * 1024;
   let overflow = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const kill = () => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    signalGroup(child.pid, "SIGTERM");
-    killTimer ??= setTimeout(() => signalGroup(child.pid!, "SIGKILL"), KILL_GRACE_MS);
+    signalGroup(b, child.pid, "SIGTERM");
+    killTimer ??= setTimeout(() => signalGroup(b, child.pid!, "SIGKILL"), KILL_GRACE_MS);
   };
   const onOverflow = () => {
     overflow = true;
     kill();
   };
-  const out = collect(child.stdout!, outputFile(request.stdoutPath, request.copyStdoutPath), {
+  const out = collect(b, child.stdout!, outputFile(request.stdoutPath, request.copyStdoutPath), {
     tail: Infinity,
     limit,
     onOverflow,
   });
-  const err = collect(child.stderr!, outputFile(request.stderrPath, request.copyStderrPath), {
+  const err = collect(b, child.stderr!, outputFile(request.stderrPath, request.copyStderrPath), {
     tail: STDERR_TAIL_BYTES,
     limit,
     onOverflow,
@@ -82,7 +119,7 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
     child.once("error", (error) => {
       clearTimeout(killTimer);
       // A missing cwd fails the spawn with ENOENT, which names the program (or setsid) instead.
-      const why = request.cwd !== undefined && !isDirectory(request.cwd)
+      const why = request.cwd !== undefined && !isDirectory(b, request.cwd)
         ? `the working directory '${request.cwd}' does not exist (or is not a directory)`
         : error.message;
       reject(new Error(`Cannot start '${file}': ${why}`, { cause: error }));
@@ -121,20 +158,20 @@ function spawnProcess(request: ProcessRequest, setsid: string | undefined): Runn
   return { pid: child.pid, exited, kill };
 }
 
-function isDirectory(path: string): boolean {
+function isDirectory(b: Builtins, path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return b.fs.statSync(path).isDirectory();
   } catch {
     return false;
   }
 }
 
-function signalGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
+function signalGroup(b: Builtins, pid: number, signal: "SIGTERM" | "SIGKILL"): void {
   try {
-    process.kill(-pid, signal);
+    b.process.kill(-pid, signal);
   } catch {
     try {
-      process.kill(pid, signal);
+      b.process.kill(pid, signal);
     } catch {
       // Already gone.
     }
@@ -158,6 +195,7 @@ function outputFile(to: string | undefined, copy: string | undefined): OutputFil
  * (a copy), and counts its bytes.
  */
 function collect(
+  b: Builtins,
   stream: Readable,
   output: OutputFile | undefined,
   bounds: { tail: number; limit: number; onOverflow: () => void },
@@ -165,7 +203,7 @@ function collect(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let bytes = 0;
-  let file: WriteStream | undefined = output && createWriteStream(output.path);
+  let file: WriteStream | undefined = output && b.fs.createWriteStream(output.path);
   const tailOnly = file !== undefined && !output!.copy;
   return new Promise((resolve, reject) => {
     file?.on("error", (error) => {

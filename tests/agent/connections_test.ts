@@ -10,9 +10,10 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { startAgent } from "../../agent/mod.ts";
 import { agentProcess, call, waitFor } from "./helpers.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+const isDeno = runtime === "deno";
+const isBun = runtime === "bun";
 
 /** Opens a TCP connection to `url`'s port and resolves once it is connected. */
 function open(url: string): Promise<Socket> {

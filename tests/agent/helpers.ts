@@ -16,6 +16,7 @@ import process from "node:process";
 import { readSse } from "../../backends/remote/sse.ts";
 import type { WireEvent } from "../../protocol/v1.ts";
 import { waitFor } from "../backend_conformance.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
 export { waitFor };
 
@@ -129,8 +130,7 @@ export function spawnAgent(
   prefix: string[] = [],
 ): { pid: number; kill: () => void; exited: Promise<void> } {
   const main = new URL("../../agent/main.ts", import.meta.url).pathname;
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  const argv = [process.execPath, ...(g.Deno ? ["run", "-A", main] : [main]), ...args];
+  const argv = [process.execPath, ...(runtime === "deno" ? ["run", "-A", main] : [main]), ...args];
   // A prefix such as `prlimit --nofile=200` execs the runtime in place: the pid stays the agent's.
   const [file, ...rest] = [...prefix, ...argv];
   const child = spawn(file!, rest, { stdio: ["ignore", "ignore", "inherit"] });

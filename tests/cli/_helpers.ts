@@ -12,6 +12,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../cli/io.ts";
 import { main } from "../../cli/main.ts";
+import { runtime as runtimeOf } from "../../src/host/runtime.ts";
 
 /** The repository's root. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -50,8 +51,7 @@ export async function runCli(
 
 /** The runtime running the tests. */
 export function runtime(): "deno" | "bun" | "node" {
-  const g = globalThis as Record<string, unknown>;
-  return typeof g.Deno === "object" ? "deno" : typeof g.Bun === "object" ? "bun" : "node";
+  return runtimeOf as "deno" | "bun" | "node";
 }
 
 /** The argv that starts the CLI's source on the runtime running the tests. */

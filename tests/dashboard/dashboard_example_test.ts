@@ -4,11 +4,12 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { runtime } from "../../src/host/runtime.ts";
 
 describe("examples/dashboard.ts", () => {
   it("serves the 1,000-task campaign's dashboard while it runs, then exits", async () => {
     const file = fileURLToPath(new URL("../../examples/dashboard.ts", import.meta.url));
-    const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+    const deno = runtime === "deno";
     const child = spawn(process.execPath, deno ? ["run", "-A", file] : [file], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ASYNCFLOW_DASHBOARD_EXIT: "1" },

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { runtime as runtimeOf } from "../../src/host/runtime.ts";
 
 const root = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
 
@@ -20,11 +21,7 @@ export const multinodeEnv: Record<string, string> = {
 };
 
 /** The runtime this file runs on. */
-export const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "deno"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "bun"
-  : "node";
+export const runtime: "deno" | "bun" | "node" = runtimeOf as "deno" | "bun" | "node";
 
 /** Runs one of Slurm's tools (or any program) on the 3-node cluster and returns its stdout. */
 export function onCluster(file: string, args: string[], timeout = 30_000): string {

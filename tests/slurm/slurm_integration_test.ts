@@ -17,12 +17,9 @@ import { WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import { cancelPilot, pilotStatus, submitPilot, waitForEndpoint } from "../../agent/pilot/mod.ts";
 import type { PilotInfo } from "../../agent/pilot/mod.ts";
+import { runtime as runtimeOf } from "../../src/host/runtime.ts";
 
-const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "deno"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "bun"
-  : "node";
+const runtime = runtimeOf;
 const wanted = process.env.ASYNCFLOW_SLURM_TEST_RUNTIME ?? "deno";
 
 function run(file: string, args: string[], timeout = 15_000): string {

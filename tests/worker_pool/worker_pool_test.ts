@@ -13,12 +13,12 @@ import * as tasks from "./fixtures/pool_tasks.ts";
 import * as broken from "./fixtures/broken_module.ts";
 import { add } from "../fixtures/task_functions.ts";
 import { waitFor } from "../backend_conformance.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
 const TASKS = new URL("./fixtures/pool_tasks.ts", import.meta.url);
 const SHARED = new URL("../fixtures/task_functions.ts", import.meta.url);
 const BROKEN = new URL("./fixtures/broken_module.ts", import.meta.url);
-const isNode = typeof (globalThis as Record<string, unknown>).Deno !== "object" &&
-  typeof (globalThis as Record<string, unknown>).Bun !== "object";
+const isNode = runtime === "node";
 
 /** Runs `body` with an engine on a fresh pool, and shuts both down. */
 async function withPool(

@@ -1,0 +1,39 @@
+import { asyncContextStorage, synchronousContextStorage } from "./async_context.ts";
+import type { Host } from "./host.ts";
+import type { Runtime } from "./runtime.ts";
+
+/**
+ * The host of runtimes that offer web standards only (browsers, workerd):
+ * they cannot start processes or write files, so an executable task fails at
+ * once, saying so and what to use instead; function tasks and blocks run as
+ * anywhere else.
+ *
+ * @param runtime The runtime, for messages.
+ * @returns The host.
+ */
+export function webHost(runtime: Runtime): Host {
+  const cannot = (what: string) =>
+    new Error(
+      `asyncflow on ${runtime} cannot ${what}: this runtime starts no processes and has no ` +
+        "file system. Run executable tasks on a RemoteBackend (@asyncflow/asyncflow/remote), " +
+        "which sends them to an asyncflow agent",
+    );
+  return {
+    runtime,
+    spawn: (request) => {
+      const what = typeof request.command === "string" ? request.command : request.command[0];
+      throw cannot(`run the command '${what}'`);
+    },
+    mkdir: (path) => Promise.reject(cannot(`create the directory ${path}`)),
+    cpuCount: () => {
+      const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator
+        ?.hardwareConcurrency;
+      return typeof n === "number" && n >= 1 ? n : 1;
+    },
+    // No working directory here: paths under it are only names, never opened.
+    cwd: () => ".",
+    // No machine to name: a page or an edge isolate; the records say which.
+    hostname: () => runtime,
+    contextStorage: <T>() => asyncContextStorage<T>() ?? synchronousContextStorage<T>(),
+  };
+}

@@ -1,0 +1,21 @@
+/** How a page hands its scenario to the test: `runScenario(input)` resolves to plain data. */
+export function expose(scenario: (input: Record<string, string>) => Promise<unknown>): void {
+  (globalThis as { runScenario?: typeof scenario }).runScenario = scenario;
+}
+
+/** An error as data the test can assert on. */
+export function described(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: typeof error, message: String(error) };
+}
+
+/** What `fn` rejects with, as data (or `"resolved"`). */
+export async function rejection(fn: () => PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await fn();
+    return "resolved";
+  } catch (error) {
+    return described(error);
+  }
+}
