@@ -12,6 +12,7 @@ import { eventIterator, type TaskEvent, type TaskEventListener } from "./events.
 import { type ContextStorage, host } from "./host/mod.ts";
 import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
+import { DefinitionNames } from "./names.ts";
 import { randomHex } from "./random_hex.ts";
 import {
   type CommandOutput,
@@ -95,7 +96,11 @@ export class WorkflowEngine {
     this.#calls = calls;
     this.#kernel = kernel;
     this.#lanes = lanes;
-    this.#definitions = { backendNames: lanes.names, call: calls.call.bind(calls) };
+    this.#definitions = {
+      backendNames: lanes.names,
+      names: new DefinitionNames(),
+      call: calls.call.bind(calls),
+    };
     this.#reports = reportChannel(uid, `${workDir}/${uid}`, kernel, lanes, attempts);
   }
 
