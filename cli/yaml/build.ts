@@ -98,7 +98,10 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     previous: AnyFuture | undefined,
   ): AnyFuture => {
     const { task } = entry;
-    const options = taskOptions(task, ctx, name, futures);
+    // Defined under the entry's id, called under the instance's name: the id is the template
+    // that the progress and the report count by (`step-1` for `name: "step-${{ item }}"`).
+    const options = taskOptions(task, ctx, entry.id, futures);
+    const named = { name };
     const i = scope.entries.indexOf(entry);
     if (scope.sequential && i > 0) {
       options.after = [...(options.after ?? []), ...(futures.get(scope.entries[i - 1]!.id) ?? [])];
@@ -123,13 +126,15 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
           ? fill(staticText(command, ctx))
           : command.map((a) => fill(staticText(a, ctx)));
       };
-      return flow.executableTask(body, options)(...ids.map(output));
+      return flow.executableTask(body, options).with(named)(...ids.map(output));
     }
     if (task.function !== undefined) {
       const url = pathToFileURL(resolve(base, task.function.module)).href;
       const fn = loaded.functions.get(functionKey(url, task.function.export))!;
       const args = (task.args ?? []).map((a) => materialize(a, ctx, output));
-      return flow.functionTask(fn as (...args: unknown[]) => unknown, options)(...args);
+      return flow.functionTask(fn as (...args: unknown[]) => unknown, options).with(named)(
+        ...args,
+      );
     }
     const template = scopes.get(task.block)!;
     const params = materialize(task.params ?? {}, ctx, output) as Record<string, unknown>;
@@ -137,7 +142,7 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
       const failure = await runScope(flow, template, given);
       if (failure) throw failure.reason;
     };
-    return flow.block(body, options)(params);
+    return flow.block(body, options).with(named)(params);
   };
 
   return async (flow) => {
