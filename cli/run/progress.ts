@@ -83,6 +83,7 @@ export class ProgressView {
     this.#timer = undefined;
     this.#draw();
     this.#io.err("\n");
+    this.#shown = []; // below the final lines now: nothing to move back over
   }
 
   /**
@@ -140,6 +141,10 @@ export class ProgressView {
 
   /** Prints a line above the live lines, which are drawn again below it. */
   #printAbove(text: string): void {
+    if (this.#timer === undefined) { // finished: the live lines are history, print below them
+      this.#io.err(`${text}\n`);
+      return;
+    }
     const lines = this.liveLines();
     this.#io.err(`${this.#clearShown()}${text}\n${lines.join("\n")}`);
     this.#shown = lines;

@@ -79,6 +79,24 @@ describe("the progress on a terminal", () => {
     }
   });
 
+  it("prints a failure that comes after the end below the final lines, moving back over nothing", () => {
+    const io = memoryIo(true);
+    const stats = {
+      created: 1,
+      pending: 0,
+      running: 0,
+      done: 0,
+      failed: 1,
+      cancelled: 0,
+      retried: 0,
+    };
+    const view = new ProgressView(io, () => stats);
+    view.finish();
+    const before = io.stderr;
+    view.onEvent(ev("failed", "late", 1, { error: { name: "Error", message: "too late" } }));
+    assert.equal(io.stderr.slice(before.length), "failed    late (late): Error: too late\n");
+  });
+
   it("shows at most a few templates, summing up the rest in one line", () => {
     const counts = new TemplateCounts();
     for (let t = 0; t < 12; t++) {
