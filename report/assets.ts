@@ -112,17 +112,15 @@ export const REPORT_JS = `
     highlight(el.dataset.uid || null);
   });
   // Sorting: by each cell's data-v as a number (empty values last either way), else by its text;
-  // ties keep the original order (data-i). Delegated, so it survives the dashboard's updates.
-  document.addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("table.sortable th button[data-col]") : null;
+  // ties keep the original order (data-i). Delegated, so it survives the dashboard's updates,
+  // after which each table's last sort is applied again to its new rows.
+  const sorts = new Map();
+  function sortTable(table, col, dir) {
+    const button = table.querySelector('th button[data-col="' + col + '"]');
     if (!button) return;
-    const th = button.parentElement;
-    const table = th.closest("table");
-    const col = Number(button.dataset.col);
     const numeric = button.dataset.type === "num";
-    const dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
     for (const other of table.querySelectorAll("th[aria-sort]")) other.removeAttribute("aria-sort");
-    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    button.parentElement.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
     const value = (row) => {
       const cell = row.cells[col];
       if (!numeric) return cell ? cell.textContent : "";
@@ -140,6 +138,19 @@ export const REPORT_JS = `
       return a[0].localeCompare(b[0], undefined, { numeric: true }) * dir || a[1] - b[1];
     });
     body.append(...rows.map((r) => r[2]));
+    sorts.set(table.id, [col, dir]);
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("table.sortable th button[data-col]") : null;
+    if (!button) return;
+    const dir = button.parentElement.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    sortTable(button.closest("table"), Number(button.dataset.col), dir);
+  });
+  document.addEventListener("asyncflow:update", () => {
+    for (const [id, [col, dir]] of sorts) {
+      const table = document.getElementById(id);
+      if (table) sortTable(table, col, dir);
+    }
   });
   document.addEventListener("mousemove", (event) => {
     const tip = document.getElementById("tip");

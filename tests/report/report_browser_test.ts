@@ -29,6 +29,7 @@ describe("the HTML report in Chromium", () => {
   const requests: string[] = [];
   const dialogs: string[] = [];
   let reportUrl: string;
+  let html: string;
 
   before(async () => {
     if (skip) return;
@@ -36,7 +37,8 @@ describe("the HTML report in Chromium", () => {
     graph = buildGraph(events);
     dir = mkdtempSync(join(tmpdir(), "asyncflow-report-"));
     const file = join(dir, "report.html");
-    writeFileSync(file, renderReport(events, { title: TITLE }));
+    html = renderReport(events, { title: TITLE });
+    writeFileSync(file, html);
     reportUrl = pathToFileURL(file).href;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
@@ -181,6 +183,25 @@ describe("the HTML report in Chromium", () => {
       rows.map((r) => r.getAttribute("data-uid"))
     );
     assert.deepEqual([...uids].sort(), [...original].sort());
+  });
+
+  it("sorts a table again after the live dashboard replaced the page's content", {
+    skip,
+  }, async () => {
+    const table = page.locator("#tasks");
+    await table.locator('th button[data-col="5"]').click(); // attempts, ascending
+    const fresh = html.match(/<section id="task-table">(.*?)<\/section>/s)![1]!;
+    assert.ok(!fresh.includes("aria-sort"), "the new content comes unsorted");
+    await page.locator("#task-table").evaluate((section, content) => {
+      section.innerHTML = content;
+      section.ownerDocument.dispatchEvent(new Event("asyncflow:update")); // what the dashboard sends
+    }, fresh);
+    assert.equal(await table.locator("th").nth(5).getAttribute("aria-sort"), "ascending");
+    const attempts = await table.locator("tbody tr").evaluateAll((rows) =>
+      rows.map((r) => Number(r.children[5]!.getAttribute("data-v")))
+    );
+    assert.deepEqual(attempts, [...attempts].sort((a, b) => a - b));
+    assert.ok(attempts.at(-1)! > attempts[0]!, "the attempts differ, so the order says something");
   });
 
   it("leads with the root failure, apart from the failures it caused", { skip }, async () => {
