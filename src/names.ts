@@ -57,8 +57,10 @@ export function definitionSite(): string | undefined {
     if (m === null) continue;
     const file = m[1]!;
     if (OWN_PREFIXES.some((own) => file.startsWith(own))) continue;
-    if (file.startsWith("node:") || file.startsWith("ext:") || file === "native") continue;
-    const base = file.slice(file.lastIndexOf("/") + 1) || file;
+    // Runtime internals, and code without a file (an eval, a REPL line) that no one could find:
+    // the frame that called it names the place instead.
+    if (/^(node:|ext:|native$|<|eval at )/.test(file)) continue;
+    const base = file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1) || file;
     return `${base}:${m[2]}`;
   }
   return undefined;

@@ -115,6 +115,18 @@ describe("task names", () => {
     await f;
   });
 
+  it("names a function defined in evaluated code after the line that evaluated it", {
+    // Bun's stack gives evaluated code the enclosing file's name with the evaluated code's line:
+    // nothing in the frame tells it apart, so there the name is that line.
+    skip: "Bun" in globalThis ? "Bun's frames do not mark evaluated code" : false,
+  }, async () => {
+    await using flow = await WorkflowEngine.create();
+    const define = new Function("flow", "return flow.functionTask(() => 1);");
+    const [task, here] = [define(flow) as { taskName: string }, new Error()];
+    const line = here.stack!.match(/names_test\.ts:(\d+)/)![1];
+    assert.equal(task.taskName, `names_test.ts:${line}`);
+  });
+
   it("counts anonymous definitions per engine when the stack does not say where", () => {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0; // a runtime or a setting that hides the stack
