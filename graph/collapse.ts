@@ -1,9 +1,15 @@
 import type { TaskState } from "../src/task_state.ts";
-import type { GraphEdge, GraphNode, TaskGraph } from "./graph_model.ts";
+import {
+  type GraphEdge,
+  type GraphNode,
+  localName,
+  type TaskGraph,
+  templateOf,
+} from "./graph_model.ts";
 
 /**
  * The graph by template, as `snakemake --rulegraph` draws rules: every task or
- * block with the same kind and name inside the same (collapsed) block becomes
+ * block with the same kind and template ({@linkcode templateOf}) inside the same (collapsed) block becomes
  * one node, `name ×N` when it stands for several, with `count` and the number
  * in each state (`states`). Its state is the most telling of its members':
  * failed, else running, else pending, else cancelled, else done. An edge joins
@@ -31,7 +37,7 @@ export function collapseGraph(graph: TaskGraph): TaskGraph {
     const known = keyOf.get(node.uid);
     if (known !== undefined) return known;
     const parent = node.parent === undefined ? undefined : graph.byUid.get(node.parent);
-    const own = `${node.kind}:${node.name}`;
+    const own = `${node.kind}:${templateOf(node)}`;
     const key = parent === undefined ? own : `${templateKey(parent)}/${own}`;
     keyOf.set(node.uid, key);
     return key;
@@ -44,7 +50,7 @@ export function collapseGraph(graph: TaskGraph): TaskGraph {
     if (group) group.push(node);
     else members.set(key, [node]);
   }
-  for (const [key, group] of members) byUid.set(key, templateNode(key, group, keyOf));
+  for (const [key, group] of members) byUid.set(key, templateNode(graph, key, group, keyOf));
 
   const children = new Map<string, string[]>();
   for (const n of byUid.values()) if (n.kind === "block") children.set(n.uid, []);
@@ -78,13 +84,18 @@ export function collapseGraph(graph: TaskGraph): TaskGraph {
 /** The order in which a member's state wins the template's state. */
 const TELLING: readonly TaskState[] = ["FAILED", "RUNNING", "PENDING", "CANCELLED", "DONE"];
 
-function templateNode(key: string, group: GraphNode[], keyOf: Map<string, string>): GraphNode {
+function templateNode(
+  graph: TaskGraph,
+  key: string,
+  group: GraphNode[],
+  keyOf: Map<string, string>,
+): GraphNode {
   const first = group[0]!;
   const states: Partial<Record<TaskState, number>> = {};
   for (const m of group) states[m.state] = (states[m.state] ?? 0) + 1;
   const node: GraphNode = {
     uid: key,
-    name: group.length > 1 ? `${first.name} ×${group.length}` : first.name,
+    name: group.length > 1 ? `${templateOf(first)} ×${group.length}` : localName(graph, first),
     kind: first.kind,
     workflowId: first.workflowId,
     state: TELLING.find((s) => states[s] !== undefined)!,

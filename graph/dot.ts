@@ -1,4 +1,4 @@
-import type { GraphNode, TaskGraph } from "./graph_model.ts";
+import { type GraphNode, localName, type TaskGraph } from "./graph_model.ts";
 import { STATE_COLORS, STATES } from "./state_style.ts";
 
 /** Options of {@linkcode toDot}. */
@@ -53,7 +53,7 @@ export function toDot(graph: TaskGraph, options: DotOptions = {}): string {
     return [`fillcolor="${c.fill}"`, `color="${c.stroke}"`, `fontcolor="${c.text}"`];
   };
   const attrs = (node: GraphNode): string => {
-    const parts = [`label=${dotString(node.name)}`];
+    const parts = [`label=${dotString(localName(graph, node))}`];
     if (node.kind === "executable") parts.push("shape=component");
     if (colorByState) parts.push(...colours(node.state));
     parts.push(`tooltip=${dotString(tooltip(node))}`);
@@ -67,7 +67,7 @@ export function toDot(graph: TaskGraph, options: DotOptions = {}): string {
       return;
     }
     lines.push(`${pad}subgraph ${dotString(`cluster_${uid}`)} {`);
-    lines.push(`${pad}  label=${dotString(node.name)};`);
+    lines.push(`${pad}  label=${dotString(localName(graph, node))};`);
     lines.push(`${pad}  tooltip=${dotString(tooltip(node))};`);
     lines.push(`${pad}  style="rounded${colorByState ? ",filled" : ""}";`);
     if (colorByState) {

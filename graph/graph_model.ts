@@ -25,8 +25,10 @@ export interface GraphRun {
 export interface GraphNode {
   /** The task's uid. */
   uid: string;
-  /** The task's name. */
+  /** The task's name (`point[3]/generate`). */
   name: string;
+  /** The name of its definition, shared by all its calls (`generate`), when it differs from `name`. */
+  template?: string;
   /** Function, executable or block. */
   kind: TaskKind;
   /** The workflow the task belongs to. */
@@ -57,6 +59,10 @@ export interface GraphNode {
   value?: string;
   /** `true` when its result came from a resumed run's record. */
   resumed?: boolean;
+  /** The exit code of its last attempt's command, when the trace records it (`event.record`). */
+  exitCode?: number;
+  /** The signal that ended its last attempt's command, when the trace records it. */
+  signal?: string;
   /** In a collapsed graph (by template): how many tasks or blocks this node stands for. */
   count?: number;
   /** In a collapsed graph (by template): how many of them are in each state. */
@@ -184,9 +190,11 @@ function apply(
   const open = lastRun?.end === undefined ? lastRun : undefined;
   if (e.backend !== undefined) node.backend = e.backend;
   if (e.attempt !== undefined && e.attempt > node.attempts) node.attempts = e.attempt;
+  readRecord(node, e);
   switch (e.type) {
     case "created":
       node.created = e.time;
+      if (typeof e.template === "string") node.template = e.template;
       if (e.deps) rawDeps.set(e.uid, e.deps);
       if (e.parent !== undefined) rawParent.set(e.uid, e.parent);
       return;
@@ -223,6 +231,67 @@ function apply(
     default:
       return;
   }
+}
+
+/**
+ * Takes how a command ended from the execution record that the attempt's final event carries
+ * (`record`, written by backends that report what they ran); read defensively, since a trace is
+ * a file anyone may have written.
+ */
+function readRecord(node: GraphNode, e: TaskEvent): void {
+  const record = (e as { record?: unknown }).record;
+  if (record === null || typeof record !== "object") return;
+  const { exitCode, signal } = record as { exitCode?: unknown; signal?: unknown };
+  if (typeof exitCode === "number" && Number.isInteger(exitCode)) node.exitCode = exitCode;
+  if (typeof signal === "string" && signal.length <= 32) node.signal = signal;
+}
+
+/**
+ * The template of a task or block: the name of its definition, which all its calls share (a
+ * trace without templates names each task by its own name).
+ *
+ * @param node A node of {@linkcode buildGraph}'s graph.
+ * @returns Its template's name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildGraph, templateOf } from "@asyncflow/asyncflow/graph";
+ * const g = buildGraph([{
+ *   type: "created", time: 1, uid: "task.000002", name: "point[3]/generate",
+ *   template: "generate", kind: "executable", workflowId: "main", deps: [],
+ * }]);
+ * assert.equal(templateOf(g.nodes[0]!), "generate");
+ * ```
+ */
+export function templateOf(node: GraphNode): string {
+  return node.template ?? node.name;
+}
+
+/**
+ * A node's name as its block shows it: without the block's name in front (`generate` inside
+ * the box of `point[3]`, for `point[3]/generate`). A node outside any block keeps its full name.
+ *
+ * @param graph The graph the node belongs to.
+ * @param node One of its nodes.
+ * @returns The name to draw inside its block.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildGraph, localName } from "@asyncflow/asyncflow/graph";
+ * const base = { type: "created" as const, time: 1, workflowId: "main", deps: [] };
+ * const g = buildGraph([
+ *   { ...base, uid: "block.000001", name: "point[3]", kind: "block" },
+ *   { ...base, uid: "task.000002", name: "point[3]/generate", kind: "executable", parent: "block.000001" },
+ * ]);
+ * assert.equal(localName(g, g.nodes[1]!), "generate");
+ * ```
+ */
+export function localName(graph: TaskGraph, node: GraphNode): string {
+  const parent = node.parent === undefined ? undefined : graph.byUid.get(node.parent);
+  if (parent === undefined || !node.name.startsWith(`${parent.name}/`)) return node.name;
+  return node.name.slice(parent.name.length + 1);
 }
 
 /** Whether `uid` is an ancestor of `block` (a parent cycle, which only a damaged trace has). */

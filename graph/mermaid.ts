@@ -1,6 +1,6 @@
 import type { TaskState } from "../src/task_state.ts";
 import { uniqueIds } from "./_ids.ts";
-import type { TaskGraph } from "./graph_model.ts";
+import { localName, type TaskGraph } from "./graph_model.ts";
 import { STATE_COLORS, STATES } from "./state_style.ts";
 
 /** Options of {@linkcode toMermaid}. */
@@ -62,13 +62,13 @@ export function toMermaid(graph: TaskGraph, options: MermaidOptions = {}): strin
     const pad = "  ".repeat(depth);
     const id = ids.get(uid)!;
     if (node.kind !== "block") {
-      const label = mermaidLabel(node.name);
+      const label = mermaidLabel(localName(graph, node));
       lines.push(
         node.kind === "executable" ? `${pad}${id}(["${label}"])` : `${pad}${id}["${label}"]`,
       );
       return;
     }
-    lines.push(`${pad}subgraph ${id} ["${mermaidLabel(node.name)}"]`);
+    lines.push(`${pad}subgraph ${id} ["${mermaidLabel(localName(graph, node))}"]`);
     for (const child of graph.children.get(uid) ?? []) emit(child, depth + 1);
     lines.push(`${pad}end`);
   };

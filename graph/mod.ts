@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { buildGraph } from "./graph_model.ts";
+export { buildGraph, localName, templateOf } from "./graph_model.ts";
 export type { GraphEdge, GraphNode, GraphRun, TaskGraph } from "./graph_model.ts";
 export { collapseGraph } from "./collapse.ts";
 export { toMermaid } from "./mermaid.ts";

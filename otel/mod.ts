@@ -5,7 +5,8 @@
  *
  * One span for the run, and under it one span per task attempt and per block run, parented by the
  * enclosing block, named after the
- * task, with `asyncflow.uid`, `asyncflow.kind`, `asyncflow.workflow_id`, `asyncflow.backend`,
+ * task's template (`generate`; the task's own name, `point[3]/generate`, is in `asyncflow.name`),
+ * with `asyncflow.uid`, `asyncflow.kind`, `asyncflow.workflow_id`, `asyncflow.backend`,
  * `asyncflow.where`, `asyncflow.attempt` and `asyncflow.outcome` (`done`, `failed`, `retried`,
  * `cancelled`); a failure is recorded as an exception with an error status. Metrics: see
  * {@linkcode instrument}.

@@ -10,7 +10,10 @@ import type { TaskEvent } from "../src/events.ts";
 
 /** What a span needs to know of a task between its events; dropped at its final event. */
 interface Tracked {
+  /** The span's name: the task's template, so names stay few (`generate`, not `point[3]/generate`). */
   name: string;
+  /** The task's own name, in `asyncflow.name`. */
+  fullName: string;
   kind: TaskEvent["kind"];
   workflowId: string;
   parent?: string;
@@ -44,7 +47,13 @@ export class SpanTracker {
   /** Applies one event. */
   onEvent(e: TaskEvent): void {
     if (e.type === "created") {
-      const t: Tracked = { name: e.name, kind: e.kind, workflowId: e.workflowId, created: e.time };
+      const t: Tracked = {
+        name: e.template ?? e.name,
+        fullName: e.name,
+        kind: e.kind,
+        workflowId: e.workflowId,
+        created: e.time,
+      };
       if (e.parent !== undefined) t.parent = e.parent;
       this.#tasks.set(e.uid, t);
       return;
@@ -85,6 +94,7 @@ export class SpanTracker {
     const parent = t.parent === undefined ? undefined : this.#tasks.get(t.parent)?.context;
     const attributes: Attributes = {
       "asyncflow.uid": e.uid,
+      "asyncflow.name": t.fullName,
       "asyncflow.kind": t.kind,
       "asyncflow.workflow_id": t.workflowId,
       "asyncflow.ran": ran,

@@ -48,13 +48,26 @@ tr.primary td.err-name { color: ${c.FAILED.stroke}; font-weight: 600; } tr.secon
 td.err-msg { white-space: pre-wrap; word-break: break-word; }
 ol.critical-path { font-size: 13px; padding-left: 22px; } ol.critical-path li { margin: 2px 0; }
 ol.critical-path .dur { color: #5b6573; margin-left: 6px; }
+.description { font-size: 14px; margin: 4px 0 8px; max-width: 80ch; }
+dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; font-size: 13px; margin: 8px 0; }
+dl.run dt { color: #5b6573; } dl.run dd { margin: 0; word-break: break-all; }
+.status { display: inline-block; font-weight: 600; font-size: 13px; padding: 3px 10px; border-radius: 4px; margin: 6px 0; }
+.status.succeeded { background: ${c.DONE.fill}; color: ${c.DONE.text}; }
+.status.failed { background: ${c.FAILED.fill}; color: ${c.FAILED.text}; }
+.status.interrupted, .status.running { background: #fff8e1; color: #6d5200; border: 1px solid #c9a227; }
+table.sortable th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
+table.sortable th[aria-sort="ascending"] button::after { content: " ▲"; }
+table.sortable th[aria-sort="descending"] button::after { content: " ▼"; }
+td[data-v] { text-align: right; font-variant-numeric: tabular-nums; }
+td.because .root-ref { white-space: nowrap; }
 #tip { position: fixed; pointer-events: none; background: #1d232b; color: #fff; font-size: 12px; padding: 6px 9px;
   border-radius: 5px; max-width: 440px; z-index: 10; box-shadow: 0 2px 8px rgba(0,0,0,.25); white-space: pre-wrap; }
 #tip div:first-child { font-weight: 600; }
 `;
 
 /**
- * The report's script: tooltips and cross-highlighting on hover. It reads
+ * The report's script: tooltips and cross-highlighting on hover, and sorting
+ * of the tables marked `sortable` when a heading is clicked. It reads
  * task details from the JSON data element and writes them with
  * `textContent`, so no string from the trace is ever parsed as HTML. It looks
  * the data and the tooltip up again after an `asyncflow:update` event, which
@@ -97,6 +110,47 @@ export const REPORT_JS = `
     }));
     tip.hidden = false;
     highlight(el.dataset.uid || null);
+  });
+  // Sorting: by each cell's data-v as a number (empty values last either way), else by its text;
+  // ties keep the original order (data-i). Delegated, so it survives the dashboard's updates,
+  // after which each table's last sort is applied again to its new rows.
+  const sorts = new Map();
+  function sortTable(table, col, dir) {
+    const button = table.querySelector('th button[data-col="' + col + '"]');
+    if (!button) return;
+    const numeric = button.dataset.type === "num";
+    for (const other of table.querySelectorAll("th[aria-sort]")) other.removeAttribute("aria-sort");
+    button.parentElement.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    const value = (row) => {
+      const cell = row.cells[col];
+      if (!numeric) return cell ? cell.textContent : "";
+      const v = cell && cell.dataset.v !== undefined ? cell.dataset.v : "";
+      return v === "" ? null : Number(v);
+    };
+    const body = table.tBodies[0];
+    const rows = Array.from(body.rows, (row) => [value(row), Number(row.dataset.i), row]);
+    rows.sort((a, b) => {
+      if (numeric) {
+        const na = a[0] === null, nb = b[0] === null;
+        if (na || nb) return na && nb ? a[1] - b[1] : na ? 1 : -1;
+        return (a[0] - b[0]) * dir || a[1] - b[1];
+      }
+      return a[0].localeCompare(b[0], undefined, { numeric: true }) * dir || a[1] - b[1];
+    });
+    body.append(...rows.map((r) => r[2]));
+    sorts.set(table.id, [col, dir]);
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("table.sortable th button[data-col]") : null;
+    if (!button) return;
+    const dir = button.parentElement.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    sortTable(button.closest("table"), Number(button.dataset.col), dir);
+  });
+  document.addEventListener("asyncflow:update", () => {
+    for (const [id, [col, dir]] of sorts) {
+      const table = document.getElementById(id);
+      if (table) sortTable(table, col, dir);
+    }
   });
   document.addEventListener("mousemove", (event) => {
     const tip = document.getElementById("tip");

@@ -1,6 +1,6 @@
 import { Graph, layout } from "@dagrejs/dagre";
 import { collapseGraph } from "../graph/collapse.ts";
-import type { TaskGraph } from "../graph/graph_model.ts";
+import { localName, type TaskGraph } from "../graph/graph_model.ts";
 import { chooseGraphView } from "./graph_view.ts";
 import { escapeHtml } from "./html_escape.ts";
 
@@ -74,7 +74,7 @@ export function renderGraphSvg(full: TaskGraph, options: GraphSvgOptions = {}): 
   g.setDefaultEdgeLabel(() => ({}));
   for (const item of view.items) {
     const node = graph.byUid.get(item.uid)!;
-    const label = boxLabel(node.name, item.hidden);
+    const label = boxLabel(localName(graph, node), item.hidden);
     const height = item.shape === "task" ? 26 : 30;
     g.setNode(item.uid, { width: Math.max(60, 7 * label.length + 18), height });
     if (item.shape === "group") {
@@ -131,7 +131,7 @@ export function renderGraphSvg(full: TaskGraph, options: GraphSvgOptions = {}): 
           node.kind === "executable" ? 2 : 6
         }"/>` +
         `<text x="${b.x.toFixed(1)}" y="${(b.y + 4).toFixed(1)}">${
-          escapeHtml(boxLabel(node.name, item.hidden))
+          escapeHtml(boxLabel(localName(graph, node), item.hidden))
         }</text></g>`,
     );
   }

@@ -7,13 +7,24 @@ import { criticalPath, nodeDuration } from "./critical_path.ts";
 import { renderGantt } from "./gantt.ts";
 import { renderGraphSvg } from "./graph_svg.ts";
 import { escapeHtml, jsonForScript } from "./html_escape.ts";
-import { countStates, renderCounts, renderProblems } from "./summary.ts";
+import { renderFailures } from "./failures.ts";
+import { renderRunHeader, type ReportRunInfo } from "./run_header.ts";
+import { countStates, renderCounts } from "./summary.ts";
+import { renderTaskTable } from "./task_table.ts";
+import { renderTemplateStats } from "./template_stats.ts";
 import { renderUtilisation } from "./utilisation.ts";
+
+export type { ReportRunInfo } from "./run_header.ts";
 
 /** Options of {@linkcode renderReport}. */
 export interface ReportOptions {
-  /** The page's title and heading. Default `"asyncflow report"`. */
+  /** The page's title and heading. Default: the run's workflow name, else `"asyncflow report"`. */
   title?: string;
+  /**
+   * How the run was started and how it ended (a run directory's `run.json`): its name,
+   * description and command line head the page, and its status says whether it was interrupted.
+   */
+  run?: ReportRunInfo;
   /**
    * The most boxes the dependency graph lays out; above, it is drawn by template, and blocks that
    * still do not fit are shown closed. Default 250.
@@ -24,13 +35,16 @@ export interface ReportOptions {
 }
 
 /**
- * Renders a trace as one self-contained HTML page that opens offline: summary
- * counts, a Gantt chart per backend and worker, running tasks over time, the
- * dependency graph coloured by state (laid out with dagre while rendering, so
- * the page holds plain SVG and carries no library), the critical path
- * highlighted in all views, and the failures with their errors. Every string
- * from the trace is escaped; the page loads nothing (its Content Security
- * Policy forbids it) and its small script only adds tooltips.
+ * Renders a trace as one self-contained HTML page that opens offline: the
+ * workflow's name, description and command line and whether the run was
+ * interrupted; summary counts; the failures, root failures first and apart
+ * from the failures they caused; statistics per template; a Gantt chart per
+ * backend and worker; running tasks over time; the dependency graph coloured
+ * by state (laid out with dagre while rendering, so the page holds plain SVG
+ * and carries no library); the critical path highlighted in all views; and a
+ * sortable table of every task. Every string from the trace is escaped; the
+ * page loads nothing (its Content Security Policy forbids it) and its small
+ * script only adds tooltips and sorting.
  *
  * Large traces stay fast: the graph lays out at most `maxGraphNodes` boxes (by template above
  * that) and the Gantt chart turns lanes that are too dense into density strips, each
@@ -52,7 +66,7 @@ export function renderReport(events: readonly TaskEvent[], options: ReportOption
   if (!Array.isArray(events)) {
     throw new TypeError(`renderReport: events must be an array of TaskEvent, got ${typeof events}`);
   }
-  const title = options.title ?? "asyncflow report";
+  const title = reportTitle(options);
   return reportPage(title, REPORT_CSP, renderReportBody(events, options), "");
 }
 
@@ -90,7 +104,7 @@ export function renderReportBody(
   events: readonly TaskEvent[],
   options: ReportOptions = {},
 ): string {
-  const title = options.title ?? "asyncflow report";
+  const title = reportTitle(options);
   const graph = buildGraph(events);
   const path = criticalPath(graph);
   const critical = new Set(path.uids);
@@ -111,12 +125,12 @@ export function renderReportBody(
     ? `Too many bars to draw one by one: ${gantt.aggregated.length} lane(s) are shown as density strips (darker = more tasks running).`
     : undefined;
   const body = [
-    `<header><h1>${escapeHtml(title)}</h1><p class="meta">${
-      escapeHtml(describeTrace(graph, events.length))
-    }</p></header>`,
+    renderRunHeader(title, options.run, graph, describeTrace(graph, events.length)),
     `<section id="summary"><h2>Summary</h2>${renderCounts(countStates(graph), makespan)}${
       renderCriticalPath(graph, path.uids, path.durationMs)
     }</section>`,
+    `<section id="problems"><h2>Failures</h2>${renderFailures(graph)}</section>`,
+    `<section id="by-template"><h2>By template</h2>${renderTemplateStats(graph)}</section>`,
     `<section id="timeline"><h2>Timeline by backend and worker</h2>${ganttLegend()}${
       note(ganttNote)
     }<div class="scroll">${gantt.svg}</div></section>`,
@@ -124,13 +138,17 @@ export function renderReportBody(
     `<section id="graph"><h2>Dependency graph</h2>${stateLegend()}${
       note(drawing.note)
     }<div class="scroll">${drawing.svg}</div></section>`,
-    `<section id="problems"><h2>Failures</h2>${renderProblems(graph)}</section>`,
+    `<section id="task-table"><h2>Tasks</h2>${renderTaskTable(graph)}</section>`,
   ];
   return `${body.join("\n")}
 <div id="tip" hidden></div>
 <script type="application/json" id="task-data">${
     jsonForScript(tooltipData(graph, critical))
   }</script>`;
+}
+
+function reportTitle(options: ReportOptions): string {
+  return options.title ?? options.run?.name ?? options.run?.workflow?.name ?? "asyncflow report";
 }
 
 function describeTrace(graph: TaskGraph, eventCount: number): string {

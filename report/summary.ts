@@ -1,4 +1,4 @@
-import type { GraphNode, TaskGraph } from "../graph/graph_model.ts";
+import type { TaskGraph } from "../graph/graph_model.ts";
 import { formatMs } from "./_time_axis.ts";
 import { escapeHtml } from "./html_escape.ts";
 
@@ -67,44 +67,4 @@ export function renderCounts(counts: TraceCounts, makespanMs: number): string {
     }</b><span>makespan</span></div>`,
   );
   return `<div class="cards">${cards.join("")}</div>`;
-}
-
-const MAX_ROWS = 500;
-
-/**
- * The failures table (failed tasks and blocks, original errors before the
- * dependency failures they caused) and the cancellations table, each capped
- * at 500 rows with a note.
- */
-export function renderProblems(graph: TaskGraph): string {
-  const failed = graph.nodes.filter((n) => n.state === "FAILED");
-  const isRoot = (n: GraphNode) => n.error?.name !== "DependencyFailureError";
-  failed.sort((a, b) => Number(isRoot(b)) - Number(isRoot(a)));
-  const cancelled = graph.nodes.filter((n) => n.state === "CANCELLED");
-  return table("Failures", "failures", failed, "No task failed.") +
-    table("Cancellations", "cancellations", cancelled, "No task was cancelled.");
-}
-
-function table(title: string, id: string, nodes: GraphNode[], empty: string): string {
-  if (nodes.length === 0) return `<h3>${title}</h3><p class="empty">${empty}</p>`;
-  const rows = nodes.slice(0, MAX_ROWS).map((n) =>
-    `<tr data-uid="${escapeHtml(n.uid)}" class="${
-      n.error?.name === "DependencyFailureError" ? "secondary" : "primary"
-    }">` +
-    `<td><code>${escapeHtml(n.uid)}</code></td><td>${escapeHtml(n.name)}</td><td>${n.kind}</td>` +
-    `<td>${n.attempts || ""}</td><td class="err-name">${escapeHtml(n.error?.name ?? "")}</td>` +
-    `<td class="err-msg">${escapeHtml(n.error?.message ?? "")}${
-      n.error?.stack
-        ? `<details class="err-stack"><summary>stack</summary><pre>${
-          escapeHtml(n.error.stack)
-        }</pre></details>`
-        : ""
-    }</td></tr>`
-  );
-  const more = nodes.length > MAX_ROWS
-    ? `<p class="note">Showing the first ${MAX_ROWS} of ${nodes.length}.</p>`
-    : "";
-  return `<h3>${title} (${nodes.length})</h3><table id="${id}"><thead><tr><th>uid</th><th>name</th><th>kind</th><th>attempts</th><th>error</th><th>message</th></tr></thead><tbody>${
-    rows.join("")
-  }</tbody></table>${more}`;
 }

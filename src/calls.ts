@@ -4,6 +4,7 @@ import { CancelledError, DependencyFailureError, EngineClosedError } from "./err
 import type { ContextStorage } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
 import { describe } from "./options.ts";
+import { instanceSuffix } from "./names.ts";
 import { MOVES } from "./phases.ts";
 import { DEFAULT_WORKFLOW, type Scope } from "./scope.ts";
 import { futureOwner, TaskFuture } from "./task_future.ts";
@@ -71,10 +72,11 @@ export class Calls {
       n < 1e6 ? String(n).padStart(6, "0") : n
     }`;
     const workflowId = options.workflowId ?? scope?.workflowId ?? DEFAULT_WORKFLOW;
+    const name = callName(def, args, parent);
     const node = new TaskNode(
       this.#owner,
       uid,
-      def.name,
+      name,
       def.kind,
       def.fn,
       args,
@@ -83,10 +85,10 @@ export class Calls {
       workflowId,
       parent,
     );
-    const future = new TaskFuture<unknown>(uid, def.name, def.kind, workflowId, node);
+    const future = new TaskFuture<unknown>(uid, name, def.kind, workflowId, node);
     node.future = future;
     if (parent && !parent.settled) (parent.children ??= new Set()).add(node);
-    this.#kernel.move(node, MOVES.created, deps);
+    this.#kernel.move(node, MOVES.created, deps, def.template);
     this.#start(node, deps, pending);
     return future;
   }
@@ -154,4 +156,19 @@ export class Calls {
     }
     return pending;
   }
+}
+
+/**
+ * A call's name: its definition's (or the one `.with({ name })` gave), with
+ * what tells the instance apart (see `names.ts`), under its block's name.
+ * A task called outside any block and without a key keeps its definition's
+ * name as it is: the common case costs two checks.
+ */
+function callName(def: Definition, args: readonly unknown[], parent: TaskNode | undefined): string {
+  const key = def.options.key;
+  const fromArgs = def.kind === "block" && def.name === def.template;
+  const own = key === undefined && !fromArgs
+    ? def.name
+    : def.name + instanceSuffix(key, args, fromArgs);
+  return parent === undefined ? own : `${parent.name}/${own}`;
 }

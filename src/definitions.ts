@@ -1,3 +1,4 @@
+import type { DefinitionNames } from "./names.ts";
 import { describe, type MergedOptions, mergeOptions, validateOptions } from "./options.ts";
 import type { TaskFunction } from "./task_function.ts";
 import type { TaskFuture } from "./task_future.ts";
@@ -8,7 +9,10 @@ import type { TaskKind } from "./task_state.ts";
 export interface Definition {
   kind: TaskKind;
   fn: AnyFunction;
+  /** The name its calls carry (under their block's); `.with({ name })` changes it. */
   name: string;
+  /** The name it was defined with, which every call of it shares (per-template counts). */
+  template: string;
   options: MergedOptions;
 }
 
@@ -20,6 +24,8 @@ const BLOCK_FORBIDDEN = ["backend", "resources", "priority", ...EXECUTABLE_ONLY]
 export interface DefinitionHost {
   /** The engine's backend names, to check `backend`. */
   readonly backendNames: readonly string[];
+  /** Names the definitions that have none of their own. */
+  readonly names: DefinitionNames;
   /** Makes a call of a definition. */
   call(def: Definition, args: unknown[]): TaskFuture<unknown>;
 }
@@ -42,12 +48,8 @@ export function define(
   }
   const where = `${what}(${fn.name || "anonymous"})`;
   const checked = checkOptions(host, kind, options, where);
-  return wrap(host, {
-    kind,
-    fn: fn as AnyFunction,
-    name: checked.name ?? (fn.name || kind),
-    options: checked,
-  });
+  const name = host.names.of(checked.name, fn, kind);
+  return wrap(host, { kind, fn: fn as AnyFunction, name, template: name, options: checked });
 }
 
 function checkOptions(

@@ -12,6 +12,7 @@ import { eventIterator, type TaskEvent, type TaskEventListener } from "./events.
 import { type ContextStorage, host } from "./host/mod.ts";
 import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
+import { DefinitionNames } from "./names.ts";
 import { randomHex } from "./random_hex.ts";
 import {
   type CommandOutput,
@@ -107,6 +108,7 @@ export class WorkflowEngine {
     this.#attribution = blocks.attribution = attribution;
     this.#definitions = {
       backendNames: lanes.names,
+      names: new DefinitionNames(),
       call: attribution === undefined ? calls.call.bind(calls) : (def, args) => {
         if (context.get() === undefined) attribution.unscoped(def.name);
         return calls.call(def, args);

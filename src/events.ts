@@ -53,8 +53,13 @@ export interface TaskEvent {
   time: number;
   /** The task's uid. */
   uid: string;
-  /** The task's name. */
+  /** The task's name: under its block's (`point[3]/generate`), with its key or block arguments. */
   name: string;
+  /**
+   * The name of the task's definition, which all its calls share (`generate` for
+   * `point[3]/generate`): on `created`, when it differs from `name`.
+   */
+  template?: string;
   /** What kind of task. */
   kind: TaskKind;
   /** The workflow the task belongs to. */

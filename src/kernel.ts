@@ -18,7 +18,7 @@ export interface Scheduler {
 
 /** What each move takes besides the node: the `a` and `b` of {@linkcode Kernel.move}. */
 interface MoveArgs {
-  created: [deps: readonly TaskFuture<unknown>[]];
+  created: [deps: readonly TaskFuture<unknown>[], template: string];
   resolved: [];
   queued: [backend: string];
   submitted: [backend: string];
@@ -140,6 +140,7 @@ export class Kernel {
       case "created":
         if (node.parent) event.parent = node.parent.uid;
         event.deps = (a as readonly TaskFuture<unknown>[]).map((d) => d.uid);
+        if (b !== undefined && b !== node.name) event.template = b as string;
         break;
       case "queued":
         event.backend = a as string;

@@ -71,8 +71,17 @@ export interface RetryPolicy {
  * ```
  */
 export interface TaskOptions {
-  /** The name shown in events, errors and reports. Default: the function's name. */
+  /**
+   * The name shown in events, errors and reports, under the calling block's
+   * (`block/name`). Default: the function's name, else where it was defined (`file.ts:12`).
+   */
   name?: string;
+  /**
+   * What tells this call apart from the other calls of the same task, shown as `name[key]`
+   * (`point.with({ key: 3 })` gives `point[3]`). Default: none for tasks; a block's primitive
+   * arguments (strings, numbers, booleans), unless `.with({ name })` named the call.
+   */
+  key?: string | number;
   /** A retry count, or a full policy. Default: no retry. */
   retries?: number | RetryPolicy;
   /** Run-time limit of one attempt, in ms, counted from the moment the task starts running. */
@@ -181,6 +190,7 @@ export function mergeOptions(base: MergedOptions, extra: MergedOptions): MergedO
 
 const KNOWN_KEYS = new Set([
   "name",
+  "key",
   "retries",
   "timeout",
   "priority",
@@ -214,6 +224,11 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
     }
   }
   checkType(o, "name", "string", where);
+  if (o.key !== undefined && typeof o.key !== "string" && !Number.isFinite(o.key)) {
+    throw new TypeError(
+      `${where}: 'key' must be a string or a finite number, got ${describe(o.key)}`,
+    );
+  }
   checkType(o, "backend", "string", where);
   checkType(o, "workflowId", "string", where);
   checkType(o, "cwd", "string", where);

@@ -19,7 +19,7 @@ import type { TaskNode } from "./task_node.ts";
 export interface TaskContext {
   /** The task's uid, e.g. `task.000042`. */
   readonly uid: string;
-  /** The task's name. */
+  /** The task's name, under its block's (`point[3]/generate`). */
   readonly name: string;
   /** 1 for the first attempt, 2 for the first retry, and so on. */
   readonly attempt: number;

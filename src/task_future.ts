@@ -43,7 +43,10 @@ let owner: (future: TaskFuture<unknown>) => FutureOwner | undefined;
 export class TaskFuture<T> implements PromiseLike<T> {
   /** The engine-unique id, e.g. `task.000042` or `block.000007`. */
   readonly uid: string;
-  /** The task's name: the function's name unless the options gave one. */
+  /**
+   * The task's name: the options' `name`, else the function's, else where it was defined; under
+   * its block's name (`point[3]/generate`), with its key or, for a block, its primitive arguments.
+   */
   readonly name: string;
   /** What kind of task this future stands for. */
   readonly kind: TaskKind;

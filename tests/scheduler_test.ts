@@ -137,8 +137,11 @@ describe("scheduler", () => {
       ran = true;
       return 1;
     }, { backend: "hpc" });
-    const rm = flow.executableTask((x: unknown) => ["rm", "-rf", String(x)], { backend: "hpc" });
-    assert.equal(await rm(f()), "dry-run:executable");
+    const rm = flow.executableTask((x: unknown) => ["rm", "-rf", String(x)], {
+      backend: "hpc",
+      name: "rm",
+    });
+    assert.equal(await rm(f()), "dry-run:rm");
     assert.equal(ran, false);
     assert.equal(flow.dryRun, true);
   });

@@ -1,15 +1,20 @@
 /**
- * What a run shows while it goes: on a terminal, one status line rewritten
- * in place at most 10 times a second (counts by state, rate, elapsed, ETA);
- * otherwise one plain log line per finished task, for log files and CI.
+ * What a run shows while it goes: on a terminal, a few lines rewritten in
+ * place at most 10 times a second — one per template (`generate [ 45%] 9 of
+ * 20`) and the totals (counts by state, rate, elapsed, an ETA when one can be
+ * told) — with each failure printed above them as it happens; otherwise one
+ * plain log line per finished task, for log files and CI. Every live line
+ * fits the terminal's width (80 columns when it does not say).
  *
  * @module
  */
 import type { EngineStats, TaskEvent } from "../../mod.ts";
 import type { CliIo } from "../io.ts";
+import { fit, TemplateCounts, templateLines } from "./progress_counts.ts";
 
 const REDRAW_MS = 100;
-const CLEAR_LINE = "\r\x1b[2K";
+/** Back to the start of the line and erase to the end of the screen. */
+const CLEAR_BELOW = "\r\x1b[J";
 
 /**
  * Renders a run's progress to standard error.
@@ -34,8 +39,10 @@ export class ProgressView {
   readonly #started = new Map<string, number>();
   /** The first task that failed with each error: a repeat names it instead of the error again. */
   readonly #firstFailure = new Map<string, string>();
+  readonly #counts = new TemplateCounts();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #shown = "";
+  /** The live lines on the screen now, to move back over them. */
+  #shown: string[] = [];
 
   /**
    * @param io Where to write (a live line when `io.errIsTTY`).
@@ -49,7 +56,18 @@ export class ProgressView {
 
   /** Takes one engine event; a listener for `flow.subscribe`. */
   readonly onEvent = (event: TaskEvent): void => {
-    if (this.#io.errIsTTY) return;
+    if (this.#io.errIsTTY) {
+      this.#counts.onEvent(event);
+      // A failure is printed above the live lines as it happens; one that only follows from a
+      // failed dependency is counted, not printed: one root can cause thousands.
+      if (event.type === "running") this.#started.set(event.uid, event.time);
+      else if (event.type === "failed" && event.error?.name !== "DependencyFailureError") {
+        this.#printAbove(this.#logLine(event)!);
+      } else if (event.type === "done" || event.type === "failed" || event.type === "cancelled") {
+        this.#started.delete(event.uid);
+      }
+      return;
+    }
     if (event.type === "running") {
       this.#started.set(event.uid, event.time);
       return;
@@ -65,34 +83,77 @@ export class ProgressView {
     this.#timer = undefined;
     this.#draw();
     this.#io.err("\n");
+    this.#shown = []; // below the final lines now: nothing to move back over
   }
 
   /**
-   * The status line: counts, rate, elapsed time and ETA.
+   * The status line: counts, rate, elapsed time and — when the finished tasks of every template
+   * with tasks left tell how long they take — the time left. Parts that do not fit `width` are
+   * left out, least telling first.
    *
+   * @param width The columns it may take. Default: the terminal's, else 80.
    * @returns One line of text.
    */
-  statusLine(): string {
+  statusLine(width: number = this.#io.columns ?? 80): string {
     const s = this.#stats();
     const elapsed = (performance.now() - this.#start) / 1000;
     const finished = s.done + s.failed + s.cancelled;
     const rate = elapsed > 0 ? finished / elapsed : 0;
-    const left = s.pending + s.running;
-    const eta = rate > 0 && left > 0 ? ` | ETA ${clock((left / rate) * 1000)}` : "";
-    const parts = [`${s.done}/${s.created} done`, `${s.running} running`, `${s.pending} pending`];
-    if (s.failed > 0) parts.push(`${s.failed} failed`);
-    if (s.cancelled > 0) parts.push(`${s.cancelled} cancelled`);
-    if (s.retried > 0) parts.push(`${s.retried} retried`);
-    return `${parts.join(" · ")} | ${rate.toFixed(1)} tasks/s | ${clock(elapsed * 1000)}${eta}`;
+    const eta = this.#counts.etaMs(performance.timeOrigin + performance.now());
+    const counts = [`${s.done}/${s.created} done`, `${s.running} running`];
+    const pending = `${s.pending} pending`;
+    const failed = s.failed > 0 ? [`${s.failed} failed`] : [];
+    const cancelled = s.cancelled > 0 ? [`${s.cancelled} cancelled`] : [];
+    const retried = s.retried > 0 ? [`${s.retried} retried`] : [];
+    const time = clock(elapsed * 1000);
+    const etaPart = eta === undefined ? [] : [`ETA ${clock(eta)}`];
+    const candidates = [
+      [[...counts, pending, ...failed, ...cancelled, ...retried], [
+        `${rate.toFixed(1)} tasks/s`,
+        time,
+        ...etaPart,
+      ]],
+      [[...counts, pending, ...failed, ...cancelled, ...retried], [time, ...etaPart]],
+      [[...counts, ...failed, ...cancelled], [time, ...etaPart]],
+      [[...counts, ...failed], [time, ...etaPart]],
+    ];
+    const line = (c: string[][]) => [c[0]!.join(" · "), ...c[1]!].join(" | ");
+    const fitting = candidates.map(line).find((l) => l.length < width);
+    return fitting ?? fit(line(candidates.at(-1)!), width);
+  }
+
+  /** The live lines: one per template, then the status line; each fits the terminal. */
+  liveLines(): string[] {
+    const width = this.#io.columns ?? 80;
+    const templates = this.#counts.rows();
+    // One template says no more than the status line does.
+    const lines = templates.length > 1 ? templateLines(templates, width) : [];
+    lines.push(this.statusLine(width));
+    return lines;
   }
 
   #draw(): void {
-    let line = this.statusLine();
-    const width = this.#io.columns ?? 80;
-    if (line.length >= width) line = line.slice(0, width - 1);
-    if (line === this.#shown) return;
-    this.#shown = line;
-    this.#io.err(CLEAR_LINE + line);
+    const lines = this.liveLines();
+    if (lines.join("\n") === this.#shown.join("\n")) return;
+    this.#io.err(this.#clearShown() + lines.join("\n"));
+    this.#shown = lines;
+  }
+
+  /** Prints a line above the live lines, which are drawn again below it. */
+  #printAbove(text: string): void {
+    if (this.#timer === undefined) { // finished: the live lines are history, print below them
+      this.#io.err(`${text}\n`);
+      return;
+    }
+    const lines = this.liveLines();
+    this.#io.err(`${this.#clearShown()}${text}\n${lines.join("\n")}`);
+    this.#shown = lines;
+  }
+
+  /** What moves the cursor back to the first live line and erases them all. */
+  #clearShown(): string {
+    const up = this.#shown.length > 1 ? `\x1b[${this.#shown.length - 1}A` : "";
+    return up + CLEAR_BELOW;
   }
 
   #logLine(e: TaskEvent): string | undefined {

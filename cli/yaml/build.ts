@@ -59,7 +59,6 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     flow: WorkflowEngine,
     scope: Scope,
     params: Record<string, unknown>,
-    prefix: string,
   ) => {
     const futures = new Map<string, AnyFuture[]>();
     for (const entry of topologicalOrder(scope)) {
@@ -75,7 +74,6 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
           ctx,
           items.length > 1 || entry.task.for_each !== undefined,
           index,
-          prefix,
         );
         // In a sequence of steps, the instances of one step run one after the other too.
         const previous = scope.sequential ? made.at(-1) : undefined;
@@ -100,7 +98,10 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     previous: AnyFuture | undefined,
   ): AnyFuture => {
     const { task } = entry;
-    const options = taskOptions(task, ctx, name, futures);
+    // Defined under the entry's id, called under the instance's name: the id is the template
+    // that the progress and the report count by (`step-1` for `name: "step-${{ item }}"`).
+    const options = taskOptions(task, ctx, entry.id, futures);
+    const named = { name };
     const i = scope.entries.indexOf(entry);
     if (scope.sequential && i > 0) {
       options.after = [...(options.after ?? []), ...(futures.get(scope.entries[i - 1]!.id) ?? [])];
@@ -125,25 +126,27 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
           ? fill(staticText(command, ctx))
           : command.map((a) => fill(staticText(a, ctx)));
       };
-      return flow.executableTask(body, options)(...ids.map(output));
+      return flow.executableTask(body, options).with(named)(...ids.map(output));
     }
     if (task.function !== undefined) {
       const url = pathToFileURL(resolve(base, task.function.module)).href;
       const fn = loaded.functions.get(functionKey(url, task.function.export))!;
       const args = (task.args ?? []).map((a) => materialize(a, ctx, output));
-      return flow.functionTask(fn as (...args: unknown[]) => unknown, options)(...args);
+      return flow.functionTask(fn as (...args: unknown[]) => unknown, options).with(named)(
+        ...args,
+      );
     }
     const template = scopes.get(task.block)!;
     const params = materialize(task.params ?? {}, ctx, output) as Record<string, unknown>;
     const body = async (given: Record<string, unknown>) => {
-      const failure = await runScope(flow, template, given, name);
+      const failure = await runScope(flow, template, given);
       if (failure) throw failure.reason;
     };
-    return flow.block(body, options)(params);
+    return flow.block(body, options).with(named)(params);
   };
 
   return async (flow) => {
-    await run(flow, scopes.get(undefined)!, {}, "");
+    await run(flow, scopes.get(undefined)!, {});
   };
 }
 
@@ -204,19 +207,21 @@ export function durationMs(value: number | string): number {
   return Number(m[1]) * unit;
 }
 
-/** The task's display name: its `name` (expressions filled in) or its id, under its block's. */
+/**
+ * The task's display name: its `name` (expressions filled in) or its id. The engine puts it under
+ * its block's name (`<block>/<name>`).
+ */
 function taskName(
   entry: ScopeEntry,
   ctx: Context,
   iterated: boolean,
   index: number,
-  prefix: string,
 ): string {
   let name = entry.task.name === undefined ? entry.id : staticText(entry.task.name, ctx);
   if (entry.task.name === undefined && iterated) {
     name += `-${isScalar(ctx.item) ? String(ctx.item) : index + 1}`;
   }
-  return prefix === "" ? name : `${prefix}/${name}`;
+  return name;
 }
 
 /** Fills in `item` and `params` expressions as text; task outputs are left for later. */

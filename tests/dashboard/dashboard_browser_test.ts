@@ -90,7 +90,7 @@ describe("the live dashboard in Chromium", { skip }, () => {
         all.map((s) => s.outerHTML)
       );
       await reportPage.close();
-      assert.equal(live.length, 5);
+      assert.equal(live.length, 7); // summary, failures, by template, timeline, utilisation, graph, tasks
       assert.deepEqual(live, report);
 
       // Hovering still shows a tooltip after the content was replaced.

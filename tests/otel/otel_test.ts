@@ -81,6 +81,8 @@ describe("OpenTelemetry export", () => {
     const [analysis] = byName(spans, "analysis");
     const [run] = byName(spans, "asyncflow run");
     assert.ok(a && b && analysis && run);
+    // Spans are named by template; the task's own name, under its block's, is an attribute.
+    assert.equal(analysis.attributes["asyncflow.name"], "campaignA/analysis");
     assert.equal(parentOf(run), undefined, "the run is the root");
     assert.equal(parentOf(a), run.spanContext().spanId, "a top-level block is under the run");
     assert.equal(parentOf(b), run.spanContext().spanId);

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
-import { buildGraph, type TaskGraph, toDot, toMermaid } from "../../graph/mod.ts";
+import { buildGraph, localName, type TaskGraph, toDot, toMermaid } from "../../graph/mod.ts";
 import { recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
 /** Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead. */
@@ -102,7 +102,10 @@ describe("toMermaid() and toDot()", () => {
     const labels = [...text.matchAll(/^\s*(?:subgraph )?(\w+) ?\[?\(?\[?"([^"]*)"\]/gm)];
     assert.equal(labels.length, nasty.nodes.length);
     const names = labels.map((m) => mermaidText(m[2]!));
-    assert.deepEqual(names.sort(), nasty.nodes.map((n) => n.name.replace(/\n/g, " ")).sort());
+    assert.deepEqual(
+      names.sort(),
+      nasty.nodes.map((n) => localName(nasty, n).replace(/\n/g, " ")).sort(),
+    );
     for (const m of labels) {
       assert.doesNotMatch(
         m[2]!.replace(/#\d+;/g, ""),
@@ -123,7 +126,8 @@ describe("toMermaid() and toDot()", () => {
     const text = toDot(nasty);
     const labels = [...text.matchAll(/label=("(?:[^"\\]|\\.)*")/g)].map((m) => dotText(m[1]!));
     for (const n of nasty.nodes) {
-      assert.ok(labels.includes(n.name), `label of ${JSON.stringify(n.name)}`);
+      const label = localName(nasty, n);
+      assert.ok(labels.includes(label), `label of ${JSON.stringify(label)}`);
     }
     // Every quote inside a string is escaped: stripping strings leaves no quote behind.
     assert.doesNotMatch(text.replace(/"(?:[^"\\]|\\.)*"/g, "S"), /["\\]/);

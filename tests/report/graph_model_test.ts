@@ -1,14 +1,27 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { TaskEvent } from "../../mod.ts";
-import { buildGraph, type GraphNode, type TaskGraph } from "../../graph/mod.ts";
+import {
+  buildGraph,
+  type GraphNode,
+  localName,
+  type TaskGraph,
+  templateOf,
+} from "../../graph/mod.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
+/**
+ * The one node called `name` inside its block (`localName`) or by its template (a block called
+ * with arguments, `campaign A[A]`), in the block of that template.
+ */
 function byName(graph: TaskGraph, name: string, parentName?: string): GraphNode {
-  const found = graph.nodes.filter((n) =>
-    n.name === name &&
-    (parentName === undefined || graph.byUid.get(n.parent ?? "")?.name === parentName)
-  );
+  const parentOf = (n: GraphNode) => graph.byUid.get(n.parent ?? "");
+  const found = graph.nodes.filter((n) => {
+    const parent = parentOf(n);
+    return (localName(graph, n) === name || templateOf(n) === name) &&
+      (parentName === undefined ||
+        (parent !== undefined && templateOf(parent) === parentName));
+  });
   assert.equal(
     found.length,
     1,
@@ -40,13 +53,18 @@ describe("buildGraph()", () => {
     const a = byName(graph, "campaign A");
     const analysis = byName(graph, "analysis");
     assert.equal(analysis.parent, a.uid);
+    // Members are named under their blocks; a block called with a string carries it.
     assert.deepEqual(graph.children.get(analysis.uid)!.map((u) => graph.byUid.get(u)!.name), [
-      "analyse left",
-      "analyse right",
+      "campaign A[A]/analysis/analyse left",
+      "campaign A[A]/analysis/analyse right",
     ]);
+    assert.deepEqual(
+      graph.children.get(analysis.uid)!.map((u) => localName(graph, graph.byUid.get(u)!)),
+      ["analyse left", "analyse right"],
+    );
     assert.deepEqual(graph.roots.map((u) => graph.byUid.get(u)!.name), [
-      "campaign A",
-      'campaign "B"',
+      "campaign A[A]",
+      'campaign "B"[B]',
       "summary",
       "publish",
     ]);

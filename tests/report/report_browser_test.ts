@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { chromiumSkip, launchChromium } from "../_chromium.ts";
-import { buildGraph, type TaskGraph } from "../../graph/mod.ts";
+import { buildGraph, localName, type TaskGraph } from "../../graph/mod.ts";
 import { criticalPath, renderReport } from "../../report/mod.ts";
 import { FAILING_STEP, FAILURE_MESSAGE, recordCampaignTrace } from "./fixtures/campaign_trace.ts";
 
@@ -29,6 +29,7 @@ describe("the HTML report in Chromium", () => {
   const requests: string[] = [];
   const dialogs: string[] = [];
   let reportUrl: string;
+  let html: string;
 
   before(async () => {
     if (skip) return;
@@ -36,7 +37,8 @@ describe("the HTML report in Chromium", () => {
     graph = buildGraph(events);
     dir = mkdtempSync(join(tmpdir(), "asyncflow-report-"));
     const file = join(dir, "report.html");
-    writeFileSync(file, renderReport(events, { title: TITLE }));
+    html = renderReport(events, { title: TITLE });
+    writeFileSync(file, html);
     reportUrl = pathToFileURL(file).href;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
@@ -87,7 +89,7 @@ describe("the HTML report in Chromium", () => {
 
   it("shows the failed task with its error text, as text", { skip }, async () => {
     const row = page.locator("#failures tr.primary").first();
-    assert.equal(await row.locator("td").nth(1).innerText(), FAILING_STEP);
+    assert.equal(await row.locator("td").nth(1).innerText(), `campaign "B"[B]/${FAILING_STEP}`);
     assert.equal(await row.locator("td.err-name").innerText(), "RangeError");
     // The message as text; a task's own error adds its stack, folded, below it.
     const message = await row.locator("td.err-msg").evaluate((td) => td.firstChild?.textContent);
@@ -97,7 +99,7 @@ describe("the HTML report in Chromium", () => {
   });
 
   it("shows a tooltip with the error when the failed bar is hovered", { skip }, async () => {
-    const failed = graph.nodes.find((n) => n.name === FAILING_STEP)!;
+    const failed = graph.nodes.find((n) => localName(graph, n) === FAILING_STEP)!;
     await page.locator(`svg.gantt rect.bar[data-uid="${failed.uid}"]`).hover();
     const tip = page.locator("#tip");
     assert.ok(await tip.isVisible());
@@ -144,6 +146,77 @@ describe("the HTML report in Chromium", () => {
         );
       }
     }
+  });
+
+  it("sorts the task table by a heading, numbers as numbers, and reverses on a second click", {
+    skip,
+  }, async () => {
+    const table = page.locator("#tasks");
+    const durations = () =>
+      table.locator("tbody tr").evaluateAll((rows) =>
+        rows.map((r) => r.children[4]!.getAttribute("data-v") ?? "")
+      );
+    const original = await table.locator("tbody tr").evaluateAll((rows) =>
+      rows.map((r) => r.getAttribute("data-uid"))
+    );
+    assert.equal(original.length, graph.nodes.length);
+    const heading = table.locator('th button[data-col="4"]');
+    await heading.click();
+    const up = await durations();
+    const known = up.filter((v) => v !== "").map(Number);
+    assert.ok(known.length > 1);
+    assert.deepEqual(known, [...known].sort((a, b) => a - b), "ascending, as numbers");
+    assert.ok(up.indexOf("") === -1 || up.slice(up.indexOf("")).every((v) => v === ""));
+    assert.equal(await table.locator("th").nth(4).getAttribute("aria-sort"), "ascending");
+    await heading.click();
+    const down = (await durations()).filter((v) => v !== "").map(Number);
+    assert.deepEqual(down, [...known].sort((a, b) => b - a), "descending");
+    assert.equal(await table.locator("th").nth(4).getAttribute("aria-sort"), "descending");
+    // By name, as text; the rows are the same rows, only reordered.
+    await table.locator('th button[data-col="0"]').click();
+    const names = await table.locator("tbody tr td:first-child").allInnerTexts();
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
+    );
+    const uids = await table.locator("tbody tr").evaluateAll((rows) =>
+      rows.map((r) => r.getAttribute("data-uid"))
+    );
+    assert.deepEqual([...uids].sort(), [...original].sort());
+  });
+
+  it("sorts a table again after the live dashboard replaced the page's content", {
+    skip,
+  }, async () => {
+    const table = page.locator("#tasks");
+    await table.locator('th button[data-col="5"]').click(); // attempts, ascending
+    const fresh = html.match(/<section id="task-table">(.*?)<\/section>/s)![1]!;
+    assert.ok(!fresh.includes("aria-sort"), "the new content comes unsorted");
+    await page.locator("#task-table").evaluate((section, content) => {
+      section.innerHTML = content;
+      section.ownerDocument.dispatchEvent(new Event("asyncflow:update")); // what the dashboard sends
+    }, fresh);
+    assert.equal(await table.locator("th").nth(5).getAttribute("aria-sort"), "ascending");
+    const attempts = await table.locator("tbody tr").evaluateAll((rows) =>
+      rows.map((r) => Number(r.children[5]!.getAttribute("data-v")))
+    );
+    assert.deepEqual(attempts, [...attempts].sort((a, b) => a - b));
+    assert.ok(attempts.at(-1)! > attempts[0]!, "the attempts differ, so the order says something");
+  });
+
+  it("leads with the root failure, apart from the failures it caused", { skip }, async () => {
+    const sections = await page.locator("body > section").evaluateAll((all) =>
+      all.map((s) => s.id)
+    );
+    assert.deepEqual(sections.slice(0, 2), ["summary", "problems"]);
+    assert.equal(await page.locator("#failures tbody tr").count(), 1);
+    const caused = page.locator("#dependency-failures tbody tr");
+    assert.ok((await caused.count()) >= 1);
+    const failing = graph.nodes.find((n) => localName(graph, n) === FAILING_STEP)!;
+    for (const text of await caused.locator("td.because").allInnerTexts()) {
+      assert.ok(text.includes(failing.uid), text);
+    }
+    assert.equal(await page.locator("#run-status").getAttribute("data-status"), "failed");
   });
 
   it("renders without console errors or network requests, and screenshots", { skip }, async () => {
