@@ -4,6 +4,8 @@
  * @module
  */
 import { basename, join } from "node:path";
+import type { ReportRunInfo } from "../../report/run_header.ts";
+import type { RunInfo } from "../runs/run_info.ts";
 import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs } from "../usage.ts";
 import { writeOutputFile } from "../output_file.ts";
@@ -23,6 +25,15 @@ Options:
   --title <text>       the page's title (default: the run's id or the trace's file name)
   --runs-dir <dir>     where the runs are (default: $ASYNCFLOW_RUNS_DIR, else .asyncflow/runs)
   -h, --help           this help`;
+
+/**
+ * The report's header from a run's `run.json`. The CLI keeps argv after the program's name
+ * (`["run", "w.yaml"]`); the header shows the command as typed, so the name goes back in front.
+ */
+function reportRun(info: RunInfo): ReportRunInfo {
+  const fromCli = info.argv[0] === "run" || info.argv[0] === "resume";
+  return { ...info, argv: fromCli ? ["asyncflow", ...info.argv] : info.argv };
+}
 
 /** The `report` subcommand. */
 export const reportCommand: Command = {
@@ -48,7 +59,11 @@ export const reportCommand: Command = {
       `asyncflow report: ${
         run ? `${run.info.workflow?.name ?? "run"} ${run.info.id}` : basename(trace)
       }`;
-    await writeOutputFile("report", output, renderReport(events, { title }));
+    await writeOutputFile(
+      "report",
+      output,
+      renderReport(events, run ? { title, run: reportRun(run.info) } : { title }),
+    );
     io.err(`report written to ${output} (${events.length} events)\n`);
     return EXIT.ok;
   },

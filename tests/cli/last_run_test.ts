@@ -18,7 +18,11 @@ describe("report and resume take a run, and default to the last one", () => {
     assert.equal(r.code, 0, r.stderr);
     const html = join(run.dir, "report.html");
     assert.match(r.stderr, new RegExp(`report written to ${html.replaceAll(".", "\\.")} `));
-    assert.match(readFileSync(html, "utf8"), new RegExp(`asyncflow report: reported ${run.id}`));
+    const page = readFileSync(html, "utf8");
+    assert.match(page, new RegExp(`asyncflow report: reported ${run.id}`));
+    // The header tells the run from its run.json: the command as typed and how it ended.
+    assert.match(page, /<code id="run-command">asyncflow run [^<]*r\.yaml/);
+    assert.match(page, /id="run-status" class="status succeeded"/);
     // A trace file still works, and so does a run id.
     const out = join(tmp.dir, "by-id.html");
     assert.equal((await runCli(["report", run.id, "--runs-dir", runs, "-o", out])).code, 0);
