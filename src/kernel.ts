@@ -114,7 +114,7 @@ export class Kernel {
         this.#finish(node, "CANCELLED", a);
         if (node.kind === "block") this.blockStopped = true;
     }
-    if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b));
+    if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b, from));
     // The event names the attempt that failed; what runs next is the following one.
     if (move === "retried") {
       node.attempt++;
@@ -127,7 +127,7 @@ export class Kernel {
     settleFuture(node.future, state, outcome);
   }
 
-  #eventOf(node: TaskNode, move: TaskEventType, a: unknown, b: unknown): TaskEvent {
+  #eventOf(node: TaskNode, move: TaskEventType, a: unknown, b: unknown, from: number): TaskEvent {
     const event: TaskEvent = {
       type: move,
       time: now(),
@@ -168,6 +168,8 @@ export class Kernel {
       case "failed":
       case "cancelled":
         event.error = errorInfo(a);
+        // The attempt it ended on, numbered as on `running` and `retried`; none if it never ran.
+        if ((from & (PHASE.submitted | PHASE.running)) !== 0) event.attempt = node.attempt;
     }
     return event;
   }
