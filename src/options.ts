@@ -14,8 +14,10 @@ import {
 } from "./validate.ts";
 
 /**
- * What a task needs from the machine. Backends that place work (the worker
- * pool, the pilot agent) honour it; the in-process backend ignores it.
+ * What a command needs from the machine: the `LocalBackend` counts its
+ * `ranks × coresPerRank` cores and `ranks × gpusPerRank` GPUs against the
+ * machine's, as the pilot agent does against its allocation's nodes.
+ * `memoryMb` is for backends that place by memory (the batch system).
  *
  * @example
  * ```ts
