@@ -6,7 +6,7 @@ import { ReadyQueue } from "./ready_queue.ts";
 import { Submission } from "./submission.ts";
 import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";
-import { integerAtLeast, positiveInteger } from "./validate.ts";
+import { integerAtLeast, optionalOfType, positiveInteger } from "./validate.ts";
 
 /**
  * Options of {@linkcode LocalBackend}.
@@ -24,6 +24,12 @@ import { integerAtLeast, positiveInteger } from "./validate.ts";
 export interface LocalBackendOptions {
   /** The name tasks route to. Default `"default"`. */
   name?: string;
+  /**
+   * The directory commands run in, and the one a relative task `cwd` is
+   * relative to. Default: the process's current directory when the backend is
+   * made (for `asyncflow run`, the directory it was started in).
+   */
+  cwd?: string;
   /**
    * The cores commands share: a command takes `ranks × coresPerRank` of them
    * (one without `resources`). Default: this machine's (`availableParallelism`).
@@ -74,6 +80,7 @@ export class LocalBackend implements Backend {
   /** The name tasks route to. */
   readonly name: string;
   readonly #machine: MachineSlots;
+  readonly #cwd: string;
   readonly #maxOutputBytes: number;
   #ctx: BackendContext | undefined;
   readonly #waiting = new ReadyQueue<WaitingCommand>();
@@ -96,6 +103,8 @@ export class LocalBackend implements Backend {
   constructor(options: LocalBackendOptions = {}) {
     this.name = options.name ?? "default";
     const where = "LocalBackend";
+    optionalOfType(options.cwd, "string", "cwd", where);
+    this.#cwd = inDirectory(host.cwd(), options.cwd);
     const cores = positiveInteger(options.cores ?? host.cpuCount(), "cores", where);
     this.#machine = new MachineSlots({
       cores,
@@ -218,7 +227,7 @@ export class LocalBackend implements Backend {
       }
       process = host.spawn({
         command: spec.command!,
-        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+        cwd: inDirectory(this.#cwd, spec.cwd),
         ...(spec.env !== undefined || spec.resources !== undefined
           ? { env: placementEnv(spec, grant) }
           : {}),
@@ -259,4 +268,10 @@ function placementEnv(spec: TaskSpec, grant: Grant): Record<string, string> {
   };
   if (grant.gpuIds.length > 0) placed.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
   return { ...placed, ...spec.env };
+}
+
+/** `path` inside `base` when relative (`"."` and `".."` left to the system), as is when absolute. */
+function inDirectory(base: string, path: string | undefined): string {
+  if (path === undefined || path === "" || path === ".") return base;
+  return path.startsWith("/") ? path : `${base.replace(/\/+$/, "")}/${path}`;
 }

@@ -139,7 +139,12 @@ export interface TaskOptions {
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {
-  /** Working directory of the process. Default: the engine process's. */
+  /**
+   * Working directory of the process; a relative one is relative to its
+   * backend's directory: the `LocalBackend`'s (default: the directory the
+   * process was in when the backend was made), the agent's (the directory it
+   * was started in). Default: that directory itself. See docs/rules.md.
+   */
   cwd?: string;
   /** Variables added to (or overriding) the inherited environment. */
   env?: Record<string, string>;
