@@ -104,7 +104,7 @@ export interface DurationRules {
  * assert.equal(parseDuration(250, "timeout", "functionTask(f)"), 250);
  * assert.throws(
  *   () => parseDuration("5 minutes", "timeout", "functionTask(f)"),
- *   /functionTask\(f\): 'timeout' must be a number of milliseconds or a string such as "500ms".* got the string "5 minutes" \(write "5m"\)/,
+ *   /functionTask\(f\): 'timeout' must be a duration of more than zero: a number of milliseconds or a string such as "500ms".* got the string "5 minutes" \(write "5m"\)/,
  * );
  * ```
  */
@@ -121,7 +121,7 @@ export function parseDuration(
 
 /**
  * What is wrong with a duration, as the end of a sentence that names it:
- * `must be a number of milliseconds or a string such as … got …`. For checks
+ * `must be a duration of more than zero: a number of milliseconds or … got …`. For checks
  * that name the field their own way (a YAML file's `file:line: field:`).
  *
  * @param value The value that {@linkcode parseDuration} refused.
@@ -137,8 +137,8 @@ export function parseDuration(
  */
 export function durationProblem(value: unknown, rules: DurationRules = {}): string {
   const forms = rules.textOnly ? DURATION_TEXT_FORMS : DURATION_FORMS;
-  const positive = rules.zero ? "zero or more" : "more than zero";
-  return `must be ${forms}, ${positive}; got ${describe(value)}${hint(value)}`;
+  const size = rules.zero ? "of zero or more" : "of more than zero";
+  return `must be a duration ${size}: ${forms}, got ${describe(value)}${hint(value)}`;
 }
 
 /** The duration in ms, or `undefined` when `value` is not one by `rules`. */

@@ -13,9 +13,9 @@ import { type ContextStorage, host } from "./host/mod.ts";
 import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
 import { randomHex } from "./random_hex.ts";
+import { invalid } from "./validate.ts";
 import {
   type CommandOutput,
-  describe,
   type ExecutableOptions,
   type ExecutableTaskOptions,
   type TaskOptions,
@@ -261,7 +261,7 @@ export class WorkflowEngine {
       ? [idOrFn, maybeFn]
       : [`wf-${randomHex(8)}`, idOrFn];
     if (typeof fn !== "function") {
-      throw new TypeError(`workflowScope: expected a function to run, got ${describe(fn)}`);
+      throw invalid("workflowScope", "fn", "a function to run", fn);
     }
     const run = this.#context.get()?.run;
     return this.#context.run({ workflowId: id, run }, () => fn(id));

@@ -346,5 +346,5 @@ function retryPolicy(retries: unknown, where: string): RetryPolicy {
   return policy;
 }
 
-/** @deprecated Import `describe` from `./validate.ts`. */
+/** Kept here for the files that import it with the options; it lives in `./validate.ts`. */
 export { describe };

@@ -98,7 +98,7 @@ describe("retries and timeouts", () => {
     );
     assert.throws(
       () => flow.functionTask(f, { timeout: 0 }),
-      /'timeout' must be a number of milliseconds or a string such as "500ms".*, more than zero; got number 0$/,
+      /'timeout' must be a duration of more than zero: a number of milliseconds or a string such as "500ms".*, got number 0$/,
     );
     assert.throws(() => flow.functionTask(f, { retrys: 2 } as never), /unknown option 'retrys'/);
     assert.throws(

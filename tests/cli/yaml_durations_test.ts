@@ -60,8 +60,8 @@ describe("YAML: durations and retries read as in TypeScript", () => {
       "tasks:\n  a:\n    command: 'true'\n    timeout: 5 minutes\n    retries: { max: 1, backoff: soon }\n",
     );
     assert.deepEqual(lines, [
-      '4:14: tasks.a.timeout: must be a string such as "500ms", "30s", "5m", "1h30m" (units ms, s, m, h, d), more than zero; got the string "5 minutes" (write "5m")',
-      '5:33: tasks.a.retries.backoff: must be a string such as "500ms", "30s", "5m", "1h30m" (units ms, s, m, h, d), zero or more; got the string "soon"',
+      '4:14: tasks.a.timeout: must be a duration of more than zero: a string such as "500ms", "30s", "5m", "1h30m" (units ms, s, m, h, d), got the string "5 minutes" (write "5m")',
+      '5:33: tasks.a.retries.backoff: must be a duration of zero or more: a string such as "500ms", "30s", "5m", "1h30m" (units ms, s, m, h, d), got the string "soon"',
     ]);
   });
 
