@@ -350,7 +350,7 @@ export class WorkflowEngine {
 
   async #doShutdown(): Promise<void> {
     this.#calls.closed = true;
-    for (const node of [...this.#kernel.live]) {
+    for (const node of this.#kernel.live.snapshot()) {
       this.#kernel.settle(
         node,
         "CANCELLED",

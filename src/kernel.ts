@@ -1,6 +1,7 @@
 import { CancelledError, DependencyFailureError } from "./errors.ts";
 import type { Emitter } from "./emitter.ts";
 import { errorInfo, now, type TaskEvent, valueInfo } from "./events.ts";
+import { LiveTasks } from "./live_tasks.ts";
 import { type MoveRule, MOVES, PHASE, phaseName } from "./phases.ts";
 import type { TaskEventType } from "./events.ts";
 import type { EngineStats } from "./stats.ts";
@@ -38,7 +39,7 @@ const EMPTY: readonly unknown[] = Object.freeze([]);
  */
 export class Kernel {
   /** Unfinished tasks and blocks. */
-  readonly live: Set<TaskNode> = new Set();
+  readonly live: LiveTasks = new LiveTasks();
   /**
    * Whether a block ever failed, was cancelled or retried: until then no block
    * body can be stopped, and awaits need not look for one.
