@@ -13,7 +13,10 @@ import type { TaskState } from "./task_state.ts";
 export interface Scheduler {
   /** Every dependency of `node` is done: run it. */
   ready(node: TaskNode): void;
-  /** `node`'s attempt leaves its backend; with a reason, the backend is told to stop it. */
+  /**
+   * `node`'s attempt leaves its backend; with a reason, the backend is told to stop it.
+   * Called only while the attempt is at a backend (`node.submissionId` is set).
+   */
   leave(node: TaskNode, stopReason?: unknown): void;
 }
 
@@ -203,9 +206,12 @@ export class Kernel {
     for (let item = work.pop(); item !== undefined; item = work.pop()) {
       const [node, state, outcome] = item;
       if (node.settled) continue;
-      if (state === "CANCELLED") {
-        this.scheduler.leave(node, (outcome as CancelledError).reason ?? "cancelled");
-      } else this.scheduler.leave(node);
+      // Most attempts have left their backend already (it reported done or failed).
+      if (node.submissionId !== undefined) {
+        if (state === "CANCELLED") {
+          this.scheduler.leave(node, (outcome as CancelledError).reason ?? "cancelled");
+        } else this.scheduler.leave(node);
+      }
       // Code still running for the task learns through taskContext().signal that it was stopped.
       if (state !== "DONE") node.controller?.abort(outcome);
       if (node.timer !== undefined) {
