@@ -14,11 +14,11 @@ import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
 import { randomHex } from "./random_hex.ts";
 import { invalid } from "./validate.ts";
-import {
-  type CommandOutput,
-  type ExecutableOptions,
-  type ExecutableTaskOptions,
-  type TaskOptions,
+import type {
+  CommandOutput,
+  ExecutableOptions,
+  ExecutableTaskOptions,
+  TaskOptions,
 } from "./options.ts";
 import { reportChannel } from "./reports.ts";
 import type { Scope } from "./scope.ts";
