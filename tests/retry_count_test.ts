@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type RetryPolicy, taskContext, type TaskEvent, WorkflowEngine } from "../mod.ts";
+import {
+  type RetryPolicy,
+  taskContext,
+  type TaskEvent,
+  TimeoutError,
+  WorkflowEngine,
+} from "../mod.ts";
 
 /** Runs `fn` with console.warn recorded. */
 async function notices<T>(fn: () => Promise<T>): Promise<{ value: T; notices: string[] }> {
@@ -33,6 +39,27 @@ describe("retries counted one way: re-runs after the first run", () => {
       assert.deepEqual(attempts("retried"), [1, 2]);
       assert.deepEqual(attempts("failed"), [3]);
     }
+  });
+
+  it("names the attempt that timed out, as events number it", async () => {
+    await using flow = await WorkflowEngine.create();
+    const events: TaskEvent[] = [];
+    flow.subscribe((e) => events.push(e));
+    const hung = flow.functionTask(() => new Promise<void>(() => {}), {
+      name: "hung",
+      timeout: "20ms",
+      retries: 1,
+    });
+    await assert.rejects(hung(), (e: unknown) => {
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(e.attempt, 2);
+      assert.match(e.message, /^'hung' \(task\.\d+\) timed out after 20 ms \(attempt 2\)$/);
+      return true;
+    });
+    const retried = events.find((e) => e.type === "retried");
+    assert.equal(retried?.attempt, 1);
+    assert.match(retried?.error?.message ?? "", /timed out after 20 ms$/);
+    assert.equal(events.find((e) => e.type === "failed")?.attempt, 2);
   });
 
   it("passes retryOn the number of the attempt that failed, counted from 1", async () => {
