@@ -39,6 +39,14 @@ export type {
   RetryPolicy,
   TaskOptions,
 } from "./src/options.ts";
+export { durationProblem, parseDuration } from "./src/duration.ts";
+export type {
+  Duration,
+  DurationPart,
+  DurationRules,
+  DurationText,
+  DurationUnit,
+} from "./src/duration.ts";
 export {
   CancelledError,
   DependencyFailureError,

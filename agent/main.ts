@@ -5,6 +5,10 @@ import { startAgent } from "./agent.ts";
 import { corsOriginProblems } from "./cors.ts";
 import { guardRejections } from "./rejections.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
+import { integerText, oneOf } from "../src/validate.ts";
+
+const WHERE = "asyncflow agent";
+const LAUNCH_METHODS: readonly LaunchMethod[] = ["fork", "srun", "mpiexec"];
 
 const USAGE = `usage: asyncflow agent [options]
   --listen HOST:PORT     address to serve (default 127.0.0.1:0); HOST "node" is this node's
@@ -78,17 +82,18 @@ export async function agentCommand(argv: string[]): Promise<number> {
     if (eq < 1 || eq === m.length - 1) problems.push(`--module must be NAME=PATH, got '${m}'`);
     else modules[m.slice(0, eq)] = m.slice(eq + 1);
   }
-  const launch = values.launch ?? "fork";
-  if (!["fork", "srun", "mpiexec"].includes(launch)) {
-    problems.push(`--launch must be fork, srun or mpiexec, got '${launch}'`);
-  }
-  const count = (flag: string, v: string | undefined, min: number) => {
-    if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < min) {
-      problems.push(`--${flag} must be an integer >= ${min}, got '${v}'`);
+  // The core's validators, so a flag's message reads like an option's: "'--cores' must be …, got …".
+  const check = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      problems.push((error as Error).message.replace(/^asyncflow agent: /, ""));
+      return undefined;
     }
-    return Number(v);
   };
+  const launch = check(() => oneOf(values.launch ?? "fork", LAUNCH_METHODS, "--launch", WHERE));
+  const count = (flag: string, v: string | undefined, min: number) =>
+    v === undefined ? undefined : check(() => integerText(v, min, `--${flag}`, WHERE));
   const cores = count("cores", values.cores, 1);
   const gpus = count("gpus", values.gpus, 0);
   const workers = count("workers", values.workers, 1);
@@ -109,7 +114,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     agent = await startAgent({
       listen: values.listen ?? "127.0.0.1:0",
       modules,
-      launch: launch as LaunchMethod,
+      launch: launch!,
       ...(values.dir !== undefined ? { dir: values.dir } : {}),
       ...(cores !== undefined ? { cores } : {}),
       ...(gpus !== undefined ? { gpus } : {}),

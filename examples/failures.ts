@@ -21,7 +21,7 @@ let calls = 0;
 const fetchData = flow.functionTask(function fetchData() {
   if (++calls < 3) throw new Error("service unavailable");
   return [1, 2, 3];
-}, { retries: { attempts: 4, backoffMs: 50, factor: 2 } });
+}, { retries: { max: 4, backoff: "50ms", factor: 2 } });
 console.log("1. flaky call ->", await fetchData());
 
 // 2. A command that hangs: the timeout kills it (and its process group); no retry for it.

@@ -57,7 +57,7 @@ export class Attempts {
   #timedOut(node: TaskNode, attempt: number, timeout: number): void {
     node.timer = undefined;
     if (node.settled || node.attempt !== attempt) return;
-    const error = new TimeoutError(node.uid, timeout, node.name);
+    const error = new TimeoutError(node.uid, timeout, node.name, attempt);
     node.controller?.abort(error);
     if (node.kind === "block") this.#kernel.cancelChildren(node, `its block ${node.uid} timed out`);
     else this.#lanes.leave(node, error);

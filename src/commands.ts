@@ -1,5 +1,5 @@
 import type { Kernel } from "./kernel.ts";
-import { describe } from "./options.ts";
+import { describe } from "./validate.ts";
 import type { TaskNode } from "./task_node.ts";
 import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";

@@ -1,5 +1,5 @@
 import type { TaskEvent, TaskEventListener } from "./events.ts";
-import { describe } from "./options.ts";
+import { invalid } from "./validate.ts";
 
 /**
  * The engine's listeners. The kernel asks `listening` before it builds an
@@ -22,7 +22,7 @@ export class Emitter {
    */
   subscribe(listener: TaskEventListener): () => void {
     if (typeof listener !== "function") {
-      throw new TypeError(`subscribe: listener must be a function, got ${describe(listener)}`);
+      throw invalid("subscribe", "listener", "a function", listener);
     }
     this.#listeners = [...this.#listeners, listener];
     return () => {

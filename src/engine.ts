@@ -14,12 +14,12 @@ import { Kernel } from "./kernel.ts";
 import { Lanes } from "./lanes.ts";
 import { DefinitionNames } from "./names.ts";
 import { randomHex } from "./random_hex.ts";
-import {
-  type CommandOutput,
-  describe,
-  type ExecutableOptions,
-  type ExecutableTaskOptions,
-  type TaskOptions,
+import { invalid } from "./validate.ts";
+import type {
+  CommandOutput,
+  ExecutableOptions,
+  ExecutableTaskOptions,
+  TaskOptions,
 } from "./options.ts";
 import { reportChannel } from "./reports.ts";
 import type { RunRecorder } from "./run_recorder.ts";
@@ -292,7 +292,7 @@ export class WorkflowEngine {
       ? [idOrFn, maybeFn]
       : [`wf-${randomHex(8)}`, idOrFn];
     if (typeof fn !== "function") {
-      throw new TypeError(`workflowScope: expected a function to run, got ${describe(fn)}`);
+      throw invalid("workflowScope", "fn", "a function to run", fn);
     }
     const run = this.#context.get()?.run;
     const result = this.#context.run({ workflowId: id, run }, () => fn(id));
@@ -413,7 +413,7 @@ export class WorkflowEngine {
 
   async #doShutdown(): Promise<void> {
     this.#calls.closed = true;
-    for (const node of [...this.#kernel.live]) {
+    for (const node of this.#kernel.live.snapshot()) {
       this.#kernel.settle(
         node,
         "CANCELLED",

@@ -2,9 +2,9 @@ import type { Backend } from "./backend.ts";
 import { host } from "./host/mod.ts";
 import { LocalBackend } from "./local_backend.ts";
 import { NoopBackend } from "./noop_backend.ts";
-import { describe } from "./options.ts";
 import { randomHex } from "./random_hex.ts";
 import type { RunRecorder } from "./run_recorder.ts";
+import { invalid, optionalOfType, plainObject } from "./validate.ts";
 
 /**
  * Options of {@linkcode WorkflowEngine.create}.
@@ -57,50 +57,34 @@ export interface EngineOptions {
 export function resolveEngineOptions(
   options: EngineOptions,
 ): { backends: Backend[]; uid: string; workDir: string } {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `WorkflowEngine.create: options must be an object, got ${describe(options)}`,
-    );
-  }
+  const where = "WorkflowEngine.create";
+  plainObject(options, "options", where);
   const given = [...(options.backend ? [options.backend] : []), ...(options.backends ?? [])];
   for (const b of given) {
     if (!b || typeof b.submit !== "function" || typeof b.name !== "string") {
-      throw new TypeError(
-        `WorkflowEngine.create: ${
-          describe(b)
-        } is not a Backend (name, attach, submit, cancel, shutdown)`,
-      );
+      throw invalid(where, "backend", "a Backend (name, attach, submit, cancel, shutdown)", b);
     }
   }
+  optionalOfType(options.dryRun, "boolean", "dryRun", where);
+  optionalOfType(options.recordResults, "boolean", "recordResults", where);
+  optionalOfType(options.workDir, "string", "workDir", where);
   const dryRun = options.dryRun ?? false;
   let backends = given.length > 0 ? given : [new LocalBackend()];
   if (dryRun) backends = backends.map((b) => new NoopBackend({ name: b.name }));
   const uid = options.uid ?? `asyncflow.${randomHex(8)}`;
-  if (!/^[\w.-]{1,128}$/.test(uid)) {
-    throw new TypeError(
-      `WorkflowEngine.create: uid ${
-        JSON.stringify(uid)
-      } must be 1-128 letters, digits, '.', '_' or '-'`,
-    );
+  if (typeof uid !== "string" || !/^[\w.-]{1,128}$/.test(uid)) {
+    throw invalid(where, "uid", "1-128 letters, digits, '.', '_' or '-'", uid);
   }
   const workDir = options.workDir ?? host.cwd();
   if (options.resume !== undefined && !(options.resume instanceof Map)) {
-    throw new TypeError(
-      `WorkflowEngine.create: 'resume' must be a Map of memo key to result, got ${
-        describe(options.resume)
-      }`,
-    );
+    throw invalid(where, "resume", "a Map of memo key to result", options.resume);
   }
   const record = options.record;
   if (
     record !== undefined &&
     (record === null || typeof record.onEvent !== "function" || typeof record.close !== "function")
   ) {
-    throw new TypeError(
-      `WorkflowEngine.create: 'record' must be a RunRecorder (onEvent, close), got ${
-        describe(record)
-      }`,
-    );
+    throw invalid(where, "record", "a RunRecorder (onEvent, close)", record);
   }
   return { backends, uid, workDir };
 }

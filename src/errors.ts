@@ -107,6 +107,8 @@ export class CancelledError extends Error {
  * const err = new TimeoutError("task.000001", 50, "hung");
  * assert.equal(err.timeoutMs, 50);
  * assert.equal(err.message, "'hung' (task.000001) timed out after 50 ms");
+ * const again = new TimeoutError("task.000001", 50, "hung", 2);
+ * assert.equal(again.message, "'hung' (task.000001) timed out after 50 ms (attempt 2)");
  * ```
  */
 export class TimeoutError extends Error {
@@ -118,6 +120,8 @@ export class TimeoutError extends Error {
   readonly taskName: string | undefined;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
+  /** The attempt that timed out, 1 for the first run (as in events and `taskContext()`), when known. */
+  readonly attempt: number | undefined;
 
   /**
    * Creates the error.
@@ -125,12 +129,15 @@ export class TimeoutError extends Error {
    * @param uid The task's uid.
    * @param timeoutMs The limit, in milliseconds.
    * @param taskName The task's name, for the message (`'hung' (task.000024) timed out after 500 ms`).
+   * @param attempt The attempt that timed out; a re-run's is in the message (`(attempt 2)`).
    */
-  constructor(uid: string, timeoutMs: number, taskName?: string) {
-    super(`${taskLabel(uid, taskName)} timed out after ${timeoutMs} ms`);
+  constructor(uid: string, timeoutMs: number, taskName?: string, attempt?: number) {
+    const which = attempt !== undefined && attempt > 1 ? ` (attempt ${attempt})` : "";
+    super(`${taskLabel(uid, taskName)} timed out after ${timeoutMs} ms${which}`);
     this.uid = uid;
     this.taskName = taskName;
     this.timeoutMs = timeoutMs;
+    this.attempt = attempt;
   }
 }
 

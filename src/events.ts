@@ -70,7 +70,11 @@ export interface TaskEvent {
   deps?: string[];
   /** The backend that runs it (on `queued` and later). */
   backend?: string;
-  /** The attempt number (on `submitted`, `running`, `failed`, `retried`). */
+  /**
+   * The attempt, 1 for the first run (as `taskContext().attempt` and `retryOn`
+   * count): on `submitted`, `running`, `retried`, and on `failed` or
+   * `cancelled` when an attempt was under way.
+   */
   attempt?: number;
   /** The error, for `failed`, `cancelled` and `retried`; `stack` for an error of the task's own code. */
   error?: { name: string; message: string; stack?: string };

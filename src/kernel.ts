@@ -1,6 +1,7 @@
 import { CancelledError, DependencyFailureError } from "./errors.ts";
 import type { Emitter } from "./emitter.ts";
 import { errorInfo, now, type TaskEvent, valueInfo } from "./events.ts";
+import { LiveTasks } from "./live_tasks.ts";
 import { type MoveRule, MOVES, PHASE, phaseName } from "./phases.ts";
 import type { TaskEventType } from "./events.ts";
 import type { EngineStats } from "./stats.ts";
@@ -12,7 +13,10 @@ import type { TaskState } from "./task_state.ts";
 export interface Scheduler {
   /** Every dependency of `node` is done: run it. */
   ready(node: TaskNode): void;
-  /** `node`'s attempt leaves its backend; with a reason, the backend is told to stop it. */
+  /**
+   * `node`'s attempt leaves its backend; with a reason, the backend is told to stop it.
+   * Called only while the attempt is at a backend (`node.submissionId` is set).
+   */
   leave(node: TaskNode, stopReason?: unknown): void;
 }
 
@@ -38,7 +42,7 @@ const EMPTY: readonly unknown[] = Object.freeze([]);
  */
 export class Kernel {
   /** Unfinished tasks and blocks. */
-  readonly live: Set<TaskNode> = new Set();
+  readonly live: LiveTasks = new LiveTasks();
   /**
    * Whether a block ever failed, was cancelled or retried: until then no block
    * body can be stopped, and awaits need not look for one.
@@ -114,7 +118,7 @@ export class Kernel {
         this.#finish(node, "CANCELLED", a);
         if (node.kind === "block") this.blockStopped = true;
     }
-    if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b));
+    if (this.#emitter.listening) this.#emitter.emit(this.#eventOf(node, move, a, b, from));
     // The event names the attempt that failed; what runs next is the following one.
     if (move === "retried") {
       node.attempt++;
@@ -127,7 +131,7 @@ export class Kernel {
     settleFuture(node.future, state, outcome);
   }
 
-  #eventOf(node: TaskNode, move: TaskEventType, a: unknown, b: unknown): TaskEvent {
+  #eventOf(node: TaskNode, move: TaskEventType, a: unknown, b: unknown, from: number): TaskEvent {
     const event: TaskEvent = {
       type: move,
       time: now(),
@@ -172,6 +176,8 @@ export class Kernel {
       case "cancelled":
         event.error = errorInfo(a);
         if (node.record !== undefined) event.record = node.record;
+        // The attempt it ended on, numbered as on `running` and `retried`; none if it never ran.
+        if ((from & (PHASE.submitted | PHASE.running)) !== 0) event.attempt = node.attempt;
     }
     return event;
   }
@@ -204,9 +210,12 @@ export class Kernel {
     for (let item = work.pop(); item !== undefined; item = work.pop()) {
       const [node, state, outcome] = item;
       if (node.settled) continue;
-      if (state === "CANCELLED") {
-        this.scheduler.leave(node, (outcome as CancelledError).reason ?? "cancelled");
-      } else this.scheduler.leave(node);
+      // Most attempts have left their backend already (it reported done or failed).
+      if (node.submissionId !== undefined) {
+        if (state === "CANCELLED") {
+          this.scheduler.leave(node, (outcome as CancelledError).reason ?? "cancelled");
+        } else this.scheduler.leave(node);
+      }
       // Code still running for the task learns through taskContext().signal that it was stopped.
       if (state !== "DONE") node.controller?.abort(outcome);
       if (node.timer !== undefined) {

@@ -3,10 +3,12 @@ import { ExecutableError } from "./errors.ts";
 import { now } from "./events.ts";
 import type { ExecutionRecord } from "./execution_record.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "./host/mod.ts";
+import { type Grant, MachineSlots, needOf } from "./machine_slots.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import { Submission } from "./submission.ts";
 import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";
+import { integerAtLeast, optionalOfType, positiveInteger } from "./validate.ts";
 
 /**
  * Options of {@linkcode LocalBackend}.
@@ -24,7 +26,23 @@ import { isThenable } from "./thenable.ts";
 export interface LocalBackendOptions {
   /** The name tasks route to. Default `"default"`. */
   name?: string;
-  /** How many commands run at once; the others wait, highest priority first. Default: the number of cores. */
+  /**
+   * The directory commands run in, and the one a relative task `cwd` is
+   * relative to. Default: the process's current directory when the backend is
+   * made (for `asyncflow run`, the directory it was started in).
+   */
+  cwd?: string;
+  /**
+   * The cores commands share: a command takes `ranks × coresPerRank` of them
+   * (one without `resources`). Default: this machine's (`availableParallelism`).
+   */
+  cores?: number;
+  /** The GPUs commands share, by index: a command takes `ranks × gpusPerRank`. Default 0. */
+  gpus?: number;
+  /**
+   * How many commands run at once, whatever their size: a cap on processes,
+   * on top of cores and GPUs. Default: `cores`.
+   */
   processes?: number;
   /** A command that prints more than this to memory is killed (use `captureOutput` for big outputs). Default 64 MiB. */
   maxOutputBytes?: number;
@@ -39,8 +57,17 @@ interface WaitingCommand {
 /**
  * The embedded default backend. Function tasks run in this process, on the
  * event loop (async functions interleave; use the worker pool for CPU-bound
- * work). Executable tasks run as subprocesses, at most `processes` at once;
- * a cancelled or timed-out command is killed with its whole process group.
+ * work) and take no cores. Executable tasks run as subprocesses, by their
+ * `resources` against the machine, as the agent places them on its nodes: a
+ * command starts when its `ranks × coresPerRank` cores, its `ranks ×
+ * gpusPerRank` GPUs and one of the `processes` slots are free, in priority
+ * order (a big command that waits is not overtaken by small ones). It is
+ * started once — launching its ranks, e.g. with `mpiexec`, is the command's
+ * own business — with `OMP_NUM_THREADS` set to `coresPerRank` and
+ * `CUDA_VISIBLE_DEVICES` to its GPUs when it gives `resources` (its own `env`
+ * wins). A command that asks for more than the machine has fails at once.
+ * `memoryMb` is not checked locally. A cancelled or timed-out command is
+ * killed with its whole process group.
  *
  * @example
  * ```ts
@@ -54,14 +81,16 @@ interface WaitingCommand {
 export class LocalBackend implements Backend {
   /** The name tasks route to. */
   readonly name: string;
-  readonly #processLimit: number;
+  readonly #machine: MachineSlots;
+  readonly #cwd: string;
   readonly #maxOutputBytes: number;
   #ctx: BackendContext | undefined;
   readonly #waiting = new ReadyQueue<WaitingCommand>();
+  /** The first waiting command, out of the queue because it does not fit yet. */
+  #blocked: WaitingCommand | undefined;
   readonly #withdrawn = new Set<string>();
   readonly #processes = new Map<string, RunningProcess>();
   #workDirReady: Promise<void> | undefined;
-  #active = 0;
   /** Which process slots are taken: a command reports `process-<n>` so traces show lanes. */
   readonly #slots: boolean[] = [];
   #closed = false;
@@ -69,18 +98,26 @@ export class LocalBackend implements Backend {
   /**
    * Creates the backend.
    *
-   * @param options Name, process limit and output bound.
-   * @throws {TypeError} When `processes` is not a positive integer.
+   * @param options Name, cores, GPUs, process cap and output bound.
+   * @throws {TypeError} When `cores`, `processes` or `maxOutputBytes` is not a
+   *   positive integer, or `gpus` not an integer >= 0.
    */
   constructor(options: LocalBackendOptions = {}) {
     this.name = options.name ?? "default";
-    this.#processLimit = options.processes ?? host.cpuCount();
-    if (!Number.isInteger(this.#processLimit) || this.#processLimit < 1) {
-      throw new TypeError(
-        `LocalBackend: 'processes' must be a positive integer, got ${options.processes}`,
-      );
-    }
-    this.#maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+    const where = "LocalBackend";
+    optionalOfType(options.cwd, "string", "cwd", where);
+    this.#cwd = inDirectory(host.cwd(), options.cwd);
+    const cores = positiveInteger(options.cores ?? host.cpuCount(), "cores", where);
+    this.#machine = new MachineSlots({
+      cores,
+      gpus: integerAtLeast(options.gpus ?? 0, 0, "gpus", where),
+      processes: positiveInteger(options.processes ?? cores, "processes", where),
+    });
+    this.#maxOutputBytes = positiveInteger(
+      options.maxOutputBytes ?? 64 * 1024 * 1024,
+      "maxOutputBytes",
+      where,
+    );
   }
 
   /** Keeps the engine's report channel. */
@@ -92,6 +129,7 @@ export class LocalBackend implements Backend {
   submit(tasks: readonly TaskSpec[]): void {
     for (const spec of tasks) {
       if (spec.kind === "function") this.#runFunction(spec);
+      else if (spec.resources !== undefined && this.#tooBig(spec)) continue;
       else this.#waiting.push({ spec, priority: spec.priority, seq: 0 });
     }
     this.#startCommands();
@@ -114,6 +152,7 @@ export class LocalBackend implements Backend {
       p.kill();
       return p.exited.catch(() => {});
     });
+    this.#blocked = undefined;
     while (this.#waiting.pop()) { /* drop what never started */ }
     await Promise.all(exits);
   }
@@ -144,16 +183,38 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Fails a command that can never fit this machine; `true` when it did. */
+  #tooBig(spec: TaskSpec): boolean {
+    const why = this.#machine.tooBig(needOf(spec));
+    if (why === undefined) return false;
+    const r = spec.resources!;
+    this.#ctx!.failed(
+      spec.id,
+      new RangeError(
+        `'${spec.name}' (${spec.uid}) asks for ${why} (resources ${JSON.stringify(r)}; ` +
+          `LocalBackend '${this.name}': ${this.#machine.cores} cores, ${this.#machine.gpus} GPUs): ` +
+          `ask for less, give the LocalBackend more ({ cores, gpus }), or route it to a backend that has them`,
+      ),
+    );
+    return true;
+  }
+
   #startCommands(): void {
-    while (this.#active < this.#processLimit && !this.#closed) {
-      const next = this.#waiting.pop();
+    while (!this.#closed) {
+      const next = this.#blocked ?? this.#waiting.pop();
+      this.#blocked = undefined;
       if (next === undefined) return;
       if (this.#withdrawn.delete(next.spec.id)) continue;
-      this.#runCommand(next.spec);
+      const grant = this.#machine.take(needOf(next.spec));
+      if (grant === undefined) {
+        this.#blocked = next; // strict order: a big command is not starved by small ones
+        return;
+      }
+      this.#runCommand(next.spec, grant);
     }
   }
 
-  async #runCommand(spec: TaskSpec): Promise<void> {
+  async #runCommand(spec: TaskSpec, grant: Grant): Promise<void> {
     const ctx = this.#ctx!;
     const id = spec.id;
     const file = spec.id.replace("#", ".attempt");
@@ -164,7 +225,7 @@ export class LocalBackend implements Backend {
       : undefined;
     let process: RunningProcess | undefined;
     let startedAt = 0;
-    this.#active++;
+    const cwd = inDirectory(this.#cwd, spec.cwd);
     let slot = this.#slots.indexOf(false);
     if (slot < 0) slot = this.#slots.length;
     this.#slots[slot] = true;
@@ -175,8 +236,10 @@ export class LocalBackend implements Backend {
       }
       process = host.spawn({
         command: spec.command!,
-        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
-        ...(spec.env !== undefined ? { env: spec.env } : {}),
+        cwd,
+        ...(spec.env !== undefined || spec.resources !== undefined
+          ? { env: placementEnv(spec, grant) }
+          : {}),
         ...(spec.captureOutput
           ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` }
           : {}),
@@ -191,6 +254,7 @@ export class LocalBackend implements Backend {
         id,
         recordOf(
           spec,
+          cwd,
           process.pid,
           startedAt,
           outcome,
@@ -202,10 +266,12 @@ export class LocalBackend implements Backend {
       } else ctx.failed(id, new ExecutableError(spec.command!, outcome));
     } catch (error) {
       // It could not start, or printed too much: what is known of it still goes on the record.
-      if (startedAt > 0) ctx.ran?.(id, recordOf(spec, process?.pid, startedAt, undefined, copy));
+      if (startedAt > 0) {
+        ctx.ran?.(id, recordOf(spec, cwd, process?.pid, startedAt, undefined, copy));
+      }
       ctx.failed(id, error);
     } finally {
-      this.#active--;
+      this.#machine.release(grant);
       this.#slots[slot] = false;
       if (process) this.#processes.delete(id);
       this.#startCommands();
@@ -226,6 +292,7 @@ function resultOf(spec: TaskSpec, outcome: ProcessOutcome, base: string): unknow
  */
 function recordOf(
   spec: TaskSpec,
+  cwd: string,
   pid: number | undefined,
   startedAt: number,
   outcome: ProcessOutcome | undefined,
@@ -233,7 +300,7 @@ function recordOf(
 ): ExecutionRecord {
   const record: ExecutionRecord = {
     command: spec.command!,
-    cwd: spec.cwd === undefined ? host.cwd() : resolvePath(spec.cwd),
+    cwd,
     host: host.hostname(),
     startedAt,
     endedAt: now(),
@@ -254,7 +321,18 @@ function recordOf(
   return record;
 }
 
-/** `cwd` made absolute against the current directory (no `node:path` in the core). */
-function resolvePath(cwd: string): string {
-  return cwd.startsWith("/") ? cwd : `${host.cwd()}/${cwd}`;
+/** The command's environment: its own `env` over what its placement sets, as the agent's fork does. */
+function placementEnv(spec: TaskSpec, grant: Grant): Record<string, string> {
+  if (spec.resources === undefined) return spec.env!;
+  const placed: Record<string, string> = {
+    OMP_NUM_THREADS: String(spec.resources.coresPerRank ?? 1),
+  };
+  if (grant.gpuIds.length > 0) placed.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
+  return { ...placed, ...spec.env };
+}
+
+/** `path` inside `base` when relative (`"."` and `".."` left to the system), as is when absolute. */
+function inDirectory(base: string, path: string | undefined): string {
+  if (path === undefined || path === "" || path === ".") return base;
+  return path.startsWith("/") ? path : `${base.replace(/\/+$/, "")}/${path}`;
 }

@@ -1,8 +1,23 @@
+import { deprecated } from "./deprecated.ts";
+import { type Duration, parseDuration } from "./duration.ts";
 import type { TaskFuture } from "./task_future.ts";
+import {
+  describe,
+  finiteNumber,
+  integerAtLeast,
+  invalid,
+  knownKeys,
+  oneOf,
+  optionalOfType,
+  plainObject,
+  stringRecord,
+} from "./validate.ts";
 
 /**
- * What a task needs from the machine. Backends that place work (the worker
- * pool, the pilot agent) honour it; the in-process backend ignores it.
+ * What a command needs from the machine: the `LocalBackend` counts its
+ * `ranks × coresPerRank` cores and `ranks × gpusPerRank` GPUs against the
+ * machine's, as the pilot agent does against its allocation's nodes.
+ * `memoryMb` is for backends that place by memory (the batch system).
  *
  * @example
  * ```ts
@@ -26,33 +41,45 @@ export interface Resources {
 }
 
 /**
- * When and how a failed task is run again.
+ * When and how a failed task is run again. `retries` counts re-runs: a task
+ * runs at most `max + 1` times, its attempts numbered 1 (the first run) to
+ * `max + 1` in events, `taskContext().attempt` and `retryOn`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { type RetryPolicy, WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
- * const policy: RetryPolicy = { attempts: 3, backoffMs: 1, retryOn: (e) => !(e instanceof TypeError) };
+ * const policy: RetryPolicy = { max: 2, backoff: "1ms", retryOn: (e) => !(e instanceof TypeError) };
  * let calls = 0;
  * const flaky = flow.functionTask(() => {
  *   if (++calls < 3) throw new Error("busy");
  *   return calls;
  * }, { retries: policy });
- * assert.equal(await flaky(), 3);
+ * assert.equal(await flaky(), 3); // the first run and two re-runs
  * ```
  */
 export interface RetryPolicy {
-  /** Extra attempts after the first one. */
-  attempts: number;
-  /** Delay before the first retry, in ms. Default 0. */
-  backoffMs?: number;
-  /** Multiplier applied to the delay after each retry. Default 2. */
+  /** Re-runs after the first run: the task runs at most `max + 1` times. */
+  max?: number;
+  /** Delay before the first re-run (ms, or a string such as `"2s"`). Default 0. */
+  backoff?: Duration;
+  /** Multiplier applied to the delay after each re-run, at least 1. Default 2. */
   factor?: number;
-  /** Upper bound of the delay, in ms. Default 30 000. */
-  maxBackoffMs?: number;
-  /** Which errors are worth a retry. Default: every error except cancellation and dependency failure. */
+  /** Upper bound of the delay (ms, or a string such as `"1m"`). Default `"30s"`. */
+  maxBackoff?: Duration;
+  /**
+   * Which errors are worth a re-run; `attempt` is the number of the attempt that
+   * failed (1 for the first run). Default: every error except cancellation and
+   * dependency failure.
+   */
   retryOn?: (error: unknown, attempt: number) => boolean;
+  /** @deprecated Write `max`: it counts the same re-runs. */
+  attempts?: number;
+  /** @deprecated Write `backoff`. */
+  backoffMs?: number;
+  /** @deprecated Write `maxBackoff`. */
+  maxBackoffMs?: number;
 }
 
 /**
@@ -65,7 +92,7 @@ export interface RetryPolicy {
  * import assert from "node:assert/strict";
  * import { type TaskOptions, WorkflowEngine } from "@asyncflow/asyncflow";
  * await using flow = await WorkflowEngine.create();
- * const opts: TaskOptions = { retries: 2, timeout: 5_000, priority: 10, name: "urgent" };
+ * const opts: TaskOptions = { retries: 2, timeout: "5s", priority: 10, name: "urgent" };
  * const f = flow.functionTask(() => 1, opts)();
  * assert.deepEqual([f.name, await f], ["urgent", 1]);
  * ```
@@ -82,10 +109,16 @@ export interface TaskOptions {
    * arguments (strings, numbers, booleans), unless `.with({ name })` named the call.
    */
   key?: string | number;
-  /** A retry count, or a full policy. Default: no retry. */
+  /**
+   * How many times a failed task is run again — it runs at most `retries + 1`
+   * times — or a full policy. Default 0: no re-run.
+   */
   retries?: number | RetryPolicy;
-  /** Run-time limit of one attempt, in ms, counted from the moment the task starts running. */
-  timeout?: number;
+  /**
+   * Run-time limit of one attempt (ms, or a string such as `"30s"`, `"1h30m"`),
+   * counted from the moment the task starts running.
+   */
+  timeout?: Duration;
   /** Higher runs first when tasks wait for a backend slot. Default 0. */
   priority?: number;
   /** The name of the backend that runs the task. Default: the engine's first backend. */
@@ -115,7 +148,12 @@ export interface TaskOptions {
  * ```
  */
 export interface ExecutableOptions extends TaskOptions {
-  /** Working directory of the process. Default: the engine process's. */
+  /**
+   * Working directory of the process; a relative one is relative to its
+   * backend's directory: the `LocalBackend`'s (default: the directory the
+   * process was in when the backend was made), the agent's (the directory it
+   * was started in). Default: that directory itself. See docs/rules.md.
+   */
   cwd?: string;
   /** Variables added to (or overriding) the inherited environment. */
   env?: Record<string, string>;
@@ -171,8 +209,13 @@ export interface ExecutableTaskOptions extends ExecutableOptions {
   result?: "stdout" | "output";
 }
 
-/** Options as the engine keeps them: validated and merged. */
-export type MergedOptions = ExecutableTaskOptions;
+/** Options as the engine keeps them: validated and merged, durations in ms. */
+export type MergedOptions = Omit<ExecutableTaskOptions, "timeout" | "retries"> & {
+  /** In ms. */
+  timeout?: number;
+  /** A count, or a policy spelt `max`/`backoff`/`maxBackoff`, durations in ms. */
+  retries?: number | RetryPolicy;
+};
 
 /**
  * Call-time options over definition-time ones: each option given wins, and
@@ -204,9 +247,22 @@ const KNOWN_KEYS = new Set([
   "captureOutput",
   "result",
 ]);
+const RESOURCE_KEYS = ["ranks", "coresPerRank", "gpusPerRank", "memoryMb"];
+const POLICY_KEYS = [
+  "max",
+  "backoff",
+  "factor",
+  "maxBackoff",
+  "retryOn",
+  "attempts",
+  "backoffMs",
+  "maxBackoffMs",
+];
 
 /**
- * Checks options given by a user and says exactly what is wrong.
+ * Checks options given by a user and says exactly what is wrong. Durations
+ * come back in milliseconds and a retry policy in its current spelling (an
+ * old one is taken with a deprecation notice); the input is not changed.
  *
  * @throws {TypeError} On an unknown key or a value of the wrong type or range.
  */
@@ -216,127 +272,92 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_KEYS.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option '${key}' (known: ${[...KNOWN_KEYS].join(", ")})`,
-      );
-    }
-  }
-  checkType(o, "name", "string", where);
+  knownKeys(o, KNOWN_KEYS, "option", where);
+  optionalOfType(o.name, "string", "name", where);
   if (o.key !== undefined && typeof o.key !== "string" && !Number.isFinite(o.key)) {
-    throw new TypeError(
-      `${where}: 'key' must be a string or a finite number, got ${describe(o.key)}`,
-    );
+    throw invalid(where, "key", "a string or a finite number", o.key);
   }
-  checkType(o, "backend", "string", where);
-  checkType(o, "workflowId", "string", where);
-  checkType(o, "cwd", "string", where);
-  checkType(o, "captureOutput", "boolean", where);
-  if (o.timeout !== undefined && !(typeof o.timeout === "number" && o.timeout > 0)) {
-    throw new TypeError(
-      `${where}: 'timeout' must be a positive number of ms, got ${describe(o.timeout)}`,
-    );
-  }
-  if (o.priority !== undefined && !Number.isFinite(o.priority)) {
-    throw new TypeError(
-      `${where}: 'priority' must be a finite number, got ${describe(o.priority)}`,
-    );
-  }
-  if (o.retries !== undefined) validateRetries(o.retries, where);
+  optionalOfType(o.backend, "string", "backend", where);
+  optionalOfType(o.workflowId, "string", "workflowId", where);
+  optionalOfType(o.cwd, "string", "cwd", where);
+  optionalOfType(o.captureOutput, "boolean", "captureOutput", where);
+  if (o.priority !== undefined) finiteNumber(o.priority, "priority", where);
   if (o.after !== undefined && !Array.isArray(o.after)) {
-    throw new TypeError(`${where}: 'after' must be an array of futures, got ${describe(o.after)}`);
+    throw invalid(where, "after", "an array of futures", o.after);
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new TypeError(`${where}: 'signal' must be an AbortSignal, got ${describe(o.signal)}`);
+    throw invalid(where, "signal", "an AbortSignal", o.signal);
   }
-  if (o.env !== undefined) {
-    if (o.env === null || typeof o.env !== "object") {
-      throw new TypeError(`${where}: 'env' must be an object of strings, got ${describe(o.env)}`);
-    }
-    for (const [k, v] of Object.entries(o.env)) {
-      if (typeof v !== "string") {
-        throw new TypeError(`${where}: env variable '${k}' must be a string, got ${describe(v)}`);
-      }
+  if (o.env !== undefined) stringRecord(o.env, "env", where);
+  if (o.resources !== undefined) {
+    const r = plainObject(o.resources, "resources", where);
+    knownKeys(r, RESOURCE_KEYS, "resource", where);
+    for (const [key, v] of Object.entries(r)) {
+      integerAtLeast(v, key === "gpusPerRank" ? 0 : 1, `resources.${key}`, where);
     }
   }
-  if (o.resources !== undefined) validateResources(o.resources, where);
-  if (o.result !== undefined && o.result !== "stdout" && o.result !== "output") {
-    throw new TypeError(
-      `${where}: 'result' must be "stdout" or "output", got ${describe(o.result)}`,
-    );
-  }
+  if (o.result !== undefined) oneOf(o.result, ["stdout", "output"], "result", where);
   if (o.result === "output" && o.captureOutput) {
     throw new TypeError(
       `${where}: 'result: "output"' keeps both streams in memory; 'captureOutput' writes them to files: choose one`,
     );
   }
-  return o as MergedOptions;
+  const timeout = o.timeout === undefined ? undefined : parseDuration(o.timeout, "timeout", where);
+  const retries = typeof o.retries === "object" && o.retries !== null
+    ? retryPolicy(o.retries, where)
+    : o.retries === undefined
+    ? undefined
+    : integerAtLeast(o.retries, 0, "retries", where);
+  // Most options are already in the engine's spelling and pass through as given.
+  if (timeout === o.timeout && retries === o.retries) return o as MergedOptions;
+  const copy = { ...o } as MergedOptions;
+  if (timeout !== undefined) copy.timeout = timeout;
+  if (retries !== undefined) copy.retries = retries;
+  return copy;
 }
 
-function validateRetries(retries: unknown, where: string): void {
-  if (typeof retries === "number") {
-    if (!Number.isInteger(retries) || retries < 0) {
-      throw new TypeError(`${where}: 'retries' must be a non-negative integer, got ${retries}`);
-    }
-    return;
-  }
-  if (retries === null || typeof retries !== "object") {
-    throw new TypeError(
-      `${where}: 'retries' must be a number or a policy object, got ${describe(retries)}`,
-    );
-  }
-  const p = retries as Record<string, unknown>;
-  if (!Number.isInteger(p.attempts) || (p.attempts as number) < 0) {
-    throw new TypeError(
-      `${where}: 'retries.attempts' must be a non-negative integer, got ${describe(p.attempts)}`,
-    );
-  }
-  for (const key of ["backoffMs", "factor", "maxBackoffMs"]) {
-    const v = p[key];
-    if (v !== undefined && !(typeof v === "number" && v >= 0)) {
+/** A policy in its current spelling, durations in ms; old keys work with a notice. */
+function retryPolicy(retries: unknown, where: string): RetryPolicy {
+  const p = plainObject(retries, "retries", where);
+  knownKeys(p, POLICY_KEYS, "retry option", where);
+  const renamed = (old: string, now: string, example: string) => {
+    if (p[old] === undefined) return p[now];
+    if (p[now] !== undefined) {
       throw new TypeError(
-        `${where}: 'retries.${key}' must be a non-negative number, got ${describe(v)}`,
+        `${where}: 'retries.${old}' and 'retries.${now}' say the same: give only '${now}'`,
       );
     }
-  }
-  if (p.retryOn !== undefined && typeof p.retryOn !== "function") {
+    deprecated(
+      `${where}: 'retries.${old}' is deprecated and will be removed: write 'retries.${now}' (${example})`,
+    );
+    return p[old];
+  };
+  const max = renamed(
+    "attempts",
+    "max",
+    "it counts the same re-runs: { max: 3 } runs at most 4 times",
+  );
+  if (max === undefined) {
     throw new TypeError(
-      `${where}: 'retries.retryOn' must be a function, got ${describe(p.retryOn)}`,
+      `${where}: 'retries.max' is missing: the number of re-runs after the first run (retries: { max: 3 } runs at most 4 times)`,
     );
   }
+  const policy: RetryPolicy = { max: integerAtLeast(max, 0, "retries.max", where) };
+  const backoff = renamed("backoffMs", "backoff", 'a duration: 500 or "500ms"');
+  if (backoff !== undefined) {
+    policy.backoff = parseDuration(backoff, "retries.backoff", where, { zero: true });
+  }
+  if (p.factor !== undefined) policy.factor = finiteNumber(p.factor, "retries.factor", where, 1);
+  const maxBackoff = renamed("maxBackoffMs", "maxBackoff", 'a duration: 30000 or "30s"');
+  if (maxBackoff !== undefined) {
+    policy.maxBackoff = parseDuration(maxBackoff, "retries.maxBackoff", where, { zero: true });
+  }
+  if (p.retryOn !== undefined) {
+    optionalOfType(p.retryOn, "function", "retries.retryOn", where);
+    policy.retryOn = p.retryOn as NonNullable<RetryPolicy["retryOn"]>;
+  }
+  return policy;
 }
 
-function validateResources(resources: unknown, where: string): void {
-  if (resources === null || typeof resources !== "object") {
-    throw new TypeError(`${where}: 'resources' must be an object, got ${describe(resources)}`);
-  }
-  for (const [key, v] of Object.entries(resources)) {
-    if (!["ranks", "coresPerRank", "gpusPerRank", "memoryMb"].includes(key)) {
-      throw new TypeError(
-        `${where}: unknown resource '${key}' (known: ranks, coresPerRank, gpusPerRank, memoryMb)`,
-      );
-    }
-    const min = key === "gpusPerRank" ? 0 : 1;
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= min)) {
-      throw new TypeError(
-        `${where}: resource '${key}' must be an integer >= ${min}, got ${describe(v)}`,
-      );
-    }
-  }
-}
-
-function checkType(o: Record<string, unknown>, key: string, type: string, where: string): void {
-  if (o[key] !== undefined && typeof o[key] !== type) {
-    throw new TypeError(`${where}: '${key}' must be a ${type}, got ${describe(o[key])}`);
-  }
-}
-
-/** Describes a value for an error message: its type and a short rendering. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 60))}`;
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
-  return `${typeof value} ${String(value)}`;
-}
+/** Kept here for the files that import it with the options; it lives in `./validate.ts`. */
+export { describe };

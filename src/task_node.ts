@@ -56,6 +56,9 @@ export class TaskNode implements FutureOwner {
   seq = 0;
   /** Changed by `Kernel.move` only, along the table in `phases.ts`. */
   phase: Phase = PHASE.new;
+  /** The neighbours in the engine's list of unfinished tasks (see `live_tasks.ts`). */
+  livePrev: TaskNode | undefined = undefined;
+  liveNext: TaskNode | undefined = undefined;
   /** The future handed to the user; created right after the node. */
   future!: TaskFuture<unknown>;
 

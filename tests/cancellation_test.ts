@@ -89,7 +89,7 @@ describe("cancellation", () => {
     flow.subscribe((e) => e.type === "retried" && retried.resolve());
     const bad = flow.functionTask((): number => {
       throw new Error("again");
-    }, { retries: { attempts: 5, backoffMs: 60_000 } });
+    }, { retries: { max: 5, backoff: "1m" } });
     const f = bad();
     await retried.promise;
     assert.equal(f.state, "PENDING");

@@ -65,7 +65,7 @@ describe("executable tasks", () => {
     );
     assert.throws(
       () => flow.executableTask(() => "true", { result: "stderr" as "output" }),
-      /'result' must be "stdout" or "output", got the string "stderr"/,
+      /'result' must be one of "stdout", "output", got the string "stderr"/,
     );
   });
 
@@ -127,7 +127,7 @@ describe("executable tasks", () => {
   it("rejects a process limit that is not a positive integer", () => {
     assert.throws(
       () => new LocalBackend({ processes: 0 }),
-      /'processes' must be a positive integer, got 0/,
+      /^TypeError: LocalBackend: 'processes' must be a positive integer, got number 0$/,
     );
   });
 });

@@ -36,7 +36,7 @@ describe("retries and timeouts", () => {
     const t = flow.functionTask((): number => {
       calls++;
       throw new TypeError("a bug, not bad luck");
-    }, { retries: { attempts: 5, retryOn: (e) => !(e instanceof TypeError) } });
+    }, { retries: { max: 5, retryOn: (e) => !(e instanceof TypeError) } });
     await assert.rejects(t(), TypeError);
     assert.equal(calls, 1);
   });
@@ -47,7 +47,7 @@ describe("retries and timeouts", () => {
     const t = flow.functionTask((): number => {
       times.push(performance.now());
       throw new Error("x");
-    }, { retries: { attempts: 2, backoffMs: 40, factor: 2 } });
+    }, { retries: { max: 2, backoff: "40ms", factor: 2 } });
     await assert.rejects(t());
     assert.equal(times.length, 3);
     assert.ok(times[1]! - times[0]! >= 35, `first delay ${times[1]! - times[0]!}`);
@@ -94,11 +94,11 @@ describe("retries and timeouts", () => {
     const f = () => 1;
     assert.throws(
       () => flow.functionTask(f, { retries: -1 }),
-      /'retries' must be a non-negative integer, got -1/,
+      /^TypeError: functionTask\(f\): 'retries' must be an integer >= 0, got number -1$/,
     );
     assert.throws(
       () => flow.functionTask(f, { timeout: 0 }),
-      /'timeout' must be a positive number of ms/,
+      /'timeout' must be a duration of more than zero: a number of milliseconds or a string such as "500ms".*, got number 0$/,
     );
     assert.throws(() => flow.functionTask(f, { retrys: 2 } as never), /unknown option 'retrys'/);
     assert.throws(
@@ -111,7 +111,7 @@ describe("retries and timeouts", () => {
     );
     assert.throws(
       () => flow.executableTask(() => "true", { resources: { ranks: 0 } }),
-      /resource 'ranks' must be an integer >= 1, got number 0/,
+      /'resources\.ranks' must be a positive integer, got number 0$/,
     );
     assert.throws(
       () => flow.functionTask("nope" as never),

@@ -24,6 +24,7 @@ import {
 } from "./expressions.ts";
 import { functionKey, type LoadedYaml } from "./load.ts";
 import type { TaskDef } from "./schema.ts";
+import { parseDuration } from "../../mod.ts";
 import { pathToFileURL } from "node:url";
 import { dirname, resolve } from "node:path";
 
@@ -182,29 +183,28 @@ function taskOptions(
 
 function retryPolicy(retries: NonNullable<TaskDef["retries"]>): number | RetryPolicy {
   if (typeof retries === "number") return retries;
-  const p: RetryPolicy = { attempts: retries.attempts };
-  if (retries.backoff !== undefined) p.backoffMs = durationMs(retries.backoff);
+  const p: RetryPolicy = { max: (retries.max ?? retries.attempts)! };
+  if (retries.backoff !== undefined) p.backoff = durationMs(retries.backoff, true);
   if (retries.factor !== undefined) p.factor = retries.factor;
-  if (retries.max_backoff !== undefined) p.maxBackoffMs = durationMs(retries.max_backoff);
+  if (retries.max_backoff !== undefined) p.maxBackoff = durationMs(retries.max_backoff, true);
   return p;
 }
 
 /**
- * A duration of the YAML form in milliseconds: a number of seconds, or a
- * string with a unit.
+ * A duration of a workflow file in milliseconds: a string such as `"1h30m"`,
+ * or (deprecated, warned about when the file is loaded) a number of seconds.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { durationMs } from "./build.ts";
- * assert.ok(durationMs(1.5) === 1500 && durationMs("2m") === 120_000);
+ * assert.equal(durationMs("1m30s"), 90_000);
+ * assert.equal(durationMs(1.5), 1_500);
  * ```
  */
-export function durationMs(value: number | string): number {
+export function durationMs(value: number | string, zero = false): number {
   if (typeof value === "number") return value * 1000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  return Number(m[1]) * unit;
+  return parseDuration(value, "duration", "workflow file", { textOnly: true, zero });
 }
 
 /**

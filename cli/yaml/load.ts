@@ -13,7 +13,9 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { didYouMean } from "../did_you_mean.ts";
 import { describeLoadError } from "../run/load_error.ts";
+import { deprecated } from "../../src/deprecated.ts";
 import { checkReferences, scopesOf } from "./check_references.ts";
+import { deprecations } from "./deprecations.ts";
 import { fieldName, type FileIssue, locate, type Path } from "./positions.ts";
 import { KNOWN_KEYS, type WorkflowDef, WorkflowFile } from "./schema.ts";
 
@@ -142,6 +144,10 @@ export async function parseYamlWorkflow(text: string, file: string): Promise<Loa
     );
   }
   const def = parsed.data;
+  for (const d of deprecations(def)) {
+    const i = at(d.path, d.message);
+    deprecated(`${i.file}:${i.line}:${i.col}: ${i.field}: ${i.message}`);
+  }
   const issues = checkReferences(def).map((i) => at(i.path, i.message, i.key));
   const loaded = await loadFunctions(def, file, at);
   issues.push(...loaded.issues);

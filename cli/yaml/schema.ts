@@ -6,19 +6,46 @@
  * @module
  */
 import { z } from "zod";
+import { durationProblem, parseDuration } from "../../mod.ts";
 
 const ID = /^[A-Za-z_][\w-]*$/;
-const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
 
 /** A task or block id: a letter or `_`, then letters, digits, `_` or `-`. */
 export const Id = z.string().regex(ID, {
   error: "must start with a letter or '_' and hold only letters, digits, '_' or '-'",
 });
 
-/** Seconds as a number, or a string with a unit: `500ms`, `30s`, `5m`, `1h`. */
-export const Duration = z.union([z.number().positive(), z.string().regex(DURATION)], {
-  error: "must be a positive number of seconds or a string like '500ms', '30s', '5m', '1h'",
-});
+/**
+ * A duration as the engine reads it (`500ms`, `30s`, `5m`, `1h30m`); a bare
+ * number still means seconds for this release, with a deprecation notice
+ * (see `deprecations.ts`).
+ */
+function duration(zero: boolean) {
+  const error = (issue: { input?: unknown }) =>
+    durationProblem(issue.input, { textOnly: true, zero });
+  return z.union([z.number(), z.string()], { error }).superRefine((value, ctx) => {
+    const ok = typeof value === "number"
+      ? Number.isFinite(value) && (value > 0 || (zero && value === 0))
+      : isDuration(value, zero);
+    if (!ok) {
+      ctx.addIssue({ code: "custom", message: durationProblem(value, { textOnly: true, zero }) });
+    }
+  });
+}
+
+function isDuration(text: string, zero: boolean): boolean {
+  try {
+    parseDuration(text, "", "", { textOnly: true, zero });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A duration of more than zero: `500ms`, `30s`, `5m`, `1h30m`. */
+export const Duration = duration(false);
+/** A duration that may be zero (a back-off). */
+export const DelayDuration = duration(true);
 
 const Command = z.union([z.string().trim().min(1), z.array(z.string()).min(1)], {
   error: "must be a command string (run by /bin/sh) or a non-empty list of strings (argv)",
@@ -37,16 +64,31 @@ const Resources = z.strictObject({
 });
 
 const RetryPolicy = z.strictObject({
-  attempts: z.int().min(0),
-  backoff: Duration.optional(),
+  max: z.int().min(0).optional(),
+  /** Deprecated: the same count as `max`. */
+  attempts: z.int().min(0).optional(),
+  backoff: DelayDuration.optional(),
   factor: z.number().min(1).optional(),
-  max_backoff: Duration.optional(),
+  max_backoff: DelayDuration.optional(),
+}).superRefine((policy, ctx) => {
+  if ((policy.max === undefined) === (policy.attempts === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max"],
+      message: policy.max === undefined
+        ? "is missing: the number of re-runs after the first run ({ max: 3 } runs at most 4 times)"
+        : "'max' and its old spelling 'attempts' say the same: give only 'max'",
+    });
+  }
 });
 
 const Retries = z.union([
   z.int().min(0),
   RetryPolicy,
-], { error: "must be a number of extra attempts or { attempts, backoff, factor, max_backoff }" });
+], {
+  error:
+    "must be the number of re-runs after the first run, or { max, backoff, factor, max_backoff }",
+});
 
 const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
   error: "an environment value must be a string, a number or a boolean",

@@ -60,7 +60,7 @@ describe("YAML validation: every mistake named with file, line and field; nothin
     assert.equal(r.lines.length, 2);
     assert.match(
       r.lines[0]!,
-      /type\.yaml:4:5: tasks\.a\.timeout: must be a positive number of seconds/,
+      /type\.yaml:4:5: tasks\.a\.timeout: must be a duration of more than zero: a string such as "500ms", "30s", "5m", "1h30m" \(units ms, s, m, h, d\), got an array of length 1$/,
     );
     assert.equal(r.lines[1], `${r.file}:5:14: tasks.a.retries: must be at least 0, got -1`);
   });

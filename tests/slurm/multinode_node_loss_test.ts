@@ -143,7 +143,7 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
       ],
       {
         resources: { ranks: 1, coresPerRank: 1 },
-        retries: { attempts: 2, retryOn: (e) => (e as Error).name === "NodeLostError" },
+        retries: { max: 2, retryOn: (e) => (e as Error).name === "NodeLostError" },
       },
     );
     const results = [0, 1, 2, 3, 4, 5].map((i) => step(i));
