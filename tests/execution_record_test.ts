@@ -108,13 +108,13 @@ describe("ExecutionRecord", () => {
     const dry = await WorkflowEngine.create({ dryRun: true });
     const seen: TaskEvent[] = [];
     dry.subscribe((e) => seen.push(e));
-    const up = dry.functionTask(() => 2);
+    const up = dry.functionTask(() => 2, { name: "up" });
     await dry.executableTask((n: number) => ["simulate", "--seed", String(n)], { cwd: "/tmp" })(
       up(),
     );
     await dry.shutdown();
     const ran = seen.filter((e) => e.record !== undefined).map((e) => e.record);
-    assert.deepEqual(ran, [{ command: ["simulate", "--seed", "dry-run:function"], cwd: "/tmp" }]);
+    assert.deepEqual(ran, [{ command: ["simulate", "--seed", "dry-run:up"], cwd: "/tmp" }]);
   });
 
   it("a recorder that is not one is refused, naming the option", async () => {

@@ -88,9 +88,9 @@ describe("LocalBackend: commands run by their resources against the machine", ()
       resources: { coresPerRank: 2, gpusPerRank: 1 },
     });
     const both = await Promise.all([show(), show()]);
-    assert.deepEqual(both.sort(), ["0/2\n", "1/2\n"]);
+    assert.deepEqual(both.sort(), ["0/2", "1/2"]);
     const own = await show.with({ env: { OMP_NUM_THREADS: "7" } })();
-    assert.match(own, /^[01]\/7\n$/);
+    assert.match(own, /^[01]\/7$/);
   });
 
   it("fails at once a command asking more than the machine has, naming what and how much", async () => {

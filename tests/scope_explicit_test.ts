@@ -43,7 +43,7 @@ describe("scopes without async context", () => {
     const wait = flow.functionTask(waitForAbort);
     const step = flow.functionTask((n: number) => n);
     let child: ReturnType<typeof wait> | undefined;
-    const childRunning = eventOf(flow, "running", "waitForAbort");
+    const childRunning = eventOf(flow, "running", "failing/waitForAbort");
     const block = flow.block(async function failing() {
       const scope = flow.scope();
       await step(1);
@@ -74,7 +74,7 @@ describe("scopes without async context", () => {
     });
     const f = flow.workflowScope("exp-1", () => block());
     const blockDone = f.then(() => later!.state);
-    await eventOf(flow, "running", "slow");
+    await eventOf(flow, "running", "campaign/slow"); // named under its block: attributed
     gate.resolve(7);
     assert.equal(await blockDone, "DONE", "the block ended after its child");
     assert.equal(later!.workflowId, "exp-1");

@@ -19,7 +19,7 @@ describe("recordRun, for a program that uses the engine itself", () => {
     const record = recordRun({ dir, argv: ["sweep", "--n", "2"], workflow: { name: "sweep" } });
     const flow = await WorkflowEngine.create({ record });
     assert.equal(info(record.dir).status, "running");
-    const ok = flow.executableTask((n: number) => ["echo", `point ${n}`]);
+    const ok = flow.executableTask((n: number) => ["echo", `point ${n}`], { name: "echo" });
     const bad = flow.functionTask(() => {
       throw new RangeError("out of range");
     });
@@ -31,7 +31,7 @@ describe("recordRun, for a program that uses the engine itself", () => {
     assert.deepEqual(done.argv, ["sweep", "--n", "2"]);
     assert.equal(done.engineUid, flow.uid);
     assert.deepEqual(done.counts, { created: 2, done: 1, failed: 1, cancelled: 0, retried: 0 });
-    assert.deepEqual(done.leaves, [{ uid: "task.000001", name: "executable", value: "point 1" }]);
+    assert.deepEqual(done.leaves, [{ uid: "task.000001", name: "echo", value: "point 1" }]);
     const trace = readFileSync(record.tracePath, "utf8");
     assert.match(trace, /"stack":"RangeError: out of range/);
     assert.equal(listRuns(dir)[0]!.info.id, record.id);
