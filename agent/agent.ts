@@ -12,6 +12,7 @@ import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { NodeExecutors } from "./executor/node_executors.ts";
+import { allocationWalltime, type WalltimeOptions } from "./pilot/walltime.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
@@ -83,6 +84,11 @@ export interface AgentOptions {
    * Default 64 MiB.
    */
   retainEventBytes?: number;
+  /**
+   * The allocation's end and the margins before it (see {@linkcode WalltimeOptions}). Default: in a
+   * Slurm job, its end from Slurm with the default margins; elsewhere none. `false`: none.
+   */
+  walltime?: WalltimeOptions | false;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -162,7 +168,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const allocation = chooseAllocation(options);
   const launch = options.launch ?? "fork";
   const executors = await startExecutors(options, allocation, launch);
+  const walltime = await allocationWalltime(options.walltime, allocation.source === "slurm");
   const core = await AgentCore.create({
+    ...(walltime ? { walltime } : {}),
     dir,
     allocation,
     launch,

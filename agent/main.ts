@@ -19,7 +19,11 @@ const USAGE = `usage: asyncflow agent [options]
                          carries it and its fingerprint, and clients pin it
   --new-token            do not reuse the token found in DIR
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
-                         executor per node (a Slurm step) forks the single-rank commands`;
+                         executor per node (a Slurm step) forks the single-rank commands
+  --drain-margin SECONDS in a Slurm job with a time limit: stop starting tasks this long before
+                         the end (default 60); waiting tasks are cancelled for another pilot
+  --cut-margin SECONDS   end what still runs this long before the end (default 10), so that its
+                         report reaches the client before Slurm ends the agent`;
 
 /**
  * `asyncflow agent …`: starts the agent, prints its endpoint as one JSON line
@@ -54,6 +58,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "tls-self-signed": { type: "boolean" },
         "new-token": { type: "boolean" },
         "no-executors": { type: "boolean" },
+        "drain-margin": { type: "string" },
+        "cut-margin": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -88,6 +94,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const cores = count("cores", values.cores, 1);
   const gpus = count("gpus", values.gpus, 0);
   const workers = count("workers", values.workers, 1);
+  const drain = count("drain-margin", values["drain-margin"], 0);
+  const cut = count("cut-margin", values["cut-margin"], 0);
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     problems.push("--tls-cert and --tls-key go together");
   }
@@ -121,6 +129,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
         : {}),
       ...(values["new-token"] ? { newToken: true } : {}),
       ...(values["no-executors"] ? { executors: false } : {}),
+      ...(drain !== undefined || cut !== undefined
+        ? {
+          walltime: {
+            ...(drain !== undefined ? { drainMarginMs: drain * 1000 } : {}),
+            ...(cut !== undefined ? { cutMarginMs: cut * 1000 } : {}),
+          },
+        }
+        : {}),
     });
   } catch (error) {
     console.error(`asyncflow agent: ${(error as Error).message}`);

@@ -23,6 +23,11 @@ export interface Resources {
   gpusPerRank?: number;
   /** Memory the whole task needs, in MiB. */
   memoryMb?: number;
+  /**
+   * How long the task is expected to run, in ms: a pilot agent refuses to start it when its
+   * allocation ends sooner. Not a timeout (`timeout` kills; this only declares).
+   */
+  walltimeMs?: number;
 }
 
 /**
@@ -297,9 +302,9 @@ function validateResources(resources: unknown, where: string): void {
     throw new TypeError(`${where}: 'resources' must be an object, got ${describe(resources)}`);
   }
   for (const [key, v] of Object.entries(resources)) {
-    if (!["ranks", "coresPerRank", "gpusPerRank", "memoryMb"].includes(key)) {
+    if (!["ranks", "coresPerRank", "gpusPerRank", "memoryMb", "walltimeMs"].includes(key)) {
       throw new TypeError(
-        `${where}: unknown resource '${key}' (known: ranks, coresPerRank, gpusPerRank, memoryMb)`,
+        `${where}: unknown resource '${key}' (known: ranks, coresPerRank, gpusPerRank, memoryMb, walltimeMs)`,
       );
     }
     const min = key === "gpusPerRank" ? 0 : 1;

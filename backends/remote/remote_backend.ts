@@ -465,7 +465,8 @@ export class RemoteBackend implements Backend {
         return;
       case "cancelled":
         this.#inflight.delete(e.id);
-        ctx.cancelled(e.id, e.error?.message ?? "cancelled by the agent");
+        // As an error, so that its name reaches the engine (a WalltimeError: the pilot ended).
+        ctx.cancelled(e.id, e.error ? fromWireError(e.error) : "cancelled by the agent");
         return;
     }
   }
