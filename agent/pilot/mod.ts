@@ -39,3 +39,4 @@ export {
   WalltimeError,
   type WalltimeOptions,
 } from "./walltime.ts";
+export { PilotPool, type PilotPoolOptions } from "./pilot_pool.ts";
