@@ -39,6 +39,9 @@ export interface NodeExecutorsOptions extends NodeExecutorOptions {
 export function srunExecutorArgv(node: string): string[] {
   return [
     ...["srun", "--overlap", "--nodes=1", "--ntasks=1", `--nodelist=${node}`, "--unbuffered"],
+    // No GPUs of its own: the agent hands them to its commands (CUDA_VISIBLE_DEVICES), and in a
+    // job that asked for GPUs a step without --gres=none inherits that request and is refused.
+    "--gres=none",
     ...["--kill-on-bad-exit=1", "--job-name=asyncflow-executor", ...executorEntry()],
   ];
 }

@@ -128,7 +128,9 @@ function srunArgs(placement: Placement, shape: Shape): string[] {
     `--ntasks=${ranks}`,
     `--cpus-per-task=${Math.max(shape.coresPerRank, 1)}`,
   ];
-  if (shape.gpusPerRank > 0) args.push(`--gpus-per-task=${shape.gpusPerRank}`);
+  // A step names its own GPUs, or none: without --gres=none, a step of a job that asked for
+  // GPUs inherits the job's request and Slurm refuses it ("Invalid generic resource").
+  args.push(shape.gpusPerRank > 0 ? `--gpus-per-task=${shape.gpusPerRank}` : "--gres=none");
   const even = shape.nodes.every(([, n]) => n === ranks / shape.nodes.length);
   if (even) {
     args.push(

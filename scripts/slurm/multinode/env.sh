@@ -20,3 +20,8 @@ MN_ROOT_LINK=af3-login               # the machine's end of its link to the brid
 # The node's namespace and address: node1 -> af3-node1, 10.250.0.11.
 mn_ns() { echo "af3-$1"; }
 mn_addr() { echo "$MN_SUBNET.1${1#node}"; }
+MN_GPU=$MN_ROOT/gpu                  # stand-in GPU device files, one directory per node
+# Stand-in GPUs per node: node1 has one, node2 and node3 two each. Slurm 22.05 cannot give one
+# job GPUs over nodes of which one has none (--gpus=N -N3: "Requested node configuration is not
+# available"), so every node has at least one; the counts still differ.
+mn_gpus() { case $1 in node1) echo 1 ;; *) echo 2 ;; esac; }

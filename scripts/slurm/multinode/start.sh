@@ -133,18 +133,34 @@ ReturnToService=2
 SlurmdTimeout=20
 JobRequeue=0
 SchedulerParameters=batch_sched_delay=0
+# Stand-in GPUs (see gres.conf below and mn_gpus in env.sh).
+GresTypes=gpu
 CONF
   port=$MN_SLURMD_PORT
   for node in "${MN_NODES[@]}"; do
     if [ "$mode" = netns ]; then
-      echo "NodeName=$node NodeAddr=$(mn_addr "$node") NodeHostname=$node Port=$MN_SLURMD_PORT CPUs=2 RealMemory=2000 State=UNKNOWN"
+      echo "NodeName=$node NodeAddr=$(mn_addr "$node") NodeHostname=$node Port=$MN_SLURMD_PORT CPUs=2 RealMemory=2000 Gres=gpu:$(mn_gpus "$node") State=UNKNOWN"
     else
-      echo "NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$(hostname) Port=$port CPUs=2 RealMemory=2000 State=UNKNOWN"
+      echo "NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$(hostname) Port=$port CPUs=2 RealMemory=2000 Gres=gpu:$(mn_gpus "$node") State=UNKNOWN"
     fi
     port=$((port + 1))
   done
   echo "PartitionName=all Nodes=$(IFS=,; echo "${MN_NODES[*]}") Default=YES MaxTime=INFINITE State=UP"
 } >"$MN_CONF"
+
+# The GPUs are character devices with /dev/null's numbers, one pair per node: Slurm binds them
+# to jobs and steps and sets CUDA_VISIBLE_DEVICES as for real ones; nothing opens them.
+rm -rf "$MN_GPU"
+: >"$MN_ROOT/gres.conf"
+echo "AutoDetect=off" >>"$MN_ROOT/gres.conf"
+for node in "${MN_NODES[@]}"; do
+  last=$(($(mn_gpus "$node") - 1))
+  mkdir -p "$MN_GPU/$node"
+  for i in $(seq 0 $last); do
+    mknod "$MN_GPU/$node/gpu$i" c 1 3 || skip "cannot make the stand-in GPU $MN_GPU/$node/gpu$i"
+  done
+  echo "NodeName=$node Name=gpu File=$MN_GPU/$node/gpu[0-$last]" >>"$MN_ROOT/gres.conf"
+done
 
 /usr/sbin/slurmctld || skip "slurmctld did not start (see $MN_LOG/slurmctld.log)"
 for node in "${MN_NODES[@]}"; do
