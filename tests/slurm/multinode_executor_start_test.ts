@@ -94,10 +94,18 @@ describe(
         flow = await WorkflowEngine.create({
           backend: RemoteBackend.fromEndpointFile(join(pilotDir, "endpoint.json")),
         });
-        const where = flow.executableTask(() => ["sh", "-c", "echo $SLURMD_NODENAME"], {
-          resources: { ranks: 1, coresPerRank: 2 },
-        });
-        const nodes = (await Promise.all([where(), where(), where(), where()]))
+        // Four one-core commands that meet at a barrier: they finish only if all run at once,
+        // which only node1 and node2 together can hold.
+        const met = join(work, "met");
+        mkdirSync(met);
+        const where = flow.executableTask((i: number) => [
+          "sh",
+          "-c",
+          `touch ${met}/${i}; w=0; ` +
+          `while [ $(ls ${met} | wc -l) -lt 4 ] && [ $w -lt 300 ]; do sleep 0.1; w=$((w+1)); done; ` +
+          `[ $w -lt 300 ] && echo $SLURMD_NODENAME`,
+        ]);
+        const nodes = (await Promise.all([0, 1, 2, 3].map((i) => where(i))))
           .map((s) => s.trim()).sort();
         assert.deepEqual(nodes, ["node1", "node1", "node2", "node2"]);
 
