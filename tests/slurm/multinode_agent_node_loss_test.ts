@@ -1,8 +1,8 @@
 /**
  * The agent's own node dies, on the 3-node cluster: a 3-node pilot runs its agent on node1;
  * three commands finish, three more run when every process of node1 is killed (its slurmd, the
- * agent, its srun steps: the node is gone). The user cancels that job and submits a new pilot on
- * the same directory (the journal is on the shared filesystem), on node2 and node3. Its agent
+ * agent, its srun steps: the node is gone), and Slurm is told that node1 is down (which ends
+ * the job). The user submits a new pilot on the same directory (the journal is on the shared filesystem), on node2 and node3. Its agent
  * recovers from the journal: what finished stays finished, what ran is `lost`
  * (TaskLostError); the client follows the new endpoint, its retry policy reruns the three lost
  * commands on the new pilot, and the campaign finishes without running anything that finished
@@ -64,13 +64,21 @@ function killNode1(): void {
   }
 }
 
-/** Starts node1's slurmd again inside its namespace, as scripts/slurm/multinode/start.sh does. */
+/**
+ * Starts node1's slurmd again inside its namespace, as scripts/slurm/multinode/start.sh does,
+ * and returns it to service.
+ */
 function restartNode1(): void {
   execFileSync("nsenter", [
     `--net=/run/netns/${NODE1_NS}`,
     ...["unshare", "--uts", "--mount", "--propagation", "slave", "bash", "-c"],
     `hostname node1 && mount --bind ${ROOT}/hosts /etc/hosts && exec /usr/sbin/slurmd -N node1`,
   ], { env: multinodeEnv, stdio: "pipe" });
+  try {
+    onCluster("scontrol", ["update", "nodename=node1", "state=resume"]);
+  } catch {
+    // Already back: ReturnToService=2 returns a node to service when its slurmd registers.
+  }
 }
 
 const jobState = (job: string) =>
@@ -145,8 +153,11 @@ describe(
 
         killNode1();
         node1Down = true;
+        // The user cancels the job. Slurm is told at once what it concludes SlurmdTimeout later,
+        // that node1 is down: the cancelled job then ends instead of staying COMPLETING on it.
+        onCluster("scontrol", ["update", "nodename=node1", "state=down", "reason=asyncflow-test"]);
         await asyncflow(["pilot", "cancel", pilotDir]);
-        await until(() => jobState(jobA) !== "RUNNING", `job ${jobA} to leave RUNNING`);
+        await until(() => !/RUNNING|COMPLETING/.test(jobState(jobA)), `job ${jobA} to end`);
         await asyncflow([
           ...["pilot", "submit", "--dir", pilotDir, "--nodes", "2", "--walltime", "10"],
           ...["--sbatch=--exclude=node1", "--job-name", "asyncflow-mn-agent-loss-2"],

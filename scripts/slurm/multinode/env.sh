@@ -10,6 +10,7 @@ MN_SOCKET=$MN_MUNGE/munge.socket
 MN_RUN=$MN_ROOT/run                  # pid files
 MN_LOG=$MN_ROOT/log
 MN_CLUSTER=asyncflow3
+MN_CONF_VERSION=2                    # raise it when start.sh writes a different slurm.conf
 MN_CTLD_PORT=6917                    # the one-node cluster uses Slurm's defaults, 6817/6818
 MN_SLURMD_PORT=6918                  # multi mode: 6918, 6919, 6920
 MN_NODES=(node1 node2 node3)

@@ -24,8 +24,15 @@ skip() {
 # One line per node (-N), by node name (%N): in multi mode every node has the same host name.
 responding() { [ "$(timeout 3 sinfo -h -N -r -o %N 2>/dev/null | wc -l)" = "${#MN_NODES[@]}" ]; }
 all_idle() { [ "$(timeout 3 sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)" = "${#MN_NODES[@]}" ]; }
+answering() { [ "$(timeout 3 sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l)" = "${#MN_NODES[@]}" ]; }
+jobs_running() { [ -n "$(timeout 3 squeue -h -o %i 2>/dev/null)" ]; }
+current() { grep -qx "# asyncflow-multinode config $MN_CONF_VERSION" "$MN_CONF" 2>/dev/null; }
 
-if [ -s "$MN_MODE_FILE" ] && command -v sinfo >/dev/null && responding; then
+# The cluster is shared by everyone's test runs on this machine. A node that a fault test has
+# taken down while its jobs run is that test's business: restarting then would kill every job.
+# A cluster of an older config, or a broken one that nobody uses, is started afresh.
+if [ -s "$MN_MODE_FILE" ] && command -v sinfo >/dev/null && current && answering &&
+  { responding || jobs_running; }; then
   echo "multinode: already up ($(cat "$MN_MODE_FILE") mode; SLURM_CONF=$MN_CONF)"
   exit 0
 fi
@@ -108,6 +115,7 @@ fi
 
 {
   cat <<CONF
+# asyncflow-multinode config $MN_CONF_VERSION
 ClusterName=$MN_CLUSTER
 SlurmctldHost=localhost($ctld_addr)
 SlurmctldPort=$MN_CTLD_PORT
