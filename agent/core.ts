@@ -103,7 +103,12 @@ export class AgentCore {
         this.#journal.flush();
       },
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors);
+    // A declared walltime is checked again when the task leaves the queue: time passed there.
+    const late = (rec: TaskRecord) => {
+      const refused = this.#clock?.refusal(rec.id, rec.task.resources?.walltimeMs);
+      return refused?.state === "failed" ? refused.error : undefined;
+    };
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors, late);
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
       console.error(`asyncflow agent: ${error.message}`);

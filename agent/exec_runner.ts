@@ -66,14 +66,18 @@ export class ExecRunner {
   #closed = false;
 
   readonly #executors: NodeExecutors | undefined;
+  /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
+  readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
 
   constructor(
     scheduler: SlotScheduler,
     method: LaunchMethod,
     report: Reporter,
     executors?: NodeExecutors,
+    refusal?: (rec: TaskRecord) => Error | undefined,
   ) {
     this.#executors = executors;
+    this.#refusal = refusal;
     this.#scheduler = scheduler;
     this.#method = method;
     this.#report = report;
@@ -135,6 +139,13 @@ export class ExecRunner {
       this.#blocked = undefined;
       if (next === undefined) return;
       if (next.rec.stop === undefined) continue; // cancelled while waiting
+      const refused = this.#refusal?.(next.rec);
+      if (refused) {
+        this.#report.finished(next.rec, "failed", {
+          error: { name: refused.name, message: refused.message },
+        });
+        continue;
+      }
       const task = next.rec.task as WireExecutableTask;
       const r = task.resources ?? {};
       let placement: Placement | undefined;

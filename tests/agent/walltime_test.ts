@@ -41,6 +41,25 @@ describe("the allocation's end", () => {
     assert.equal(metrics.walltime.draining, false);
   });
 
+  it("checks a declared walltime again when the task leaves the queue", async () => {
+    await using agent = await startAgent({
+      cores: 1,
+      walltime: { endsAt: Date.now() + 8_000, drainMarginMs: 0, cutMarginMs: 0 },
+    });
+    await using flow = await WorkflowEngine.create({
+      backend: new RemoteBackend({ url: agent.url, token: agent.token }),
+    });
+    const cmd = flow.executableTask((what: string) => ["sh", "-c", what]);
+    const holder = cmd("sleep 4"); // the one core for at least 4 s
+    // Fits when it arrives (5 s of 8), not when the core is free (5 s of at most 4).
+    const late = await cmd.with({ resources: { walltimeMs: 5_000 } })("echo late")
+      .then(() => undefined, (e: Error) => e);
+    assert.equal(late?.name, "WalltimeError");
+    assert.match(late!.message, /declares a walltime of 5 s, but this pilot's allocation ends at/);
+    assert.equal(holder.state, "DONE", "refused when the core came free, not before");
+    await holder;
+  });
+
   it("drains (cancels what waits, starts nothing) and then cuts what runs, without spending retries", async () => {
     // Drain 1.5 s after the start, cut 3 s after it: the sleeper runs long before either.
     const endsAt = Date.now() + 5_000;
