@@ -54,6 +54,36 @@ describe("PilotPool", () => {
     assert.equal(pool.pilots[1]!.closed, undefined);
   });
 
+  it("moves what had not started on a pilot whose agent stopped to another; what had started fails", async () => {
+    await using a = await startAgent({ cores: 1 }); // closed in the middle; twice is once
+    await using b = await startAgent({ cores: 1 });
+    const pool = new PilotPool([`${a.dir}/endpoint.json`, `${b.dir}/endpoint.json`], {
+      queueDepth: 1,
+      remote: { unreachableMs: 1_000, heartbeatMs: 200 },
+    });
+    await using flow = await WorkflowEngine.create({ backend: pool });
+    // On A the first task holds the core, so the second waits on A's agent behind it.
+    const task = flow.executableTask((i: number) => [
+      "sh",
+      "-c",
+      `case "$ASYNCFLOW_AGENT_TASK" in ${a.dir}/*) exec sleep 300;; esac; echo ${i}`,
+    ]);
+    const started: string[] = [];
+    let someRunning: () => void;
+    const running = new Promise<void>((resolve) => (someRunning = resolve));
+    flow.subscribe((e) => {
+      if (e.type === "running") started.push(e.uid), someRunning();
+    });
+    const first = task(1);
+    const second = task(2);
+    await running;
+    assert.deepEqual(started, [first.uid], "one runs on A, one waits there");
+    await a.close(); // the pilot ends (as on scancel): its agent stops answering
+    assert.equal(await second, "2\n", "the waiting task ran on B");
+    await assert.rejects(first, /has not answered for more than 1000 ms/);
+    assert.match(pool.pilots[0]!.closed ?? "", /has not answered/);
+  });
+
   it("runs a task one pilot refuses for lack of walltime on another, and cancels one none can hold", async () => {
     await using short = await startAgent({
       cores: 1,
