@@ -4,7 +4,8 @@
  * and ten minutes. A takes the first four tasks (two run on its two cores, two wait on its
  * agent), B the other two. On A a task holds its core; on B it ends at once. At A's drain its two
  * waiting tasks go to B, at its cut the two running ones do: the campaign finishes on B, the
- * waiting ones never started on A, and no retry is spent. About 30 s.
+ * waiting ones never started on A, and no retry is spent. Before that, A's end is Slurm's, and a
+ * task that declares a minute of walltime is refused by A and runs on B. About 30 s.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +17,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { PilotPool } from "../../agent/pilot/mod.ts";
-import { multinodeEnv, multinodeSkipReason, runtime } from "./_multinode.ts";
+import { parseSlurmTime } from "../../agent/pilot/walltime.ts";
+import { readEndpointFile } from "../../backends/remote/connection.ts";
+import { agentFetch } from "../../backends/remote/http.ts";
+import { multinodeEnv, multinodeSkipReason, onCluster, runtime } from "./_multinode.ts";
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP pilot pool test: ${skip}`);
@@ -65,6 +69,15 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
       ]);
       const job = (dir: string) => JSON.parse(readFileSync(join(dir, "pilot.json"), "utf8")).jobId;
       const [jobA, jobB] = [job(a), job(b)];
+      // A learnt its end from Slurm.
+      const endA = parseSlurmTime(
+        onCluster("squeue", ["-h", "-j", jobA, "-o", "%e"]).trim(),
+        "end",
+      )!;
+      const metricsA =
+        await (await agentFetch(readEndpointFile(join(a, "endpoint.json")), "/v1/metrics", {}))
+          .json();
+      assert.equal(metricsA.walltime.endsAt, new Date(endA).toISOString(), "Slurm's end");
       const pool = new PilotPool([join(a, "endpoint.json"), join(b, "endpoint.json")]);
       flow = await WorkflowEngine.create({ backend: pool });
       const retried: TaskEvent[] = [];
@@ -79,6 +92,9 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
         `touch ${started}/${i}-$SLURM_JOB_ID; ` +
         `[ "$SLURM_JOB_ID" = ${jobA} ] && exec sleep 300; echo $SLURM_JOB_ID`,
       ], { retries: 2 });
+      // Declaring a minute, it cannot fit on A (cut 25 s after its start): A refuses it, B runs it.
+      assert.equal((await task.with({ resources: { walltimeMs: 60_000 } })(0)).trim(), jobB);
+
       const finished: number[] = [];
       const results = await Promise.all(
         [1, 2, 3, 4, 5, 6].map((i) => task(i).then((out) => (finished.push(i), out.trim()))),
@@ -96,6 +112,7 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
       assert.deepEqual(finished.slice(0, 2).sort(), [5, 6], `order ${finished}`);
       assert.deepEqual(finished.slice(2, 4).sort(), [3, 4], `order ${finished}`);
       assert.deepEqual(retried, [], "no retry was spent");
+      assert.ok(Date.now() < endA, "A's tasks were cut and moved before Slurm's end");
       assert.match(pool.pilots[0]!.closed ?? "", /this pilot drains/);
     },
   );
