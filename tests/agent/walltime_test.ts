@@ -4,7 +4,7 @@
  * drain, what waits is cancelled and nothing new starts; at the cut, what runs is ended. Both
  * are `cancelled` with a WalltimeError as the cause — the pilot's end, not the task's failure —
  * so retries are not spent on them. The end is given to the agent (in a Slurm job it comes from
- * Slurm: tests/slurm/multinode_walltime_test.ts).
+ * Slurm: tests/slurm/multinode_pilot_pool_test.ts).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
