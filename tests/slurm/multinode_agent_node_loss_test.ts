@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import {
+  allNodesIdle,
   multinodeEnv,
   multinodeMode,
   multinodeSkipReason,
@@ -100,13 +101,8 @@ describe(
       await flow?.shutdown();
       await asyncflow(["pilot", "cancel", join(work, "pilot")]).catch(() => {});
       // The next test wants all three nodes: node1 must be idle again.
-      await until(
-        () =>
-          onCluster("sinfo", ["-h", "-N", "-t", "idle", "-o", "%N"]).trim().split("\n").length ===
-            3,
-        "three idle nodes again",
-        90_000,
-      ).catch((e) => console.error(e.message));
+      await until(allNodesIdle, "three idle nodes again", 90_000)
+        .catch((e) => console.error(e.message));
       rmSync(work, { recursive: true, force: true });
     });
 
