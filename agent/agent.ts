@@ -12,6 +12,8 @@ import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { NodeExecutors } from "./executor/node_executors.ts";
+import { forgetJobGpuRequest, withSlurmGpus } from "./placement/slurm_gpus.ts";
+import { allocationWalltime, type WalltimeOptions } from "./pilot/walltime.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
@@ -85,6 +87,11 @@ export interface AgentOptions {
    * Default 64 MiB.
    */
   retainEventBytes?: number;
+  /**
+   * The allocation's end and the margins before it (see {@linkcode WalltimeOptions}). Default: in a
+   * Slurm job, its end from Slurm with the default margins; elsewhere none. `false`: none.
+   */
+  walltime?: WalltimeOptions | false;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -161,10 +168,12 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
-  const allocation = chooseAllocation(options);
+  const allocation = await slurmAllocation(options);
   const launch = options.launch ?? "fork";
   const executors = await startExecutors(options, allocation, launch);
+  const walltime = await allocationWalltime(options.walltime, allocation.source === "slurm");
   const core = await AgentCore.create({
+    ...(walltime ? { walltime } : {}),
     dir,
     allocation,
     launch,
@@ -259,6 +268,15 @@ function parseListen(listen: string): { hostname: string; port: number } {
     );
   }
   return { hostname: (match[1] ?? match[2])!, port };
+}
+
+/** The allocation, in a Slurm job with each node's own GPUs (see `placement/slurm_gpus.ts`). */
+async function slurmAllocation(o: AgentOptions): Promise<Allocation> {
+  const chosen = chooseAllocation(o);
+  if (o.allocation || chosen.source !== "slurm") return chosen;
+  const allocation = await withSlurmGpus(chosen, process.env);
+  forgetJobGpuRequest(process.env); // the steps the agent starts name their own GPUs
+  return allocation;
 }
 
 function chooseAllocation(o: AgentOptions): Allocation {

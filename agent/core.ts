@@ -10,6 +10,7 @@ import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
+import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
 import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
 import { killGroups, markedGroups } from "./task_marker.ts";
 import { unhandledRejections } from "./rejections.ts";
@@ -31,6 +32,8 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
+  /** The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`). */
+  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs">;
 }
 
 /** A task with the session it belongs to and the prefix of its files. */
@@ -64,6 +67,7 @@ export class AgentCore {
   readonly #scheduler: SlotScheduler;
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
+  readonly #clock: AllocationClock | undefined;
   readonly #reaper: ReturnType<typeof setInterval>;
   readonly #stalls = new StallClock(REAP_EVERY_MS);
   readonly #counts: Record<WireState, number> = {
@@ -99,13 +103,24 @@ export class AgentCore {
         this.#journal.flush();
       },
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors);
+    // A declared walltime is checked again when the task leaves the queue: time passed there.
+    const late = (rec: TaskRecord) => {
+      const refused = this.#clock?.refusal(rec.id, rec.task.resources?.walltimeMs);
+      return refused?.state === "failed" ? refused.error : undefined;
+    };
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors, late);
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
       console.error(`asyncflow agent: ${error.message}`);
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
+    // Near the allocation's end: what waits is cancelled at the drain, what runs at the cut.
+    this.#clock = opts.walltime && new AllocationClock({
+      ...opts.walltime,
+      onDrain: () => this.#endByWalltime("queued", (id) => this.#clock!.drainError(id)),
+      onCut: () => this.#endByWalltime("running", (id) => this.#clock!.cutError(id)),
+    });
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
   }
 
@@ -227,6 +242,13 @@ export class AgentCore {
     this.#journal.commit(lines);
     const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
     for (const rec of recs) {
+      const refused = this.#clock?.refusal(rec.id, rec.task.resources?.walltimeMs);
+      if (refused) {
+        this.#emit(rec, refused.state, {
+          error: { name: refused.error.name, message: refused.error.message },
+        });
+        continue;
+      }
       if (rec.task.kind === "function") this.#functions.submit(rec);
       else this.#exec.submit(rec, rec.files);
     }
@@ -255,6 +277,7 @@ export class AgentCore {
       functions: { active: this.#functions.active },
       free: this.#scheduler.free,
       lostNodes: this.#scheduler.disabled,
+      walltime: this.#clock?.metrics() ?? null,
       unhandledRejections: unhandledRejections(),
       journal: { ok: this.#journal.failure === undefined, error: this.#journal.failure ?? null },
     };
@@ -265,6 +288,7 @@ export class AgentCore {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#reaper);
+    this.#clock?.close();
     for (const session of this.sessions.values()) session.log.close();
     await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
     await this.#opts.executors?.close();
@@ -345,6 +369,22 @@ export class AgentCore {
       }
     }
     this.#emit(rec, state, detail, listed);
+  }
+
+  /**
+   * Ends the unfinished tasks of every session that are `queued` (at the drain) or also those
+   * `running` (at the cut) as `cancelled`, with a WalltimeError: the pilot's end, not the task's
+   * failure, so the client's retry budget is not charged.
+   */
+  #endByWalltime(upTo: "queued" | "running", error: (id: string) => Error): void {
+    for (const session of this.sessions.values()) {
+      for (const rec of session.tasks.values()) {
+        if (isFinal(rec.state) || (upTo === "queued" && rec.state !== "queued")) continue;
+        const e = error(rec.id);
+        rec.stop?.();
+        this.#emit(rec as AgentTask, "cancelled", { error: { name: e.name, message: e.message } });
+      }
+    }
   }
 
   #stopAll(session: Session, why: string): void {

@@ -7,6 +7,7 @@ import type { LaunchMethod } from "./placement/launch.ts";
 import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
+import { stepNodeLoss } from "./executor/step_node_loss.ts";
 import { ProcessGroup } from "./process_group.ts";
 import { TASK_MARKER } from "./task_marker.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
@@ -65,14 +66,18 @@ export class ExecRunner {
   #closed = false;
 
   readonly #executors: NodeExecutors | undefined;
+  /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
+  readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
 
   constructor(
     scheduler: SlotScheduler,
     method: LaunchMethod,
     report: Reporter,
     executors?: NodeExecutors,
+    refusal?: (rec: TaskRecord) => Error | undefined,
   ) {
     this.#executors = executors;
+    this.#refusal = refusal;
     this.#scheduler = scheduler;
     this.#method = method;
     this.#report = report;
@@ -134,6 +139,13 @@ export class ExecRunner {
       this.#blocked = undefined;
       if (next === undefined) return;
       if (next.rec.stop === undefined) continue; // cancelled while waiting
+      const refused = this.#refusal?.(next.rec);
+      if (refused) {
+        this.#report.finished(next.rec, "failed", {
+          error: { name: refused.name, message: refused.message },
+        });
+        continue;
+      }
       const task = next.rec.task as WireExecutableTask;
       const r = task.resources ?? {};
       let placement: Placement | undefined;
@@ -203,7 +215,7 @@ export class ExecRunner {
     // the slots come back.
     rec.gone = process.exited
       .then(
-        (outcome) => this.#exited(rec, files, task, outcome),
+        (outcome) => this.#exited(rec, files, task, outcome, placement),
         (error) => this.#report.finished(rec, "failed", { error: errorToWire(error) }),
       )
       .catch((error) => this.#unexpected(rec, error))
@@ -215,7 +227,13 @@ export class ExecRunner {
       .catch((error) => console.error(`asyncflow agent: cannot free slots: ${error}`));
   }
 
-  #exited(rec: TaskRecord, files: string, task: WireExecutableTask, outcome: ProcessOutcome): void {
+  #exited(
+    rec: TaskRecord,
+    files: string,
+    task: WireExecutableTask,
+    outcome: ProcessOutcome,
+    placement: Placement,
+  ): void {
     // Outputs stay in memory while the command runs (files cost more than the command for
     // short tasks); they are written only when not empty, for ranged reads.
     const out = Buffer.from(outcome.stdout);
@@ -231,6 +249,16 @@ export class ExecRunner {
         const listed = out.length > LISTED_BYTES ? { stdoutBytes: out.length } : undefined;
         this.#report.finished(rec, "done", { value: outcome.stdout }, listed);
       }
+      return;
+    }
+    const nodes = [...new Set(placement.ranks.map((p) => p.node))];
+    const lost = stepNodeLoss(outcome, nodes, this.#scheduler.disabled);
+    if (lost !== undefined) {
+      if (!this.#scheduler.disabled.includes(lost.node)) {
+        console.error(`asyncflow agent: ${lost.message}`);
+        this.#scheduler.disable(lost.node);
+      }
+      this.#report.finished(rec, "failed", { error: errorToWire(lost) });
       return;
     }
     this.#report.finished(rec, "failed", {

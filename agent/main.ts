@@ -26,7 +26,11 @@ const USAGE = `usage: asyncflow agent [options]
   --cors-origin ORIGIN   let pages from ORIGIN (e.g. http://127.0.0.1:8080) call the agent from a
                          browser (repeatable); every request still needs the token
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
-                         executor per node (a Slurm step) forks the single-rank commands`;
+                         executor per node (a Slurm step) forks the single-rank commands
+  --drain-margin SECONDS in a Slurm job with a time limit: stop starting tasks this long before
+                         the end (default 60); waiting tasks are cancelled for another pilot
+  --cut-margin SECONDS   end what still runs this long before the end (default 10), so that its
+                         report reaches the client before Slurm ends the agent`;
 
 /**
  * `asyncflow agent …`: starts the agent, prints its endpoint as one JSON line
@@ -62,6 +66,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "new-token": { type: "boolean" },
         "cors-origin": { type: "string", multiple: true },
         "no-executors": { type: "boolean" },
+        "drain-margin": { type: "string" },
+        "cut-margin": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -97,6 +103,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const cores = count("cores", values.cores, 1);
   const gpus = count("gpus", values.gpus, 0);
   const workers = count("workers", values.workers, 1);
+  const drain = count("drain-margin", values["drain-margin"], 0);
+  const cut = count("cut-margin", values["cut-margin"], 0);
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
     problems.push("--tls-cert and --tls-key go together");
   }
@@ -132,6 +140,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
       ...(values["new-token"] ? { newToken: true } : {}),
       ...(values["no-executors"] ? { executors: false } : {}),
       ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
+      ...(drain !== undefined || cut !== undefined
+        ? {
+          walltime: {
+            ...(drain !== undefined ? { drainMarginMs: drain * 1000 } : {}),
+            ...(cut !== undefined ? { cutMarginMs: cut * 1000 } : {}),
+          },
+        }
+        : {}),
     });
   } catch (error) {
     console.error(`asyncflow agent: ${(error as Error).message}`);

@@ -18,6 +18,7 @@ const resources = z.strictObject({
   coresPerRank: z.int().min(1).max(1_000_000).optional(),
   gpusPerRank: z.int().min(0).max(1_000_000).optional(),
   memoryMb: z.int().min(1).optional(),
+  walltimeMs: z.int().min(1).optional(),
 });
 
 const common = {

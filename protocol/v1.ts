@@ -42,6 +42,8 @@ export interface WireResources {
   gpusPerRank?: number;
   /** Memory of the whole task, in MiB. */
   memoryMb?: number;
+  /** How long the task is expected to run, in ms: the agent refuses it when its allocation ends sooner. */
+  walltimeMs?: number;
 }
 
 /** A function task: an export of a module the agent was started with. */

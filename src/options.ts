@@ -38,6 +38,11 @@ export interface Resources {
   gpusPerRank?: number;
   /** Memory the whole task needs, in MiB. */
   memoryMb?: number;
+  /**
+   * How long the task is expected to run, in ms: a pilot agent refuses to start it when its
+   * allocation ends sooner. Not a timeout (`timeout` kills; this only declares).
+   */
+  walltimeMs?: number;
 }
 
 /**
@@ -247,7 +252,7 @@ const KNOWN_KEYS = new Set([
   "captureOutput",
   "result",
 ]);
-const RESOURCE_KEYS = ["ranks", "coresPerRank", "gpusPerRank", "memoryMb"];
+const RESOURCE_KEYS = ["ranks", "coresPerRank", "gpusPerRank", "memoryMb", "walltimeMs"];
 const POLICY_KEYS = [
   "max",
   "backoff",

@@ -84,10 +84,23 @@ export function runExecutor(): Promise<number> {
       running.set(m.id, p);
       p.exited.then(
         (o) => send({ t: "exit", id: m.id, ...o }),
-        (error) => send({ t: "error", id: m.id, message: (error as Error).message }),
+        (error) => send({ t: "error", id: m.id, message: spawnError(error as Error, m) }),
       ).finally(() => running.delete(m.id));
     }
   });
+}
+
+/**
+ * The message of a command that failed to run. The host's word for too much output points to
+ * `captureOutput`, which cannot help here: through an executor a command's whole output travels
+ * in its `exit` line, captured or not. So it says what can.
+ */
+function spawnError(error: Error, m: SpawnMessage): string {
+  if (!/printed more than \d+ bytes/.test(error.message)) return error.message;
+  return `the command ${JSON.stringify(m.argv.join(" ").slice(0, 200))} printed more than ` +
+    `${m.maxBufferBytes} bytes to stdout or stderr, the most a node executor sends back, and ` +
+    "was killed; write large outputs to a file on a filesystem the agent shares " +
+    "(e.g. 'cmd > out.txt') and read them from there";
 }
 
 if (import.meta.main) process.exit(await runExecutor());

@@ -89,10 +89,15 @@ export class NodeExecutor {
     this.#child.stdout!.on("data", (chunk: Uint8Array) => feed(chunk));
     this.#child.stdin!.on("error", () => this.#lose("the link to its executor broke"));
     this.#child.once("error", (e) => this.#lose(`its executor could not start: ${e.message}`));
-    this.#child.once(
-      "exit",
-      (code, signal) => this.#lose(`its executor's step ended with ${signal ?? `code ${code}`}`),
-    );
+    this.#child.once("exit", (code, signal) => {
+      const ended = signal ?? `code ${code}`;
+      // Before `ready`, the executor itself failed (it printed why to the agent's stderr).
+      this.#lose(
+        this.#pid === undefined
+          ? `its executor's step ended with ${ended} before the executor was ready; its error is in the agent's output`
+          : `its executor's step ended with ${ended}`,
+      );
+    });
     this.#watch = this.#watchSilence(silenceMs);
   }
 

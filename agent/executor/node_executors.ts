@@ -39,6 +39,9 @@ export interface NodeExecutorsOptions extends NodeExecutorOptions {
 export function srunExecutorArgv(node: string): string[] {
   return [
     ...["srun", "--overlap", "--nodes=1", "--ntasks=1", `--nodelist=${node}`, "--unbuffered"],
+    // No GPUs of its own: the agent hands them to its commands (CUDA_VISIBLE_DEVICES), and in a
+    // job that asked for GPUs a step without --gres=none inherits that request and is refused.
+    "--gres=none",
     ...["--kill-on-bad-exit=1", "--job-name=asyncflow-executor", ...executorEntry()],
   ];
 }
@@ -55,10 +58,13 @@ export function srunExecutorArgv(node: string): string[] {
  */
 export class NodeExecutors {
   readonly #byNode: Map<string, NodeExecutor>;
+  /** Nodes whose executor never started: lost from the start. */
+  readonly #neverStarted: NodeLostError[];
   readonly #lostListeners: ((node: string, error: NodeLostError) => void)[] = [];
 
-  private constructor(executors: NodeExecutor[]) {
+  private constructor(executors: NodeExecutor[], neverStarted: NodeLostError[]) {
     this.#byNode = new Map(executors.map((ex) => [ex.node, ex]));
+    this.#neverStarted = neverStarted;
     for (const ex of executors) {
       ex.onLost((e) => {
         for (const listener of this.#lostListeners) listener(ex.node, e);
@@ -67,9 +73,12 @@ export class NodeExecutors {
   }
 
   /**
-   * Starts one executor per node, all at once, and waits until each is ready.
+   * Starts one executor per node, all at once, and waits until each is ready or has failed. A
+   * node whose executor cannot start is lost from the start (see {@linkcode NodeExecutors.lost}):
+   * one broken node does not keep the agent from using the others.
    *
-   * @throws {NodeLostError} When one cannot start; the others are closed again.
+   * @throws {AggregateError} When no executor starts; its `errors` are the
+   * {@linkcode NodeLostError}s, one per node.
    */
   static async start(
     nodes: readonly string[],
@@ -80,22 +89,30 @@ export class NodeExecutors {
       nodes.map((node) => NodeExecutor.start(node, argv(node), options)),
     );
     const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
-    const failed = started.find((s) => s.status === "rejected");
-    if (failed) {
-      await Promise.all(ok.map((ex) => ex.close()));
-      throw failed.reason;
+    const failed = started.flatMap((s) =>
+      s.status === "rejected" ? [s.reason as NodeLostError] : []
+    );
+    if (ok.length === 0 && failed.length > 0) {
+      throw new AggregateError(
+        failed,
+        `no node executor started: ${failed.map((e) => e.message).join("; ")}`,
+      );
     }
-    return new NodeExecutors(ok);
+    return new NodeExecutors(ok, failed);
   }
 
-  /** Calls `listener` when a node is lost. */
+  /**
+   * Calls `listener` when a node is lost; at once for each node already lost (one whose
+   * executor never started, or was lost before this call).
+   */
   onLost(listener: (node: string, error: NodeLostError) => void): void {
+    for (const e of this.lost) listener(e.node, e);
     this.#lostListeners.push(listener);
   }
 
-  /** The nodes lost so far, with why. */
+  /** The nodes lost so far, with why: those whose executor never started come first. */
   get lost(): NodeLostError[] {
-    return [...this.#byNode.values()].flatMap((ex) => ex.lost ?? []);
+    return [...this.#neverStarted, ...[...this.#byNode.values()].flatMap((ex) => ex.lost ?? [])];
   }
 
   /**

@@ -24,7 +24,7 @@ export interface CliResult {
 
 /** Runs `tool args…`; rejects when it cannot start or outlives the deadline. */
 export async function runSlurm(
-  tool: "sbatch" | "squeue" | "sacct" | "scancel" | "sinfo",
+  tool: "sbatch" | "squeue" | "sacct" | "scancel" | "sinfo" | "scontrol",
   args: readonly string[],
   options: SlurmCliOptions = {},
 ): Promise<CliResult> {

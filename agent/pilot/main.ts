@@ -32,6 +32,9 @@ const USAGE = `usage: asyncflow pilot <command> [options]
     --wait               wait for the agent and print its URL; a job Slurm says can never
                          start (e.g. PartitionNodeLimit) is cancelled and the command fails
     --timeout SECONDS    how long --wait waits (default 600)
+    --drain-margin SECONDS  the agent stops starting tasks this long before the walltime ends
+                         (default 60); waiting tasks are cancelled, for another pilot
+    --cut-margin SECONDS the agent ends what still runs this long before the end (default 10)
 
   status <DIR|JOBID>     the job's state (squeue, sacct, then the pilot directory's files)
   endpoint <DIR>         wait for the agent (--timeout SECONDS, default 600) and print its URL
@@ -86,6 +89,13 @@ export async function pilotCommand(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/** `--NAME SECONDS` for the agent, checked here so that a typo fails now, not in the job. */
+function margin(name: string, seconds: string | undefined): string[] {
+  if (seconds === undefined) return [];
+  if (!/^\d+$/.test(seconds)) throw new UsageError(`--${name} must be seconds, got '${seconds}'`);
+  return [`--${name}`, seconds];
+}
+
 async function submit(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -105,6 +115,8 @@ async function submit(argv: string[]): Promise<number> {
       loopback: { type: "boolean" },
       wait: { type: "boolean" },
       timeout: { type: "string" },
+      "drain-margin": { type: "string" },
+      "cut-margin": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -140,7 +152,11 @@ async function submit(argv: string[]): Promise<number> {
     env,
     sbatch: values.sbatch ?? [],
     setup: values.setup ?? [],
-    agentArgs: (values.module ?? []).flatMap((m) => ["--module", m]),
+    agentArgs: [
+      ...(values.module ?? []).flatMap((m) => ["--module", m]),
+      ...margin("drain-margin", values["drain-margin"]),
+      ...margin("cut-margin", values["cut-margin"]),
+    ],
     exclusive: !values["no-exclusive"],
     reach: values.loopback ? "loopback" : "cluster",
     ...(values.partition !== undefined ? { partition: values.partition } : {}),

@@ -32,3 +32,11 @@ export {
   submitPilot,
 } from "./submit.ts";
 export type { SlurmCliOptions } from "./_slurm_cli.ts";
+export {
+  AllocationClock,
+  type AllocationClockOptions,
+  allocationEnd,
+  WalltimeError,
+  type WalltimeOptions,
+} from "./walltime.ts";
+export { PilotPool, type PilotPoolOptions } from "./pilot_pool.ts";

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { host } from "../../src/host/mod.ts";
 import { type BatchScriptOptions, PILOT_FILES, writeBatchScript } from "./batch_script.ts";
 import { runSlurm, type SlurmCliOptions, slurmError } from "./_slurm_cli.ts";
+import { pilotStatus } from "./status.ts";
 
 /** What {@linkcode submitPilot} needs: the batch script's options, the agent command optional. */
 export type SubmitOptions =
@@ -96,12 +97,33 @@ export function defaultAgentCommand(
 }
 
 /**
+ * Makes way for a new pilot in a directory that held one (whose node died, say: the new agent
+ * recovers from the journal there). Two live agents on one journal would corrupt it, so a pilot
+ * that still runs or waits is refused; a `COMPLETING` one is ending (Slurm waits for a lost node).
+ * The dead agent's endpoint and exit files go, so that nobody takes them for the new agent's.
+ */
+async function replacePilot(pilotDir: string, options: SlurmCliOptions): Promise<void> {
+  const info = join(pilotDir, PILOT_FILES.info);
+  if (!await access(info).then(() => true, () => false)) return;
+  const old = await pilotStatus(pilotDir, options);
+  if (old.active && old.state !== "COMPLETING") {
+    throw new Error(
+      `the pilot in ${pilotDir} (job ${old.jobId}) is still ${old.state}: cancel it first ` +
+        `('asyncflow pilot cancel ${pilotDir}') or give another directory`,
+    );
+  }
+  await rm(join(pilotDir, PILOT_FILES.endpoint), { force: true });
+  await rm(join(pilotDir, PILOT_FILES.exitCode), { force: true });
+}
+
+/**
  * Writes the pilot's batch script and submits it with `sbatch --parsable`.
  *
  * @param options Nodes, walltime, pilot directory and the rest of {@linkcode BatchScriptOptions}.
  * @returns The job id and where the pilot's files are; `pilot.json` holds the same.
  * @throws {RangeError} On invalid options (before anything is written or submitted).
- * @throws {Error} When `sbatch` fails, with what it printed.
+ * @throws {Error} When `sbatch` fails, with what it printed, or when the directory's previous
+ * pilot still runs.
  *
  * @example
  * ```ts ignore
@@ -117,6 +139,7 @@ export async function submitPilot(options: SubmitOptions): Promise<PilotInfo> {
   const script = writeBatchScript({ ...options, pilotDir, agentCommand });
   await mkdir(pilotDir, { recursive: true, mode: 0o700 });
   await chmod(pilotDir, 0o700);
+  await replacePilot(pilotDir, options);
   const scriptPath = join(pilotDir, PILOT_FILES.script);
   await writeFile(scriptPath, script, { mode: 0o700 });
   const args = ["--parsable", scriptPath];

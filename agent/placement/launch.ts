@@ -23,7 +23,7 @@ export interface LaunchOptions {
  *   forwards SIGTERM/SIGINT/SIGHUP to them and exits with the last non-zero status. A placement
  *   that spans several nodes is rejected.
  * - `srun` starts one Slurm job step: `srun --exact --kill-on-bad-exit=1 --nodes --ntasks
- *   --cpus-per-task [--gpus-per-task] --nodelist`. Ranks spread evenly over the nodes use
+ *   --cpus-per-task --gpus-per-task|--gres=none --nodelist`. Ranks spread evenly over the nodes use
  *   `--ntasks-per-node`; an uneven spread uses `--distribution=arbitrary` with one `--nodelist`
  *   entry per rank, so Slurm lays the ranks out exactly as the scheduler did. `--exact` keeps
  *   parallel steps on disjoint CPUs (Slurm 22.05 semantics).
@@ -47,7 +47,7 @@ export interface LaunchOptions {
  * const placement = { ranks: [{ node: "nid001", cores: [0], gpus: [] }, { node: "nid001", cores: [1], gpus: [] }] };
  * assert.deepEqual(launchCommand("srun", placement, ["./hello"]).argv, [
  *   "srun", "--exact", "--kill-on-bad-exit=1", "--nodes=1", "--ntasks=2", "--cpus-per-task=1",
- *   "--ntasks-per-node=2", "--nodelist=nid001", "./hello",
+ *   "--gres=none", "--ntasks-per-node=2", "--nodelist=nid001", "./hello",
  * ]);
  * ```
  */
@@ -128,7 +128,9 @@ function srunArgs(placement: Placement, shape: Shape): string[] {
     `--ntasks=${ranks}`,
     `--cpus-per-task=${Math.max(shape.coresPerRank, 1)}`,
   ];
-  if (shape.gpusPerRank > 0) args.push(`--gpus-per-task=${shape.gpusPerRank}`);
+  // A step names its own GPUs, or none: without --gres=none, a step of a job that asked for
+  // GPUs inherits the job's request and Slurm refuses it ("Invalid generic resource").
+  args.push(shape.gpusPerRank > 0 ? `--gpus-per-task=${shape.gpusPerRank}` : "--gres=none");
   const even = shape.nodes.every(([, n]) => n === ranks / shape.nodes.length);
   if (even) {
     args.push(

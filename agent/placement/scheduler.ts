@@ -203,18 +203,41 @@ export class SlotScheduler {
     return { cores: this.#freeCores, gpus: this.#freeGpus };
   }
 
-  /** Throws when the request could not fit even if nothing else ran. */
+  /**
+   * Throws when the request could not fit even if nothing else ran. When it would have fitted
+   * with the lost nodes, the message names them: that is the reason, not the request's size.
+   */
   #checkFitsWhenIdle(req: SlotRequest): void {
+    try {
+      this.#checkFitsOn(this.#nodes, req);
+    } catch (error) {
+      if (this.#disabled.size === 0 || this.#nodes.length === 0) throw error;
+      const all = [...this.#byName.values()];
+      try {
+        this.#checkFitsOn(all, req);
+      } catch {
+        throw error; // too large even for the whole allocation
+      }
+      const lost = [...this.#disabled].map((n) => n.name);
+      throw new RangeError(
+        `${(error as Error).message}; it could run only with the lost ` +
+          `${lost.length === 1 ? "node" : "nodes"} ${lost.join(", ")}, where the agent places ` +
+          "no more work: submit it to a pilot whose nodes can hold it",
+      );
+    }
+  }
+
+  #checkFitsOn(nodes: readonly NodeState[], req: SlotRequest): void {
     const { ranks, coresPerRank, gpusPerRank } = req;
     let maxCores = 0;
     let maxGpus = 0;
     let capacity = 0;
-    for (const node of this.#nodes) {
+    for (const node of nodes) {
       maxCores = Math.max(maxCores, node.cores);
       maxGpus = Math.max(maxGpus, node.gpus);
       capacity += fitting(node.cores, node.gpus, req);
     }
-    if (this.#nodes.length === 0) {
+    if (nodes.length === 0) {
       throw new RangeError(`every node of the allocation was lost (${this.disabled.join(", ")})`);
     }
     if (coresPerRank > maxCores) {
@@ -230,9 +253,7 @@ export class SlotScheduler {
     if (capacity < ranks) {
       throw new RangeError(
         `needs ${plural(ranks, "rank")} of ${plural(coresPerRank, "core")} and ` +
-          `${plural(gpusPerRank, "GPU")}; the allocation of ${
-            plural(this.#nodes.length, "node")
-          } ` +
+          `${plural(gpusPerRank, "GPU")}; the allocation of ${plural(nodes.length, "node")} ` +
           `holds at most ${capacity} such ranks`,
       );
     }

@@ -66,7 +66,8 @@ export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
       return;
     case "cancelled":
       inflight.delete(e.id);
-      ctx.cancelled(e.id, e.error?.message ?? "cancelled by the agent");
+      // As an error, so that its name reaches the engine (a WalltimeError: the pilot ended).
+      ctx.cancelled(e.id, e.error ? fromWireError(e.error) : "cancelled by the agent");
       return;
   }
 }

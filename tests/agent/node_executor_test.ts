@@ -55,11 +55,15 @@ describe("NodeExecutor", () => {
         ex.spawn({ command: ["/no/such/program"], maxBufferBytes: MB }).exited,
         /on node n1: Cannot start '\/no\/such\/program'/,
       );
-      // Output is bounded: past the bound the command is killed and fails saying so.
-      await assert.rejects(
-        ex.spawn({ command: "head -c 5000 /dev/zero", maxBufferBytes: 1000 }).exited,
-        /on node n1: Command '\/bin\/sh' printed more than 1000 bytes/,
+      // Output is bounded: past the bound the command is killed and fails saying so, and what
+      // to do instead; captureOutput would not help (the output travels in the exit line).
+      const overflow = await ex.spawn({ command: "head -c 5000 /dev/zero", maxBufferBytes: 1000 })
+        .exited.then(() => undefined, (e: Error) => e);
+      assert.match(
+        String(overflow?.message),
+        /^on node n1: the command "\/bin\/sh -c head -c 5000 \/dev\/zero" printed more than 1000 bytes .* write large outputs to a file/,
       );
+      assert.doesNotMatch(String(overflow?.message), /captureOutput/);
       rmSync(dir, { recursive: true });
     } finally {
       await ex.close();
@@ -165,5 +169,42 @@ describe("NodeExecutors", () => {
     } finally {
       await executors.close();
     }
+  });
+  it("starts with a node whose executor cannot start counted as lost, and names it", async () => {
+    const executors = await NodeExecutors.start(["a", "b", "c"], {
+      // b's executor fails at once, as when the runtime or the source tree is missing there.
+      argv: (node) =>
+        node === "b" ? ["sh", "-c", "echo 'b: no such module' >&2; exit 3"] : executorEntry(),
+    });
+    try {
+      const heard: [string, NodeLostError][] = [];
+      executors.onLost((node, e) => heard.push([node, e])); // at once, for what is lost already
+      assert.deepEqual(heard.map(([node]) => node), ["b"]);
+      assert.ok(heard[0]![1] instanceof NodeLostError);
+      assert.match(
+        heard[0]![1].message,
+        /^node b was lost \(its executor's step ended with code 3 before the executor was ready; its error is in the agent's output\)/,
+      );
+      assert.deepEqual(executors.lost.map((e) => e.node), ["b"]);
+      // The others serve.
+      const p = executors.launch(
+        { ranks: [{ node: "c", cores: [0], gpus: [] }] },
+        "echo ok",
+        {},
+        "/",
+        MB,
+      );
+      assert.equal((await p!.exited).stdout, "ok\n");
+    } finally {
+      await executors.close();
+    }
+  });
+
+  it("fails to start when no executor starts, naming every node", async () => {
+    const error = await NodeExecutors.start(["a", "b"], { argv: () => ["false"] })
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof AggregateError, String(error));
+    assert.deepEqual(error.errors.map((e: NodeLostError) => e.node), ["a", "b"]);
+    assert.match(error.message, /^no node executor started: node a was lost .*; node b was lost/);
   });
 });

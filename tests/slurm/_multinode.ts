@@ -68,3 +68,14 @@ export function multinodeSkipReason(): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether every node is idle and nothing is left of a job on it: a node still `completing` (its
+ * state is then `idle+completing` or `completing`, which `sinfo -t idle` also lists) would make
+ * the next test's job wait.
+ */
+export function allNodesIdle(): boolean {
+  const states = onCluster("sinfo", ["-h", "-N", "-o", "%N %T"]).trim().split("\n");
+  return states.length === 3 && states.every((line) => line.endsWith(" idle")) &&
+    onCluster("squeue", ["-h", "-o", "%i"]).trim() === "";
+}

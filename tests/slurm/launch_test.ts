@@ -31,6 +31,7 @@ describe("launchCommand() srun", () => {
         "--nodes=1",
         "--ntasks=1",
         "--cpus-per-task=1",
+        "--gres=none", // no GPUs: not the job's GPU request either
         "--ntasks-per-node=1",
         "--nodelist=localhost",
         "/bin/sh",
@@ -68,6 +69,7 @@ describe("launchCommand() srun", () => {
     const { argv } = launchCommand("srun", p, ["true"]);
     assert.deepEqual(argv.slice(3, 6), ["--nodes=2", "--ntasks=4", "--cpus-per-task=1"]);
     assert.deepEqual(argv.slice(6), [
+      "--gres=none",
       "--distribution=arbitrary",
       "--nodelist=n1,n1,n1,n2",
       "true",

@@ -5,7 +5,9 @@
  * ends the executor's step; the pilot is `--no-kill`, so the job lives on). Either way the agent
  * fails the two commands that ran there with NodeLostError naming node3, places nothing more
  * there, and the engine's retry policy reruns them on node1 and node2: the campaign finishes.
- * The link comes back up and slurmd is started again afterwards.
+ * In the slurmd case one of node3's two tasks is a 2-rank srun step over node2 and node3: Slurm
+ * ends it for the node failure, and it too fails as NodeLostError naming node3 (not as the
+ * command's own ExecutableError). The link comes back up and slurmd is started again afterwards.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -97,7 +99,7 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
   );
 
   it(
-    "node3's slurmd killed: Slurm fails the node, its executor's step ends, the same follows",
+    "node3's slurmd killed: Slurm fails the node, its executor's step ends, and a 2-node srun step over node2 and node3 fails as NodeLostError too",
     { skip, timeout: 150_000 },
     () =>
       loseNode3({
@@ -105,15 +107,22 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
         fault: () => process.kill(slurmdPid(), "SIGKILL"),
         heal: restartSlurmd,
         why: /node node3 was lost \(its executor's step ended with [^)]+\)/,
+        span:
+          /node node3 was lost \((Slurm ended the command's step with [^)]+ for a failure of that node|the command's step ended with [^)]+ after the node failed)\)/,
       }),
   );
 
-  /** A pilot of 3 nodes, six commands that fill it, `fault` on node3, and the campaign's end. */
+  /**
+   * A pilot of 3 nodes, six commands that fill it, `fault` on node3, and the campaign's end.
+   * With `span`, the fourth of five tasks has two ranks, one on node2 and one on node3 (first
+   * fit): a Slurm step over both nodes, not an executor's command; `span` is what its error says.
+   */
   async function loseNode3(o: {
     name: string;
     fault: () => void;
     heal: () => void;
     why: RegExp;
+    span?: RegExp;
   }): Promise<void> {
     const pilotDir = join(work, `pilot-${o.name}`);
     pilotDirs.push(pilotDir);
@@ -146,7 +155,9 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
         retries: { max: 2, retryOn: (e) => (e as Error).name === "NodeLostError" },
       },
     );
-    const results = [0, 1, 2, 3, 4, 5].map((i) => step(i));
+    const results = o.span
+      ? [0, 1, 2, 3, 4].map((i) => i === 3 ? step.with({ resources: { ranks: 2 } })(i) : step(i))
+      : [0, 1, 2, 3, 4, 5].map((i) => step(i));
     await until(() => readdirSync(started).length === 6, "six commands on the three nodes");
     const firstNodes = readdirSync(started).map((f) => f.split("-")[1]).sort();
     assert.deepEqual(firstNodes, ["node1", "node1", "node2", "node2", "node3", "node3"]);
@@ -159,11 +170,15 @@ describe(skip ? `losing a node mid-run (skipped: ${skip})` : "losing a node mid-
     healers.pop();
     o.heal(); // node3 comes back to Slurm, but the agent must not take it back
     for (const e of retried) {
-      assert.equal(e.error?.name, "NodeLostError");
-      assert.match(e.error!.message, o.why);
+      assert.equal(e.error?.name, "NodeLostError", e.error?.message);
+      const wide = o.span && e.uid === results[3]!.uid;
+      assert.match(e.error!.message, wide ? o.span! : o.why);
+    }
+    if (o.span) {
+      assert.ok(retried.some((e) => e.uid === results[3]!.uid), "the 2-node step was retried");
     }
     writeFileSync(go, "");
-    const nodes = (await Promise.all(results)).map((s) => s.trim());
+    const nodes = (await Promise.all(results)).flatMap((s) => s.trim().split("\n"));
     assert.equal(nodes.length, 6);
     assert.ok(!nodes.includes("node3"), `no result from node3: ${nodes.join(", ")}`);
     assert.equal(new Set(retried.map((e) => e.uid)).size, 2, "two different tasks were retried");

@@ -1,6 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -92,6 +100,28 @@ describe("submitPilot()", () => {
     const script = readFileSync(info.script, "utf8");
     assert.match(script, / --launch srun --listen 127\.0\.0\.1:0 \|\| status=/);
     assert.doesNotMatch(script, /tls/);
+  });
+
+  it("replaces a dead pilot in its directory, but not a live one", async () => {
+    const pilotDir = join(work, "p-again");
+    fake("sbatch", "5000\n");
+    await submitPilot({ nodes: 1, walltime: "10", pilotDir, slurmBin: bin });
+    // Its agent wrote its files; then its node died and Slurm still runs the job.
+    writeFileSync(join(pilotDir, "endpoint.json"), '{"url":"https://10.0.0.1:1","token":"t"}');
+    writeFileSync(join(pilotDir, "exit_code"), "1\n");
+    fake("squeue", "RUNNING|nid001|None\n");
+    fake("sbatch", "5001\n");
+    await assert.rejects(
+      submitPilot({ nodes: 1, walltime: "10", pilotDir, slurmBin: bin }),
+      /the pilot in .*p-again \(job 5000\) is still RUNNING: cancel it first/,
+    );
+    assert.ok(existsSync(join(pilotDir, "endpoint.json")), "the live pilot's file stays");
+    // Cancelled, waiting for its lost node: the new pilot takes the directory.
+    fake("squeue", "COMPLETING|nid001|None\n");
+    const info = await submitPilot({ nodes: 1, walltime: "10", pilotDir, slurmBin: bin });
+    assert.equal(info.jobId, "5001");
+    assert.ok(!existsSync(join(pilotDir, "endpoint.json")), "not the dead agent's endpoint");
+    assert.ok(!existsSync(join(pilotDir, "exit_code")));
   });
 
   it("reports what sbatch said when it fails, and checks options before submitting", async () => {

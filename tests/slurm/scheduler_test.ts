@@ -171,8 +171,19 @@ describe("SlotScheduler", () => {
     assert.deepEqual(s.place(req(2))?.ranks.map((r) => r.node), ["n2", "n2"]);
     s.release(onN3!);
     assert.deepEqual(s.free, { cores: 0, gpus: 0 }, "n3's freed slots are not offered");
-    assert.throws(() => s.place(req(1, 1, 1)), /needs 1 GPU per rank; the largest node has 0/);
-    assert.throws(() => s.place(req(5)), /allocation of 2 nodes holds at most 4 such ranks/);
+    // What only the lost node could hold names it; what no node could ever hold does not.
+    assert.throws(
+      () => s.place(req(1, 1, 1)),
+      /needs 1 GPU per rank; the largest node has 0; it could run only with the lost node n3,/,
+    );
+    assert.throws(
+      () => s.place(req(5)),
+      /allocation of 2 nodes holds at most 4 such ranks; it could run only with the lost node n3/,
+    );
+    assert.throws(
+      () => s.place(req(1, 3)),
+      (e: Error) => /needs 3 cores per rank; the largest node has 2$/.test(e.message),
+    );
     s.disable("n1");
     s.disable("n2");
     assert.throws(() => s.place(req(1)), /every node of the allocation was lost \(n3, n1, n2\)/);

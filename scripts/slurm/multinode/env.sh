@@ -10,6 +10,7 @@ MN_SOCKET=$MN_MUNGE/munge.socket
 MN_RUN=$MN_ROOT/run                  # pid files
 MN_LOG=$MN_ROOT/log
 MN_CLUSTER=asyncflow3
+MN_CONF_VERSION=2                    # raise it when start.sh writes a different slurm.conf
 MN_CTLD_PORT=6917                    # the one-node cluster uses Slurm's defaults, 6817/6818
 MN_SLURMD_PORT=6918                  # multi mode: 6918, 6919, 6920
 MN_NODES=(node1 node2 node3)
@@ -20,3 +21,8 @@ MN_ROOT_LINK=af3-login               # the machine's end of its link to the brid
 # The node's namespace and address: node1 -> af3-node1, 10.250.0.11.
 mn_ns() { echo "af3-$1"; }
 mn_addr() { echo "$MN_SUBNET.1${1#node}"; }
+MN_GPU=$MN_ROOT/gpu                  # stand-in GPU device files, one directory per node
+# Stand-in GPUs per node: node1 has one, node2 and node3 two each. Slurm 22.05 cannot give one
+# job GPUs over nodes of which one has none (--gpus=N -N3: "Requested node configuration is not
+# available"), so every node has at least one; the counts still differ.
+mn_gpus() { case $1 in node1) echo 1 ;; *) echo 2 ;; esac; }

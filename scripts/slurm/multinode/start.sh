@@ -24,10 +24,23 @@ skip() {
 # One line per node (-N), by node name (%N): in multi mode every node has the same host name.
 responding() { [ "$(timeout 3 sinfo -h -N -r -o %N 2>/dev/null | wc -l)" = "${#MN_NODES[@]}" ]; }
 all_idle() { [ "$(timeout 3 sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)" = "${#MN_NODES[@]}" ]; }
+answering() { [ "$(timeout 3 sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l)" = "${#MN_NODES[@]}" ]; }
+jobs_running() { [ -n "$(timeout 3 squeue -h -o %i 2>/dev/null)" ]; }
+current() { grep -qx "# asyncflow-multinode config $MN_CONF_VERSION" "$MN_CONF" 2>/dev/null; }
 
-if [ -s "$MN_MODE_FILE" ] && command -v sinfo >/dev/null && responding; then
-  echo "multinode: already up ($(cat "$MN_MODE_FILE") mode; SLURM_CONF=$MN_CONF)"
-  exit 0
+# The cluster is shared by everyone's test runs on this machine. A node that a fault test has
+# taken down while its jobs run is that test's business: restarting then would kill every job.
+# A cluster of an older config, or a broken one, is started afresh once nobody uses it.
+if [ -s "$MN_MODE_FILE" ] && command -v sinfo >/dev/null && answering; then
+  if current && { responding || jobs_running; }; then
+    echo "multinode: already up ($(cat "$MN_MODE_FILE") mode; SLURM_CONF=$MN_CONF)"
+    exit 0
+  fi
+  if jobs_running; then
+    echo "multinode: up with an older config or a node down, not restarted while jobs run" \
+      "(tests that need the current config skip)"
+    exit 0
+  fi
 fi
 [ "$(id -u)" = 0 ] || skip "needs root (daemons are started by hand, no systemd)"
 for tool in slurmctld slurmd munged; do
@@ -108,6 +121,7 @@ fi
 
 {
   cat <<CONF
+# asyncflow-multinode config $MN_CONF_VERSION
 ClusterName=$MN_CLUSTER
 SlurmctldHost=localhost($ctld_addr)
 SlurmctldPort=$MN_CTLD_PORT
@@ -133,18 +147,34 @@ ReturnToService=2
 SlurmdTimeout=20
 JobRequeue=0
 SchedulerParameters=batch_sched_delay=0
+# Stand-in GPUs (see gres.conf below and mn_gpus in env.sh).
+GresTypes=gpu
 CONF
   port=$MN_SLURMD_PORT
   for node in "${MN_NODES[@]}"; do
     if [ "$mode" = netns ]; then
-      echo "NodeName=$node NodeAddr=$(mn_addr "$node") NodeHostname=$node Port=$MN_SLURMD_PORT CPUs=2 RealMemory=2000 State=UNKNOWN"
+      echo "NodeName=$node NodeAddr=$(mn_addr "$node") NodeHostname=$node Port=$MN_SLURMD_PORT CPUs=2 RealMemory=2000 Gres=gpu:$(mn_gpus "$node") State=UNKNOWN"
     else
-      echo "NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$(hostname) Port=$port CPUs=2 RealMemory=2000 State=UNKNOWN"
+      echo "NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$(hostname) Port=$port CPUs=2 RealMemory=2000 Gres=gpu:$(mn_gpus "$node") State=UNKNOWN"
     fi
     port=$((port + 1))
   done
   echo "PartitionName=all Nodes=$(IFS=,; echo "${MN_NODES[*]}") Default=YES MaxTime=INFINITE State=UP"
 } >"$MN_CONF"
+
+# The GPUs are character devices with /dev/null's numbers, one pair per node: Slurm binds them
+# to jobs and steps and sets CUDA_VISIBLE_DEVICES as for real ones; nothing opens them.
+rm -rf "$MN_GPU"
+: >"$MN_ROOT/gres.conf"
+echo "AutoDetect=off" >>"$MN_ROOT/gres.conf"
+for node in "${MN_NODES[@]}"; do
+  last=$(($(mn_gpus "$node") - 1))
+  mkdir -p "$MN_GPU/$node"
+  for i in $(seq 0 $last); do
+    mknod "$MN_GPU/$node/gpu$i" c 1 3 || skip "cannot make the stand-in GPU $MN_GPU/$node/gpu$i"
+  done
+  echo "NodeName=$node Name=gpu File=$MN_GPU/$node/gpu[0-$last]" >>"$MN_ROOT/gres.conf"
+done
 
 /usr/sbin/slurmctld || skip "slurmctld did not start (see $MN_LOG/slurmctld.log)"
 for node in "${MN_NODES[@]}"; do
