@@ -45,7 +45,7 @@ describe("PilotPool", () => {
     await pool.add(`${b.dir}/endpoint.json`);
     assert.deepEqual(pool.pilots.map((p) => p.held), [2, 2], "B took the two that waited");
 
-    assert.deepEqual(await Promise.all(tasks), ["1\n", "2\n", "3\n", "4\n"]);
+    assert.deepEqual(await Promise.all(tasks), ["1", "2", "3", "4"]);
     // 3 and 4 went to B at once; 2 when A drained; 1 when A's cut ended it.
     assert.equal(finished.at(-1), 1, `finished in order ${finished}`);
     assert.equal(finished.at(-2), 2, `finished in order ${finished}`);
@@ -79,7 +79,7 @@ describe("PilotPool", () => {
     await running;
     assert.deepEqual(started, [first.uid], "one runs on A, one waits there");
     await a.close(); // the pilot ends (as on scancel): its agent stops answering
-    assert.equal(await second, "2\n", "the waiting task ran on B");
+    assert.equal(await second, "2", "the waiting task ran on B");
     await assert.rejects(first, /has not answered for more than 1000 ms/);
     assert.match(pool.pilots[0]!.closed ?? "", /has not answered/);
   });

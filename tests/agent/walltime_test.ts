@@ -35,7 +35,7 @@ describe("the allocation's end", () => {
       error!.message,
       /^task '.+' declares a walltime of 7200 s, but this pilot's allocation ends at \S+ and it stops its tasks at \S+, 35\d\d s from now: run it on a pilot with more time left$/,
     );
-    assert.equal(await cmd.with({ resources: { walltimeMs: 60_000 } })(), "ran\n");
+    assert.equal(await cmd.with({ resources: { walltimeMs: 60_000 } })(), "ran");
     const metrics = await (await agentFetch(agent, "/v1/metrics", {})).json();
     assert.equal(metrics.walltime.endsAt, new Date(endsAt).toISOString());
     assert.equal(metrics.walltime.draining, false);

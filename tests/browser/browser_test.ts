@@ -156,7 +156,7 @@ describe("in Chromium", { skip }, () => {
       const r = await runPage("/plain/remote.html", { url: agent.url, token });
       assert.equal(r.sum, 7);
       assert.equal(r.ranOn, "agent");
-      assert.equal(r.echoed, "4\n");
+      assert.equal(r.echoed, "4");
       const failed = r.failed as { name: string; message: string };
       assert.equal(failed.name, "ExecutableError");
     });

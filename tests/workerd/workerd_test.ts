@@ -74,7 +74,7 @@ describe("in workerd, without compatibility flags", () => {
     it("runs function and executable tasks through the RemoteBackend, with a module namespace", async () => {
       const query = new URLSearchParams({ url: agent.url, token: agent.token });
       const r = await get(`/remote?${query}`);
-      assert.deepEqual(r, { sum: 7, ranOn: "agent", echoed: "4\n" });
+      assert.deepEqual(r, { sum: 7, ranOn: "agent", echoed: "4" });
     });
   });
 });
