@@ -17,9 +17,18 @@ const ARG_CHARS = 24;
 /** The most characters of an instance's key part, inside the brackets. */
 const KEY_CHARS = 64;
 
-/** Where this module's own files are: frames there are not where the user defined a task. */
-const OWN_DIR = new URL(".", import.meta.url);
-const OWN_PREFIXES = [OWN_DIR.href, decodeURIComponent(OWN_DIR.pathname)];
+/**
+ * Where this module's own files are: frames there are not where the user defined a task. workerd
+ * gives modules no `import.meta.url`: no prefix then, and a definition is named by its function or
+ * a counter rather than by a frame that may be the core's own.
+ */
+const OWN_PREFIXES = ownPrefixes(import.meta.url);
+
+function ownPrefixes(url: string | undefined): string[] {
+  if (!url || !URL.canParse(url)) return [];
+  const dir = new URL(".", url);
+  return [dir.href, decodeURIComponent(dir.pathname)];
+}
 
 /**
  * Names the definitions of one engine that have no name of their own. The
@@ -49,6 +58,7 @@ export class DefinitionNames {
  * hides it). Called once per definition, never per call.
  */
 export function definitionSite(): string | undefined {
+  if (OWN_PREFIXES.length === 0) return undefined;
   const stack = new Error().stack;
   if (typeof stack !== "string") return undefined;
   for (const line of stack.split("\n")) {
