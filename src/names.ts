@@ -62,8 +62,9 @@ export function definitionSite(): string | undefined {
   const stack = new Error().stack;
   if (typeof stack !== "string") return undefined;
   for (const line of stack.split("\n")) {
-    // V8 and Bun: `    at fn (file:///a/b.ts:12:3)` or `    at file:///a/b.ts:12:3`.
-    const m = /^\s*at (?:.*? \()?(.+?):(\d+):\d+\)?$/.exec(line);
+    // V8 and Bun: `    at fn (file:///a/b.ts:12:3)`, `    at file:///a/b.ts:12:3` or, for an
+    // awaited frame, `    at async file:///a/b.ts:12:3`.
+    const m = /^\s*at (?:async )?(?:.*? \()?(.+?):(\d+):\d+\)?$/.exec(line);
     if (m === null) continue;
     const file = m[1]!;
     if (OWN_PREFIXES.some((own) => file.startsWith(own))) continue;

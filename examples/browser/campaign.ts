@@ -36,7 +36,8 @@ const step = flow.functionTask(async function step(campaign: string, n: number) 
 });
 // Progress comes from the event stream: every finished step moves its campaign's bar.
 flow.subscribe((event) => {
-  if (event.type !== "done" || event.name !== "step") return;
+  // A step is named under its campaign's block: `campaign[A]/step`.
+  if (event.type !== "done" || !event.name.endsWith("/step")) return;
   const { campaign, n } = JSON.parse(event.value ?? "{}") as { campaign: string; n: number };
   const shown = bars.get(campaign)!;
   shown.bar.value = n;
