@@ -73,7 +73,7 @@ describe("the live dashboard in Chromium", { skip }, () => {
       }
 
       gate.resolve();
-      assert.deepEqual(await run, ["0\n", "1\n", "4\n", "9\n", "16\n"]);
+      assert.deepEqual(await run, ["0", "1", "4", "9", "16"]);
       dashboard.finish();
       await page.locator('#live-status[data-state="finished"]').waitFor({ timeout: 30_000 });
       assert.equal(await count(page, "done"), "11");
