@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Duration, parseDuration } from "../../src/duration.ts";
 import type { PoolMode } from "./claims.ts";
 import type { Percentiles } from "./latency_stats.ts";
 
@@ -27,8 +28,11 @@ export interface WorkerPoolOptions {
   size?: number;
   /** Workers kept started even when idle. Default 0. */
   minWorkers?: number;
-  /** An idle worker above `minWorkers` ends after this many ms. Default 30 000; `Infinity` keeps it. */
-  idleTimeout?: number;
+  /**
+   * An idle worker above `minWorkers` ends after this long (ms, or a string such as `"30s"`).
+   * Default 30 000; `Infinity` keeps it.
+   */
+  idleTimeout?: Duration;
   /** Tasks the pool holds beyond one per worker; the engine keeps the rest. Default `8 × size`. */
   maxQueue?: number;
   /** A worker is replaced after running this many tasks. Default `Infinity`. */
@@ -103,12 +107,8 @@ export function count(name: string, value: number): number {
   return value;
 }
 
-/** `value`, checked to be a non-negative number of ms or `Infinity`. */
-export function duration(name: string, value: number): number {
-  if (value !== Infinity && (!Number.isFinite(value) || value < 0)) {
-    throw new TypeError(
-      `WorkerPoolBackend: '${name}' must be a non-negative number of ms, got ${value}`,
-    );
-  }
-  return value;
+/** `value` in ms, by the one duration syntax (zero allowed), or `Infinity`. */
+export function duration(name: string, value: Duration): number {
+  if (value === Infinity) return value;
+  return parseDuration(value, name, "WorkerPoolBackend", { zero: true });
 }

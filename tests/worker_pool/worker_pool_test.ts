@@ -70,6 +70,11 @@ describe("WorkerPoolBackend", () => {
       () => new WorkerPoolBackend({ modules: [TASKS], size: 1, minWorkers: 2 }),
       /'minWorkers' \(2\) exceeds 'size' \(1\)/,
     );
+    assert.throws(
+      // @ts-expect-error: not a duration
+      () => new WorkerPoolBackend({ modules: [TASKS], idleTimeout: "5 minutes" }),
+      /WorkerPoolBackend: 'idleTimeout' must be a duration of zero or more: .*got the string "5 minutes" \(write "5m"\)/,
+    );
   });
 
   it("cancels a running task by replacing its worker; the other task is unaffected", async () => {
@@ -191,11 +196,12 @@ describe("WorkerPoolBackend", () => {
   });
 
   it("keeps minWorkers warm and ends idle workers above it", async () => {
-    await withPool({ minWorkers: 1, idleTimeout: 200 }, async (flow, pool) => {
+    await withPool({ minWorkers: 1, idleTimeout: "200ms" }, async (flow, pool) => {
       assert.equal(pool.stats().workers, 1, "one worker started at attach");
       const later = flow.functionTask(tasks.later);
       await Promise.all([later(20, 1), later(20, 2)]);
-      assert.equal(pool.stats().workers, 2);
+      // A second worker was started; on a loaded machine it may already have idled out.
+      assert.equal(pool.stats().workers + pool.stats().retired, 2);
       await waitFor(() => pool.stats().retired === 1, "an idle worker to end");
       assert.equal(pool.stats().workers, 1);
     });
