@@ -111,16 +111,18 @@ export class AgentCore {
 
   /**
    * Opens the journal in `opts.dir`, replays it (sessions come back with a
-   * fresh heartbeat deadline; tasks that were not final become `lost`, and
-   * their process groups are killed) and attaches the function backend.
+   * fresh heartbeat deadline; tasks that were running become `lost`, and
+   * their process groups are killed), attaches the function backend and
+   * starts the tasks that had been accepted but not started.
    */
   static async create(opts: CoreOptions): Promise<AgentCore> {
     mkdirSync(`${opts.dir}/sessions`, { recursive: true });
     const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`);
     const core = new AgentCore(opts, journal);
     try {
-      core.#replay(records);
+      const waiting = core.#replay(records);
       await core.#functions.attach(`${opts.dir}/functions`);
+      for (const rec of waiting) core.#run(rec);
     } catch (error) {
       await core.close();
       throw error;
@@ -226,10 +228,7 @@ export class AgentCore {
     // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
     this.#journal.commit(lines);
     const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
-    for (const rec of recs) {
-      if (rec.task.kind === "function") this.#functions.submit(rec);
-      else this.#exec.submit(rec, rec.files);
-    }
+    for (const rec of recs) this.#run(rec);
     return results;
   }
 
@@ -282,6 +281,12 @@ export class AgentCore {
     );
     this.sessions.set(sid, session);
     return session;
+  }
+
+  /** Hands an accepted task to its runner. */
+  #run(rec: AgentTask): void {
+    if (rec.task.kind === "function") this.#functions.submit(rec);
+    else this.#exec.submit(rec, rec.files);
   }
 
   #record(session: Session, task: WireTask, n: number): AgentTask {
@@ -380,7 +385,11 @@ export class AgentCore {
     }
   }
 
-  #replay(records: ReturnType<typeof Journal.open>["records"]): void {
+  /**
+   * Rebuilds the sessions from the journal. A task that was running is lost (its process group
+   * is killed); one that had not started is returned, to be run by this agent.
+   */
+  #replay(records: ReturnType<typeof Journal.open>["records"]): AgentTask[] {
     const pids = new Map<string, Partial<ProcessIdentity> & { pid: number }>();
     for (const r of records) {
       try {
@@ -396,25 +405,33 @@ export class AgentCore {
       }
     }
     let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
+    const waiting: AgentTask[] = [];
     for (const session of this.sessions.values()) {
       mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
-      for (const rec of session.tasks.values()) {
+      for (const rec of session.tasks.values() as Iterable<AgentTask>) {
         if (isFinal(rec.state)) continue;
         const recorded = pids.get(`${session.id}\n${rec.id}`);
+        // Started, but killed before its pid was journaled: found by the mark it carries.
+        const mark = !recorded && rec.task.kind === "executable"
+          ? (marked ??= markedGroups()).get(rec.files)
+          : undefined;
+        if (rec.state === "queued" && !recorded && mark === undefined) {
+          // It never started: its submission is in the journal, so this agent runs it.
+          waiting.push(rec);
+          continue;
+        }
         const refused = recorded && killRecordedGroup(recorded);
         if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
-        // Started, but killed before its pid was journaled: found by the mark it carries.
-        if (!recorded && rec.task.kind === "executable") {
-          killGroups((marked ??= markedGroups()).get((rec as AgentTask).files));
-        }
+        killGroups(mark);
         const error: WireError = {
           name: "TaskLostError",
           message:
             `task '${rec.id}' was ${rec.state} when the agent stopped; the restarted agent did not run it again`,
         };
-        this.#emit(rec as AgentTask, "lost", { error });
+        this.#emit(rec, "lost", { error });
       }
     }
+    return waiting;
   }
 
   #replayOne(
