@@ -6,6 +6,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { LocalBackend } from "../src/local_backend.ts";
 import type { Backend } from "../src/backend.ts";
+import { AgentLog, type LogLevel } from "./agent_log.ts";
 import { createApp } from "./app.ts";
 import { AgentCore } from "./core.ts";
 import type { ModuleTable } from "./function_runner.ts";
@@ -83,6 +84,12 @@ export interface AgentOptions {
    * Default 64 MiB.
    */
   retainEventBytes?: number;
+  /**
+   * How much the agent writes to `{dir}/agent.log` (rotated to `agent.log.1` beyond 16 MiB):
+   * `error`, `warn`, `info` (sessions, each task's start and end, restarts) or `debug` (each
+   * task of a batch). Warnings and errors also go to stderr. Default `info`.
+   */
+  logLevel?: LogLevel;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -157,24 +164,32 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   // would let others read the outputs, and the commands and environments in the journal.
   chmodSync(dir, 0o700);
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
+  const log = new AgentLog({ file: `${dir}/agent.log`, level: options.logLevel ?? "info" });
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
   const allocation = chooseAllocation(options);
   const launch = options.launch ?? "fork";
   const executors = await startExecutors(options, allocation, launch);
-  const core = await AgentCore.create({
-    dir,
-    allocation,
-    launch,
-    ...(executors ? { executors } : {}),
-    modules,
-    functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
-    retainEvents: options.retainEvents ?? 100_000,
-    ...(options.retainEventBytes !== undefined
-      ? { retainEventBytes: options.retainEventBytes }
-      : {}),
-    forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
-  });
+  let core: AgentCore;
+  try {
+    core = await AgentCore.create({
+      dir,
+      log,
+      allocation,
+      launch,
+      ...(executors ? { executors } : {}),
+      modules,
+      functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
+      retainEvents: options.retainEvents ?? 100_000,
+      ...(options.retainEventBytes !== undefined
+        ? { retainEventBytes: options.retainEventBytes }
+        : {}),
+      forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
+    });
+  } catch (error) {
+    log.close();
+    throw error;
+  }
   let streams = new AbortController();
   const app = createApp(core, {
     token,
@@ -192,6 +207,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     });
   } catch (error) {
     await core.close();
+    log.close();
     throw new Error(
       `asyncflow agent: cannot listen on ${hostname}:${port}: ${(error as Error).message}`,
       { cause: error },
@@ -213,12 +229,25 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     chmodSync(`${path}.tmp`, 0o600);
     renameSync(`${path}.tmp`, path);
   }
+  log.info("agent started", {
+    url,
+    dir,
+    pid: process.pid,
+    launch,
+    nodes: allocation.nodes.map((n) => n.name).join(","),
+    cores: allocation.nodes.reduce((sum, n) => sum + n.cores, 0),
+    gpus: allocation.nodes.reduce((sum, n) => sum + n.gpus, 0),
+    tls: tls !== undefined,
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      log.info("agent stopping");
       streams.abort();
       await core.close();
       await server.close();
+      log.info("agent stopped");
+      log.close();
     })();
   return {
     url,

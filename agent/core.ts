@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
+import { hostname } from "node:os";
 import type { SubmitResult, WireError, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
+import { AgentLog } from "./agent_log.ts";
 import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
@@ -31,6 +33,8 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
+  /** What the agent does is said here. Default: warnings and errors on stderr. */
+  log?: AgentLog;
 }
 
 /** A task with the session it belongs to and the prefix of its files. */
@@ -40,6 +44,7 @@ interface AgentTask extends TaskRecord {
 }
 
 const REAP_EVERY_MS = 250;
+const HOST = hostname();
 
 /**
  * The agent without HTTP: sessions, the journal, the two runners and the
@@ -60,6 +65,7 @@ export class AgentCore {
   readonly launch: LaunchMethod;
   readonly started: number = Date.now();
   readonly #opts: CoreOptions;
+  readonly #log: AgentLog;
   readonly #journal: Journal;
   readonly #scheduler: SlotScheduler;
   readonly #exec: ExecRunner;
@@ -77,14 +83,18 @@ export class AgentCore {
   #nextN = 1;
   #closed = false;
 
-  private constructor(opts: CoreOptions, journal: Journal) {
+  private constructor(opts: CoreOptions, journal: Journal, log: AgentLog) {
     this.#opts = opts;
+    this.#log = log;
     this.allocation = opts.allocation;
     this.launch = opts.launch;
     this.#journal = journal;
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
-      running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
+      running: (rec, where) => {
+        if (rec.task.kind === "function") rec.run = { host: HOST, startedAt: Date.now() };
+        this.#emit(rec as AgentTask, "running", { where });
+      },
       finished: (rec, state, detail, listed) =>
         this.#finished(rec as AgentTask, state, detail, listed),
       started: (rec, pid) => {
@@ -99,10 +109,10 @@ export class AgentCore {
         this.#journal.flush();
       },
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors);
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, log, opts.executors);
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
-      console.error(`asyncflow agent: ${error.message}`);
+      log.error("node lost", { node, error: error.message });
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
@@ -117,12 +127,21 @@ export class AgentCore {
    */
   static async create(opts: CoreOptions): Promise<AgentCore> {
     mkdirSync(`${opts.dir}/sessions`, { recursive: true });
-    const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`);
-    const core = new AgentCore(opts, journal);
+    const log = opts.log ?? new AgentLog();
+    const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`, log);
+    const core = new AgentCore(opts, journal, log);
     try {
       const waiting = core.#replay(records);
       await core.#functions.attach(`${opts.dir}/functions`);
       for (const rec of waiting) core.#run(rec);
+      if (records.length > 0) {
+        log.info("restart recovery", {
+          sessions: core.sessions.size,
+          requeued: waiting.length,
+          lost: core.#counts.lost,
+          journalRecords: records.length,
+        });
+      }
     } catch (error) {
       await core.close();
       throw error;
@@ -151,6 +170,7 @@ export class AgentCore {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+    this.#log.info("session opened", { session: sid, client, heartbeatTimeoutMs });
     return this.#newSession(sid, client, heartbeatTimeoutMs);
   }
 
@@ -162,6 +182,7 @@ export class AgentCore {
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
     this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
+    this.#log.info("session closed", { session: session.id, why, tasks: session.tasks.size });
     // Only once its commands are gone: one still exiting writes its outputs there.
     const dir = `${this.#opts.dir}/sessions/${session.id}`;
     const gone = [...session.tasks.values()].flatMap((rec) => rec.gone ?? []);
@@ -169,7 +190,10 @@ export class AgentCore {
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch (error) {
-        console.error(`asyncflow agent: cannot remove ${dir}: ${(error as Error).message}`);
+        this.#log.error("cannot remove a session's directory", {
+          dir,
+          error: (error as Error).message,
+        });
       }
     });
   }
@@ -227,6 +251,7 @@ export class AgentCore {
     }
     // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
     this.#journal.commit(lines);
+    this.#logBatch(session, results, accepted.length);
     const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
     for (const rec of recs) this.#run(rec);
     return results;
@@ -236,7 +261,10 @@ export class AgentCore {
   cancel(rec: TaskRecord, why = "cancelled by its client"): void {
     if (isFinal(rec.state)) return;
     rec.stop?.();
-    this.#emit(rec as AgentTask, "cancelled", { error: { name: "CancelledError", message: why } });
+    this.#emit(rec as AgentTask, "cancelled", {
+      ...rec.run,
+      error: { name: "CancelledError", message: why },
+    });
   }
 
   /** The file of a task's stdout, stderr or large result. */
@@ -308,6 +336,58 @@ export class AgentCore {
     if (rec.session.emit(rec, state, detail, listed)) {
       this.#counts[before]--;
       this.#counts[state]++;
+      this.#logChange(rec, state, detail);
+    }
+  }
+
+  /** One line per start and per end of a task (`lost` is a warning). */
+  #logChange(rec: AgentTask, state: WireState, detail: EventDetail): void {
+    if (!this.#log.enabled(state === "lost" ? "warn" : "info")) return;
+    const run = rec.run;
+    const fields = { session: rec.session.id, id: rec.id, n: rec.n };
+    if (state === "running") {
+      this.#log.info("task started", {
+        ...fields,
+        kind: rec.task.kind,
+        host: run?.host ?? detail.where,
+        pid: run?.pid,
+        command: typeof run?.command === "string" ? run.command : run?.command?.join(" "),
+        cwd: run?.cwd,
+      });
+    } else if (state === "lost") {
+      this.#log.warn("task lost", { ...fields, error: detail.error?.message });
+    } else {
+      const ms = run?.startedAt !== undefined
+        ? (run.endedAt ?? Date.now()) - run.startedAt
+        : undefined;
+      this.#log.info(`task ${state}`, {
+        ...fields,
+        exitCode: run?.exitCode,
+        signal: run?.signal,
+        durationMs: ms,
+        error: state === "done" ? undefined : detail.error?.message,
+      });
+    }
+  }
+
+  /** One line per batch; one per task at `debug`, and each refusal. */
+  #logBatch(session: Session, results: SubmitResult[], accepted: number): void {
+    if (!this.#log.enabled("info")) return;
+    const rejected = results.filter((r) => r.status === "rejected");
+    this.#log.info("tasks accepted", {
+      session: session.id,
+      accepted,
+      duplicate: results.length - accepted - rejected.length,
+      rejected: rejected.length,
+    });
+    for (const r of rejected) {
+      this.#log.info("task rejected", { session: session.id, id: r.id, error: r.error });
+    }
+    if (!this.#log.enabled("debug")) return;
+    for (const r of results) {
+      if (r.status !== "rejected") {
+        this.#log.debug(`task ${r.status}`, { session: session.id, id: r.id });
+      }
     }
   }
 
@@ -318,6 +398,12 @@ export class AgentCore {
     listed?: EventDetail,
   ): void {
     if (isFinal(rec.state)) return;
+    if (rec.run !== undefined) {
+      if (rec.task.kind === "function") rec.run.endedAt = Date.now();
+      // The record of the run travels with the final event, and stays in the task's listing.
+      detail = { ...rec.run, ...detail };
+      if (listed) listed = { ...rec.run, ...listed };
+    }
     if (state === "done" && rec.task.kind === "function") {
       let json: string | undefined;
       try {
@@ -377,6 +463,11 @@ export class AgentCore {
       }
       if (session.state !== "open" || now <= session.deadline) continue;
       session.state = "expired";
+      this.#log.warn("session expired", {
+        session: session.id,
+        client: session.client,
+        heartbeatTimeoutMs: session.heartbeatTimeoutMs,
+      });
       this.#stopAll(
         session,
         `session ${session.id} expired: no heartbeat for ${session.heartbeatTimeoutMs} ms`,
@@ -397,11 +488,10 @@ export class AgentCore {
       } catch (error) {
         // A line of the wrong shape (hand-edited, or from another version) must not keep the
         // agent from starting: it is skipped, and said.
-        console.error(
-          `asyncflow agent: skipped a journal line it cannot use (${(error as Error).message}): ${
-            JSON.stringify(r).slice(0, 200)
-          }`,
-        );
+        this.#log.warn("skipped a journal line it cannot use", {
+          error: (error as Error).message,
+          line: JSON.stringify(r).slice(0, 200),
+        });
       }
     }
     let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
@@ -421,7 +511,7 @@ export class AgentCore {
           continue;
         }
         const refused = recorded && killRecordedGroup(recorded);
-        if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
+        if (refused) this.#log.warn("not killed", { id: rec.id, why: refused });
         killGroups(mark);
         const error: WireError = {
           name: "TaskLostError",

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync } from "node:fs";
+import { AgentLog } from "./agent_log.ts";
 import { forEachLine, JournalWriteError, writeWhole } from "./journal_file.ts";
 
 export { JournalWriteError } from "./journal_file.ts";
@@ -52,6 +53,7 @@ export type JournalRecord =
  */
 export class Journal {
   readonly #path: string;
+  readonly #log: AgentLog;
   #fd: number;
   #pending: string[] = [];
   #scheduled = false;
@@ -62,8 +64,9 @@ export class Journal {
   /** The file's size after the last compaction: the next one waits until it has grown. */
   #compactedSize: number;
 
-  private constructor(path: string, fd: number) {
+  private constructor(path: string, fd: number, log: AgentLog) {
     this.#path = path;
+    this.#log = log;
     this.#fd = fd;
     this.#size = this.#compactedSize = fstatSync(fd).size;
   }
@@ -73,15 +76,20 @@ export class Journal {
    * lines of closed sessions are dropped (the file is rewritten when there are
    * any). A torn line (the agent died while writing it) is skipped. The file is
    * read line by line, so its size is not bounded by the longest string.
+   *
+   * @param log Where write failures are said. Default: stderr.
    */
-  static open(path: string): { journal: Journal; records: JournalRecord[] } {
+  static open(
+    path: string,
+    log: AgentLog = new AgentLog(),
+  ): { journal: Journal; records: JournalRecord[] } {
     const records: JournalRecord[] = [];
     let fd = existsSync(path) ? compactFile(path, records) : undefined;
     fd ??= openSync(path, "a", 0o600);
     // A last line cut right at its end must not glue itself to the next record.
     const size = fstatSync(fd).size;
     if (size > 0) writeWhole(fd, path, "\n", size);
-    return { journal: new Journal(path, fd), records };
+    return { journal: new Journal(path, fd, log), records };
   }
 
   /** Why the last write failed, while the journal cannot write; `undefined` when it can. */
@@ -109,11 +117,10 @@ export class Journal {
         closeSync(old);
       }
     } catch (error) {
-      console.error(
-        `asyncflow agent: cannot compact the journal ${this.#path}, going on with it as it is: ${
-          (error as Error).message
-        }`,
-      );
+      this.#log.error("cannot compact the journal, going on with it as it is", {
+        path: this.#path,
+        error: (error as Error).message,
+      });
     }
     this.#size = this.#compactedSize = fstatSync(this.#fd).size;
   }
@@ -177,7 +184,7 @@ export class Journal {
 
   #failed(error: JournalWriteError): void {
     // Said once per outage, not once per write.
-    if (this.#failure === undefined) console.error(`asyncflow agent: ${error.message}`);
+    if (this.#failure === undefined) this.#log.error(error.message);
     this.#failure = error;
   }
 }

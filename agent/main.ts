@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { startAgent } from "./agent.ts";
+import { LOG_LEVELS, type LogLevel } from "./agent_log.ts";
 import { guardRejections } from "./rejections.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 
@@ -18,6 +19,8 @@ const USAGE = `usage: asyncflow agent [options]
   --tls-self-signed      serve HTTPS on a certificate made at start-up; the endpoint file
                          carries it and its fingerprint, and clients pin it
   --new-token            do not reuse the token found in DIR
+  --log-level LEVEL      error | warn | info | debug (default info): what DIR/agent.log gets;
+                         warnings and errors also go to stderr
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
                          executor per node (a Slurm step) forks the single-rank commands`;
 
@@ -53,6 +56,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         "tls-key": { type: "string" },
         "tls-self-signed": { type: "boolean" },
         "new-token": { type: "boolean" },
+        "log-level": { type: "string" },
         "no-executors": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -94,6 +98,10 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (values["tls-self-signed"] && values["tls-cert"] !== undefined) {
     problems.push("--tls-self-signed and --tls-cert exclude each other");
   }
+  const logLevel = values["log-level"];
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`);
+  }
   if (problems.length > 0) {
     console.error(`asyncflow agent: ${problems.join("; ")}\n${USAGE}`);
     return 2;
@@ -120,6 +128,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         }
         : {}),
       ...(values["new-token"] ? { newToken: true } : {}),
+      ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
       ...(values["no-executors"] ? { executors: false } : {}),
     });
   } catch (error) {

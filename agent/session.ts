@@ -1,4 +1,4 @@
-import type { WireError, WireState, WireTask } from "../protocol/v1.ts";
+import type { WireError, WireRunRecord, WireState, WireTask } from "../protocol/v1.ts";
 import { EventLog } from "./event_log.ts";
 
 /** The agent's record of one accepted task. */
@@ -23,6 +23,8 @@ export interface TaskRecord {
    * written. The session's directory is removed only after that.
    */
   gone?: Promise<void>;
+  /** What the runner recorded of the run (command as run, host, pid, times, exit): sent on the final event. */
+  run?: WireRunRecord;
 }
 
 /** Whether a state is final. */
@@ -31,11 +33,10 @@ export function isFinal(state: WireState): boolean {
 }
 
 /** What a state change may carry besides the state. */
-export interface EventDetail {
+export interface EventDetail extends WireRunRecord {
   where?: string;
   value?: unknown;
   resultBytes?: number;
-  stdoutBytes?: number;
   error?: WireError;
 }
 

@@ -435,7 +435,9 @@ export class RemoteBackend implements Backend {
         return;
       case "done": {
         this.#inflight.delete(e.id);
-        if (e.resultBytes === undefined && e.stdoutBytes === undefined) {
+        // Inline when `value` is there; the sizes alone mean "fetch it" (a final event also
+        // carries the output's size in the agent's record of the run).
+        if (e.value !== undefined || (e.resultBytes === undefined && e.stdoutBytes === undefined)) {
           ctx.done(e.id, e.value);
           return;
         }

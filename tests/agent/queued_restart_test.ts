@@ -43,6 +43,9 @@ describe("a restarted agent and the tasks that only waited", () => {
       await assert.rejects(long, /was running when the agent stopped/);
       assert.deepEqual(readFileSync(`${work}/ran`, "utf8"), "q1\nq2\nq3\n");
       await waitFor(() => !alive(pid, start), "the lost command's process group to be killed");
+      const log = readFileSync(`${dir}/agent.log`, "utf8");
+      assert.match(log, / info restart recovery sessions=1 requeued=3 lost=1 /);
+      assert.match(log, / warn task lost .* error="task 'task\.\d+' was running when/);
     } finally {
       await agent.stop();
     }
