@@ -340,13 +340,18 @@ export class AgentCore {
     }
   }
 
-  /** One line per start and per end of a task (`lost` is a warning). */
+  /**
+   * One line per start and per end of a task (`lost` is a warning). A function's start and
+   * success are `debug`: it takes microseconds, and two lines each would double its cost.
+   */
   #logChange(rec: AgentTask, state: WireState, detail: EventDetail): void {
-    if (!this.#log.enabled(state === "lost" ? "warn" : "info")) return;
+    const quiet = rec.task.kind === "function" && (state === "running" || state === "done");
+    if (!this.#log.enabled(state === "lost" ? "warn" : quiet ? "debug" : "info")) return;
     const run = rec.run;
     const fields = { session: rec.session.id, id: rec.id, n: rec.n };
+    const say = quiet ? this.#log.debug.bind(this.#log) : this.#log.info.bind(this.#log);
     if (state === "running") {
-      this.#log.info("task started", {
+      say("task started", {
         ...fields,
         kind: rec.task.kind,
         host: run?.host ?? detail.where,
@@ -360,7 +365,7 @@ export class AgentCore {
       const ms = run?.startedAt !== undefined
         ? (run.endedAt ?? Date.now()) - run.startedAt
         : undefined;
-      this.#log.info(`task ${state}`, {
+      say(`task ${state}`, {
         ...fields,
         exitCode: run?.exitCode,
         signal: run?.signal,
