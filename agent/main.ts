@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { startAgent } from "./agent.ts";
+import { startAgent } from "./start_agent.ts";
 import { LOG_LEVELS, type LogLevel } from "./agent_log.ts";
 import { guardRejections } from "./rejections.ts";
 import type { LaunchMethod } from "./placement/launch.ts";

@@ -55,7 +55,7 @@ const HOST = hostname();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { AgentCore } from "./core.ts";
+ * import { AgentCore } from "./agent_core.ts";
  * assert.ok(typeof AgentCore.create === "function");
  * ```
  */

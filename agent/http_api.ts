@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { API_VERSION } from "../protocol/v1.ts";
-import type { AgentCore } from "./core.ts";
+import type { AgentCore } from "./agent_core.ts";
 import { JournalWriteError } from "./journal.ts";
 import { firstIssue, openBody, SESSION_ID, submitBody, TASK_ID } from "./schemas.ts";
 import type { Session, TaskRecord } from "./session.ts";
@@ -48,7 +48,7 @@ function problem(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createApp } from "./app.ts";
+ * import { createApp } from "./http_api.ts";
  * assert.ok(typeof createApp === "function");
  * ```
  */
