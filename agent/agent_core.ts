@@ -1,23 +1,24 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { Buffer } from "node:buffer";
+import { mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import type { SubmitResult, WireError, WireState, WireTask } from "../protocol/v1.ts";
+import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog } from "./agent_log.ts";
-import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
+import { ExecRunner, type Reporter } from "./exec_runner.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
+import { functionResult } from "./function_result.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
-import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
+import { Journal, JournalWriteError } from "./journal.ts";
+import { replayJournal, type ReplayTarget } from "./journal_replay.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
-import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
-import { killGroups, markedGroups } from "./task_marker.ts";
+import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { StallClock } from "./stall_clock.ts";
-import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
-import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
+import { firstIssue, wireTask } from "./schemas.ts";
+import { type AgentTask, type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
+import { logBatch, logTaskChange } from "./task_log_lines.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
 export interface CoreOptions {
@@ -35,12 +36,6 @@ export interface CoreOptions {
   executors?: NodeExecutors;
   /** What the agent does is said here. Default: warnings and errors on stderr. */
   log?: AgentLog;
-}
-
-/** A task with the session it belongs to and the prefix of its files. */
-interface AgentTask extends TaskRecord {
-  readonly session: Session;
-  readonly files: string;
 }
 
 const REAP_EVERY_MS = 250;
@@ -131,7 +126,7 @@ export class AgentCore {
     const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`, log);
     const core = new AgentCore(opts, journal, log);
     try {
-      const waiting = core.#replay(records);
+      const waiting = replayJournal(records, core.#replayTarget());
       await core.#functions.attach(`${opts.dir}/functions`);
       for (const rec of waiting) core.#run(rec);
       if (records.length > 0) {
@@ -251,7 +246,7 @@ export class AgentCore {
     }
     // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
     this.#journal.commit(lines);
-    this.#logBatch(session, results, accepted.length);
+    logBatch(this.#log, session, results, accepted.length);
     const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
     for (const rec of recs) this.#run(rec);
     return results;
@@ -336,63 +331,7 @@ export class AgentCore {
     if (rec.session.emit(rec, state, detail, listed)) {
       this.#counts[before]--;
       this.#counts[state]++;
-      this.#logChange(rec, state, detail);
-    }
-  }
-
-  /**
-   * One line per start and per end of a task (`lost` is a warning). A function's start and
-   * success are `debug`: it takes microseconds, and two lines each would double its cost.
-   */
-  #logChange(rec: AgentTask, state: WireState, detail: EventDetail): void {
-    const quiet = rec.task.kind === "function" && (state === "running" || state === "done");
-    if (!this.#log.enabled(state === "lost" ? "warn" : quiet ? "debug" : "info")) return;
-    const run = rec.run;
-    const fields = { session: rec.session.id, id: rec.id, n: rec.n };
-    const say = quiet ? this.#log.debug.bind(this.#log) : this.#log.info.bind(this.#log);
-    if (state === "running") {
-      say("task started", {
-        ...fields,
-        kind: rec.task.kind,
-        host: run?.host ?? detail.where,
-        pid: run?.pid,
-        command: typeof run?.command === "string" ? run.command : run?.command?.join(" "),
-        cwd: run?.cwd,
-      });
-    } else if (state === "lost") {
-      this.#log.warn("task lost", { ...fields, error: detail.error?.message });
-    } else {
-      const ms = run?.startedAt !== undefined
-        ? (run.endedAt ?? Date.now()) - run.startedAt
-        : undefined;
-      say(`task ${state}`, {
-        ...fields,
-        exitCode: run?.exitCode,
-        signal: run?.signal,
-        durationMs: ms,
-        error: state === "done" ? undefined : detail.error?.message,
-      });
-    }
-  }
-
-  /** One line per batch; one per task at `debug`, and each refusal. */
-  #logBatch(session: Session, results: SubmitResult[], accepted: number): void {
-    if (!this.#log.enabled("info")) return;
-    const rejected = results.filter((r) => r.status === "rejected");
-    this.#log.info("tasks accepted", {
-      session: session.id,
-      accepted,
-      duplicate: results.length - accepted - rejected.length,
-      rejected: rejected.length,
-    });
-    for (const r of rejected) {
-      this.#log.info("task rejected", { session: session.id, id: r.id, error: r.error });
-    }
-    if (!this.#log.enabled("debug")) return;
-    for (const r of results) {
-      if (r.status !== "rejected") {
-        this.#log.debug(`task ${r.status}`, { session: session.id, id: r.id });
-      }
+      logTaskChange(this.#log, rec, state, detail);
     }
   }
 
@@ -403,42 +342,18 @@ export class AgentCore {
     listed?: EventDetail,
   ): void {
     if (isFinal(rec.state)) return;
+    if (state === "done" && rec.task.kind === "function") {
+      const result = functionResult(rec.id, detail.value, this.outputPath(rec, "result"));
+      if ("error" in result) {
+        state = "failed";
+        detail = { error: result.error };
+      } else ({ detail, listed } = result);
+    }
     if (rec.run !== undefined) {
       if (rec.task.kind === "function") rec.run.endedAt = Date.now();
       // The record of the run travels with the final event, and stays in the task's listing.
       detail = { ...rec.run, ...detail };
       if (listed) listed = { ...rec.run, ...listed };
-    }
-    if (state === "done" && rec.task.kind === "function") {
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(detail.value);
-      } catch (error) {
-        const message = `the result of '${rec.id}' is not JSON: ${(error as Error).message}`;
-        this.#emit(rec, "failed", { error: { name: "TypeError", message } });
-        return;
-      }
-      if (json !== undefined && json.length > LISTED_BYTES) {
-        try {
-          writeFileSync(this.outputPath(rec, "result"), json);
-          const ref = { resultBytes: Buffer.byteLength(json) };
-          // Large: by reference on the stream too. Medium: inline there, by reference here.
-          if (json.length > INLINE_BYTES) detail = ref;
-          else listed = ref;
-        } catch (error) {
-          if (json.length > INLINE_BYTES) {
-            this.#emit(rec, "failed", {
-              error: {
-                name: "Error",
-                message: `the agent cannot write the result of '${rec.id}': ${
-                  (error as Error).message
-                }`,
-              },
-            });
-            return;
-          }
-        }
-      }
     }
     this.#emit(rec, state, detail, listed);
   }
@@ -481,100 +396,25 @@ export class AgentCore {
     }
   }
 
-  /**
-   * Rebuilds the sessions from the journal. A task that was running is lost (its process group
-   * is killed); one that had not started is returned, to be run by this agent.
-   */
-  #replay(records: ReturnType<typeof Journal.open>["records"]): AgentTask[] {
-    const pids = new Map<string, Partial<ProcessIdentity> & { pid: number }>();
-    for (const r of records) {
-      try {
-        this.#replayOne(r, pids);
-      } catch (error) {
-        // A line of the wrong shape (hand-edited, or from another version) must not keep the
-        // agent from starting: it is skipped, and said.
-        this.#log.warn("skipped a journal line it cannot use", {
-          error: (error as Error).message,
-          line: JSON.stringify(r).slice(0, 200),
-        });
-      }
-    }
-    let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
-    const waiting: AgentTask[] = [];
-    for (const session of this.sessions.values()) {
-      mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
-      for (const rec of session.tasks.values() as Iterable<AgentTask>) {
-        if (isFinal(rec.state)) continue;
-        const recorded = pids.get(`${session.id}\n${rec.id}`);
-        // Started, but killed before its pid was journaled: found by the mark it carries.
-        const mark = !recorded && rec.task.kind === "executable"
-          ? (marked ??= markedGroups()).get(rec.files)
-          : undefined;
-        if (rec.state === "queued" && !recorded && mark === undefined) {
-          // It never started: its submission is in the journal, so this agent runs it.
-          waiting.push(rec);
-          continue;
+  /** The core as the journal's replay rebuilds it. */
+  #replayTarget(): ReplayTarget {
+    return {
+      dir: this.#opts.dir,
+      log: this.#log,
+      sessions: this.sessions,
+      openSession: (sid, client, hb) => void this.#newSession(sid, client, hb),
+      acceptTask: (session, task, n) => {
+        this.#record(session, task, n);
+        this.#nextN = Math.max(this.#nextN, n + 1);
+      },
+      replayEvent: (session, rec, json, state, seq) => {
+        const before = rec.state;
+        if (session.replay(rec, json, state, seq)) {
+          this.#counts[before]--;
+          this.#counts[state]++;
         }
-        const refused = recorded && killRecordedGroup(recorded);
-        if (refused) this.#log.warn("not killed", { id: rec.id, why: refused });
-        killGroups(mark);
-        const error: WireError = {
-          name: "TaskLostError",
-          message:
-            `task '${rec.id}' was ${rec.state} when the agent stopped; the restarted agent did not run it again`,
-        };
-        this.#emit(rec, "lost", { error });
-      }
-    }
-    return waiting;
+      },
+      lose: (rec, error) => this.#emit(rec, "lost", { error }),
+    };
   }
-
-  #replayOne(
-    r: JournalRecord,
-    pids: Map<string, Partial<ProcessIdentity> & { pid: number }>,
-  ): void {
-    const session = this.sessions.get(r.sid);
-    if (r.t === "open") {
-      this.#newSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
-    } else if (r.t === "close") {
-      this.sessions.delete(r.sid);
-    } else if (session === undefined) {
-      return;
-    } else if (r.t === "task") {
-      const parsed = wireTask.safeParse(r.task);
-      if (!parsed.success) throw new TypeError(firstIssue(parsed.error));
-      const n = positiveInt(r.n, "n");
-      this.#record(session, parsed.data as WireTask, n);
-      this.#nextN = Math.max(this.#nextN, n + 1);
-    } else if (r.t === "pid") {
-      positiveInt(r.pid, "pid");
-      pids.set(`${r.sid}\n${r.id}`, r);
-    } else if (r.t === "ev") {
-      const rec = session.tasks.get(String(r.e?.id));
-      if (rec === undefined) return;
-      const state = r.e.state as WireState;
-      if (!(state in this.#counts)) throw new TypeError(`unknown state '${state}'`);
-      const before = rec.state;
-      if (session.replay(rec, JSON.stringify(r.e), state, positiveInt(r.e.seq, "seq"))) {
-        this.#counts[before]--;
-        this.#counts[state]++;
-      }
-    } else {
-      throw new TypeError(`unknown record type '${(r as { t?: unknown }).t}'`);
-    }
-  }
-}
-
-function positiveInt(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new TypeError(`'${name}' must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value as number;
-}
-
-function sid(value: unknown): string {
-  if (typeof value !== "string" || !SESSION_ID.test(value)) {
-    throw new TypeError(`'sid' must be 32 hex digits, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }

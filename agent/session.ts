@@ -27,6 +27,12 @@ export interface TaskRecord {
   run?: WireRunRecord;
 }
 
+/** A task with the session it belongs to and the prefix of its files (`…/sessions/{sid}/{n}`). */
+export interface AgentTask extends TaskRecord {
+  readonly session: Session;
+  readonly files: string;
+}
+
 /** Whether a state is final. */
 export function isFinal(state: WireState): boolean {
   return state === "done" || state === "failed" || state === "cancelled" || state === "lost";
