@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -49,10 +49,20 @@ export interface AgentOptions {
   gpus?: number;
   /** The allocation, given outright. Default: `cores`/`gpus`, else Slurm's environment, else this machine. */
   allocation?: Allocation;
-  /** Runs function tasks. Default: a worker pool of `workers` workers, else an in-process `LocalBackend`. */
+  /** Runs function tasks. Default: a worker pool (see `workers`), or in the agent's thread. */
   functionBackend?: Backend;
-  /** Run function tasks on a pool of this many Workers (`WorkerPoolBackend`) instead of in-process. */
+  /**
+   * Function tasks run on a pool of at most this many Workers (worker threads), so a CPU-bound
+   * function never holds the thread that answers clients. Default: one per core of the
+   * allocation (its slots).
+   */
   workers?: number;
+  /**
+   * Run function tasks in the agent's own thread instead (a function then shares the agent's
+   * module state, and a CPU-bound one keeps the agent from answering: clients give up after
+   * their `unreachableMs`). Default `false`.
+   */
+  functionsInThread?: boolean;
   /**
    * Serve HTTPS: PEM texts of a certificate and key, or `"self-signed"` for a certificate the
    * agent makes at start-up for its address; the endpoint file then carries that certificate and
@@ -179,7 +189,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       launch,
       ...(executors ? { executors } : {}),
       modules,
-      functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
+      functionBackend: options.functionBackend ?? await functionBackend(options, urls, allocation),
       retainEvents: options.retainEvents ?? 100_000,
       ...(options.retainEventBytes !== undefined
         ? { retainEventBytes: options.retainEventBytes }
@@ -310,21 +320,32 @@ function moduleUrls(specs: Record<string, string | URL>): Map<string, string> {
 }
 
 /**
- * The backend of function tasks: a worker pool over the task modules when `workers` is given
- * (loaded on demand, so an agent without it never loads the pool), else in-process.
+ * The backend of function tasks: a pool of Workers over the task modules, one per slot unless
+ * `workers` says otherwise (started on demand, so an agent without function tasks starts none,
+ * and loaded only then), or the agent's own thread when asked, or when there is no task module
+ * (no function task can be addressed).
  */
 async function functionBackend(
-  workers: number | undefined,
+  o: AgentOptions,
   urls: Map<string, string>,
+  allocation: Allocation,
 ): Promise<Backend> {
-  if (workers === undefined) return new LocalBackend({ name: "agent-functions" });
-  if (!Number.isInteger(workers) || workers < 1) {
+  const workers = o.workers;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new TypeError(`asyncflow agent: 'workers' must be a positive integer, got ${workers}`);
   }
+  if (o.functionsInThread && workers !== undefined) {
+    throw new TypeError(
+      "asyncflow agent: 'workers' and 'functionsInThread' exclude each other: functions run either on Workers or in the agent's thread",
+    );
+  }
+  if (o.functionsInThread || urls.size === 0) return new LocalBackend({ name: "agent-functions" });
+  // The Workers run on the agent's own machine: one per slot, as many as it has cores at most.
+  const slots = allocation.nodes.reduce((sum, node) => sum + node.cores, 0);
   const { WorkerPoolBackend } = await import("../backends/worker_pool/mod.ts");
   return new WorkerPoolBackend({
     modules: [...urls.values()],
-    size: workers,
+    size: workers ?? Math.max(1, Math.min(slots, availableParallelism())),
     name: "agent-functions",
   });
 }

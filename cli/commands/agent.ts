@@ -24,7 +24,9 @@ Options:
   --dir <dir>            token, endpoint file, journal, log and outputs (default: a new temp dir)
   --module <name=path>   a task module (repeatable); functions are { module: name, export }
   --launch <method>      fork, srun or mpiexec (default fork)
-  --workers <n>          run function tasks on n Workers (default: in the agent's own thread)
+  --workers <n>          run function tasks on at most n Workers (default: one per core)
+  --functions-in-thread  run function tasks in the agent's own thread instead (a CPU-bound
+                         one then keeps the agent from answering its clients)
   --cores <n>            a one-node allocation of n cores (default: Slurm's, else this machine)
   --gpus <n>             and n GPUs
   --endpoint-file <path> also write { url, token } there (mode 0600)
@@ -62,6 +64,7 @@ export const agentCommand: Command = {
       "new-token": { type: "boolean" },
       "no-executors": { type: "boolean" },
       "log-level": { type: "string" },
+      "functions-in-thread": { type: "boolean" },
     });
     if (values.help) {
       io.out(AGENT_HELP + "\n");
@@ -117,6 +120,9 @@ function agentOptions(values: Record<string, unknown>): AgentOptions {
   if (gpus !== undefined && !(Number.isInteger(gpus) && gpus >= 0)) {
     throw new UsageError("agent", `'--gpus' must be an integer >= 0, got '${values.gpus}'`);
   }
+  if (values["functions-in-thread"] && workers !== undefined) {
+    throw new UsageError("agent", "'--functions-in-thread' and '--workers' exclude each other");
+  }
   const cert = values["tls-cert"] as string | undefined;
   const key = values["tls-key"] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
@@ -142,6 +148,7 @@ function agentOptions(values: Record<string, unknown>): AgentOptions {
       ? { tls: { cert: readPem("tls-cert", cert), key: readPem("tls-key", key!) } }
       : {}),
     ...(values["new-token"] ? { newToken: true } : {}),
+    ...(values["functions-in-thread"] ? { functionsInThread: true } : {}),
     ...(values["no-executors"] ? { executors: false } : {}),
   };
 }
