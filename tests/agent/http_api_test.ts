@@ -161,6 +161,7 @@ describe("agent HTTP API", () => {
         "GET",
         `/v1/sessions/${sid}/events?after=${body.seq}&wait=5000`,
       );
+      if (poll.status === 410) continue; // more than the 8 kept arrived meanwhile: read seq again
       assert.equal(poll.status, 200);
       assert.ok(
         poll.body.last > body.seq,
