@@ -17,7 +17,14 @@ import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { StallClock } from "./stall_clock.ts";
 import { firstIssue, wireTask } from "./schemas.ts";
-import { type AgentTask, type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
+import {
+  type AgentTask,
+  type EventDetail,
+  type FinishedTask,
+  isFinal,
+  Session,
+  type TaskRecord,
+} from "./session.ts";
 import { logBatch, logTaskChange } from "./task_log_lines.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
@@ -34,6 +41,11 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
+  /**
+   * The journal is compacted (closed sessions dropped, finished tasks checkpointed) whenever it
+   * has grown by this much. Default 64 MiB.
+   */
+  journalCompactBytes?: number;
   /** What the agent does is said here. Default: warnings and errors on stderr. */
   log?: AgentLog;
 }
@@ -176,7 +188,8 @@ export class AgentCore {
     session.log.close();
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
-    this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
+    // Flushes, and compacts once the file has grown.
+    this.#journal.compactIfGrown(this.#opts.journalCompactBytes);
     this.#log.info("session closed", { session: session.id, why, tasks: session.tasks.size });
     // Only once its commands are gone: one still exiting writes its outputs there.
     const dir = `${this.#opts.dir}/sessions/${session.id}`;
@@ -312,7 +325,7 @@ export class AgentCore {
     else this.#exec.submit(rec, rec.files);
   }
 
-  #record(session: Session, task: WireTask, n: number): AgentTask {
+  #record(session: Session, task: WireTask | FinishedTask, n: number): AgentTask {
     const rec: AgentTask = {
       id: task.id,
       n,
@@ -367,6 +380,9 @@ export class AgentCore {
 
   #reap(): void {
     const now = Date.now();
+    // Live sessions' finished tasks are checkpointed too: a session's journal follows what it
+    // still needs, not its history (a cheap size check when nothing is due).
+    this.#journal.compactIfGrown(this.#opts.journalCompactBytes);
     // A stall is not the clients' silence: their requests wait unread until it ends.
     const stalled = this.#stalls.stalled(now);
     if (stalled > 0) {

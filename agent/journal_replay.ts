@@ -10,8 +10,8 @@ import type { WireError, WireState, WireTask } from "../protocol/v1.ts";
 import type { AgentLog } from "./agent_log.ts";
 import type { JournalRecord } from "./journal.ts";
 import { killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
-import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
-import { type AgentTask, isFinal, type Session } from "./session.ts";
+import { firstIssue, SESSION_ID, TASK_ID, wireTask } from "./schemas.ts";
+import { type AgentTask, type FinishedTask, isFinal, type Session } from "./session.ts";
 import { killGroups, markedGroups } from "./task_marker.ts";
 
 /** What the replay rebuilds: the agent core, as seen from its journal. */
@@ -22,8 +22,8 @@ export interface ReplayTarget {
   readonly sessions: Map<string, Session>;
   /** A session the journal opened. */
   openSession(sid: string, client: string, heartbeatTimeoutMs: number): void;
-  /** A task the journal accepted under its number `n`. */
-  acceptTask(session: Session, task: WireTask, n: number): void;
+  /** A task the journal accepted under its number `n` (of a checkpointed one, its id and kind). */
+  acceptTask(session: Session, task: WireTask | FinishedTask, n: number): void;
   /** An event the journal holds, under its number `seq`. */
   replayEvent(session: Session, rec: AgentTask, json: string, state: WireState, seq: number): void;
   /** A task that was running when the agent stopped. */
@@ -31,6 +31,15 @@ export interface ReplayTarget {
 }
 
 type RecordedPid = Partial<ProcessIdentity> & { pid: number };
+
+/** An event read from the journal, applied once all are read. */
+interface ReplayedEvent {
+  session: Session;
+  rec: AgentTask;
+  json: string;
+  state: WireState;
+  seq: number;
+}
 
 /**
  * Replays `records` into `target`. A line of the wrong shape is skipped and logged.
@@ -56,9 +65,10 @@ export function replayJournal(
   target: ReplayTarget,
 ): AgentTask[] {
   const pids = new Map<string, RecordedPid>();
+  const events: ReplayedEvent[] = [];
   for (const r of records) {
     try {
-      replayOne(r, target, pids);
+      replayOne(r, target, pids, events);
     } catch (error) {
       // A line of the wrong shape (hand-edited, or from another version) must not keep the
       // agent from starting: it is skipped, and said.
@@ -68,6 +78,9 @@ export function replayJournal(
       });
     }
   }
+  // In the order of their numbers: a checkpointed task's events sit at its final event's place.
+  events.sort((a, b) => a.seq - b.seq);
+  for (const e of events) target.replayEvent(e.session, e.rec, e.json, e.state, e.seq);
   let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
   const waiting: AgentTask[] = [];
   for (const session of target.sessions.values()) {
@@ -106,7 +119,12 @@ const STATES: ReadonlySet<string> = new Set([
   "lost",
 ]);
 
-function replayOne(r: JournalRecord, target: ReplayTarget, pids: Map<string, RecordedPid>): void {
+function replayOne(
+  r: JournalRecord,
+  target: ReplayTarget,
+  pids: Map<string, RecordedPid>,
+  events: ReplayedEvent[],
+): void {
   const session = target.sessions.get(r.sid);
   if (r.t === "open") {
     target.openSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
@@ -126,7 +144,32 @@ function replayOne(r: JournalRecord, target: ReplayTarget, pids: Map<string, Rec
     if (rec === undefined) return;
     const state = r.e.state as WireState;
     if (!STATES.has(state)) throw new TypeError(`unknown state '${state}'`);
-    target.replayEvent(session, rec, JSON.stringify(r.e), state, positiveInt(r.e.seq, "seq"));
+    events.push({
+      session,
+      rec,
+      json: JSON.stringify(r.e),
+      state,
+      seq: positiveInt(r.e.seq, "seq"),
+    });
+  } else if (r.t === "fin") {
+    // A finished task, checkpointed: its record and its final event, under the event's number.
+    if (typeof r.id !== "string" || !TASK_ID.test(r.id)) throw new TypeError("malformed 'id'");
+    if (r.kind !== "function" && r.kind !== "executable") {
+      throw new TypeError(`unknown kind '${r.kind}'`);
+    }
+    const state = r.e?.state as WireState;
+    if (!isFinal(state) || r.e.id !== r.id) throw new TypeError(`'fin' of a task not final`);
+    if (r.r !== undefined && (r.r.state !== "running" || r.r.id !== r.id)) {
+      throw new TypeError(`'fin' with a running event of another task or state`);
+    }
+    const seq = positiveInt(r.e.seq, "seq");
+    const started = r.r === undefined ? undefined : positiveInt(r.r.seq, "seq");
+    target.acceptTask(session, { id: r.id, kind: r.kind }, positiveInt(r.n, "n"));
+    const rec = session.tasks.get(r.id) as AgentTask;
+    if (started !== undefined) {
+      events.push({ session, rec, json: JSON.stringify(r.r), state: "running", seq: started });
+    }
+    events.push({ session, rec, json: JSON.stringify(r.e), state, seq });
   } else {
     throw new TypeError(`unknown record type '${(r as { t?: unknown }).t}'`);
   }

@@ -1,13 +1,20 @@
 import type { WireError, WireRunRecord, WireState, WireTask } from "../protocol/v1.ts";
 import { EventLog } from "./event_log.ts";
 
+/** A finished task as a journal checkpoint keeps it: what the listing and the routes need. */
+export interface FinishedTask {
+  readonly id: string;
+  readonly kind: WireTask["kind"];
+}
+
 /** The agent's record of one accepted task. */
 export interface TaskRecord {
   /** The client's task id (never used as a file name). */
   readonly id: string;
   /** The agent-wide number of the task: names its files and its function-backend id. */
   readonly n: number;
-  readonly task: WireTask;
+  /** What was submitted; of a task restored from a checkpoint, only its id and kind. */
+  readonly task: WireTask | FinishedTask;
   state: WireState;
   /** The JSON of the task's last event, for listings and re-syncs. */
   lastEvent?: string;

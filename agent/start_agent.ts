@@ -100,6 +100,11 @@ export interface AgentOptions {
    * task of a batch). Warnings and errors also go to stderr. Default `info`.
    */
   logLevel?: LogLevel;
+  /**
+   * The journal is compacted whenever it has grown by this many bytes: closed sessions' lines
+   * dropped, and each finished task of a live session checkpointed into one line. Default 64 MiB.
+   */
+  journalCompactBytes?: number;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -195,6 +200,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
         ? { retainEventBytes: options.retainEventBytes }
         : {}),
       forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
+      ...(options.journalCompactBytes !== undefined
+        ? { journalCompactBytes: options.journalCompactBytes }
+        : {}),
     });
   } catch (error) {
     log.close();
