@@ -15,7 +15,6 @@ import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
-import { StallClock } from "./stall_clock.ts";
 import { firstIssue, wireTask } from "./schemas.ts";
 import {
   type AgentTask,
@@ -25,6 +24,7 @@ import {
   Session,
   type TaskRecord,
 } from "./session.ts";
+import { SessionDeadlines } from "./session_deadlines.ts";
 import { logBatch, logTaskChange } from "./task_log_lines.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
@@ -78,7 +78,7 @@ export class AgentCore {
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #reaper: ReturnType<typeof setInterval>;
-  readonly #stalls = new StallClock(REAP_EVERY_MS);
+  readonly #deadlines: SessionDeadlines;
   readonly #counts: Record<WireState, number> = {
     queued: 0,
     running: 0,
@@ -123,6 +123,7 @@ export class AgentCore {
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
+    this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
   }
 
@@ -379,37 +380,19 @@ export class AgentCore {
   }
 
   #reap(): void {
-    const now = Date.now();
     // Live sessions' finished tasks are checkpointed too: a session's journal follows what it
     // still needs, not its history (a cheap size check when nothing is due).
     this.#journal.compactIfGrown(this.#opts.journalCompactBytes);
-    // A stall is not the clients' silence: their requests wait unread until it ends.
-    const stalled = this.#stalls.stalled(now);
-    if (stalled > 0) {
-      for (const session of this.sessions.values()) {
-        if (session.state === "open") session.deadline += stalled;
-      }
-    }
-    for (const session of this.sessions.values()) {
-      // Keep an expired session a while (its client gets 410, not 404), then forget it, so a
-      // long-lived agent holds only what its live sessions need.
-      if (session.state === "expired" && now > session.deadline + this.#opts.forgetExpiredAfterMs) {
-        this.closeSession(session, "its session expired");
-        continue;
-      }
-      if (session.state !== "open" || now <= session.deadline) continue;
-      session.state = "expired";
-      this.#log.warn("session expired", {
-        session: session.id,
-        client: session.client,
-        heartbeatTimeoutMs: session.heartbeatTimeoutMs,
-      });
-      this.#stopAll(
-        session,
-        `session ${session.id} expired: no heartbeat for ${session.heartbeatTimeoutMs} ms`,
-      );
-      session.log.close();
-    }
+    this.#deadlines.check(this.sessions.values(), Date.now(), {
+      expire: (session) => {
+        session.state = "expired";
+        const why = `no heartbeat for ${session.heartbeatTimeoutMs} ms`;
+        this.#log.warn("session expired", { session: session.id, client: session.client, why });
+        this.#stopAll(session, `session ${session.id} expired: ${why}`);
+        session.log.close();
+      },
+      forget: (session) => this.closeSession(session, "its session expired"),
+    });
   }
 
   /** The core as the journal's replay rebuilds it. */
