@@ -74,14 +74,16 @@ export class Journal {
   #failure: JournalWriteError | undefined;
   /** The file's size: only this journal writes to it (kept here, not asked of the kernel). */
   #size: number;
-  /** The file's size after the last compaction: the next one waits until it has grown. */
+  /** The file's size after the last compaction (or attempt): the next one waits until it has grown. */
   #compactedSize: number;
+  /** What the last compaction that succeeded kept (or the file at open): the next rewrites as much. */
+  #kept: number;
 
   private constructor(path: string, fd: number, log: AgentLog) {
     this.#path = path;
     this.#log = log;
     this.#fd = fd;
-    this.#size = this.#compactedSize = fstatSync(fd).size;
+    this.#size = this.#compactedSize = this.#kept = fstatSync(fd).size;
   }
 
   /**
@@ -112,7 +114,7 @@ export class Journal {
 
   /**
    * Compacts the journal once the file has grown by `growthBytes` since the last
-   * compaction: drops the lines of closed sessions and checkpoints the finished
+   * compaction, and by at least its size after it: drops the lines of closed sessions and checkpoints the finished
    * tasks of live ones (one `fin` line each), so a long-lived agent's journal
    * tracks what its live sessions still need, not their history. Replaying the
    * result gives the same live state.
@@ -123,7 +125,10 @@ export class Journal {
    */
   compactIfGrown(growthBytes = 64 * 1024 * 1024): void {
     if (this.#closed || !this.flush()) return;
-    if (this.#size - this.#compactedSize < growthBytes) return;
+    // And by as much as it held after the last one: a compaction reads and rewrites all that
+    // live sessions hold, so its cost stays a constant share of what is written (at most 2×).
+    if (this.#size - this.#compactedSize < Math.max(growthBytes, this.#kept)) return;
+    let done = false;
     try {
       const fd = compactFile(this.#path);
       if (fd !== undefined) {
@@ -131,6 +136,7 @@ export class Journal {
         this.#fd = fd;
         closeSync(old);
       }
+      done = true;
     } catch (error) {
       this.#log.error("cannot compact the journal, going on with it as it is", {
         path: this.#path,
@@ -138,6 +144,7 @@ export class Journal {
       });
     }
     this.#size = this.#compactedSize = fstatSync(this.#fd).size;
+    if (done) this.#kept = this.#size;
   }
 
   /** Adds one line (a JSON text without a newline), written within this turn. */
