@@ -1,6 +1,8 @@
 import { Buffer } from "node:buffer";
 import { statSync, writeFileSync } from "node:fs";
-import type { WireError, WireExecutableTask } from "../protocol/v1.ts";
+import nodeProcess from "node:process";
+import type { WireError, WireExecutableTask, WireRunRecord } from "../protocol/v1.ts";
+import type { AgentLog } from "./agent_log.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
@@ -42,6 +44,8 @@ export const INLINE_BYTES = 64 * 1024;
 export const LISTED_BYTES = 4 * 1024;
 /** A command that prints more than this (stdout or stderr) is killed. */
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+/** A command longer than this is recorded cut (its task line in the journal holds it whole). */
+const MAX_RECORDED_COMMAND = 4096;
 
 /**
  * Runs commands: waits for a placement from the slot scheduler (highest
@@ -68,16 +72,19 @@ export class ExecRunner {
   readonly #executors: NodeExecutors | undefined;
   /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
   readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
+  readonly #log: AgentLog;
 
   constructor(
     scheduler: SlotScheduler,
     method: LaunchMethod,
     report: Reporter,
+    log: AgentLog,
     executors?: NodeExecutors,
     refusal?: (rec: TaskRecord) => Error | undefined,
   ) {
     this.#executors = executors;
     this.#refusal = refusal;
+    this.#log = log;
     this.#scheduler = scheduler;
     this.#method = method;
     this.#report = report;
@@ -172,6 +179,7 @@ export class ExecRunner {
     const { rec, files } = item;
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
+    let asRun: string | readonly string[] = task.command;
     try {
       // A single-rank command goes to its node's executor when there are executors.
       const onNode = this.#executors?.launch(
@@ -184,6 +192,7 @@ export class ExecRunner {
       // The executor's node checks its own directory; here only what runs on this node.
       if (!onNode && task.cwd !== undefined) checkCwd(task.cwd);
       const launch = onNode ? undefined : launchCommand(this.#method, placement, task.command);
+      if (launch) asRun = launch.argv;
       process = onNode ?? host.spawn({
         command: launch!.argv,
         // The mark lets a restarted agent find this command even if it died before the pid
@@ -207,7 +216,15 @@ export class ExecRunner {
     };
     rec.stop = terminate;
     rec.terminate = terminate;
-    this.#report.running(rec, [...new Set(placement.ranks.map((p) => p.node))].join(","));
+    const nodes = [...new Set(placement.ranks.map((p) => p.node))].join(",");
+    rec.run = {
+      command: recorded(asRun),
+      cwd: task.cwd ?? nodeProcess.cwd(),
+      host: nodes,
+      ...(process.pid !== undefined ? { pid: process.pid } : {}),
+      startedAt: Date.now(),
+    };
+    this.#report.running(rec, nodes);
     // After `running`: the pid's immediate flush then writes the event with it, so a restart
     // never finds a command's pid without its `running` (the event would go missing).
     if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
@@ -224,7 +241,7 @@ export class ExecRunner {
         rec.terminate = undefined;
         this.#release(process, placement);
       })
-      .catch((error) => console.error(`asyncflow agent: cannot free slots: ${error}`));
+      .catch((error) => this.#log.error("cannot free slots", { id: rec.id, error: String(error) }));
   }
 
   #exited(
@@ -237,6 +254,14 @@ export class ExecRunner {
     // Outputs stay in memory while the command runs (files cost more than the command for
     // short tasks); they are written only when not empty, for ranged reads.
     const out = Buffer.from(outcome.stdout);
+    const run: WireRunRecord = Object.assign(rec.run ?? {}, {
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      endedAt: Date.now(),
+      stdoutBytes: out.length,
+      stderrBytes: Buffer.byteLength(outcome.stderr),
+    });
+    rec.run = run;
     if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);
     if (outcome.stderr.length > 0) writeOutput(`${files}.stderr`, outcome.stderr);
     if (rec.stop === undefined) return; // cancelled: already reported
@@ -279,15 +304,14 @@ export class ExecRunner {
   /** An error no one expected while finishing a task: it fails that task and is logged. */
   #unexpected(rec: TaskRecord, error: unknown): void {
     const message = (error as Error)?.message ?? String(error);
-    console.error(`asyncflow agent: task '${rec.id}' (#${rec.n}): ${message}`);
+    this.#log.error("a task failed in the agent", { id: rec.id, n: rec.n, error: message });
     try {
       this.#report.finished(rec, "failed", { error: errorToWire(error) });
     } catch (again) {
-      console.error(
-        `asyncflow agent: cannot report the failure of task '${rec.id}': ${
-          (again as Error).message
-        }`,
-      );
+      this.#log.error("cannot report the failure of a task", {
+        id: rec.id,
+        error: (again as Error).message,
+      });
     }
   }
 
@@ -296,6 +320,13 @@ export class ExecRunner {
     this.#scheduler.release(placement);
     this.#pump();
   }
+}
+
+/** The command for the task's record: whole when short, else a string cut at the bound. */
+function recorded(command: string | readonly string[]): string | string[] {
+  const text = typeof command === "string" ? command : command.join(" ");
+  if (text.length > MAX_RECORDED_COMMAND) return `${text.slice(0, MAX_RECORDED_COMMAND)}…`;
+  return typeof command === "string" ? command : [...command];
 }
 
 /** A missing working directory is named as such, not blamed on `/bin/sh` or `setsid`. */

@@ -1,5 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync } from "node:fs";
-import { forEachLine, JournalWriteError, writeWhole } from "./journal_file.ts";
+import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
+import { AgentLog } from "./agent_log.ts";
+import { compactFile } from "./journal_compaction.ts";
+import { JournalWriteError, writeWhole } from "./journal_file.ts";
 
 export { JournalWriteError } from "./journal_file.ts";
 
@@ -7,7 +9,8 @@ export { JournalWriteError } from "./journal_file.ts";
  * One line of the journal. `open`: a session began; `task`: a task was
  * accepted (its wire form); `ev`: a state change (the event's JSON, as sent to
  * clients); `pid`: the process group of a running command, with what identifies it; `close`: a
- * session ended.
+ * session ended; `fin`: a finished task as a compaction leaves it (its number, id, kind and
+ * final event).
  */
 export type JournalRecord =
   | { t: "open"; sid: string; client: string; hb: number; at: number }
@@ -23,7 +26,18 @@ export type JournalRecord =
     boot?: string;
     host?: string;
   }
-  | { t: "close"; sid: string };
+  | { t: "close"; sid: string }
+  /** A finished task, checkpointed: what its `task`, `pid` and `ev` lines come to. */
+  | {
+    t: "fin";
+    sid: string;
+    n: number;
+    id: string;
+    kind: string;
+    /** Its `running` event, when it had one: a client may not have seen it yet. */
+    r?: Record<string, unknown>;
+    e: Record<string, unknown>;
+  };
 
 /**
  * The agent's append-only journal (`journal.jsonl`): one JSON line per
@@ -52,6 +66,7 @@ export type JournalRecord =
  */
 export class Journal {
   readonly #path: string;
+  readonly #log: AgentLog;
   #fd: number;
   #pending: string[] = [];
   #scheduled = false;
@@ -59,29 +74,37 @@ export class Journal {
   #failure: JournalWriteError | undefined;
   /** The file's size: only this journal writes to it (kept here, not asked of the kernel). */
   #size: number;
-  /** The file's size after the last compaction: the next one waits until it has grown. */
+  /** The file's size after the last compaction (or attempt): the next one waits until it has grown. */
   #compactedSize: number;
+  /** What the last compaction that succeeded kept (or the file at open): the next rewrites as much. */
+  #kept: number;
 
-  private constructor(path: string, fd: number) {
+  private constructor(path: string, fd: number, log: AgentLog) {
     this.#path = path;
+    this.#log = log;
     this.#fd = fd;
-    this.#size = this.#compactedSize = fstatSync(fd).size;
+    this.#size = this.#compactedSize = this.#kept = fstatSync(fd).size;
   }
 
   /**
    * Opens (or creates) a journal and reads back what it holds, compacted: the
-   * lines of closed sessions are dropped (the file is rewritten when there are
-   * any). A torn line (the agent died while writing it) is skipped. The file is
+   * lines of closed sessions are dropped and finished tasks checkpointed (the
+   * file is rewritten when there are any). A torn line (the agent died while writing it) is skipped. The file is
    * read line by line, so its size is not bounded by the longest string.
+   *
+   * @param log Where write failures are said. Default: stderr.
    */
-  static open(path: string): { journal: Journal; records: JournalRecord[] } {
+  static open(
+    path: string,
+    log: AgentLog = new AgentLog(),
+  ): { journal: Journal; records: JournalRecord[] } {
     const records: JournalRecord[] = [];
     let fd = existsSync(path) ? compactFile(path, records) : undefined;
     fd ??= openSync(path, "a", 0o600);
     // A last line cut right at its end must not glue itself to the next record.
     const size = fstatSync(fd).size;
     if (size > 0) writeWhole(fd, path, "\n", size);
-    return { journal: new Journal(path, fd), records };
+    return { journal: new Journal(path, fd, log), records };
   }
 
   /** Why the last write failed, while the journal cannot write; `undefined` when it can. */
@@ -90,9 +113,11 @@ export class Journal {
   }
 
   /**
-   * Drops the lines of closed sessions once the file has grown by `growthBytes`
-   * since the last compaction, so a long-lived agent's journal tracks its live
-   * sessions, not its history. Replaying the result gives the same live state.
+   * Compacts the journal once the file has grown by `growthBytes` since the last
+   * compaction, and by at least its size after it: drops the lines of closed sessions and checkpoints the finished
+   * tasks of live ones (one `fin` line each), so a long-lived agent's journal
+   * tracks what its live sessions still need, not their history. Replaying the
+   * result gives the same live state.
    * The compacted file is opened before the old one is closed; a compaction
    * that fails (a full disk) is logged and leaves the journal as it was.
    *
@@ -100,7 +125,10 @@ export class Journal {
    */
   compactIfGrown(growthBytes = 64 * 1024 * 1024): void {
     if (this.#closed || !this.flush()) return;
-    if (this.#size - this.#compactedSize < growthBytes) return;
+    // And by as much as it held after the last one: a compaction reads and rewrites all that
+    // live sessions hold, so its cost stays a constant share of what is written (at most 2×).
+    if (this.#size - this.#compactedSize < Math.max(growthBytes, this.#kept)) return;
+    let done = false;
     try {
       const fd = compactFile(this.#path);
       if (fd !== undefined) {
@@ -108,14 +136,15 @@ export class Journal {
         this.#fd = fd;
         closeSync(old);
       }
+      done = true;
     } catch (error) {
-      console.error(
-        `asyncflow agent: cannot compact the journal ${this.#path}, going on with it as it is: ${
-          (error as Error).message
-        }`,
-      );
+      this.#log.error("cannot compact the journal, going on with it as it is", {
+        path: this.#path,
+        error: (error as Error).message,
+      });
     }
     this.#size = this.#compactedSize = fstatSync(this.#fd).size;
+    if (done) this.#kept = this.#size;
   }
 
   /** Adds one line (a JSON text without a newline), written within this turn. */
@@ -177,72 +206,7 @@ export class Journal {
 
   #failed(error: JournalWriteError): void {
     // Said once per outage, not once per write.
-    if (this.#failure === undefined) console.error(`asyncflow agent: ${error.message}`);
+    if (this.#failure === undefined) this.#log.error(error.message);
     this.#failure = error;
-  }
-}
-
-/** The session of a line the agent wrote as `{"t":"close","sid":"…"}`, or `undefined`. */
-function closedSid(line: string): string | undefined {
-  if (!line.startsWith('{"t":"close"')) return undefined;
-  try {
-    return (JSON.parse(line) as { sid?: string }).sid;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads a journal file line by line, collects into `records` the records of
- * sessions without a `close` record (skipping torn lines) and, when some
- * session was closed, rewrites the file without its lines: to a temporary
- * file, renamed over the journal (a crash leaves the old or the new file
- * whole).
- *
- * @returns The rewritten file, open for appending, or `undefined` when the
- * file was left as it was.
- * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
- */
-function compactFile(path: string, records?: JournalRecord[]): number | undefined {
-  const closed = new Set<string>();
-  forEachLine(path, (line) => {
-    const sid = closedSid(line);
-    if (sid !== undefined) closed.add(sid);
-  });
-  const tmp = closed.size > 0 ? `${path}.tmp` : undefined;
-  const fd = tmp === undefined ? undefined : openSync(tmp, "w", 0o600);
-  try {
-    let out: string[] = [];
-    let outBytes = 0;
-    let written = 0;
-    forEachLine(path, (line) => {
-      let record: JournalRecord;
-      try {
-        record = JSON.parse(line) as JournalRecord;
-        if (typeof record?.sid !== "string") return; // not a record this agent wrote
-      } catch {
-        return; // a line cut short by a crash: everything after it was never acknowledged
-      }
-      if (closed.has(record.sid)) return;
-      records?.push(record);
-      if (fd === undefined) return;
-      out.push(line);
-      outBytes += line.length;
-      if (outBytes > 1024 * 1024) {
-        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-        out = [];
-        outBytes = 0;
-      }
-    });
-    if (fd === undefined) return undefined;
-    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-    renameSync(tmp!, path);
-    return fd;
-  } catch (error) {
-    if (fd !== undefined) {
-      closeSync(fd);
-      rmSync(tmp!, { force: true });
-    }
-    throw error instanceof JournalWriteError ? error : new JournalWriteError(tmp ?? path, error);
   }
 }

@@ -12,9 +12,10 @@
  *
  * @module
  */
-export { startAgent } from "./agent.ts";
-export type { AgentHandle, AgentOptions } from "./agent.ts";
+export { startAgent } from "./start_agent.ts";
+export type { AgentHandle, AgentOptions } from "./start_agent.ts";
 export type { ConnectionLimits } from "./serve_limits.ts";
+export type { LogLevel } from "./agent_log.ts";
 export { makeSelfSignedCertificate } from "./self_signed.ts";
 export type { SelfSignedCertificate, SelfSignedOptions } from "./self_signed.ts";
 export { nodeAddress } from "./node_address.ts";

@@ -1,5 +1,11 @@
-import type { WireError, WireState, WireTask } from "../protocol/v1.ts";
+import type { WireError, WireRunRecord, WireState, WireTask } from "../protocol/v1.ts";
 import { EventLog } from "./event_log.ts";
+
+/** A finished task as a journal checkpoint keeps it: what the listing and the routes need. */
+export interface FinishedTask {
+  readonly id: string;
+  readonly kind: WireTask["kind"];
+}
 
 /** The agent's record of one accepted task. */
 export interface TaskRecord {
@@ -7,7 +13,8 @@ export interface TaskRecord {
   readonly id: string;
   /** The agent-wide number of the task: names its files and its function-backend id. */
   readonly n: number;
-  readonly task: WireTask;
+  /** What was submitted; of a task restored from a checkpoint, only its id and kind. */
+  readonly task: WireTask | FinishedTask;
   state: WireState;
   /** The JSON of the task's last event, for listings and re-syncs. */
   lastEvent?: string;
@@ -23,6 +30,14 @@ export interface TaskRecord {
    * written. The session's directory is removed only after that.
    */
   gone?: Promise<void>;
+  /** What the runner recorded of the run (command as run, host, pid, times, exit): sent on the final event. */
+  run?: WireRunRecord;
+}
+
+/** A task with the session it belongs to and the prefix of its files (`…/sessions/{sid}/{n}`). */
+export interface AgentTask extends TaskRecord {
+  readonly session: Session;
+  readonly files: string;
 }
 
 /** Whether a state is final. */
@@ -31,11 +46,10 @@ export function isFinal(state: WireState): boolean {
 }
 
 /** What a state change may carry besides the state. */
-export interface EventDetail {
+export interface EventDetail extends WireRunRecord {
   where?: string;
   value?: unknown;
   resultBytes?: number;
-  stdoutBytes?: number;
   error?: WireError;
 }
 

@@ -120,12 +120,47 @@ export interface WireError {
 }
 
 /**
+ * What the agent recorded of a task's run, carried on its final event (`done`, `failed`,
+ * `cancelled`). Every field is optional: a function task has no `command`, `pid` or outputs, a
+ * task that never started has none of them, and an agent of an earlier release sends none.
+ */
+export interface WireRunRecord {
+  /**
+   * The command as the agent ran it: the launcher's argv (`srun …`, `mpiexec …`, or the
+   * argv of `/bin/sh -c` for a shell string). Longer than 4,096 characters, a string cut there.
+   */
+  command?: string | string[];
+  /** The working directory it ran in, on its node. */
+  cwd?: string;
+  /** The node(s) it ran on, comma-separated; for a function, the agent's host. */
+  host?: string;
+  /** The process (group) id of the command on its node, when the agent started it itself. */
+  pid?: number;
+  /** A command's exit code, or `null` when a signal ended it. */
+  exitCode?: number | null;
+  /** The signal that ended a command (`SIGKILL`, …), or `null`. */
+  signal?: string | null;
+  /** When it started running, in ms since the Unix epoch. */
+  startedAt?: number;
+  /** When it ended, in ms since the Unix epoch. */
+  endedAt?: number;
+  /**
+   * The size of a command's standard output, in bytes. On `done` without `value` it is too big
+   * to send inline: fetch it from `GET …/tasks/{id}/stdout` by offset.
+   */
+  stdoutBytes?: number;
+  /** The size of a command's standard error, in bytes (`GET …/tasks/{id}/stderr`). */
+  stderrBytes?: number;
+}
+
+/**
  * One state change. `seq` counts the session's events from 1 without gaps.
  * A `done` event carries `value` inline when it is small; otherwise it says how
  * big the result (`resultBytes`, functions) or the standard output
- * (`stdoutBytes`, commands) is, and the client fetches it by offset.
+ * (`stdoutBytes`, commands) is, and the client fetches it by offset. A final
+ * event also carries the agent's {@linkcode WireRunRecord} of the run.
  */
-export interface WireEvent {
+export interface WireEvent extends WireRunRecord {
   /** The event's number in its session, from 1, without gaps: the stream's cursor. */
   seq: number;
   /** The task's id. */
@@ -140,8 +175,6 @@ export interface WireEvent {
   value?: unknown;
   /** The size of a result too big to send inline, on `done`. */
   resultBytes?: number;
-  /** The size of a standard output too big to send inline, on `done`. */
-  stdoutBytes?: number;
   /** What went wrong, on `failed` and `lost`. */
   error?: WireError;
 }

@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LocalBackend, WorkflowEngine } from "../mod.ts";
-import { agentCommand } from "../agent/main.ts";
 
 /** The form every check's message takes. */
 const FORM = /^(?<where>[^:]+): '(?<name>[^']+)' must be (?<what>.+), got (?<value>.+)$/;
@@ -52,24 +51,5 @@ describe("one set of validators: every message reads the same way", () => {
       ["workflowScope", "fn"],
       ["WorkflowEngine.create", "workDir"],
     ]);
-  });
-
-  it("the agent's flags go through the same checks, all reported at once, exit code 2", async () => {
-    const lines: string[] = [];
-    const error = console.error;
-    console.error = (...args: unknown[]) => lines.push(args.join(" "));
-    let code: number;
-    try {
-      code = await agentCommand(["--launch", "teleport", "--cores", "0", "--workers", "2.5"]);
-    } finally {
-      console.error = error;
-    }
-    assert.equal(code, 2);
-    assert.equal(
-      lines[0]?.split("\n")[0],
-      `asyncflow agent: '--launch' must be one of "fork", "srun", "mpiexec", got the string "teleport"; ` +
-        `'--cores' must be a positive integer, got the string "0"; ` +
-        `'--workers' must be a positive integer, got the string "2.5"`,
-    );
   });
 });

@@ -5,7 +5,8 @@
  * @module
  */
 import type { BackendContext } from "../../src/backend.ts";
-import type { WireEvent } from "../../protocol/v1.ts";
+import type { ExecutionRecord } from "../../src/execution_record.ts";
+import type { WireEvent, WireRunRecord } from "../../protocol/v1.ts";
 import type { AgentConnection } from "./connection.ts";
 import { agentFetch } from "./http.ts";
 import { fromWireError } from "./wire.ts";
@@ -33,13 +34,19 @@ export interface EventTarget {
 export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
   const { ctx, inflight } = t;
   if (!inflight.has(e.id)) return;
+  if (e.state !== "queued" && e.state !== "running" && ctx.ran !== undefined) {
+    const record = executionRecord(e);
+    if (record !== undefined) ctx.ran(e.id, record);
+  }
   switch (e.state) {
     case "running":
       ctx.running(e.id, e.where);
       return;
     case "done": {
       inflight.delete(e.id);
-      if (e.resultBytes === undefined && e.stdoutBytes === undefined) {
+      // Inline when `value` is there; the sizes alone mean "fetch it" (a final event also
+      // carries the output's size in the agent's record of the run).
+      if (e.value !== undefined || (e.resultBytes === undefined && e.stdoutBytes === undefined)) {
         ctx.done(e.id, e.value);
         return;
       }
@@ -70,6 +77,26 @@ export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
       ctx.cancelled(e.id, e.error ? fromWireError(e.error) : "cancelled by the agent");
       return;
   }
+}
+
+/**
+ * The agent's record of a run (protocol v1's optional fields of a final event) as the engine's
+ * {@linkcode ExecutionRecord}; `undefined` when the agent sent none (an older agent). The
+ * outputs stay on the agent: the sizes say how much there is to fetch.
+ */
+function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
+  const r: ExecutionRecord = {};
+  if (e.command !== undefined) r.command = e.command;
+  if (e.cwd !== undefined) r.cwd = e.cwd;
+  if (e.host !== undefined) r.host = e.host;
+  if (e.pid !== undefined) r.pid = e.pid;
+  if (typeof e.exitCode === "number") r.exitCode = e.exitCode;
+  if (typeof e.signal === "string") r.signal = e.signal;
+  if (e.startedAt !== undefined) r.startedAt = e.startedAt;
+  if (e.endedAt !== undefined) r.endedAt = e.endedAt;
+  if (e.stdoutBytes !== undefined) r.stdoutBytes = e.stdoutBytes;
+  if (e.stderrBytes !== undefined) r.stderrBytes = e.stderrBytes;
+  return Object.keys(r).length === 0 ? undefined : r;
 }
 
 /** A task's whole result or stdout, read by offset. */

@@ -1,22 +1,209 @@
 /**
- * `asyncflow agent` and `asyncflow pilot`: the remote agent's commands,
- * loaded only when used (they bring an HTTP server along).
+ * `asyncflow agent` and `asyncflow pilot`: the remote agent's commands. What they run is
+ * loaded only when used (an HTTP server, the batch system's client).
  *
  * @module
  */
-import { EXIT } from "../usage.ts";
+import { readFileSync } from "node:fs";
+import { onStopSignal } from "../run/signals.ts";
+import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 
-/** The `agent` subcommand: starts a pilot agent on this machine. */
+const LAUNCH_METHODS = ["fork", "srun", "mpiexec"] as const;
+const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+
+const AGENT_HELP = `Usage: asyncflow agent [options]
+
+Serves a pilot agent: an HTTP API (bearer token, loopback by default) that runs the tasks of
+remote engines (RemoteBackend) on this allocation's cores and GPUs, journaled in its directory.
+Prints one JSON line { url, dir, tokenFile } and serves until Ctrl-C or SIGTERM.
+
+Options:
+  --listen <host:port>   where to serve (default 127.0.0.1:0); the host "node" is this node's
+                         address on the cluster network (its host name's, else its interface's)
+  --dir <dir>            token, endpoint file, journal, log and outputs (default: a new temp dir)
+  --module <name=path>   a task module (repeatable); functions are { module: name, export }
+  --launch <method>      fork, srun or mpiexec (default fork)
+  --workers <n>          run function tasks on at most n Workers (default: one per core)
+  --functions-in-thread  run function tasks in the agent's own thread instead (a CPU-bound
+                         one then keeps the agent from answering its clients)
+  --cores <n>            a one-node allocation of n cores (default: Slurm's, else this machine)
+  --gpus <n>             and n GPUs
+  --endpoint-file <path> also write { url, token } there (mode 0600)
+  --tls-cert <file>      serve HTTPS with this certificate (PEM) ...
+  --tls-key <file>       ... and this key
+  --tls-self-signed      serve HTTPS on a certificate made at start-up; the endpoint file
+                         carries it and its fingerprint, and clients pin it
+  --new-token            do not reuse the token found in the directory
+  --no-executors         one srun per command; default with --launch srun in a Slurm job: one
+                         executor per node (a Slurm step) forks the single-rank commands
+  --cors-origin <origin> let pages from this origin (e.g. http://127.0.0.1:8080) call the agent
+                         from a browser (repeatable); every request still needs a token
+  --drain-margin <s>     in a Slurm job with a time limit: stop starting tasks this many seconds
+                         before the end (default 60); waiting tasks are cancelled for another pilot
+  --cut-margin <s>       end what still runs this many seconds before the end (default 10), so
+                         that its report reaches the client before Slurm ends the agent
+  --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
+                         warnings and errors also go to stderr
+  -h, --help             this help
+
+Exit codes: 0 stopped cleanly, 1 cannot start (a module, the address), 2 wrong usage.`;
+
+/** The `agent` subcommand: serves a pilot agent on this machine. */
 export const agentCommand: Command = {
   name: "agent",
   summary: "serve a pilot agent (HTTP) that runs tasks for remote engines",
-  help: "Usage: asyncflow agent [options]   (asyncflow agent --help lists them)",
+  help: AGENT_HELP,
   async run(argv, io) {
-    const mod = await optional(io, "agent", () => import("../../agent/main.ts"));
-    return mod === undefined ? EXIT.failed : await mod.agentCommand(argv);
+    const { values, positionals } = parseCommandArgs("agent", argv, {
+      listen: { type: "string" },
+      dir: { type: "string" },
+      module: { type: "string", multiple: true },
+      launch: { type: "string" },
+      workers: { type: "string" },
+      cores: { type: "string" },
+      gpus: { type: "string" },
+      "endpoint-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-self-signed": { type: "boolean" },
+      "new-token": { type: "boolean" },
+      "no-executors": { type: "boolean" },
+      "log-level": { type: "string" },
+      "functions-in-thread": { type: "boolean" },
+      "cors-origin": { type: "string", multiple: true },
+      "drain-margin": { type: "string" },
+      "cut-margin": { type: "string" },
+    });
+    if (values.help) {
+      io.out(AGENT_HELP + "\n");
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) {
+      throw new UsageError("agent", `takes no arguments, got '${positionals[0]}'`);
+    }
+    const options = await agentOptions(values);
+    const mod = await optional(io, "agent", () => import("../../agent/mod.ts"));
+    if (mod === undefined) return EXIT.failed;
+    const { guardRejections } = await import("../../agent/rejections.ts");
+    guardRejections();
+    // Before the endpoint line: whoever reads it may stop the agent at once.
+    const stopped = Promise.withResolvers<void>();
+    const off = onStopSignal(() => stopped.resolve());
+    let agent;
+    try {
+      agent = await mod.startAgent(options);
+    } catch (error) {
+      off();
+      const message = error instanceof Error ? error.message : String(error);
+      io.err(`asyncflow agent: ${message.replace(/^asyncflow agent: /, "")}\n`);
+      return EXIT.failed;
+    }
+    io.out(
+      JSON.stringify({ url: agent.url, dir: agent.dir, tokenFile: `${agent.dir}/token` }) + "\n",
+    );
+    await stopped.promise;
+    off();
+    await agent.close();
+    return EXIT.ok;
   },
 };
+
+type AgentOptions = import("../../agent/mod.ts").AgentOptions;
+
+/** The agent's options from the command line, every value checked. */
+async function agentOptions(values: Record<string, unknown>): Promise<AgentOptions> {
+  const modules: Record<string, string> = {};
+  for (const m of (values.module as string[] | undefined) ?? []) {
+    const eq = m.indexOf("=");
+    if (eq < 1 || eq === m.length - 1) {
+      throw new UsageError("agent", `'--module' must be name=path, got '${m}'`);
+    }
+    modules[m.slice(0, eq)] = m.slice(eq + 1);
+  }
+  const launch = oneOf("launch", values.launch, LAUNCH_METHODS) ?? "fork";
+  const logLevel = oneOf("log-level", values["log-level"], LOG_LEVELS);
+  const cores = positiveInt("agent", "cores", values.cores);
+  const workers = positiveInt("agent", "workers", values.workers);
+  const gpus = nonNegativeInt("gpus", values.gpus);
+  const drain = nonNegativeInt("drain-margin", values["drain-margin"]);
+  const cut = nonNegativeInt("cut-margin", values["cut-margin"]);
+  const origins = (values["cors-origin"] as string[] | undefined) ?? [];
+  const { corsOriginProblems } = await import("../../agent/cors.ts");
+  const wrongOrigin = corsOriginProblems(origins)[0];
+  if (wrongOrigin !== undefined) {
+    throw new UsageError("agent", wrongOrigin.replace(/^--cors-origin/, "'--cors-origin'"));
+  }
+  if (values["functions-in-thread"] && workers !== undefined) {
+    throw new UsageError("agent", "'--functions-in-thread' and '--workers' exclude each other");
+  }
+  const cert = values["tls-cert"] as string | undefined;
+  const key = values["tls-key"] as string | undefined;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError("agent", "'--tls-cert' and '--tls-key' go together");
+  }
+  if (values["tls-self-signed"] && cert !== undefined) {
+    throw new UsageError("agent", "'--tls-self-signed' and '--tls-cert' exclude each other");
+  }
+  const given = <K extends keyof AgentOptions>(key: K, value: AgentOptions[K] | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    listen: (values.listen as string | undefined) ?? "127.0.0.1:0",
+    modules,
+    launch,
+    ...given("dir", values.dir as string | undefined),
+    ...given("cores", cores),
+    ...given("gpus", gpus),
+    ...given("workers", workers),
+    ...given("endpointFile", values["endpoint-file"] as string | undefined),
+    ...given("logLevel", logLevel),
+    ...(values["tls-self-signed"] ? { tls: "self-signed" as const } : {}),
+    ...(cert !== undefined
+      ? { tls: { cert: readPem("tls-cert", cert), key: readPem("tls-key", key!) } }
+      : {}),
+    ...(values["new-token"] ? { newToken: true } : {}),
+    ...(values["functions-in-thread"] ? { functionsInThread: true } : {}),
+    ...(values["no-executors"] ? { executors: false } : {}),
+    ...(origins.length > 0 ? { corsOrigins: origins } : {}),
+    ...(drain !== undefined || cut !== undefined
+      ? {
+        walltime: {
+          ...(drain !== undefined ? { drainMarginMs: drain * 1000 } : {}),
+          ...(cut !== undefined ? { cutMarginMs: cut * 1000 } : {}),
+        },
+      }
+      : {}),
+  };
+}
+
+/** An option that takes a whole number, zero included. */
+function nonNegativeInt(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(typeof value === "string" && /^\d+$/.test(value) && Number.isSafeInteger(n))) {
+    throw new UsageError("agent", `'--${name}' must be an integer >= 0, got '${value}'`);
+  }
+  return n;
+}
+
+/** An option that takes one of a few words; "did you mean" is the list itself. */
+function oneOf<T extends string>(name: string, value: unknown, words: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(words as readonly unknown[]).includes(value)) {
+    throw new UsageError("agent", `'--${name}' must be ${words.join(", ")}, got '${value}'`);
+  }
+  return value as T;
+}
+
+function readPem(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError("agent", `cannot read '--${flag}' ${path}: ${(error as Error).message}`, {
+      help: false,
+    });
+  }
+}
 
 /** The `pilot` subcommand: submits, watches and cancels agents through the batch system. */
 export const pilotCommand: Command = {

@@ -55,6 +55,22 @@ describe("Journal", () => {
     assert.deepEqual(records.map((r) => `${r.t}:${r.sid}`), ["open:B", "task:B"]);
   });
 
+  it("waits for the journal to grow by what the last compaction kept, so rewrites stay a share of what is written", () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/journal.jsonl`;
+    const first = Journal.open(path).journal;
+    first.commit([open("B"), ...Array.from({ length: 100 }, (_, n) => task("B", n))]);
+    first.close();
+    const { journal } = Journal.open(path); // keeps all of B: the next rewrite waits for as much
+    const kept = statSync(path).size;
+    journal.commit([open("A"), line({ t: "close", sid: "A" })]);
+    journal.compactIfGrown(1);
+    assert.ok(readFileSync(path, "utf8").includes('"sid":"A"'), "grown by less than it kept");
+    while (statSync(path).size < 2 * kept) journal.commit([task("B", 1000)]);
+    journal.compactIfGrown(1);
+    assert.ok(!readFileSync(path, "utf8").includes('"sid":"A"'), "grown by as much: compacted");
+    journal.close();
+  });
+
   it(
     "on a full disk, writes a batch wholly or not at all, keeps buffered lines, and writes them once there is space",
     {

@@ -21,13 +21,10 @@ backendConformance("RemoteBackend", {
     new RemoteBackend({ url: agent.url, token: agent.token, modules: { fixtures } }),
 });
 
-describe("an agent with a worker pool (--workers)", () => {
-  it("runs function tasks on its Workers; without --workers, on its own thread", async () => {
-    const threadsOn = async (workers: number | undefined) => {
-      await using agent = await startAgent({
-        modules: { fixtures },
-        ...(workers ? { workers } : {}),
-      });
+describe("where an agent runs function tasks", () => {
+  it("on its Workers by default, on at most --workers of them, in its own thread when asked", async () => {
+    const threadsOn = async (options: { workers?: number; functionsInThread?: boolean }) => {
+      await using agent = await startAgent({ modules: { fixtures }, cores: 2, ...options });
       await using flow = await WorkflowEngine.create({
         backend: new RemoteBackend({ url: agent.url, token: agent.token, modules: { fixtures } }),
       });
@@ -37,7 +34,12 @@ describe("an agent with a worker pool (--workers)", () => {
       assert.equal(sums.reduce((a, b) => a + b, 0), 210);
       return new Set(await Promise.all([thread(), thread(), thread()]));
     };
-    assert.deepEqual(await threadsOn(2), new Set(["worker"]));
-    assert.deepEqual(await threadsOn(undefined), new Set(["main"]));
+    assert.deepEqual(await threadsOn({}), new Set(["worker"]));
+    assert.deepEqual(await threadsOn({ workers: 1 }), new Set(["worker"]));
+    assert.deepEqual(await threadsOn({ functionsInThread: true }), new Set(["main"]));
+    await assert.rejects(
+      startAgent({ modules: { fixtures }, workers: 2, functionsInThread: true }),
+      /'workers' and 'functionsInThread' exclude each other/,
+    );
   });
 });

@@ -16,6 +16,7 @@ before(async () => {
   agent = await agentProcess(mkdtempSync(`${tmpdir()}/asyncflow-stall-`), [
     "--cores",
     "1",
+    "--functions-in-thread", // what these tests are about: a function in the agent's thread
     "--module",
     `faulty=${faulty.pathname}`,
   ]);

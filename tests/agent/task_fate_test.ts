@@ -26,6 +26,7 @@ before(async () => {
   agent = await agentProcess(mkdtempSync(`${tmpdir()}/asyncflow-fate-`), [
     "--cores",
     "2",
+    "--functions-in-thread", // what these tests are about: a function in the agent's thread
     "--module",
     `fixtures=${fixtures.pathname}`,
     "--module",

@@ -40,7 +40,9 @@ expose(async () => {
     const a2 = flow.workflowScope("exp-1", () => campaign("A2", a1));
     out.campaigns = await Promise.all([a1, a2]);
     out.stepWorkflows = [
-      ...new Set(events.filter((e) => /^campaign\[A\d\]\/step$/.test(e.name)).map((e) => e.workflowId)),
+      ...new Set(
+        events.filter((e) => /^campaign\[A\d\]\/step$/.test(e.name)).map((e) => e.workflowId),
+      ),
     ].sort();
 
     const boom = flow.functionTask(function boom(): number {

@@ -1,22 +1,32 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { Buffer } from "node:buffer";
-import type { SubmitResult, WireError, WireState, WireTask } from "../protocol/v1.ts";
+import { mkdirSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
-import { ExecRunner, INLINE_BYTES, LISTED_BYTES, type Reporter } from "./exec_runner.ts";
+import { AgentLog } from "./agent_log.ts";
+import { ExecRunner, type Reporter } from "./exec_runner.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
+import { functionResult } from "./function_result.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
-import { Journal, type JournalRecord, JournalWriteError } from "./journal.ts";
+import { Journal, JournalWriteError } from "./journal.ts";
+import { replayJournal, type ReplayTarget } from "./journal_replay.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
-import { identify, killRecordedGroup, type ProcessIdentity } from "./process_identity.ts";
-import { killGroups, markedGroups } from "./task_marker.ts";
+import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
-import { StallClock } from "./stall_clock.ts";
-import { firstIssue, SESSION_ID, wireTask } from "./schemas.ts";
-import { type EventDetail, isFinal, Session, type TaskRecord } from "./session.ts";
+import { firstIssue, wireTask } from "./schemas.ts";
+import {
+  type AgentTask,
+  type EventDetail,
+  type FinishedTask,
+  isFinal,
+  Session,
+  type TaskRecord,
+} from "./session.ts";
+import { SessionDeadlines } from "./session_deadlines.ts";
+import { logBatch, logTaskChange } from "./task_log_lines.ts";
 
 /** What the core needs; `startAgent` fills in the defaults. */
 export interface CoreOptions {
@@ -34,15 +44,17 @@ export interface CoreOptions {
   executors?: NodeExecutors;
   /** The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`). */
   walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs">;
-}
-
-/** A task with the session it belongs to and the prefix of its files. */
-interface AgentTask extends TaskRecord {
-  readonly session: Session;
-  readonly files: string;
+  /**
+   * The journal is compacted (closed sessions dropped, finished tasks checkpointed) whenever it
+   * has grown by this much. Default 64 MiB.
+   */
+  journalCompactBytes?: number;
+  /** What the agent does is said here. Default: warnings and errors on stderr. */
+  log?: AgentLog;
 }
 
 const REAP_EVERY_MS = 250;
+const HOST = hostname();
 
 /**
  * The agent without HTTP: sessions, the journal, the two runners and the
@@ -53,7 +65,7 @@ const REAP_EVERY_MS = 250;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { AgentCore } from "./core.ts";
+ * import { AgentCore } from "./agent_core.ts";
  * assert.ok(typeof AgentCore.create === "function");
  * ```
  */
@@ -63,13 +75,14 @@ export class AgentCore {
   readonly launch: LaunchMethod;
   readonly started: number = Date.now();
   readonly #opts: CoreOptions;
+  readonly #log: AgentLog;
   readonly #journal: Journal;
   readonly #scheduler: SlotScheduler;
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #clock: AllocationClock | undefined;
   readonly #reaper: ReturnType<typeof setInterval>;
-  readonly #stalls = new StallClock(REAP_EVERY_MS);
+  readonly #deadlines: SessionDeadlines;
   readonly #counts: Record<WireState, number> = {
     queued: 0,
     running: 0,
@@ -81,14 +94,18 @@ export class AgentCore {
   #nextN = 1;
   #closed = false;
 
-  private constructor(opts: CoreOptions, journal: Journal) {
+  private constructor(opts: CoreOptions, journal: Journal, log: AgentLog) {
     this.#opts = opts;
+    this.#log = log;
     this.allocation = opts.allocation;
     this.launch = opts.launch;
     this.#journal = journal;
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
-      running: (rec, where) => this.#emit(rec as AgentTask, "running", { where }),
+      running: (rec, where) => {
+        if (rec.task.kind === "function") rec.run = { host: HOST, startedAt: Date.now() };
+        this.#emit(rec as AgentTask, "running", { where });
+      },
       finished: (rec, state, detail, listed) =>
         this.#finished(rec as AgentTask, state, detail, listed),
       started: (rec, pid) => {
@@ -105,13 +122,13 @@ export class AgentCore {
     };
     // A declared walltime is checked again when the task leaves the queue: time passed there.
     const late = (rec: TaskRecord) => {
-      const refused = this.#clock?.refusal(rec.id, rec.task.resources?.walltimeMs);
+      const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
       return refused?.state === "failed" ? refused.error : undefined;
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, opts.executors, late);
+    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, log, opts.executors, late);
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
-      console.error(`asyncflow agent: ${error.message}`);
+      log.error("node lost", { node, error: error.message });
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
@@ -121,21 +138,33 @@ export class AgentCore {
       onDrain: () => this.#endByWalltime("queued", (id) => this.#clock!.drainError(id)),
       onCut: () => this.#endByWalltime("running", (id) => this.#clock!.cutError(id)),
     });
+    this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
   }
 
   /**
    * Opens the journal in `opts.dir`, replays it (sessions come back with a
-   * fresh heartbeat deadline; tasks that were not final become `lost`, and
-   * their process groups are killed) and attaches the function backend.
+   * fresh heartbeat deadline; tasks that were running become `lost`, and
+   * their process groups are killed), attaches the function backend and
+   * starts the tasks that had been accepted but not started.
    */
   static async create(opts: CoreOptions): Promise<AgentCore> {
     mkdirSync(`${opts.dir}/sessions`, { recursive: true });
-    const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`);
-    const core = new AgentCore(opts, journal);
+    const log = opts.log ?? new AgentLog();
+    const { journal, records } = Journal.open(`${opts.dir}/journal.jsonl`, log);
+    const core = new AgentCore(opts, journal, log);
     try {
-      core.#replay(records);
+      const waiting = replayJournal(records, core.#replayTarget());
       await core.#functions.attach(`${opts.dir}/functions`);
+      for (const rec of waiting) core.#run(rec);
+      if (records.length > 0) {
+        log.info("restart recovery", {
+          sessions: core.sessions.size,
+          requeued: waiting.length,
+          lost: core.#counts.lost,
+          journalRecords: records.length,
+        });
+      }
     } catch (error) {
       await core.close();
       throw error;
@@ -164,6 +193,7 @@ export class AgentCore {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+    this.#log.info("session opened", { session: sid, client, heartbeatTimeoutMs });
     return this.#newSession(sid, client, heartbeatTimeoutMs);
   }
 
@@ -174,7 +204,9 @@ export class AgentCore {
     session.log.close();
     this.sessions.delete(session.id);
     this.#journal.append(`{"t":"close","sid":"${session.id}"}`);
-    this.#journal.compactIfGrown(); // flushes, and drops closed sessions once the file has grown
+    // Flushes, and compacts once the file has grown.
+    this.#journal.compactIfGrown(this.#opts.journalCompactBytes);
+    this.#log.info("session closed", { session: session.id, why, tasks: session.tasks.size });
     // Only once its commands are gone: one still exiting writes its outputs there.
     const dir = `${this.#opts.dir}/sessions/${session.id}`;
     const gone = [...session.tasks.values()].flatMap((rec) => rec.gone ?? []);
@@ -182,7 +214,10 @@ export class AgentCore {
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch (error) {
-        console.error(`asyncflow agent: cannot remove ${dir}: ${(error as Error).message}`);
+        this.#log.error("cannot remove a session's directory", {
+          dir,
+          error: (error as Error).message,
+        });
       }
     });
   }
@@ -240,18 +275,9 @@ export class AgentCore {
     }
     // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
     this.#journal.commit(lines);
+    logBatch(this.#log, session, results, accepted.length);
     const recs = accepted.map(({ task, n }) => this.#record(session, task, n));
-    for (const rec of recs) {
-      const refused = this.#clock?.refusal(rec.id, rec.task.resources?.walltimeMs);
-      if (refused) {
-        this.#emit(rec, refused.state, {
-          error: { name: refused.error.name, message: refused.error.message },
-        });
-        continue;
-      }
-      if (rec.task.kind === "function") this.#functions.submit(rec);
-      else this.#exec.submit(rec, rec.files);
-    }
+    for (const rec of recs) this.#run(rec);
     return results;
   }
 
@@ -259,7 +285,10 @@ export class AgentCore {
   cancel(rec: TaskRecord, why = "cancelled by its client"): void {
     if (isFinal(rec.state)) return;
     rec.stop?.();
-    this.#emit(rec as AgentTask, "cancelled", { error: { name: "CancelledError", message: why } });
+    this.#emit(rec as AgentTask, "cancelled", {
+      ...rec.run,
+      error: { name: "CancelledError", message: why },
+    });
   }
 
   /** The file of a task's stdout, stderr or large result. */
@@ -308,7 +337,20 @@ export class AgentCore {
     return session;
   }
 
-  #record(session: Session, task: WireTask, n: number): AgentTask {
+  /** Hands an accepted task to its runner. */
+  #run(rec: AgentTask): void {
+    const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
+    if (refused) {
+      this.#emit(rec, refused.state, {
+        error: { name: refused.error.name, message: refused.error.message },
+      });
+      return;
+    }
+    if (rec.task.kind === "function") this.#functions.submit(rec);
+    else this.#exec.submit(rec, rec.files);
+  }
+
+  #record(session: Session, task: WireTask | FinishedTask, n: number): AgentTask {
     const rec: AgentTask = {
       id: task.id,
       n,
@@ -327,6 +369,7 @@ export class AgentCore {
     if (rec.session.emit(rec, state, detail, listed)) {
       this.#counts[before]--;
       this.#counts[state]++;
+      logTaskChange(this.#log, rec, state, detail);
     }
   }
 
@@ -338,35 +381,17 @@ export class AgentCore {
   ): void {
     if (isFinal(rec.state)) return;
     if (state === "done" && rec.task.kind === "function") {
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(detail.value);
-      } catch (error) {
-        const message = `the result of '${rec.id}' is not JSON: ${(error as Error).message}`;
-        this.#emit(rec, "failed", { error: { name: "TypeError", message } });
-        return;
-      }
-      if (json !== undefined && json.length > LISTED_BYTES) {
-        try {
-          writeFileSync(this.outputPath(rec, "result"), json);
-          const ref = { resultBytes: Buffer.byteLength(json) };
-          // Large: by reference on the stream too. Medium: inline there, by reference here.
-          if (json.length > INLINE_BYTES) detail = ref;
-          else listed = ref;
-        } catch (error) {
-          if (json.length > INLINE_BYTES) {
-            this.#emit(rec, "failed", {
-              error: {
-                name: "Error",
-                message: `the agent cannot write the result of '${rec.id}': ${
-                  (error as Error).message
-                }`,
-              },
-            });
-            return;
-          }
-        }
-      }
+      const result = functionResult(rec.id, detail.value, this.outputPath(rec, "result"));
+      if ("error" in result) {
+        state = "failed";
+        detail = { error: result.error };
+      } else ({ detail, listed } = result);
+    }
+    if (rec.run !== undefined) {
+      if (rec.task.kind === "function") rec.run.endedAt = Date.now();
+      // The record of the run travels with the final event, and stays in the task's listing.
+      detail = { ...rec.run, ...detail };
+      if (listed) listed = { ...rec.run, ...listed };
     }
     this.#emit(rec, state, detail, listed);
   }
@@ -395,114 +420,45 @@ export class AgentCore {
   }
 
   #reap(): void {
-    const now = Date.now();
-    // A stall is not the clients' silence: their requests wait unread until it ends.
-    const stalled = this.#stalls.stalled(now);
-    if (stalled > 0) {
-      for (const session of this.sessions.values()) {
-        if (session.state === "open") session.deadline += stalled;
-      }
-    }
-    for (const session of this.sessions.values()) {
-      // Keep an expired session a while (its client gets 410, not 404), then forget it, so a
-      // long-lived agent holds only what its live sessions need.
-      if (session.state === "expired" && now > session.deadline + this.#opts.forgetExpiredAfterMs) {
-        this.closeSession(session, "its session expired");
-        continue;
-      }
-      if (session.state !== "open" || now <= session.deadline) continue;
-      session.state = "expired";
-      this.#stopAll(
-        session,
-        `session ${session.id} expired: no heartbeat for ${session.heartbeatTimeoutMs} ms`,
-      );
-      session.log.close();
-    }
+    // Live sessions' finished tasks are checkpointed too: a session's journal follows what it
+    // still needs, not its history (a cheap size check when nothing is due).
+    this.#journal.compactIfGrown(this.#opts.journalCompactBytes);
+    this.#deadlines.check(this.sessions.values(), Date.now(), {
+      expire: (session) => {
+        session.state = "expired";
+        const why = `no heartbeat for ${session.heartbeatTimeoutMs} ms`;
+        this.#log.warn("session expired", { session: session.id, client: session.client, why });
+        this.#stopAll(session, `session ${session.id} expired: ${why}`);
+        session.log.close();
+      },
+      forget: (session) => this.closeSession(session, "its session expired"),
+    });
   }
 
-  #replay(records: ReturnType<typeof Journal.open>["records"]): void {
-    const pids = new Map<string, Partial<ProcessIdentity> & { pid: number }>();
-    for (const r of records) {
-      try {
-        this.#replayOne(r, pids);
-      } catch (error) {
-        // A line of the wrong shape (hand-edited, or from another version) must not keep the
-        // agent from starting: it is skipped, and said.
-        console.error(
-          `asyncflow agent: skipped a journal line it cannot use (${(error as Error).message}): ${
-            JSON.stringify(r).slice(0, 200)
-          }`,
-        );
-      }
-    }
-    let marked: Map<string, Set<number>> | undefined; // one pass over /proc, only if needed
-    for (const session of this.sessions.values()) {
-      mkdirSync(`${this.#opts.dir}/sessions/${session.id}`, { recursive: true });
-      for (const rec of session.tasks.values()) {
-        if (isFinal(rec.state)) continue;
-        const recorded = pids.get(`${session.id}\n${rec.id}`);
-        const refused = recorded && killRecordedGroup(recorded);
-        if (refused) console.error(`asyncflow agent: task '${rec.id}': not killed: ${refused}`);
-        // Started, but killed before its pid was journaled: found by the mark it carries.
-        if (!recorded && rec.task.kind === "executable") {
-          killGroups((marked ??= markedGroups()).get((rec as AgentTask).files));
+  /** The core as the journal's replay rebuilds it. */
+  #replayTarget(): ReplayTarget {
+    return {
+      dir: this.#opts.dir,
+      log: this.#log,
+      sessions: this.sessions,
+      openSession: (sid, client, hb) => void this.#newSession(sid, client, hb),
+      acceptTask: (session, task, n) => {
+        this.#record(session, task, n);
+        this.#nextN = Math.max(this.#nextN, n + 1);
+      },
+      replayEvent: (session, rec, json, state, seq) => {
+        const before = rec.state;
+        if (session.replay(rec, json, state, seq)) {
+          this.#counts[before]--;
+          this.#counts[state]++;
         }
-        const error: WireError = {
-          name: "TaskLostError",
-          message:
-            `task '${rec.id}' was ${rec.state} when the agent stopped; the restarted agent did not run it again`,
-        };
-        this.#emit(rec as AgentTask, "lost", { error });
-      }
-    }
-  }
-
-  #replayOne(
-    r: JournalRecord,
-    pids: Map<string, Partial<ProcessIdentity> & { pid: number }>,
-  ): void {
-    const session = this.sessions.get(r.sid);
-    if (r.t === "open") {
-      this.#newSession(sid(r.sid), String(r.client ?? ""), positiveInt(r.hb, "hb"));
-    } else if (r.t === "close") {
-      this.sessions.delete(r.sid);
-    } else if (session === undefined) {
-      return;
-    } else if (r.t === "task") {
-      const parsed = wireTask.safeParse(r.task);
-      if (!parsed.success) throw new TypeError(firstIssue(parsed.error));
-      const n = positiveInt(r.n, "n");
-      this.#record(session, parsed.data as WireTask, n);
-      this.#nextN = Math.max(this.#nextN, n + 1);
-    } else if (r.t === "pid") {
-      positiveInt(r.pid, "pid");
-      pids.set(`${r.sid}\n${r.id}`, r);
-    } else if (r.t === "ev") {
-      const rec = session.tasks.get(String(r.e?.id));
-      if (rec === undefined) return;
-      const state = r.e.state as WireState;
-      if (!(state in this.#counts)) throw new TypeError(`unknown state '${state}'`);
-      const before = rec.state;
-      if (session.replay(rec, JSON.stringify(r.e), state, positiveInt(r.e.seq, "seq"))) {
-        this.#counts[before]--;
-        this.#counts[state]++;
-      }
-    } else {
-      throw new TypeError(`unknown record type '${(r as { t?: unknown }).t}'`);
-    }
+      },
+      lose: (rec, error) => this.#emit(rec, "lost", { error }),
+    };
   }
 }
 
-function positiveInt(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new TypeError(`'${name}' must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value as number;
-}
-
-function sid(value: unknown): string {
-  if (typeof value !== "string" || !SESSION_ID.test(value)) {
-    throw new TypeError(`'sid' must be 32 hex digits, got ${JSON.stringify(value)}`);
-  }
-  return value;
+/** The run time a task declared (`resources.walltimeMs`); a checkpointed task keeps none. */
+function declaredWalltime(rec: TaskRecord): number | undefined {
+  return "resources" in rec.task ? rec.task.resources?.walltimeMs : undefined;
 }

@@ -1,13 +1,14 @@
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { LocalBackend } from "../src/local_backend.ts";
 import type { Backend } from "../src/backend.ts";
-import { createApp } from "./app.ts";
-import { AgentCore } from "./core.ts";
+import { AgentLog, type LogLevel } from "./agent_log.ts";
+import { createApp } from "./http_api.ts";
+import { AgentCore } from "./agent_core.ts";
 import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
@@ -50,10 +51,20 @@ export interface AgentOptions {
   gpus?: number;
   /** The allocation, given outright. Default: `cores`/`gpus`, else Slurm's environment, else this machine. */
   allocation?: Allocation;
-  /** Runs function tasks. Default: a worker pool of `workers` workers, else an in-process `LocalBackend`. */
+  /** Runs function tasks. Default: a worker pool (see `workers`), or in the agent's thread. */
   functionBackend?: Backend;
-  /** Run function tasks on a pool of this many Workers (`WorkerPoolBackend`) instead of in-process. */
+  /**
+   * Function tasks run on a pool of at most this many Workers (worker threads), so a CPU-bound
+   * function never holds the thread that answers clients. Default: one per core of the
+   * allocation (its slots).
+   */
   workers?: number;
+  /**
+   * Run function tasks in the agent's own thread instead (a function then shares the agent's
+   * module state, and a CPU-bound one keeps the agent from answering: clients give up after
+   * their `unreachableMs`). Default `false`.
+   */
+  functionsInThread?: boolean;
   /**
    * Serve HTTPS: PEM texts of a certificate and key, or `"self-signed"` for a certificate the
    * agent makes at start-up for its address; the endpoint file then carries that certificate and
@@ -92,6 +103,17 @@ export interface AgentOptions {
    * Slurm job, its end from Slurm with the default margins; elsewhere none. `false`: none.
    */
   walltime?: WalltimeOptions | false;
+  /**
+   * How much the agent writes to `{dir}/agent.log` (rotated to `agent.log.1` beyond 16 MiB):
+   * `error`, `warn`, `info` (sessions, each task's start and end, restarts) or `debug` (each
+   * task of a batch). Warnings and errors also go to stderr. Default `info`.
+   */
+  logLevel?: LogLevel;
+  /**
+   * The journal is compacted whenever it has grown by this many bytes: closed sessions' lines
+   * dropped, and each finished task of a live session checkpointed into one line. Default 64 MiB.
+   */
+  journalCompactBytes?: number;
   /** Make a new token even when `{dir}/token` holds one. Default `false`. */
   newToken?: boolean;
   /**
@@ -166,26 +188,37 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   // would let others read the outputs, and the commands and environments in the journal.
   chmodSync(dir, 0o700);
   const token = loadOrCreateToken(`${dir}/token`, options.newToken ?? false);
+  const log = new AgentLog({ file: `${dir}/agent.log`, level: options.logLevel ?? "info" });
   const urls = moduleUrls(options.modules ?? {});
   const modules = await loadModules(urls);
   const allocation = await slurmAllocation(options);
   const launch = options.launch ?? "fork";
   const executors = await startExecutors(options, allocation, launch);
   const walltime = await allocationWalltime(options.walltime, allocation.source === "slurm");
-  const core = await AgentCore.create({
-    ...(walltime ? { walltime } : {}),
-    dir,
-    allocation,
-    launch,
-    ...(executors ? { executors } : {}),
-    modules,
-    functionBackend: options.functionBackend ?? await functionBackend(options.workers, urls),
-    retainEvents: options.retainEvents ?? 100_000,
-    ...(options.retainEventBytes !== undefined
-      ? { retainEventBytes: options.retainEventBytes }
-      : {}),
-    forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
-  });
+  let core: AgentCore;
+  try {
+    core = await AgentCore.create({
+      ...(walltime ? { walltime } : {}),
+      dir,
+      log,
+      allocation,
+      launch,
+      ...(executors ? { executors } : {}),
+      modules,
+      functionBackend: options.functionBackend ?? await functionBackend(options, urls, allocation),
+      retainEvents: options.retainEvents ?? 100_000,
+      ...(options.retainEventBytes !== undefined
+        ? { retainEventBytes: options.retainEventBytes }
+        : {}),
+      forgetExpiredAfterMs: options.forgetExpiredAfterMs ?? 10 * 60_000,
+      ...(options.journalCompactBytes !== undefined
+        ? { journalCompactBytes: options.journalCompactBytes }
+        : {}),
+    });
+  } catch (error) {
+    log.close();
+    throw error;
+  }
   let streams = new AbortController();
   const app = createApp(core, {
     token,
@@ -204,6 +237,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     });
   } catch (error) {
     await core.close();
+    log.close();
     throw new Error(
       `asyncflow agent: cannot listen on ${hostname}:${port}: ${(error as Error).message}`,
       { cause: error },
@@ -225,12 +259,25 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     chmodSync(`${path}.tmp`, 0o600);
     renameSync(`${path}.tmp`, path);
   }
+  log.info("agent started", {
+    url,
+    dir,
+    pid: process.pid,
+    launch,
+    nodes: allocation.nodes.map((n) => n.name).join(","),
+    cores: allocation.nodes.reduce((sum, n) => sum + n.cores, 0),
+    gpus: allocation.nodes.reduce((sum, n) => sum + n.gpus, 0),
+    tls: tls !== undefined,
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      log.info("agent stopping");
       streams.abort();
       await core.close();
       await server.close();
+      log.info("agent stopped");
+      log.close();
     })();
   return {
     url,
@@ -302,21 +349,32 @@ function moduleUrls(specs: Record<string, string | URL>): Map<string, string> {
 }
 
 /**
- * The backend of function tasks: a worker pool over the task modules when `workers` is given
- * (loaded on demand, so an agent without it never loads the pool), else in-process.
+ * The backend of function tasks: a pool of Workers over the task modules, one per slot unless
+ * `workers` says otherwise (started on demand, so an agent without function tasks starts none,
+ * and loaded only then), or the agent's own thread when asked, or when there is no task module
+ * (no function task can be addressed).
  */
 async function functionBackend(
-  workers: number | undefined,
+  o: AgentOptions,
   urls: Map<string, string>,
+  allocation: Allocation,
 ): Promise<Backend> {
-  if (workers === undefined) return new LocalBackend({ name: "agent-functions" });
-  if (!Number.isInteger(workers) || workers < 1) {
+  const workers = o.workers;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new TypeError(`asyncflow agent: 'workers' must be a positive integer, got ${workers}`);
   }
+  if (o.functionsInThread && workers !== undefined) {
+    throw new TypeError(
+      "asyncflow agent: 'workers' and 'functionsInThread' exclude each other: functions run either on Workers or in the agent's thread",
+    );
+  }
+  if (o.functionsInThread || urls.size === 0) return new LocalBackend({ name: "agent-functions" });
+  // The Workers run on the agent's own machine: one per slot, as many as it has cores at most.
+  const slots = allocation.nodes.reduce((sum, node) => sum + node.cores, 0);
   const { WorkerPoolBackend } = await import("../backends/worker_pool/mod.ts");
   return new WorkerPoolBackend({
     modules: [...urls.values()],
-    size: workers,
+    size: workers ?? Math.max(1, Math.min(slots, availableParallelism())),
     name: "agent-functions",
   });
 }

@@ -1,0 +1,156 @@
+/**
+ * Compaction of the journal: what a replay still needs, rewritten beside the journal and renamed
+ * over it. Closed sessions' lines go; a finished task's lines (`task`, `pid`, its events) come to
+ * one `fin` line with its number, id, kind, `running` event and final event (its submission and
+ * pid are no longer needed). Events keep their numbers: a replay gives the same live state and the
+ * same event log, so a client's cursor resumes on it as before.
+ *
+ * @module
+ */
+import { closeSync, openSync, renameSync, rmSync } from "node:fs";
+import type { JournalRecord } from "./journal.ts";
+import { forEachLine, JournalWriteError, writeWhole } from "./journal_file.ts";
+
+const FINAL: ReadonlySet<unknown> = new Set(["done", "failed", "cancelled", "lost"]);
+/** The head of an event line as `Session.emit` writes it (task ids never need escapes). */
+const EVENT_HEAD =
+  /^\{"t":"ev","sid":"([0-9a-f]{32})","e":\{"seq":\d+,"id":"([^"\\]+)","state":"(\w+)"/;
+
+/**
+ * Reads a journal file line by line, collects into `records` what it keeps (skipping torn
+ * lines) and, when some session was closed or some task finished since the last compaction,
+ * rewrites the file without what a replay no longer needs: to a temporary file, renamed over the
+ * journal (a crash leaves the old or the new file whole).
+ *
+ * @returns The rewritten file, open for appending, or `undefined` when the file was left as it
+ * was.
+ * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closeSync, readFileSync, writeFileSync } from "node:fs";
+ * import { compactFile } from "./journal_compaction.ts";
+ * const sid = "a".repeat(32);
+ * const path = `${Deno.makeTempDirSync()}/journal.jsonl`;
+ * writeFileSync(path, [
+ *   { t: "open", sid, client: "", hb: 1000, at: 0 },
+ *   { t: "task", sid, n: 1, task: { id: "t1", kind: "executable", command: "true" } },
+ *   { t: "ev", sid, e: { seq: 1, id: "t1", state: "running", time: 1 } },
+ *   { t: "ev", sid, e: { seq: 2, id: "t1", state: "done", time: 2, value: "" } },
+ * ].map((r) => JSON.stringify(r)).join("\n") + "\n");
+ * const records: unknown[] = [];
+ * closeSync(compactFile(path, records as never)!);
+ * assert.deepEqual(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).t), ["open", "fin"]);
+ * assert.deepEqual(records.at(-1), {
+ *   t: "fin", sid, n: 1, id: "t1", kind: "executable",
+ *   r: { seq: 1, id: "t1", state: "running", time: 1 },
+ *   e: { seq: 2, id: "t1", state: "done", time: 2, value: "" },
+ * });
+ * ```
+ */
+export function compactFile(path: string, records?: JournalRecord[]): number | undefined {
+  const closed = new Set<string>();
+  const finished = new Set<string>(); // `${sid}\n${id}` of tasks whose final event is an `ev` line
+  forEachLine(path, (line) => {
+    const sid = closedSid(line);
+    if (sid !== undefined) closed.add(sid);
+    const head = EVENT_HEAD.exec(line);
+    if (head && FINAL.has(head[3]) && whole(line)) finished.add(`${head[1]}\n${head[2]}`);
+  });
+  const rewrite = closed.size > 0 || finished.size > 0;
+  const tmp = rewrite ? `${path}.tmp` : undefined;
+  const fd = tmp === undefined ? undefined : openSync(tmp, "w", 0o600);
+  // A finished task's number and kind, from its `task` line until its final event is written.
+  const accepted = new Map<
+    string,
+    { n: number; kind: string; running?: Record<string, unknown> }
+  >();
+  try {
+    let out: string[] = [];
+    let outBytes = 0;
+    let written = 0;
+    const keep = (record: JournalRecord, line: string) => {
+      records?.push(record);
+      if (fd === undefined) return;
+      out.push(line);
+      outBytes += line.length;
+      if (outBytes > 1024 * 1024) {
+        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
+        out = [];
+        outBytes = 0;
+      }
+    };
+    forEachLine(path, (line) => {
+      let record: JournalRecord;
+      try {
+        record = JSON.parse(line) as JournalRecord;
+        if (typeof record?.sid !== "string") return; // not a record this agent wrote
+      } catch {
+        return; // a line cut short by a crash: everything after it was never acknowledged
+      }
+      if (closed.has(record.sid)) return;
+      const id = record.t === "task"
+        ? (record.task as { id?: unknown })?.id
+        : record.t === "pid"
+        ? record.id
+        : record.t === "ev"
+        ? record.e?.id
+        : undefined;
+      const key = `${record.sid}\n${String(id)}`;
+      if (typeof id !== "string" || !finished.has(key)) return keep(record, line);
+      if (record.t === "task") {
+        accepted.set(key, { n: record.n, kind: String(record.task.kind) });
+      } else if (record.t === "ev" && !FINAL.has(record.e.state)) {
+        const task = accepted.get(key);
+        if (task === undefined) return keep(record, line); // its task line is not here: as it was
+        task.running = record.e;
+      } else if (record.t === "ev") {
+        const task = accepted.get(key);
+        if (task === undefined) return keep(record, line); // its task line is not here: as it was
+        accepted.delete(key);
+        const fin: JournalRecord = {
+          t: "fin",
+          sid: record.sid,
+          n: task.n,
+          id,
+          kind: task.kind,
+          ...(task.running ? { r: task.running } : {}),
+          e: record.e,
+        };
+        keep(fin, JSON.stringify(fin));
+      }
+      // Its pid: the command is gone.
+    });
+    if (fd === undefined) return undefined;
+    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
+    renameSync(tmp!, path);
+    return fd;
+  } catch (error) {
+    if (fd !== undefined) {
+      closeSync(fd);
+      rmSync(tmp!, { force: true });
+    }
+    throw error instanceof JournalWriteError ? error : new JournalWriteError(tmp ?? path, error);
+  }
+}
+
+/** Whether a line is whole JSON (a torn last line is not: its task keeps its lines as they are). */
+function whole(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The session of a line the agent wrote as `{"t":"close","sid":"…"}`, or `undefined`. */
+function closedSid(line: string): string | undefined {
+  if (!line.startsWith('{"t":"close"')) return undefined;
+  try {
+    return (JSON.parse(line) as { sid?: string }).sid;
+  } catch {
+    return undefined;
+  }
+}

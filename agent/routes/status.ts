@@ -1,0 +1,22 @@
+/**
+ * `GET /v1/health` and `GET /v1/metrics`: whether the agent serves, on what, and its counters.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { API_VERSION } from "../../protocol/v1.ts";
+import type { AgentCore } from "../agent_core.ts";
+
+/** The status routes, mounted under `/v1`. */
+export function statusRoutes(core: AgentCore): Hono {
+  return new Hono()
+    .get("/health", (c) =>
+      c.json({
+        status: "ok",
+        version: API_VERSION,
+        uptimeMs: Date.now() - core.started,
+        launch: core.launch,
+        allocation: core.allocation,
+      }))
+    .get("/metrics", (c) => c.json(core.metrics()));
+}
