@@ -39,7 +39,7 @@ describe("a restarted agent and the tasks that only waited", () => {
       }, "the journal to hold the running command's pid and the three queued submissions");
       await agent.stop(); // SIGKILL
       agent = await agentProcess(dir, args);
-      assert.deepEqual(await Promise.all(queued), ["q1\n", "q2\n", "q3\n"]);
+      assert.deepEqual(await Promise.all(queued), ["q1", "q2", "q3"]);
       await assert.rejects(long, /was running when the agent stopped/);
       assert.deepEqual(readFileSync(`${work}/ran`, "utf8"), "q1\nq2\nq3\n");
       await waitFor(() => !alive(pid, start), "the lost command's process group to be killed");
