@@ -62,7 +62,7 @@ export interface AgentOptions {
   /**
    * Run function tasks in the agent's own thread instead (a function then shares the agent's
    * module state, and a CPU-bound one keeps the agent from answering: clients give up after
-   * their `unreachableMs`). Default `false`.
+   * their `unreachableAfter`). Default `false`.
    */
   functionsInThread?: boolean;
   /**

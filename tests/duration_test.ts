@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { RemoteBackend } from "../backends/remote/mod.ts";
 import {
   type Duration,
   parseDuration,
@@ -89,6 +90,38 @@ describe("one duration syntax", () => {
     assert.throws(
       () => f.with({ retries: { max: 1, backoff: "soon" as Duration } }),
       /^TypeError: step\.with: 'retries\.backoff' must be a duration of zero or more: .*, got the string "soon"$/,
+    );
+  });
+});
+
+describe("the remote client's timings", () => {
+  const at = { url: "http://127.0.0.1:9", token: "t" };
+
+  it("take the one duration syntax, and refuse what is not one, naming the option", () => {
+    assert.ok(new RemoteBackend({ ...at, heartbeat: "2s", unreachableAfter: "15m" }));
+    assert.throws(
+      // @ts-expect-error: not a duration
+      () => new RemoteBackend({ ...at, unreachableAfter: "5 minutes" }),
+      /RemoteBackend: 'unreachableAfter' must be a duration of more than zero: .*got the string "5 minutes" \(write "5m"\)/,
+    );
+  });
+
+  it("still read the old …Ms spellings, once with a notice; both spellings are refused", () => {
+    const warn = console.warn;
+    const said: string[] = [];
+    console.warn = (...args: unknown[]) => void said.push(args.join(" "));
+    try {
+      new RemoteBackend({ ...at, sessionTimeoutMs: 10_000 });
+      new RemoteBackend({ ...at, sessionTimeoutMs: 10_000 });
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(said, [
+      `asyncflow: RemoteBackend: 'sessionTimeoutMs' is deprecated and will be removed: write 'sessionTimeout' (the same ms, or a string such as "30s")`,
+    ]);
+    assert.throws(
+      () => new RemoteBackend({ ...at, heartbeat: 100, heartbeatMs: 100 }),
+      /'heartbeatMs' and 'heartbeat' say the same: give only 'heartbeat'/,
     );
   });
 });

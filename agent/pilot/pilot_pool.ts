@@ -45,7 +45,7 @@ interface Entry {
 
 /** The error of a task that is given back because its pilot ends (drain, cut, refusal). */
 const isWalltime = (e: unknown) => (e as Error | undefined)?.name === "WalltimeError";
-/** RemoteBackend's error for an agent that stopped answering (see its `unreachableMs`). */
+/** RemoteBackend's error for an agent that stopped answering (see its `unreachableAfter`). */
 const isUnreachable = (e: unknown) =>
   /^RemoteBackend '.*': the agent at \S+ has not answered for more than/.test(
     (e as Error | undefined)?.message ?? "",

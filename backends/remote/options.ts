@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { deprecated } from "../../src/deprecated.ts";
+import { type Duration, parseDuration } from "../../src/duration.ts";
 import type { TaskModule } from "./addressing.ts";
 
 /**
@@ -12,8 +14,8 @@ import type { TaskModule } from "./addressing.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import type { RemoteBackendOptions } from "@asyncflow/asyncflow/remote";
- * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableMs: 10_000 };
- * assert.equal(o.unreachableMs, 10_000);
+ * const o: RemoteBackendOptions = { url: "http://127.0.0.1:8080", token: "…", unreachableAfter: "10s" };
+ * assert.equal(o.unreachableAfter, "10s");
  * ```
  */
 export interface RemoteBackendOptions {
@@ -39,11 +41,17 @@ export interface RemoteBackendOptions {
   modules?: Record<string, TaskModule>;
   /** How many tasks the agent holds at once (the engine queues the rest). Default: unlimited. */
   capacity?: number;
-  /** How often to send a heartbeat, in ms. Default 5 000. */
+  /** How often to send a heartbeat (ms, or a string such as `"5s"`). Default 5 s. */
+  heartbeat?: Duration;
+  /** After how long without a heartbeat the agent cancels the session's tasks. Default 60 s. */
+  sessionTimeout?: Duration;
+  /** After how long without any answer from the agent the tasks in flight fail. Default 30 s. */
+  unreachableAfter?: Duration;
+  /** @deprecated Write `heartbeat` (the same number of ms, or `"5s"`). */
   heartbeatMs?: number;
-  /** After how long without a heartbeat the agent cancels the session's tasks, in ms. Default 60 000. */
+  /** @deprecated Write `sessionTimeout` (the same number of ms, or `"60s"`). */
   sessionTimeoutMs?: number;
-  /** After how long without any answer from the agent the tasks in flight fail, in ms. Default 30 000. */
+  /** @deprecated Write `unreachableAfter` (the same number of ms, or `"30s"`). */
   unreachableMs?: number;
   /** Most tasks per request. Default 4 096 (the agent's limit). */
   maxBatch?: number;
@@ -57,4 +65,28 @@ export function positive(value: number, name: string): number {
     throw new TypeError(`RemoteBackend: '${name}' must be a positive number, got ${value}`);
   }
   return value;
+}
+
+/** The client's timings in ms, by the one duration syntax; the old `…Ms` spellings with a notice. */
+export function remoteTimings(
+  o: RemoteBackendOptions,
+): { heartbeat: number; sessionTimeout: number; unreachableAfter: number } {
+  const read = (now: keyof RemoteBackendOptions, old: keyof RemoteBackendOptions, ms: number) => {
+    if (o[old] !== undefined) {
+      if (o[now] !== undefined) {
+        throw new TypeError(
+          `RemoteBackend: '${old}' and '${now}' say the same: give only '${now}'`,
+        );
+      }
+      deprecated(
+        `RemoteBackend: '${old}' is deprecated and will be removed: write '${now}' (the same ms, or a string such as "30s")`,
+      );
+    }
+    return parseDuration(o[now] ?? o[old] ?? ms, now, "RemoteBackend");
+  };
+  return {
+    heartbeat: read("heartbeat", "heartbeatMs", 5_000),
+    sessionTimeout: read("sessionTimeout", "sessionTimeoutMs", 60_000),
+    unreachableAfter: read("unreachableAfter", "unreachableMs", 30_000),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
-import { positive, type RemoteBackendOptions } from "./options.ts";
+import { positive, type RemoteBackendOptions, remoteTimings } from "./options.ts";
 import { AgentConnection } from "./connection.ts";
 import { agentFetch, AgentHttpError, pause } from "./http.ts";
 import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
@@ -35,6 +35,7 @@ export class RemoteBackend implements Backend {
   readonly #options: RemoteBackendOptions;
   readonly #heartbeatMs: number;
   readonly #unreachableMs: number;
+  readonly #sessionTimeoutMs: number;
   readonly #maxBatch: number;
   readonly #conn: AgentConnection;
   #ctx: BackendContext | undefined;
@@ -71,8 +72,10 @@ export class RemoteBackend implements Backend {
     this.#options = options;
     this.name = options.name ?? "remote";
     if (options.capacity !== undefined) this.capacity = options.capacity;
-    this.#heartbeatMs = positive(options.heartbeatMs ?? 5_000, "heartbeatMs");
-    this.#unreachableMs = positive(options.unreachableMs ?? 30_000, "unreachableMs");
+    const timings = remoteTimings(options);
+    this.#heartbeatMs = timings.heartbeat;
+    this.#unreachableMs = timings.unreachableAfter;
+    this.#sessionTimeoutMs = timings.sessionTimeout;
     this.#maxBatch = Math.min(positive(options.maxBatch ?? 4096, "maxBatch"), 4096);
     const given = options.url !== undefined && options.token !== undefined
       ? { url: options.url.replace(/\/+$/, ""), token: options.token }
@@ -176,7 +179,7 @@ export class RemoteBackend implements Backend {
       method: "POST",
       body: {
         client: this.#ctx!.engineUid.slice(0, 200),
-        heartbeatTimeoutMs: this.#options.sessionTimeoutMs ?? 60_000,
+        heartbeatTimeoutMs: this.#sessionTimeoutMs,
       },
       signal: this.#conn.signal,
     });
@@ -400,7 +403,7 @@ export class RemoteBackend implements Backend {
       : String(this.#lastError);
     return new Error(
       `RemoteBackend '${this.name}': the agent at ${this.#conn.endpoint.url} has not answered for more than ` +
-        `${this.#unreachableMs} ms (last error: ${last})`,
+        `${this.#unreachableMs} ms, its 'unreachableAfter' (last error: ${last})`,
     );
   }
 }

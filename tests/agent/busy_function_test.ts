@@ -1,6 +1,6 @@
 /**
  * Function tasks run off the agent's thread by default: a CPU-bound function holding its
- * Worker for longer than the client's `unreachableMs` does not make the client give up, and the
+ * Worker for longer than the client's `unreachableAfter` does not make the client give up, and the
  * agent answers other tasks meanwhile. In the agent's own thread (`--functions-in-thread`) the
  * same function keeps the agent from answering, and the client gives up: the trade-off of the flag.
  */
@@ -35,8 +35,8 @@ async function withAgent(flags: string[], body: (flow: WorkflowEngine) => Promis
       url: agent.url,
       token: agent.token,
       modules: { fixtures, faulty },
-      heartbeatMs: 100,
-      unreachableMs: UNREACHABLE_MS,
+      heartbeat: 100,
+      unreachableAfter: UNREACHABLE_MS,
     });
     await using flow = await WorkflowEngine.create({ backend });
     await body(flow);
@@ -57,7 +57,7 @@ describe("a CPU-bound function task on the agent", () => {
     });
   });
 
-  it("in the agent's thread (--functions-in-thread): the client gives up past unreachableMs", async () => {
+  it("in the agent's thread (--functions-in-thread): the client gives up past unreachableAfter", async () => {
     await withAgent(["--functions-in-thread"], async (flow) => {
       await assert.rejects(
         flow.functionTask(busy)(BUSY_MS),

@@ -112,8 +112,8 @@ describe("RemoteBackend under faults", () => {
       url: lone.url,
       token: lone.token,
       modules: { fixtures },
-      heartbeatMs: 50,
-      unreachableMs: 300,
+      heartbeat: 50,
+      unreachableAfter: 300,
     });
     await using flow = await WorkflowEngine.create({ backend });
     const started = new Promise<void>((resolve) =>
@@ -136,8 +136,8 @@ describe("RemoteBackend under faults", () => {
       await waitFor(() => existsSync(endpoint), "the agent's endpoint file");
       const backend = RemoteBackend.fromEndpointFile(endpoint, {
         modules: { fixtures },
-        heartbeatMs: 100,
-        unreachableMs: 20_000,
+        heartbeat: 100,
+        unreachableAfter: 20_000,
       });
       await using flow = await WorkflowEngine.create({ backend });
       const events: TaskEvent[] = [];

@@ -59,7 +59,7 @@ describe("PilotPool", () => {
     await using b = await startAgent({ cores: 1 });
     const pool = new PilotPool([`${a.dir}/endpoint.json`, `${b.dir}/endpoint.json`], {
       queueDepth: 1,
-      remote: { unreachableMs: 1_000, heartbeatMs: 200 },
+      remote: { unreachableAfter: 1_000, heartbeat: 200 },
     });
     await using flow = await WorkflowEngine.create({ backend: pool });
     // On A the first task holds the core, so the second waits on A's agent behind it.

@@ -21,8 +21,8 @@ describe("a restarted agent and the tasks that only waited", () => {
     try {
       const backend = RemoteBackend.fromEndpointFile(`${dir}/endpoint.json`, {
         modules: { fixtures },
-        heartbeatMs: 100,
-        unreachableMs: 30_000,
+        heartbeat: 100,
+        unreachableAfter: 30_000,
       });
       await using flow = await WorkflowEngine.create({ backend });
       const long = flow.executableTask(() => `echo $$ > ${work}/pid; exec sleep 30`)();

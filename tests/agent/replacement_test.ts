@@ -22,9 +22,9 @@ describe("RemoteBackend and a replaced agent", () => {
     try {
       const backend = RemoteBackend.fromEndpointFile(`${dir}/endpoint.json`, {
         modules: { fixtures },
-        heartbeatMs: 100,
+        heartbeat: 100,
         // Far beyond the test: a task that waited for the old agent would fail only after this.
-        unreachableMs: 60_000,
+        unreachableAfter: 60_000,
       });
       await using flow = await WorkflowEngine.create({ backend });
       const addT = flow.functionTask(add);

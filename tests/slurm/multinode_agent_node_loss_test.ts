@@ -120,8 +120,8 @@ describe(
         flow = await WorkflowEngine.create({
           backend: RemoteBackend.fromEndpointFile(join(pilotDir, "endpoint.json"), {
             // Wait for the new pilot rather than fail what is in flight; look for it often.
-            unreachableMs: 600_000,
-            heartbeatMs: 1_000,
+            unreachableAfter: 600_000,
+            heartbeat: 1_000,
           }),
         });
         const retried: TaskEvent[] = [];
