@@ -179,3 +179,20 @@ function hint(value: unknown): string {
     : undefined;
   return m && unit ? ` (write "${m[1]}${unit}")` : "";
 }
+
+/**
+ * A command-line flag's duration in ms: a whole number is seconds (`--timeout 600`, as the flags
+ * always took), anything else the one duration syntax (`--timeout 10m`). `undefined` when it is
+ * neither; the caller names the flag in its own usage error.
+ *
+ * @param text The flag's value.
+ * @param zero Whether zero is allowed.
+ * @returns The duration in ms, or `undefined`.
+ */
+export function flagDurationMs(text: string, zero = false): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text) * 1000;
+    return Number.isSafeInteger(ms) && (ms > 0 || zero) ? ms : undefined;
+  }
+  return durationMs(text, { textOnly: true, zero });
+}

@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RemoteBackend } from "../backends/remote/mod.ts";
+import { flagDurationMs } from "../src/duration.ts";
+import { EXIT, main, memoryIo } from "../cli/main.ts";
+import { pilotCommand } from "../agent/pilot/main.ts";
 import {
   type Duration,
   parseDuration,
@@ -122,6 +125,39 @@ describe("the remote client's timings", () => {
     assert.throws(
       () => new RemoteBackend({ ...at, heartbeat: 100, heartbeatMs: 100 }),
       /'heartbeatMs' and 'heartbeat' say the same: give only 'heartbeat'/,
+    );
+  });
+});
+
+describe("durations on the command line", () => {
+  it("read a whole number as seconds, as the flags always did, and any duration string", () => {
+    assert.equal(flagDurationMs("45"), 45_000);
+    assert.equal(flagDurationMs("2m"), 120_000);
+    assert.equal(flagDurationMs("1h30m"), 5_400_000);
+    assert.equal(flagDurationMs("0", true), 0);
+    assert.equal(flagDurationMs("0"), undefined);
+    assert.equal(flagDurationMs("5 minutes"), undefined);
+    assert.equal(flagDurationMs("-3"), undefined);
+  });
+
+  it("asyncflow agent and asyncflow pilot refuse a margin or timeout that is neither", async () => {
+    const io = memoryIo();
+    assert.equal(await main(["agent", "--drain-margin", "soon"], io), EXIT.usage);
+    assert.match(
+      io.stderr,
+      /'--drain-margin' must be seconds \(45\) or a duration \("2m", "90s"\), got 'soon'/,
+    );
+    const error = console.error;
+    const said: string[] = [];
+    console.error = (...args: unknown[]) => void said.push(args.join(" "));
+    try {
+      assert.equal(await pilotCommand(["endpoint", "/nonexistent", "--timeout", "10 minutes"]), 2);
+    } finally {
+      console.error = error;
+    }
+    assert.match(
+      said.join("\n"),
+      /--timeout must be seconds \(600\) or a duration \("10m"\), got '10 minutes'/,
     );
   });
 });

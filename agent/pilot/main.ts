@@ -10,6 +10,7 @@ import { waitForEndpoint } from "./endpoint.ts";
 import { PilotCannotStartError } from "./never_start.ts";
 import { pilotStatus } from "./status.ts";
 import { type SubmitOptions, submitPilot } from "./submit.ts";
+import { flagDurationMs } from "../../src/duration.ts";
 
 const USAGE = `usage: asyncflow pilot <command> [options]
 
@@ -31,13 +32,13 @@ const USAGE = `usage: asyncflow pilot <command> [options]
                          makes, pinned by clients through endpoint.json
     --wait               wait for the agent and print its URL; a job Slurm says can never
                          start (e.g. PartitionNodeLimit) is cancelled and the command fails
-    --timeout SECONDS    how long --wait waits (default 600)
-    --drain-margin SECONDS  the agent stops starting tasks this long before the walltime ends
+    --timeout TIME       how long --wait waits: seconds or a duration ("10m"; default 600)
+    --drain-margin TIME  the agent stops starting tasks this long before the walltime ends
                          (default 60); waiting tasks are cancelled, for another pilot
-    --cut-margin SECONDS the agent ends what still runs this long before the end (default 10)
+    --cut-margin TIME    the agent ends what still runs this long before the end (default 10)
 
   status <DIR|JOBID>     the job's state (squeue, sacct, then the pilot directory's files)
-  endpoint <DIR>         wait for the agent (--timeout SECONDS, default 600) and print its URL
+  endpoint <DIR>         wait for the agent (--timeout TIME, default 600 s) and print its URL
   cancel <DIR|JOBID>     scancel the job
 
 The client connects with RemoteBackend.fromEndpointFile("<DIR>/endpoint.json").`;
@@ -89,11 +90,22 @@ export async function pilotCommand(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-/** `--NAME SECONDS` for the agent, checked here so that a typo fails now, not in the job. */
-function margin(name: string, seconds: string | undefined): string[] {
-  if (seconds === undefined) return [];
-  if (!/^\d+$/.test(seconds)) throw new UsageError(`--${name} must be seconds, got '${seconds}'`);
-  return [`--${name}`, seconds];
+/** `--NAME TIME` for the agent, checked here so that a typo fails now, not in the job. */
+function margin(name: string, time: string | undefined): string[] {
+  if (time === undefined) return [];
+  if (flagDurationMs(time, true) === undefined) {
+    throw new UsageError(`--${name} must be seconds (45) or a duration ("2m"), got '${time}'`);
+  }
+  return [`--${name}`, time];
+}
+
+/** `--timeout TIME` in ms: seconds (600) or a duration ("10m"). */
+function timeoutMs(time: string | undefined): number {
+  const ms = flagDurationMs(time ?? "600");
+  if (ms === undefined) {
+    throw new UsageError(`--timeout must be seconds (600) or a duration ("10m"), got '${time}'`);
+  }
+  return ms;
 }
 
 async function submit(argv: string[]): Promise<number> {
@@ -142,8 +154,7 @@ async function submit(argv: string[]): Promise<number> {
     if (eq < 1) throw new UsageError(`--env must be NAME=VALUE, got '${pair}'`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const timeout = values.timeout ?? "600";
-  if (!/^\d+$/.test(timeout)) throw new UsageError(`--timeout must be seconds, got '${timeout}'`);
+  const timeout = timeoutMs(values.timeout);
   const options: SubmitOptions = {
     pilotDir: values.dir,
     nodes: Number(nodes),
@@ -168,7 +179,7 @@ async function submit(argv: string[]): Promise<number> {
   if (values.wait) {
     let url: string;
     try {
-      ({ url } = await waitForEndpoint(pilot.pilotDir, { timeoutMs: Number(timeout) * 1000 }));
+      ({ url } = await waitForEndpoint(pilot.pilotDir, { timeoutMs: timeout }));
     } catch (error) {
       // A job that can never start would sit in the queue for good: it goes, and the error says so.
       if (error instanceof PilotCannotStartError) {
@@ -208,10 +219,9 @@ async function endpoint(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError(`endpoint takes one pilot directory, got ${positionals.length}`);
   }
-  const timeout = values.timeout ?? "600";
-  if (!/^\d+$/.test(timeout)) throw new UsageError(`--timeout must be seconds, got '${timeout}'`);
+  const timeout = timeoutMs(values.timeout);
   const dir = positionals[0] as string;
-  const { url } = await waitForEndpoint(dir, { timeoutMs: Number(timeout) * 1000 });
+  const { url } = await waitForEndpoint(dir, { timeoutMs: timeout });
   console.log(url);
   return 0;
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { onStopSignal } from "../run/signals.ts";
+import { flagDurationMs } from "../../src/duration.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
 import type { Command } from "./command.ts";
 
@@ -39,10 +40,11 @@ Options:
                          executor per node (a Slurm step) forks the single-rank commands
   --cors-origin <origin> let pages from this origin (e.g. http://127.0.0.1:8080) call the agent
                          from a browser (repeatable); every request still needs a token
-  --drain-margin <s>     in a Slurm job with a time limit: stop starting tasks this many seconds
-                         before the end (default 60); waiting tasks are cancelled for another pilot
-  --cut-margin <s>       end what still runs this many seconds before the end (default 10), so
-                         that its report reaches the client before Slurm ends the agent
+  --drain-margin <time>  in a Slurm job with a time limit: stop starting tasks this long before
+                         the end (seconds, or "2m"; default 60); waiting tasks are cancelled for
+                         another pilot
+  --cut-margin <time>    end what still runs this long before the end (default 10 s), so that
+                         its report reaches the client before Slurm ends the agent
   --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
                          warnings and errors also go to stderr
   -h, --help             this help
@@ -126,8 +128,8 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
   const cores = positiveInt("agent", "cores", values.cores);
   const workers = positiveInt("agent", "workers", values.workers);
   const gpus = nonNegativeInt("gpus", values.gpus);
-  const drain = nonNegativeInt("drain-margin", values["drain-margin"]);
-  const cut = nonNegativeInt("cut-margin", values["cut-margin"]);
+  const drain = margin("drain-margin", values["drain-margin"]);
+  const cut = margin("cut-margin", values["cut-margin"]);
   const origins = (values["cors-origin"] as string[] | undefined) ?? [];
   const { corsOriginProblems } = await import("../../agent/cors.ts");
   const wrongOrigin = corsOriginProblems(origins)[0];
@@ -168,12 +170,25 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
     ...(drain !== undefined || cut !== undefined
       ? {
         walltime: {
-          ...(drain !== undefined ? { drainMarginMs: drain * 1000 } : {}),
-          ...(cut !== undefined ? { cutMarginMs: cut * 1000 } : {}),
+          ...(drain !== undefined ? { drainMarginMs: drain } : {}),
+          ...(cut !== undefined ? { cutMarginMs: cut } : {}),
         },
       }
       : {}),
   };
+}
+
+/** A margin before the allocation's end, in ms: seconds (`45`) or a duration (`2m`), zero allowed. */
+function margin(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = flagDurationMs(String(value), true);
+  if (ms === undefined) {
+    throw new UsageError(
+      "agent",
+      `'--${name}' must be seconds (45) or a duration ("2m", "90s"), got '${value}'`,
+    );
+  }
+  return ms;
 }
 
 /** An option that takes a whole number, zero included. */
