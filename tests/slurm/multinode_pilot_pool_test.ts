@@ -1,11 +1,11 @@
 /**
  * Two Slurm pilots serving one campaign on the 3-node cluster (PilotPool): pilot A has one node
- * and a one-minute walltime, draining 45 s and cutting 35 s before its end; pilot B has two nodes
+ * and a two-minute walltime, draining 90 s and cutting 80 s before its end; pilot B has two nodes
  * and ten minutes. A takes the first four tasks (two run on its two cores, two wait on its
  * agent), B the other two. On A a task holds its core; on B it ends at once. At A's drain its two
  * waiting tasks go to B, at its cut the two running ones do: the campaign finishes on B, the
  * waiting ones never started on A, and no retry is spent. Before that, A's end is Slurm's, and a
- * task that declares a minute of walltime is refused by A and runs on B. About 30 s.
+ * task that declares a minute of walltime is refused by A and runs on B. About 45 s.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -58,8 +58,10 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
       const [a, b] = dirs() as [string, string];
       await Promise.all([
         asyncflow([
-          ...["pilot", "submit", "--dir", a, "--nodes", "1", "--walltime", "1"],
-          ...["--drain-margin", "45", "--cut-margin", "35", "--job-name", "asyncflow-mn-pool-a"],
+          // Two minutes, draining after 30 s and cut after 40 s: the 30 s before the drain are
+          // for both pilots and the client to start on a loaded machine (15 s were not enough).
+          ...["pilot", "submit", "--dir", a, "--nodes", "1", "--walltime", "2"],
+          ...["--drain-margin", "90", "--cut-margin", "80", "--job-name", "asyncflow-mn-pool-a"],
           ...["--wait", "--timeout", "90"],
         ]),
         asyncflow([
@@ -92,7 +94,7 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
         `touch ${started}/${i}-$SLURM_JOB_ID; ` +
         `[ "$SLURM_JOB_ID" = ${jobA} ] && exec sleep 300; echo $SLURM_JOB_ID`,
       ], { retries: 2 });
-      // Declaring a minute, it cannot fit on A (cut 25 s after its start): A refuses it, B runs it.
+      // Declaring a minute, it cannot fit on A (cut 40 s after its start): A refuses it, B runs it.
       assert.equal((await task.with({ resources: { walltimeMs: 60_000 } })(0)).trim(), jobB);
 
       const finished: number[] = [];
