@@ -1,7 +1,8 @@
 /**
  * The dashboard page's script: it follows the server's event stream and, for each new version,
  * fetches the report's content and puts it in place of the old one, keeping the scroll position.
- * Only one fetch runs at a time; versions that arrive meanwhile fold into the next fetch. Text
+ * Only one fetch runs at a time; versions that arrive meanwhile fold into the next fetch. A `tick`
+ * (no new event, but running tasks have grown with time) fetches the view again too. Text
  * from the run reaches the page only through the server's escaped HTML.
  */
 export const DASHBOARD_JS = `
@@ -13,11 +14,13 @@ export const DASHBOARD_JS = `
   const report = document.getElementById("report");
   let shown = Number(report.dataset.version);
   let wanted = shown;
+  let stale = false; // time alone moved the view on (a tick): fetch it though no event came
   let fetching = false;
   let finished = false;
   async function refresh() {
-    if (fetching || wanted <= shown) return;
+    if (fetching || (wanted <= shown && !stale)) return;
     fetching = true;
+    stale = false;
     try {
       const res = await fetch("view?" + q, { cache: "no-store" });
       if (!res.ok) throw new Error("view: HTTP " + res.status);
@@ -34,7 +37,7 @@ export const DASHBOARD_JS = `
     } finally {
       fetching = false;
     }
-    if (wanted > shown) void refresh();
+    if (wanted > shown || stale) void refresh();
   }
   const events = new EventSource("events?" + q);
   events.addEventListener("update", (e) => {
@@ -45,6 +48,11 @@ export const DASHBOARD_JS = `
       events.close();
       if (wanted <= shown) { status.textContent = "finished"; status.dataset.state = "finished"; }
     }
+    void refresh();
+  });
+  events.addEventListener("tick", () => {
+    if (finished) return;
+    stale = true;
     void refresh();
   });
   events.addEventListener("error", () => {

@@ -29,7 +29,8 @@ export interface RunningServer {
 
 /**
  * Serves `view` over HTTP: `/` (the page), `/view` (the report's content now), `/events` (SSE:
- * `update` with `<version>` or `<version> end`). Every request needs the token (`?token=`, or
+ * `update` with `<version>` or `<version> end`, and `tick` with `<version>` when time alone has
+ * changed the view). Every request needs the token (`?token=`, or
  * `Authorization: Bearer`), compared in constant time; a request whose Host header is not the
  * server's own loopback name is refused, so a page of another site cannot reach the dashboard
  * through DNS rebinding.
@@ -82,6 +83,7 @@ export async function startServer(view: LiveView, options: ServerOptions): Promi
       case "/view": {
         const html = view.html();
         res.setHeader("x-asyncflow-version", String(view.version));
+        res.setHeader("x-asyncflow-ticks", String(view.ticks));
         return send(res, 200, "text/html; charset=utf-8", html);
       }
       case "/events":
@@ -97,14 +99,16 @@ export async function startServer(view: LiveView, options: ServerOptions): Promi
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
     });
-    const write = (version: number, finished: boolean) => {
-      res.write(`event: update\ndata: ${version}${finished ? " end" : ""}\n\n`);
+    const write = (version: number, finished: boolean, tick = false) => {
+      // A tick: no new event, but the view has moved on in time (the running bars grew).
+      const type = tick ? "tick" : "update";
+      res.write(`event: ${type}\ndata: ${version}${finished ? " end" : ""}\n\n`);
     };
     write(view.version, view.finished); // what changed between the page and this stream
     if (view.finished) return void res.end();
     streams.add(res);
-    const stop = view.listen((version, finished) => {
-      write(version, finished);
+    const stop = view.listen((version, finished, tick) => {
+      write(version, finished, tick);
       if (finished) res.end();
     });
     res.on("close", () => {

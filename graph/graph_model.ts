@@ -63,6 +63,10 @@ export interface GraphNode {
   exitCode?: number;
   /** The signal that ended its last attempt's command, when the trace records it. */
   signal?: string;
+  /** The CPU time of its last attempt's command, in ms, when the trace records it. */
+  cpuMs?: number;
+  /** The peak resident memory of its last attempt's command, in KiB, when the trace records it. */
+  maxRssKiB?: number;
   /** In a collapsed graph (by template): how many tasks or blocks this node stands for. */
   count?: number;
   /** In a collapsed graph (by template): how many of them are in each state. */
@@ -234,16 +238,18 @@ function apply(
 }
 
 /**
- * Takes how a command ended from the execution record that the attempt's final event carries
+ * Takes how a command ended, and what it used, from the execution record that the attempt's final event carries
  * (`record`, written by backends that report what they ran); read defensively, since a trace is
  * a file anyone may have written.
  */
 function readRecord(node: GraphNode, e: TaskEvent): void {
   const record = (e as { record?: unknown }).record;
   if (record === null || typeof record !== "object") return;
-  const { exitCode, signal } = record as { exitCode?: unknown; signal?: unknown };
+  const { exitCode, signal, cpuMs, maxRssKiB } = record as Record<string, unknown>;
   if (typeof exitCode === "number" && Number.isInteger(exitCode)) node.exitCode = exitCode;
   if (typeof signal === "string" && signal.length <= 32) node.signal = signal;
+  if (typeof cpuMs === "number" && cpuMs >= 0) node.cpuMs = cpuMs;
+  if (typeof maxRssKiB === "number" && maxRssKiB >= 0) node.maxRssKiB = maxRssKiB;
 }
 
 /**

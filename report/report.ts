@@ -32,6 +32,13 @@ export interface ReportOptions {
   maxGraphNodes?: number;
   /** Above this many attempts, the Gantt chart draws density strips instead of bars. Default 20 000. */
   maxGanttBars?: number;
+  /**
+   * The time the view stands for, in ms since the epoch. While tasks are running, the time axis,
+   * the running bars and durations and the makespan run to it rather than stopping at the last
+   * event, so a task that runs long without news still grows. The live dashboard passes the
+   * current time; a report of a trace has none (the default), and ends at its last event.
+   */
+  now?: number;
 }
 
 /**
@@ -106,6 +113,10 @@ export function renderReportBody(
 ): string {
   const title = reportTitle(options);
   const graph = buildGraph(events);
+  if (
+    options.now !== undefined && graph.end !== undefined && options.now > graph.end &&
+    graph.nodes.some((n) => n.state === "RUNNING")
+  ) graph.end = options.now;
   const path = criticalPath(graph);
   const critical = new Set(path.uids);
   const makespan = graph.start === undefined ? 0 : graph.end! - graph.start;

@@ -1,6 +1,7 @@
 import { type GraphNode, type TaskGraph, templateOf } from "../graph/graph_model.ts";
 import { formatMs } from "./_time_axis.ts";
 import { nodeDuration } from "./critical_path.ts";
+import { formatKiB } from "./format_kib.ts";
 import { escapeHtml } from "./html_escape.ts";
 
 /** The most rows the task table holds: beyond, the page would be slow to open and to sort. */
@@ -53,16 +54,23 @@ const COLUMNS: readonly SortableColumn[] = [
   { title: "exit", type: "num" },
   { title: "where", type: "text" },
 ];
+/** Shown when some command's record says what it used (a recorded run on Linux). */
+const USAGE_COLUMNS: readonly SortableColumn[] = [
+  { title: "CPU", type: "num" },
+  { title: "peak memory", type: "num" },
+];
 
 /**
  * Every task and block in one sortable table: name (with its uid), template, state, how long it
- * ran, attempts, the exit code (or signal) of its command, and where it ran. A task resumed from
+ * ran, attempts, the exit code (or signal) of its command, where it ran, and — when the records
+ * tell — its command's CPU time and peak memory. A task resumed from
  * an earlier run says so in its state. At most {@linkcode MAX_TASK_ROWS} rows, with a note.
  */
 export function renderTaskTable(graph: TaskGraph): string {
   if (graph.nodes.length === 0) return `<p class="empty">The trace holds no task.</p>`;
   const end = graph.end ?? 0;
   const shown = graph.nodes.slice(0, MAX_TASK_ROWS);
+  const usage = shown.some((n) => n.cpuMs !== undefined || n.maxRssKiB !== undefined);
   const rows = shown.map((n) => [
     `<td>${escapeHtml(n.name)}</td>`,
     `<td><code>${escapeHtml(n.uid)}</code></td>`,
@@ -77,13 +85,19 @@ export function renderTaskTable(graph: TaskGraph): string {
     numCell(n.attempts, String(n.attempts)),
     exitCell(n),
     `<td>${escapeHtml([n.backend, n.where].filter((w) => w !== undefined).join(" · "))}</td>`,
+    ...(usage
+      ? [
+        numCell(n.cpuMs, n.cpuMs === undefined ? "" : formatMs(n.cpuMs)),
+        numCell(n.maxRssKiB, n.maxRssKiB === undefined ? "" : formatKiB(n.maxRssKiB)),
+      ]
+      : []),
   ]);
   const attrs = shown.map((n) => ` data-uid="${escapeHtml(n.uid)}"`);
   const more = graph.nodes.length > MAX_TASK_ROWS
     ? `<p class="note">Showing the first ${MAX_TASK_ROWS} of ${graph.nodes.length} tasks and blocks, in the order they were called; the statistics per template count them all.</p>`
     : "";
   return `<p class="meta">Click a heading to sort by it; click again to reverse.</p>${
-    sortableTable("tasks", COLUMNS, rows, attrs)
+    sortableTable("tasks", usage ? [...COLUMNS, ...USAGE_COLUMNS] : COLUMNS, rows, attrs)
   }${more}`;
 }
 

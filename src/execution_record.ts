@@ -49,4 +49,14 @@ export interface ExecutionRecord {
   stdoutBytes?: number;
   /** How many bytes it wrote to stderr. */
   stderrBytes?: number;
+  /**
+   * CPU time, user and system, of the command's process and of the children it waited for, in
+   * ms (10 ms steps). Approximate: read while it runs and as it exits (Linux, `/proc`).
+   */
+  cpuMs?: number;
+  /**
+   * The peak of the command's resident memory, in KiB: the high-water mark of its own process
+   * (a shell's children have their own), as last sampled while it ran (Linux, `/proc`).
+   */
+  maxRssKiB?: number;
 }

@@ -46,6 +46,12 @@ export interface LocalBackendOptions {
   processes?: number;
   /** A command that prints more than this to memory is killed (use `captureOutput` for big outputs). Default 64 MiB. */
   maxOutputBytes?: number;
+  /**
+   * Measure each command's CPU time and peak memory (`cpuMs`, `maxRssKiB` in its
+   * {@linkcode ExecutionRecord}; Linux only, approximate: see `docs/runs.md`). Default: when the
+   * run is recorded (`EngineOptions.record`), so an unrecorded run pays nothing for it.
+   */
+  measureUsage?: boolean;
 }
 
 interface WaitingCommand {
@@ -84,6 +90,7 @@ export class LocalBackend implements Backend {
   readonly #machine: MachineSlots;
   readonly #cwd: string;
   readonly #maxOutputBytes: number;
+  readonly #measureUsage: boolean | undefined;
   #ctx: BackendContext | undefined;
   readonly #waiting = new ReadyQueue<WaitingCommand>();
   /** The first waiting command, out of the queue because it does not fit yet. */
@@ -98,9 +105,9 @@ export class LocalBackend implements Backend {
   /**
    * Creates the backend.
    *
-   * @param options Name, cores, GPUs, process cap and output bound.
+   * @param options Name, cores, GPUs, process cap, output bound and resource measurement.
    * @throws {TypeError} When `cores`, `processes` or `maxOutputBytes` is not a
-   *   positive integer, or `gpus` not an integer >= 0.
+   *   positive integer, `gpus` not an integer >= 0, or `measureUsage` not a boolean.
    */
   constructor(options: LocalBackendOptions = {}) {
     this.name = options.name ?? "default";
@@ -118,6 +125,8 @@ export class LocalBackend implements Backend {
       "maxOutputBytes",
       where,
     );
+    optionalOfType(options.measureUsage, "boolean", "measureUsage", where);
+    this.#measureUsage = options.measureUsage;
   }
 
   /** Keeps the engine's report channel. */
@@ -245,6 +254,7 @@ export class LocalBackend implements Backend {
           : {}),
         ...(copy ? { copyStdoutPath: `${copy}.stdout`, copyStderrPath: `${copy}.stderr` } : {}),
         maxBufferBytes: this.#maxOutputBytes,
+        ...(this.#measureUsage ?? ctx.outputDir !== undefined ? { measureUsage: true } : {}),
       });
       startedAt = now();
       this.#processes.set(id, process);
@@ -318,6 +328,8 @@ function recordOf(
   }
   if (outcome?.stdoutBytes !== undefined) record.stdoutBytes = outcome.stdoutBytes;
   if (outcome?.stderrBytes !== undefined) record.stderrBytes = outcome.stderrBytes;
+  if (outcome?.usage?.cpuMs !== undefined) record.cpuMs = outcome.usage.cpuMs;
+  if (outcome?.usage?.maxRssKiB !== undefined) record.maxRssKiB = outcome.usage.maxRssKiB;
   return record;
 }
 

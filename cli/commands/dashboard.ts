@@ -4,6 +4,7 @@
  * @module
  */
 import { basename } from "node:path";
+import { portOption } from "../run/run_dashboard.ts";
 import { onStopSignal } from "../run/signals.ts";
 import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
@@ -39,14 +40,7 @@ export const dashboardCommand: Command = {
       io.out(HELP + "\n");
       return EXIT.ok;
     }
-    const portText = (values.port as string | undefined) ?? "0";
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) {
-      throw new UsageError(
-        "dashboard",
-        `'--port' must be a number from 0 to 65535, got '${portText}'`,
-      );
-    }
+    const port = portOption("dashboard", "port", values.port as string | undefined);
     const root = runsDir(values["runs-dir"] as string | undefined);
     const { trace, events } = await readTraceArgument("dashboard", positionals, root);
     const { serveDashboard } = await import("../../dashboard/mod.ts");

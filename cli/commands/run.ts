@@ -7,7 +7,9 @@ import process from "node:process";
 import { createBackends } from "../run/backends.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { readResumeMap } from "../run/resume.ts";
+import { portOption, RunDashboard } from "../run/run_dashboard.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
+import { onStopSignal } from "../run/signals.ts";
 import { stdoutToStderr } from "../run/stdout_to_stderr.ts";
 import { loadTaskModules } from "../run/task_modules.ts";
 import { traceOf } from "../runs/find_run.ts";
@@ -42,6 +44,12 @@ Options:
   --trace <file>       also write the event stream (JSONL, with results) to <file>
   --resume <run>       skip tasks that completed with the same name, arguments and command
                        in <run>: a run id, an id prefix, 'last', or a trace file
+  --dashboard          serve the run's live dashboard on loopback while it runs (its URL,
+                       with a random token, is printed on stderr); it closes when the run
+                       ends: 'asyncflow dashboard <run>' shows it again
+  --dashboard-port <n> the dashboard's port (default: a free one); implies --dashboard
+  --dashboard-keep     keep serving the finished run's dashboard until Ctrl-C; implies
+                       --dashboard
   --json               print a JSON summary on stdout, and nothing else there: what the
                        workflow prints goes to stderr
   -q, --quiet          no progress line or log lines
@@ -70,6 +78,9 @@ export const runCommand: Command = {
       "no-record": { type: "boolean" },
       trace: { type: "string" },
       resume: { type: "string" },
+      dashboard: { type: "boolean" },
+      "dashboard-port": { type: "string" },
+      "dashboard-keep": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
     });
@@ -105,6 +116,12 @@ export const runCommand: Command = {
           `the '${kind}' backend runs any function in this process`,
       );
     }
+    const dashboardPort = portOption("run", "dashboard-port", str("dashboard-port"));
+    const wantsDashboard = values.dashboard === true || values["dashboard-port"] !== undefined ||
+      values["dashboard-keep"] === true;
+    if (wantsDashboard && values["dry-run"]) {
+      throw new UsageError("run", "'--dashboard' shows a run, and '--dry-run' runs nothing");
+    }
     const root = runsDir(str("runs-dir"));
     const keep = positiveInt("run", "keep-runs", values["keep-runs"]);
     const resume = values.resume === undefined
@@ -136,6 +153,9 @@ export const runCommand: Command = {
         ...(workflow.description === undefined ? {} : { description: workflow.description }),
       },
     });
+    const dashboard = wantsDashboard
+      ? new RunDashboard({ port: dashboardPort, keep: values["dashboard-keep"] === true }, io)
+      : undefined;
     // With --json, stdout carries the summary alone: what the workflow prints goes to stderr.
     const restoreStdout = values.json ? stdoutToStderr() : () => {};
     const summary = await runWorkflow({
@@ -145,14 +165,28 @@ export const runCommand: Command = {
       ...(record === undefined ? {} : { record }),
       ...(values.trace === undefined ? {} : { tracePath: str("trace")! }),
       ...(resume === undefined ? {} : { resume }),
+      ...(dashboard === undefined ? {} : { dashboard }),
       quiet: values.quiet === true,
       io,
-    }).finally(restoreStdout);
+    }).finally(restoreStdout).catch(async (error) => {
+      await dashboard?.close();
+      throw error;
+    });
     if (!values.json && summary.commands) {
       io.out(summary.commands.map(formatDryRunCommand).join(""));
     }
     if (values.json) io.out(JSON.stringify(summary) + "\n");
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
+    if (dashboard?.keep && summary.signal === undefined) {
+      io.err(`dashboard: ${dashboard.url} shows the finished run; Ctrl-C stops it\n`);
+      await new Promise<void>((resolve) => {
+        const off = onStopSignal(() => {
+          off();
+          resolve();
+        });
+      });
+    }
+    await dashboard?.close();
     return summary.exitCode;
   },
 };

@@ -11,6 +11,7 @@ import { whyNotWritable } from "../output_file.ts";
 import { EXIT, UsageError } from "../usage.ts";
 import type { Workflow } from "./load_workflow.ts";
 import { ProgressView } from "./progress.ts";
+import type { RunDashboard } from "./run_dashboard.ts";
 import { onStopSignal, STOP_SIGNALS, type StopSignal } from "./signals.ts";
 import { describeStartFailure } from "./start_failure.ts";
 import { TraceWriter } from "./trace_writer.ts";
@@ -33,6 +34,8 @@ export interface RunOptions {
   record?: RunRecord;
   /** Results of an earlier run, by memo key. */
   resume?: ReadonlyMap<string, unknown>;
+  /** The live dashboard, attached to the engine before any task runs; the caller closes it. */
+  dashboard?: RunDashboard;
   /** No progress line or log lines. */
   quiet?: boolean;
   /** Where to write. */
@@ -124,6 +127,15 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
     // A backend that cannot start (an agent out of reach, a refused token): nothing ran.
     throw new UsageError("run", describeStartFailure(error), { help: false });
   }
+  try {
+    await options.dashboard?.attach(flow, `asyncflow: ${workflow.name}`);
+  } catch (error) {
+    // Nothing ran: the engine goes, and the run is recorded as failed to start.
+    options.record?.end({ status: "failed", error: (error as Error).message });
+    await flow.shutdown();
+    trace?.close();
+    throw error;
+  }
   const progress = options.quiet ? undefined : new ProgressView(io, () => flow.stats());
   const failures: FailureInfo[] = [];
   const leaves = new LeafResults();
@@ -184,6 +196,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   unsubscribe();
   trace?.close();
   progress?.finish();
+  options.dashboard?.finish();
 
   const stats = flow.stats();
   const exitCode = signal !== undefined

@@ -4,6 +4,7 @@
  * @module
  */
 import type { TaskGraph } from "../../graph/mod.ts";
+import { formatKiB } from "../../report/format_kib.ts";
 import { countsText } from "../commands/log.ts";
 import { formatCommand } from "./format_command.ts";
 import { formatDuration, formatTime } from "./format_time.ts";
@@ -60,19 +61,37 @@ export function formatRun(info: RunInfo, graph: TaskGraph, dir: string): string 
     field("failed", `${f.name} (${f.uid}): ${f.error?.name}: ${firstLine(f.error?.message)}`);
   }
   lines.push("");
-  const rows = graph.nodes.slice(0, TASKS_SHOWN).map((n) => {
+  const shown = graph.nodes.slice(0, TASKS_SHOWN);
+  // CPU and memory columns only when some record tells them (a recorded run on Linux).
+  const usage = shown.some((n) => n.cpuMs !== undefined || n.maxRssKiB !== undefined);
+  const rows = shown.map((n) => {
     const exit = n.kind === "executable" ? exitOf(n.error?.message, n.state) : "";
     return [
       n.state,
       n.uid,
       n.start !== undefined && n.end !== undefined ? formatDuration(n.end - n.start) : "-",
+      ...(usage
+        ? [
+          n.cpuMs === undefined ? "" : formatDuration(n.cpuMs),
+          n.maxRssKiB === undefined ? "" : formatKiB(n.maxRssKiB),
+        ]
+        : []),
       n.attempts > 1 ? `${n.attempts} attempts` : "",
       exit,
       n.where ?? "",
       n.name,
     ];
   });
-  const header = ["STATE", "UID", "RAN", "ATTEMPTS", "EXIT", "WHERE", "NAME"];
+  const header = [
+    "STATE",
+    "UID",
+    "RAN",
+    ...(usage ? ["CPU", "MEMORY"] : []),
+    "ATTEMPTS",
+    "EXIT",
+    "WHERE",
+    "NAME",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
     lines.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join("  "));
@@ -108,10 +127,14 @@ function firstLine(text: string | undefined): string {
  * const text = formatTask({
  *   uid: "task.000001", name: "sim", kind: "executable", workflowId: "main", state: "DONE",
  *   deps: [], attempts: 1, runs: [], value: "42",
- *   records: [{ attempt: 1, command: ["sim", "--seed", "7"], exitCode: 0, host: "n1", pid: 9 }],
+ *   records: [{
+ *     attempt: 1, command: ["sim", "--seed", "7"], exitCode: 0, host: "n1", pid: 9,
+ *     cpuMs: 1500, maxRssKiB: 46_387,
+ *   }],
  * });
  * assert.match(text, /^ {2}command +sim --seed 7$/m);
  * assert.match(text, /^ {2}exit +0$/m);
+ * assert.match(text, /^ {2}used +1\.50s CPU, 45\.3 MiB peak memory$/m);
  * ```
  */
 export function formatTask(view: TaskView): string {
@@ -145,6 +168,11 @@ export function formatTask(view: TaskView): string {
     if (r.startedAt !== undefined && r.endedAt !== undefined) {
       sub("ran", `${formatTime(r.startedAt)} for ${formatDuration(r.endedAt - r.startedAt)}`);
     }
+    const used = [
+      ...(r.cpuMs === undefined ? [] : [`${formatDuration(r.cpuMs)} CPU`]),
+      ...(r.maxRssKiB === undefined ? [] : [`${formatKiB(r.maxRssKiB)} peak memory`]),
+    ];
+    if (used.length > 0) sub("used", used.join(", "));
     if (r.stdoutPath !== undefined) {
       sub("stdout", `${r.stdoutPath} (${r.stdoutBytes ?? "?"} bytes)`);
     }

@@ -29,6 +29,16 @@ export interface ProcessRequest {
   copyStderrPath?: string;
   /** Kill the process when it prints more than this many bytes to memory. */
   maxBufferBytes?: number;
+  /** Measure its CPU time and peak memory, where the host can (`ProcessOutcome.usage`). */
+  measureUsage?: boolean;
+}
+
+/** What a process used, as far as the host could see (see `proc_usage.ts`). */
+export interface ProcessUsage {
+  /** CPU time, user and system, of the process and the children it waited for, in ms. */
+  cpuMs?: number;
+  /** The peak of its resident memory (the high-water mark of the process itself), in KiB. */
+  maxRssKiB?: number;
 }
 
 /** How a process ended. */
@@ -45,6 +55,8 @@ export interface ProcessOutcome {
   stdoutBytes?: number;
   /** How many bytes it wrote to stderr, when the host counts. */
   stderrBytes?: number;
+  /** What it used, when asked for (`measureUsage`) and the host can tell. */
+  usage?: ProcessUsage;
 }
 
 /** A process that was started. */

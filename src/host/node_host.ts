@@ -10,6 +10,7 @@ import type {
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
+import { UsageSampler } from "./proc_usage.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
 const SETSID = "/usr/bin/setsid";
@@ -115,9 +116,18 @@ function spawnProcess(
     limit,
     onOverflow,
   });
+  // Linux only; the last read that can succeed is when its stdout closes, as it exits.
+  const sampler = request.measureUsage && child.pid !== undefined && hasProc(b)
+    ? new UsageSampler(child.pid, (path) => b.fs.readFileSync(path, "utf8"))
+    : undefined;
+  if (sampler) {
+    child.stdout!.once("end", () => sampler.sample(true));
+    child.once("exit", () => sampler.stop());
+  }
   const exited = new Promise<ProcessOutcome>((resolve, reject) => {
     child.once("error", (error) => {
       clearTimeout(killTimer);
+      sampler?.stop();
       // A missing cwd fails the spawn with ENOENT, which names the program (or setsid) instead.
       const why = request.cwd !== undefined && !isDirectory(b, request.cwd)
         ? `the working directory '${request.cwd}' does not exist (or is not a directory)`
@@ -152,10 +162,17 @@ function spawnProcess(
         stderr,
         stdoutBytes: o.bytes,
         stderrBytes: e.bytes,
+        ...(sampler ? { usage: sampler.usage } : {}),
       });
     });
   });
   return { pid: child.pid, exited, kill };
+}
+
+let procReadable: boolean | undefined;
+/** Whether this machine has Linux's `/proc` (asked once). */
+function hasProc(b: Builtins): boolean {
+  return procReadable ??= b.fs.existsSync("/proc/self/stat");
 }
 
 function isDirectory(b: Builtins, path: string): boolean {

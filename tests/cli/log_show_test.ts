@@ -78,7 +78,11 @@ describe("asyncflow show", () => {
       r.stdout,
       /^failed +bad \(task\.000001\): ExecutableError: Command .* exited with code 7$/m,
     );
-    assert.match(r.stdout, /^FAILED +task\.000001 +\S+ +7 +process-1 +bad$/m);
+    // CPU and memory, when measured (a command this short may end before any sample).
+    assert.match(
+      r.stdout,
+      /^FAILED +task\.000001 +\S+ +(\d+ms +)?([\d.]+ [KMG]iB +)?7 +process-1 +bad$/m,
+    );
   });
 
   it("a command task by name: what ran, where, the command, exit code and outputs", async () => {

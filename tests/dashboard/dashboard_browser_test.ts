@@ -68,6 +68,19 @@ describe("the live dashboard in Chromium", { skip }, () => {
       });
       assert.equal(await count(page, "pending"), "5", "the five commands wait for their points");
       assert.equal(await page.locator("#live-status").textContent(), "live");
+      // With no news from the running points, the page still moves on: their durations grow.
+      const running = "#tasks tr:has(td.s-running) td:nth-child(5)";
+      const before = Number(await page.locator(running).first().getAttribute("data-v"));
+      await page.waitForFunction(
+        ([selector, then]) => {
+          const { document } = globalThis as unknown as {
+            document: { querySelector(s: string): { getAttribute(n: string): string } | null };
+          };
+          return Number(document.querySelector(selector)?.getAttribute("data-v")) > then;
+        },
+        [running, before] as const,
+        { timeout: 30_000 },
+      );
       if (SHOTS) {
         await page.screenshot({ path: join(SHOTS, "dashboard-mid-run.png"), fullPage: true });
       }
