@@ -107,7 +107,7 @@ describe("the progress on a terminal", () => {
     assert.equal(lines.length, MAX_TEMPLATE_LINES);
     assert.equal(lines.at(-1), "… 5 more templates: 0 of 5");
     for (const line of lines) assert.ok(line.length < 40, line);
-    assert.match(lines[0]!, /^a-rather-long-template-… \[  0%\] 0 of 1$/);
+    assert.match(lines[0]!, /^a-rather-long-template-… \[ {2}0%\] 0 of 1$/);
   });
 
   it("drops the least telling parts of the status line before it would wrap", () => {
@@ -214,6 +214,6 @@ describe("the progress through a pseudo-terminal", () => {
     assert.equal(r.status, 1, out);
     assert.match(out, /failed +generate-3 \(task\.\d+\) in [\d.]+s: ExecutableError: /);
     assert.match(out, /3\/4 done · 0 running · 0 pending · 1 failed \| /);
-    assert.match(out, /\r\x1b\[J/, "redrawn in place, as on a terminal");
+    assert.ok(out.includes("\r\x1b[J"), "redrawn in place, as on a terminal");
   });
 });
