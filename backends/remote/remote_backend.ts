@@ -159,7 +159,12 @@ export class RemoteBackend implements Backend {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#stop.abort();
+    try {
+      this.#stop.abort();
+    } catch {
+      // Bun can throw the abort's own reason out of abort() when a request it aborts is still
+      // under way (seen under load); stopping goes on, as everywhere else.
+    }
     this.#inflight.clear();
     this.#outbox = [];
     if (this.#sid !== undefined) {
