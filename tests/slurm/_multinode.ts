@@ -4,9 +4,10 @@
  * `SLURM_CONF` in a child's environment only, never in this process's, so the one-node cluster's
  * tests in the same process are not redirected.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { runtime as runtimeOf } from "../../src/host/runtime.ts";
 
 const root = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
@@ -78,4 +79,29 @@ export function allNodesIdle(): boolean {
   const states = onCluster("sinfo", ["-h", "-N", "-o", "%N %T"]).trim().split("\n");
   return states.length === 3 && states.every((line) => line.endsWith(" idle")) &&
     onCluster("squeue", ["-h", "-o", "%i"]).trim() === "";
+}
+
+const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+
+/**
+ * `asyncflow <args>` on this runtime, with the 3-node cluster's SLURM_CONF; its stdout. It
+ * rejects with the command and its stderr when it fails, or when `timeout` ms pass (0: none).
+ */
+export function asyncflow(args: string[], timeout = 0): Promise<string> {
+  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, argv, { env: multinodeEnv, timeout }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Polls for a condition that no event announces (files on the shared filesystem, Slurm's view). */
+export async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

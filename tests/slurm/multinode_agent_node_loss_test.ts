@@ -10,49 +10,29 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import {
   allNodesIdle,
+  asyncflow,
   multinodeEnv,
   multinodeMode,
   multinodeSkipReason,
   onCluster,
-  runtime,
+  until,
 } from "./_multinode.ts";
 
 const skip = multinodeSkipReason() ??
   (multinodeMode() === "netns" ? undefined : "killing one node's processes needs the netns mode");
 if (skip) console.log(`SKIP agent node loss test: ${skip}`);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const ROOT = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
 const NODE1_NS = "af3-node1";
-
-function asyncflow(args: string[]): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** Polls for a condition that no event announces (files, Slurm's view of a job). */
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Kills every process of node1: its slurmd, and whatever runs there. */
 function killNode1(): void {

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,12 +17,11 @@ import { WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import { readEndpointFile } from "../../backends/remote/connection.ts";
 import { agentFetch } from "../../backends/remote/http.ts";
-import { multinodeEnv, multinodeMode, multinodeSkipReason, runtime } from "./_multinode.ts";
+import { asyncflow, multinodeMode, multinodeSkipReason } from "./_multinode.ts";
 
 const skip = multinodeSkipReason() ??
   (multinodeMode() === "netns" ? undefined : "a mount on one node only needs the netns mode");
 if (skip) console.log(`SKIP executor start test: ${skip}`);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const executorDir = fileURLToPath(new URL("../../agent/executor", import.meta.url));
 const ROOT = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
 
@@ -30,16 +29,6 @@ const ROOT = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multino
 function onNode3(args: string[]): void {
   const slurmd = readFileSync(`${ROOT}/run/slurmd-node3.pid`, "utf8").trim();
   execFileSync("nsenter", ["-t", slurmd, "-m", ...args], { stdio: "pipe" });
-}
-
-function asyncflow(args: string[]): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 describe(

@@ -9,17 +9,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import { readEndpointFile } from "../../backends/remote/connection.ts";
 import { agentFetch } from "../../backends/remote/http.ts";
-import { multinodeEnv, multinodeSkipReason, onCluster, runtime } from "./_multinode.ts";
+import { asyncflow, multinodeSkipReason, onCluster } from "./_multinode.ts";
 
 function gpusMissing(): string | undefined {
   const gres = onCluster("sinfo", ["-h", "-N", "-o", "%N %G"]).trim().split("\n").sort().join(", ");
@@ -29,17 +26,6 @@ function gpusMissing(): string | undefined {
 }
 const skip = multinodeSkipReason() ?? gpusMissing();
 if (skip) console.log(`SKIP GPU test: ${skip}`);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
-
-function asyncflow(args: string[]): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 /** Check in at `dir`, wait (30 s at most) until `n` have, then print node and devices. */
 const meetAt = (dir: string, n: number, i: number) =>

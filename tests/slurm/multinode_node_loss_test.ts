@@ -11,47 +11,27 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import {
+  asyncflow,
   multinodeEnv,
   multinodeMode,
   multinodeSkipReason,
   onCluster,
-  runtime,
+  until,
 } from "./_multinode.ts";
 
 const skip = multinodeSkipReason() ??
   (multinodeMode() === "netns" ? undefined : "cutting a node's link needs the netns mode");
 if (skip) console.log(`SKIP node-loss test: ${skip}`);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const NODE3_NS = "af3-node3";
-
-function asyncflow(args: string[]): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** Polls for a condition that no event announces (files on the shared filesystem). */
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const ROOT = process.env.ASYNCFLOW_MULTINODE_ROOT ?? "/var/lib/asyncflow-multinode";
 const slurmdPid = () => Number(readFileSync(`${ROOT}/run/slurmd-node3.pid`, "utf8"));

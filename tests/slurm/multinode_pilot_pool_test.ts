@@ -9,32 +9,18 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { PilotPool } from "../../agent/pilot/mod.ts";
 import { parseSlurmTime } from "../../agent/pilot/walltime.ts";
 import { readEndpointFile } from "../../backends/remote/connection.ts";
 import { agentFetch } from "../../backends/remote/http.ts";
-import { multinodeEnv, multinodeSkipReason, onCluster, runtime } from "./_multinode.ts";
+import { asyncflow, multinodeSkipReason, onCluster } from "./_multinode.ts";
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP pilot pool test: ${skip}`);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
-
-function asyncflow(args: string[]): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one campaign", () => {
   let work = "";

@@ -9,22 +9,24 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { WorkflowEngine } from "../../mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import * as tasks from "../fixtures/task_functions.ts";
-import { multinodeEnv, multinodeMode, multinodeSkipReason, runtime } from "./_multinode.ts";
+import {
+  asyncflow as asyncflowOnCluster,
+  multinodeMode,
+  multinodeSkipReason,
+} from "./_multinode.ts";
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP 3-node pilot test: ${skip}`);
 const mpiSkip = skip ?? mpiMissing();
 const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
-const cli = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 
 function mpiMissing(): string | undefined {
   try {
@@ -46,15 +48,9 @@ function meetAt(dir: string, n: number, i: number): string {
     `[ $w -lt 300 ] && echo "$SLURMD_NODENAME"`;
 }
 
-/** `asyncflow <args>` on this runtime, with the 3-node cluster's SLURM_CONF; its stdout. */
+/** `asyncflow <args>` on the 3-node cluster, given 90 s unless told otherwise. */
 function asyncflow(args: string[], timeout = 90_000): Promise<string> {
-  const argv = runtime === "deno" ? ["run", "-A", cli, ...args] : [cli, ...args];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, argv, { env: multinodeEnv, timeout }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`asyncflow ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+  return asyncflowOnCluster(args, timeout);
 }
 
 describe(
