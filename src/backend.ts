@@ -1,5 +1,6 @@
 import type { ExecutionRecord } from "./execution_record.ts";
 import type { Resources } from "./options.ts";
+import type { TaskFiles } from "./task_files.ts";
 
 /**
  * One unit of work handed to a backend: a function call or a command, with
@@ -60,6 +61,8 @@ export interface TaskSpec {
   result?: "output";
   /** What the task needs from the machine. */
   resources?: Resources;
+  /** The files the task declared it reads and writes (see {@linkcode TaskFiles}). */
+  files?: TaskFiles;
   /** Higher first among tasks waiting for a slot inside the backend. */
   priority: number;
   /** 1 for the first attempt, 2 for the first retry, and so on. */

@@ -1,4 +1,5 @@
 import type { Resources } from "./options.ts";
+import type { FileFingerprint } from "./task_files.ts";
 
 /**
  * What a backend reports about one attempt of a task it ran: the command as run, where, by which
@@ -59,4 +60,10 @@ export interface ExecutionRecord {
    * (a shell's children have their own), as last sampled while it ran (Linux, `/proc`).
    */
   maxRssKiB?: number;
+  /**
+   * The declared outputs as the backend found them after the command succeeded. A backend that
+   * leaves outputs where the engine cannot read them (on an agent's filesystem) reports them
+   * here; otherwise the engine reads them itself.
+   */
+  outputs?: readonly FileFingerprint[];
 }
