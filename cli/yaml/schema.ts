@@ -96,6 +96,43 @@ const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
 
 const Ids = z.union([Id, z.array(Id)], { error: "must be a task id or a list of task ids" });
 
+const Lists = z.record(Id, z.array(z.unknown()).min(1)).refine(
+  (lists) => Object.keys(lists).length > 0,
+  { error: "must name at least one list: { <name>: [values, …] }" },
+);
+
+/** Several named lists, zipped or combined; see `for_each.ts`. */
+const CombinedLists = z.strictObject({
+  zip: Lists.optional(),
+  product: Lists.optional(),
+}).superRefine((forEach, ctx) => {
+  if ((forEach.zip === undefined) === (forEach.product === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      message: forEach.zip === undefined
+        ? "needs 'zip' (the n-th items together) or 'product' (every combination)"
+        : "takes 'zip' or 'product', not both",
+    });
+    return;
+  }
+  const lengths = Object.entries(forEach.zip ?? {}).map(([name, list]) => [name, list.length]);
+  const [first, length] = lengths[0] ?? [];
+  for (const [name, n] of lengths.slice(1)) {
+    if (n === length) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: ["zip", name!],
+      message: `zipped lists must be as long as each other: '${first}' has ${length} ` +
+        `item(s), '${name}' has ${n} (use 'product' for every combination)`,
+    });
+  }
+});
+
+const ForEach = z.union([z.array(z.unknown()).min(1), CombinedLists], {
+  error: "must be a list (one task per element), { zip: { <name>: [...], … } } " +
+    "or { product: { <name>: [...], … } }",
+});
+
 const TASK_FIELDS = {
   name: z.string().min(1).optional(),
   command: Command.optional(),
@@ -110,7 +147,7 @@ const TASK_FIELDS = {
   resources: Resources.optional(),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), EnvValue).optional(),
-  for_each: z.array(z.unknown()).min(1).optional(),
+  for_each: ForEach.optional(),
   repeat: z.int().min(1).optional(),
 };
 
@@ -169,6 +206,11 @@ const TaskMap = z.record(Id, Task);
 export const Block = z.strictObject({
   description: z.string().optional(),
   params: z.array(Id).optional(),
+  /**
+   * What an instance of the block resolves to: `${{ tasks.<id>.output }}` of one of its tasks,
+   * or a list or mapping of such expressions (and plain values).
+   */
+  output: z.unknown().optional(),
   tasks: TaskMap.optional(),
   steps: z.array(Step).min(1).optional(),
 }).superRefine((block, ctx) => {
@@ -186,6 +228,11 @@ export const WorkflowFile = z.strictObject({
   description: z.string().optional(),
   /** Commands the local backend runs at once (the `--processes` flag overrides it). */
   processes: z.number().int().positive().optional(),
+  /**
+   * The workflow's parameters and their defaults, read as `${{ params.<name> }}` by its top-level
+   * tasks; `--params <file>` and `--param name=value` override them.
+   */
+  params: z.record(Id, z.unknown()).optional(),
   tasks: TaskMap,
   blocks: z.record(Id, Block).optional(),
 });
@@ -199,6 +246,8 @@ export const KNOWN_KEYS: readonly string[] = [
     ...Object.keys(FunctionRef.shape),
     ...Object.keys(Resources.shape),
     ...Object.keys(RetryPolicy.shape),
+    ...Object.keys(CombinedLists.shape),
+    "output",
     "description",
     "params",
     "tasks",

@@ -106,7 +106,7 @@ describe("YAML validation: every mistake named with file, line and field; nothin
     ].join("\n");
     const r = await problems("params.yaml", text);
     assert.deepEqual(r.lines, [
-      `${r.file}:5:18: blocks.c.steps[0].command: unknown parameter 'nmae' (declared: name)`,
+      `${r.file}:5:18: blocks.c.steps[0].command: unknown parameter 'nmae' (did you mean 'name'?) (declared: name)`,
       `${r.file}:7:15: tasks.x.block: block 'c' needs parameter 'name'`,
       `${r.file}:7:28: tasks.x.params.other: block 'c' has no parameter 'other' (declared: name)`,
     ]);
