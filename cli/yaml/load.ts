@@ -47,13 +47,16 @@ export class WorkflowFileError extends Error {
   /** Every mistake, in file order. */
   readonly issues: readonly FileIssue[];
 
-  /** @param issues The mistakes. */
-  constructor(issues: readonly FileIssue[]) {
+  /**
+   * @param issues The mistakes.
+   * @param what The kind of file, for the first line. Default: `"workflow file"`.
+   */
+  constructor(issues: readonly FileIssue[], what = "workflow file") {
     const lines = issues.map((i) =>
       `${i.file}:${i.line}:${i.col}: ${i.field ? `${i.field}: ` : ""}${i.message}`
     );
     super(
-      `${issues.length} problem${issues.length === 1 ? "" : "s"} in the workflow file:\n${
+      `${issues.length} problem${issues.length === 1 ? "" : "s"} in the ${what}:\n${
         lines.join("\n")
       }`,
     );
