@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { FIXTURES, runCli, tempDir } from "./_helpers.ts";
+
+let tmp: ReturnType<typeof tempDir>;
+let workflow: string;
+before(() => {
+  tmp = tempDir();
+  workflow = tmp.write(
+    "params.yaml",
+    [
+      "params: { n: 2, name: base, seeds: [1] }",
+      "tasks:",
+      `  show: { function: { module: '${join(FIXTURES, "tasks.ts")}', export: identity },`,
+      "          args: [{ n: '${{ params.n }}', name: '${{ params.name }}', seeds: '${{ params.seeds }}' }] }",
+    ].join("\n"),
+  );
+});
+after(() => tmp.cleanup());
+
+/** Runs the workflow with `flags`; returns the exit code, the shown parameters and stderr. */
+async function run(...flags: string[]) {
+  const r = await runCli(["run", workflow, "--json", "-q", "--no-record", ...flags]);
+  const summary = r.stdout.trim() === "" ? undefined : JSON.parse(r.stdout);
+  const shown = summary?.results.find((x: { name: string }) => x.name === "show")?.value;
+  return { code: r.code, shown: shown && JSON.parse(shown), summary, stderr: r.stderr };
+}
+
+describe("YAML workflow params from the command line and a params file", () => {
+  it("uses the defaults when nothing is given", async () => {
+    const r = await run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.shown, { n: 2, name: "base", seeds: [1] });
+  });
+
+  it("--param wins over the params file, which wins over the default", async () => {
+    const file = tmp.write("p.yaml", "n: 3\nname: from-file\n");
+    const r = await run("--params", file, "--param", "n=4", "--param", "seeds=[5, 6]");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.shown, { n: 4, name: "from-file", seeds: [5, 6] });
+    assert.deepEqual(r.summary.params, r.shown);
+  });
+
+  it("reads a JSON params file, and values as YAML scalars", async () => {
+    const file = tmp.write("p.json", '{ "name": "json" }');
+    const r = await run("--params", file, "--param", 'n="7"', "--param", "seeds=a # b");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.shown, { n: "7", name: "json", seeds: "a # b" });
+  });
+
+  it("shows the resolved values and their sources in a dry run", async () => {
+    const file = tmp.write("dry.yaml", "name: dry\n");
+    const r = await runCli([
+      "run",
+      workflow,
+      "--dry-run",
+      "-q",
+      "--params",
+      file,
+      "--param",
+      "n=9",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      r.stdout.startsWith(
+        [
+          "# param n = 9 (--param)",
+          '# param name = "dry" (params file)',
+          "# param seeds = [1] (default)",
+          "",
+        ].join("\n"),
+      ),
+      r.stdout,
+    );
+  });
+
+  it("refuses an unknown --param with a suggestion, and a flag without '='", async () => {
+    const r = await run("--param", "nn=3");
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /--param nn=3: the workflow has no parameter 'nn' \(did you mean 'n'\?\) \(params: n, name, seeds\)/,
+    );
+    const bare = await run("--param", "n");
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /'--param' takes name=value \(such as n=4\), got 'n'/);
+  });
+
+  it("refuses a bad params file with file:line:col, and runs nothing", async () => {
+    const unknown = tmp.write("unknown.yaml", "n: 1\nnmae: x\n");
+    let r = await run("--params", unknown);
+    assert.equal(r.code, 2);
+    assert.ok(
+      r.stderr.includes(
+        `${unknown}:2:1: nmae: the workflow has no parameter 'nmae' (did you mean 'name'?)`,
+      ),
+      r.stderr,
+    );
+    assert.equal(r.summary, undefined, "nothing ran");
+    const list = tmp.write("list.json", "[1, 2]\n");
+    r = await run("--params", list);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /list\.json:1:1: a params file must be a mapping of parameter names/);
+    const syntax = tmp.write("syntax.yaml", "n: [1\n");
+    r = await run("--params", syntax);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /problems? in the params file:\n.*syntax\.yaml:\d+:\d+: YAML syntax: /);
+    r = await run("--params", join(tmp.dir, "missing.yaml"));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot read the params file '.*missing\.yaml': no such file/);
+  });
+
+  it("refuses --param for a workflow that declares no params, and for a module", async () => {
+    const none = tmp.write("none.yaml", "tasks:\n  a: { command: 'true' }\n");
+    let r = await runCli(["run", none, "-q", "--no-record", "--param", "n=1"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no parameter 'n': it declares none \(add 'params: \{ n: <default> \}'/);
+    r = await runCli(["run", join(FIXTURES, "workflow.ts"), "-q", "--no-record", "--param", "n=1"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /'--param' and '--params' set a YAML workflow's params/);
+  });
+});
