@@ -166,6 +166,24 @@ describe("YAML for_each with zip and product", () => {
     );
   });
 
+  it("finds an instance in 'asyncflow show' by its name and by the older name-3 form", async () => {
+    const runs = join(tmp.dir, "runs");
+    const file = tmp.write(
+      "show.yaml",
+      "tasks:\n  gen: { command: 'echo ${{ item }}', for_each: [7, 8] }\n",
+    );
+    const r = await runCli(["run", file, "-q", "--runs-dir", runs]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const ref of ["gen[8]", "gen-8"]) {
+      const shown = await runCli(["show", "last", ref, "--json", "--runs-dir", runs]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.equal(JSON.parse(shown.stdout).name, "gen[8]");
+    }
+    const wrong = await runCli(["show", "last", "gen-9", "--runs-dir", runs]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /no task 'gen-9' in this run \(did you mean 'gen\[[78]\]'\?\)/);
+  });
+
   it("runs examples/sweep.yaml: a product sweep summed through the block output", async () => {
     const file = join(ROOT, "examples/sweep.yaml");
     const r = await runCli(["run", file, "--json", "-q", "--no-record"]);
