@@ -77,6 +77,9 @@ export async function loadWorkflow(
     const loaded = await loadYamlWorkflow(file);
     const resolved = await resolveParams(loaded.def.params ?? {}, params);
     const values = Object.fromEntries(resolved.map((p) => [p.name, p.value]));
+    const { topLevelIterationProblems } = await import("../yaml/iteration_params.ts");
+    const problems = topLevelIterationProblems(loaded.def, values);
+    if (problems.length > 0) throw new UsageError(command, problems.join("\n"), { help: false });
     return {
       file,
       kind: "yaml",

@@ -24,7 +24,9 @@ import {
 } from "./expressions.ts";
 import { settledValue } from "./block_output.ts";
 import { forEachItems, instanceKey } from "./for_each.ts";
+import { knownForEach, knownRepeat } from "./iteration_params.ts";
 import { functionKey, type LoadedYaml } from "./load.ts";
+import { fieldName } from "./positions.ts";
 import type { TaskDef } from "./schema.ts";
 import { parseDuration } from "../../mod.ts";
 import { pathToFileURL } from "node:url";
@@ -70,7 +72,7 @@ export function yamlWorkflow(
   ) => {
     const futures = new Map<string, AnyFuture[]>();
     for (const entry of topologicalOrder(scope)) {
-      const items = itemsOf(entry.task);
+      const items = itemsOf(entry, params);
       const made: AnyFuture[] = [];
       items.forEach((item, index) => {
         const ctx: Context = { item, params };
@@ -160,10 +162,21 @@ function outputOf(scope: Scope, futures: Map<string, AnyFuture[]>, id: string): 
   return scope.entries.find((e) => e.id === id)?.task.for_each || list.length > 1 ? list : list[0];
 }
 
-/** The items of a task's instances: its `for_each`, 1 … n for `repeat: n`, else one. */
-function itemsOf(task: TaskDef): unknown[] {
-  if (task.for_each !== undefined) return forEachItems(task.for_each);
-  if (task.repeat !== undefined) return Array.from({ length: task.repeat }, (_, i) => i + 1);
+/**
+ * The items of a task's instances: its `for_each`, 1 … n for `repeat: n`, else one; a list or
+ * count given by a parameter is read from `params`.
+ *
+ * @throws {TypeError} Naming the task, when a parameter's value cannot be iterated over.
+ */
+function itemsOf(entry: ScopeEntry, params: Record<string, unknown>): unknown[] {
+  try {
+    const forEach = knownForEach(entry.task, params);
+    if (forEach !== undefined) return forEachItems(forEach);
+    const repeat = knownRepeat(entry.task, params);
+    if (repeat !== undefined) return Array.from({ length: repeat }, (_, i) => i + 1);
+  } catch (error) {
+    throw new TypeError(`${fieldName(entry.path)}.${(error as Error).message}`);
+  }
   return [undefined];
 }
 

@@ -7,7 +7,8 @@
  */
 import { didYouMean } from "../did_you_mean.ts";
 import { type Expression, expressionsIn, wholeExpression } from "./expressions.ts";
-import { forEachItems, forEachKeys } from "./for_each.ts";
+import { forEachKeys } from "./for_each.ts";
+import { iterationParams } from "./iteration_params.ts";
 import type { Path } from "./positions.ts";
 import type { StepDef, TaskDef, WorkflowDef } from "./schema.ts";
 
@@ -188,8 +189,8 @@ function checkEntry(
       });
     } else if (e.key !== undefined && task.for_each !== undefined) {
       const keys = forEachKeys(task.for_each);
-      const bad = keys === undefined
-        ? forEachItems(task.for_each).findIndex((item) => !hasKey(item, e.key!))
+      const bad = Array.isArray(task.for_each)
+        ? task.for_each.findIndex((item) => !hasKey(item, e.key!))
         : -1;
       if (keys !== undefined && !keys.includes(e.key)) {
         issues.push({
@@ -205,6 +206,9 @@ function checkEntry(
       }
     }
   };
+  for (const { name, path: at } of iterationParams(task)) {
+    issues.push(...paramProblems(name, scope, [...path, ...at]));
+  }
   for (const field of ["name", "command", "args", "params", "cwd", "env"] as const) {
     walkStrings(task[field], [...path, field], (text, at) => {
       const whole = wholeExpression(text);

@@ -12,7 +12,7 @@
 /** Named lists, in the order they were written. */
 export type NamedLists = Record<string, unknown[]>;
 
-/** A `for_each` as the schema accepts it. */
+/** A `for_each` whose lists are all known (none is still a `${{ params.<name> }}`). */
 export type ForEach = unknown[] | {
   zip?: NamedLists | undefined;
   product?: NamedLists | undefined;
@@ -59,7 +59,7 @@ export function forEachItems(forEach: ForEach): unknown[] {
 
 /**
  * The keys every item of a zip or a product has; `undefined` for a plain list (whose items
- * are whatever was written).
+ * are whatever was written, or a parameter's value).
  *
  * @example
  * ```ts
@@ -69,8 +69,10 @@ export function forEachItems(forEach: ForEach): unknown[] {
  * assert.equal(forEachKeys([1, 2]), undefined);
  * ```
  */
-export function forEachKeys(forEach: ForEach): string[] | undefined {
-  if (Array.isArray(forEach)) return undefined;
+export function forEachKeys(
+  forEach: unknown[] | string | { zip?: object | undefined; product?: object | undefined },
+): string[] | undefined {
+  if (Array.isArray(forEach) || typeof forEach === "string") return undefined;
   return Object.keys(forEach.zip ?? forEach.product ?? {});
 }
 

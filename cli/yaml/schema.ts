@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { durationProblem, parseDuration } from "../../mod.ts";
+import { paramName, zipLengthProblem } from "./iteration_params.ts";
 
 const ID = /^[A-Za-z_][\w-]*$/;
 
@@ -96,7 +97,15 @@ const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
 
 const Ids = z.union([Id, z.array(Id)], { error: "must be a task id or a list of task ids" });
 
-const Lists = z.record(Id, z.array(z.unknown()).min(1)).refine(
+/** A list or a count given by a parameter: exactly `${{ params.<name> }}`. */
+function paramRef(what: string) {
+  return z.string().refine((text) => paramName(text) !== undefined, {
+    error: `must be ${what}, or exactly \${{ params.<name> }} to take a parameter's value`,
+  });
+}
+const ParamRef = paramRef("a list");
+
+const Lists = z.record(Id, z.union([z.array(z.unknown()).min(1), ParamRef])).refine(
   (lists) => Object.keys(lists).length > 0,
   { error: "must name at least one list: { <name>: [values, …] }" },
 );
@@ -115,22 +124,17 @@ const CombinedLists = z.strictObject({
     });
     return;
   }
-  const lengths = Object.entries(forEach.zip ?? {}).map(([name, list]) => [name, list.length]);
-  const [first, length] = lengths[0] ?? [];
-  for (const [name, n] of lengths.slice(1)) {
-    if (n === length) continue;
-    ctx.addIssue({
-      code: "custom",
-      path: ["zip", name!],
-      message: `zipped lists must be as long as each other: '${first}' has ${length} ` +
-        `item(s), '${name}' has ${n} (use 'product' for every combination)`,
-    });
+  // Lists given by parameters are checked when their values are known (iteration_params.ts).
+  const known = Object.entries(forEach.zip ?? {}).filter(([, list]) => Array.isArray(list));
+  const problem = zipLengthProblem(Object.fromEntries(known) as Record<string, unknown[]>);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["zip", problem.list], message: problem.message });
   }
 });
 
-const ForEach = z.union([z.array(z.unknown()).min(1), CombinedLists], {
-  error: "must be a list (one task per element), { zip: { <name>: [...], … } } " +
-    "or { product: { <name>: [...], … } }",
+const ForEach = z.union([z.array(z.unknown()).min(1), ParamRef, CombinedLists], {
+  error: "must be a list (one task per element), ${{ params.<name> }}, " +
+    "{ zip: { <name>: [...], … } } or { product: { <name>: [...], … } }",
 });
 
 const TASK_FIELDS = {
@@ -148,7 +152,7 @@ const TASK_FIELDS = {
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), EnvValue).optional(),
   for_each: ForEach.optional(),
-  repeat: z.int().min(1).optional(),
+  repeat: z.union([z.int().min(1), paramRef("a whole number of at least 1")]).optional(),
 };
 
 type TaskFields = z.output<z.ZodObject<typeof TASK_FIELDS>>;

@@ -120,4 +120,96 @@ describe("YAML workflow params from the command line and a params file", () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /'--param' and '--params' set a YAML workflow's params/);
   });
+
+  it("sizes a sweep from parameters: for_each, zipped lists and repeat", async () => {
+    const file = tmp.write(
+      "iterate.yaml",
+      [
+        "params: { seeds: [1, 2], sizes: [10, 20], n: 2 }",
+        "tasks:",
+        "  a: { command: 'echo ${{ item }}', for_each: '${{ params.seeds }}' }",
+        "  z:",
+        "    command: 'echo ${{ item.s }}-${{ item.z }}'",
+        "    for_each: { zip: { s: '${{ params.seeds }}', z: '${{ params.sizes }}' } }",
+        "  r: { command: 'echo ${{ item }}', repeat: '${{ params.n }}' }",
+        "  all: { command: 'echo ${{ tasks.a.output }} / ${{ tasks.z.output }} / ${{ tasks.r.output }}' }",
+      ].join("\n"),
+    );
+    const all = async (...flags: string[]) => {
+      const r = await runCli(["run", file, "--json", "-q", "--no-record", ...flags]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).results.find((x: { name: string }) => x.name === "all").value;
+    };
+    assert.equal(await all(), "1 2 / 1-10 2-20 / 1 2");
+    assert.equal(
+      await all("--param", "seeds=[5, 6, 7]", "--param", "sizes=[1, 2, 3]", "--param", "n=3"),
+      "5 6 7 / 5-1 6-2 7-3 / 1 2 3",
+    );
+  });
+
+  it("refuses parameter values that cannot be iterated over, before anything runs", async () => {
+    const file = tmp.write(
+      "iterate_bad.yaml",
+      [
+        "params: { seeds: [1, 2], sizes: [10, 20], n: 2 }",
+        "tasks:",
+        "  a: { command: 'echo ${{ item }}', for_each: '${{ params.seeds }}' }",
+        "  z:",
+        "    command: 'echo ${{ item.s }}'",
+        "    for_each: { zip: { s: '${{ params.seeds }}', z: '${{ params.sizes }}' } }",
+        "  r: { command: 'echo ${{ item }}', repeat: '${{ params.n }}' }",
+      ].join("\n"),
+    );
+    const r = await runCli([
+      "run",
+      file,
+      "-q",
+      "--no-record",
+      "--param",
+      "seeds=3",
+      "--param",
+      "n=x",
+    ]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      "asyncflow run: tasks.a.for_each: ${{ params.seeds }} must be a non-empty list, got 3",
+      "tasks.z.for_each.zip.s: ${{ params.seeds }} must be a non-empty list, got 3",
+      'tasks.r.repeat: ${{ params.n }} must be a whole number of at least 1, got "x"',
+    ]);
+    const zip = await runCli(["run", file, "-q", "--no-record", "--param", "sizes=[1]"]);
+    assert.equal(zip.code, 2);
+    assert.match(
+      zip.stderr,
+      /tasks\.z\.for_each\.zip\.z: zipped lists must be as long as each other: 's' has 2 item\(s\), 'z' has 1/,
+    );
+  });
+
+  it("fails the block instance whose parameter cannot be iterated over", async () => {
+    const file = tmp.write(
+      "block_iterate.yaml",
+      [
+        "blocks:",
+        "  b:",
+        "    params: [k]",
+        "    tasks: { t: { command: 'echo ${{ item }}', repeat: '${{ params.k }}' } }",
+        "tasks:",
+        "  good: { block: b, params: { k: 2 } }",
+        "  bad: { block: b, params: { k: zero } }",
+      ].join("\n"),
+    );
+    const r = await runCli(["run", file, "--json", "-q", "--no-record"]);
+    assert.equal(r.code, 1);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.tasks.done, 3); // good and its two instances
+    assert.deepEqual(
+      summary.failures.map((f: { name: string; error: { message: string } }) => [
+        f.name,
+        f.error.message,
+      ]),
+      [[
+        "bad",
+        'blocks.b.tasks.t.repeat: ${{ params.k }} must be a whole number of at least 1, got "zero"',
+      ]],
+    );
+  });
 });

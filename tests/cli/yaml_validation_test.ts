@@ -182,7 +182,7 @@ describe("YAML validation of for_each zip/product, block outputs and workflow pa
       `${r.file}:4:40: tasks.none.for_each.product: must name at least one list: { <name>: [values, …] }`,
       `${r.file}:5:49: tasks.hollow.for_each.zip.p: must not be empty`,
       `${r.file}:6:40: tasks.number.for_each: must be a list (one task per element), ` +
-      "{ zip: { <name>: [...], … } } or { product: { <name>: [...], … } }",
+      "${{ params.<name> }}, { zip: { <name>: [...], … } } or { product: { <name>: [...], … } }",
     ]);
   });
 
@@ -264,6 +264,37 @@ describe("YAML validation of for_each zip/product, block outputs and workflow pa
     assert.deepEqual(none.lines, [
       `${none.file}:2:17: tasks.a.command: unknown parameter 'x' (declared: none): top-level ` +
       "tasks see the workflow's 'params:'",
+    ]);
+  });
+
+  it("reports lists and counts that name a parameter wrongly", async () => {
+    const text = [
+      "params: { seeds: [1] }",
+      "tasks:",
+      "  a: { command: 'true', for_each: seeds }",
+      "  b: { command: 'true', repeat: x }",
+    ].join("\n");
+    const r = await problems("iterate.yaml", text);
+    assert.deepEqual(r.lines, [
+      `${r.file}:3:35: tasks.a.for_each: must be a list, or exactly \${{ params.<name> }} to ` +
+      "take a parameter's value",
+      `${r.file}:4:33: tasks.b.repeat: must be a whole number of at least 1, or exactly ` +
+      "${{ params.<name> }} to take a parameter's value",
+    ]);
+    const unknown = [
+      "params: { seeds: [1] }",
+      "tasks:",
+      "  a: { command: 'true', for_each: '${{ params.sedes }}' }",
+      "  b: { command: 'true', for_each: { product: { s: '${{ params.seds }}' } } }",
+      "  c: { command: 'true', repeat: '${{ params.n }}' }",
+    ].join("\n");
+    const u = await problems("iterate2.yaml", unknown);
+    assert.deepEqual(u.lines, [
+      `${u.file}:3:35: tasks.a.for_each: unknown parameter 'sedes' (did you mean 'seeds'?) ` +
+      "(declared: seeds)",
+      `${u.file}:4:51: tasks.b.for_each.product.s: unknown parameter 'seds' (did you mean ` +
+      "'seeds'?) (declared: seeds)",
+      `${u.file}:5:33: tasks.c.repeat: unknown parameter 'n' (declared: seeds)`,
     ]);
   });
 });
