@@ -159,7 +159,10 @@ export function yamlWorkflow(
 /** What `${{ tasks.<id>.output }}` gives in a scope: the future, or the list of an iterated task's. */
 function outputOf(scope: Scope, futures: Map<string, AnyFuture[]>, id: string): unknown {
   const list = futures.get(id) ?? [];
-  return scope.entries.find((e) => e.id === id)?.task.for_each || list.length > 1 ? list : list[0];
+  const task = scope.entries.find((e) => e.id === id)?.task;
+  // A count given by a parameter gives a list even for 1: the shape must not depend on the value.
+  const iterated = task?.for_each !== undefined || typeof task?.repeat === "string";
+  return iterated || list.length > 1 ? list : list[0];
 }
 
 /**

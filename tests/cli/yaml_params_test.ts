@@ -133,8 +133,13 @@ describe("YAML workflow params from the command line and a params file", () => {
         "    for_each: { zip: { s: '${{ params.seeds }}', z: '${{ params.sizes }}' } }",
         "  r: { command: 'echo ${{ item }}', repeat: '${{ params.n }}' }",
         "  all: { command: 'echo ${{ tasks.a.output }} / ${{ tasks.z.output }} / ${{ tasks.r.output }}' }",
+        `  shape: { function: { module: '${join(FIXTURES, "tasks.ts")}', export: identity },`,
+        "           args: ['${{ tasks.r.output }}'] }",
       ].join("\n"),
     );
+    const one = await runCli(["run", file, "--json", "-q", "--no-record", "--param", "n=1"]);
+    const shape = JSON.parse(one.stdout).results.find((x: { name: string }) => x.name === "shape");
+    assert.equal(shape.value, '["1"]', "a count from a parameter gives a list, even of one");
     const all = async (...flags: string[]) => {
       const r = await runCli(["run", file, "--json", "-q", "--no-record", ...flags]);
       assert.equal(r.code, 0, r.stderr);
@@ -144,6 +149,10 @@ describe("YAML workflow params from the command line and a params file", () => {
     assert.equal(
       await all("--param", "seeds=[5, 6, 7]", "--param", "sizes=[1, 2, 3]", "--param", "n=3"),
       "5 6 7 / 5-1 6-2 7-3 / 1 2 3",
+    );
+    assert.equal(
+      await all("--param", "seeds=[4]", "--param", "sizes=[9]", "--param", "n=1"),
+      "4 / 4-9 / 1",
     );
   });
 
