@@ -145,6 +145,12 @@ describe("YAML for_each with zip and product", () => {
     const names = order.map(([p, q]) => `grid[p=${p},q=${q}]`);
     assert.deepEqual(created.filter((n) => n.startsWith("grid[")), names);
     assert.ok(created.includes("cells[p=2,q=c]/t"), created.join(", "));
+    const templates = new Set(
+      events.filter((e) => e.type === "created" && e.name.startsWith("cells[")).map((e) =>
+        e.template
+      ),
+    );
+    assert.deepEqual([...templates].sort(), ["cells", "t"], "counted by template, not by instance");
   });
 
   it("names iterated tasks name[item] and keeps the template for counting", async () => {
