@@ -16,6 +16,7 @@ import { traceOf } from "../runs/find_run.ts";
 import { recordRun } from "../runs/record_run.ts";
 import { runsDir } from "../runs/runs_dir_option.ts";
 import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
+import type { ResolvedParam } from "../yaml/params.ts";
 import type { Command } from "./command.ts";
 
 const HELP = `Usage: asyncflow run <workflow.yaml | workflow.ts> [options]
@@ -33,8 +34,13 @@ Options:
   --endpoint <file>    the agent's endpoint file ({ url, token }), with --backend remote
   --url <url>          the agent's URL, with --token, instead of --endpoint
   --token <token>      the agent's bearer token (default: $ASYNCFLOW_TOKEN)
-  --dry-run            check the wiring and print every command that would run, its
-                       arguments filled in (on stdout); nothing runs, nothing is recorded
+  --param <name=value> set a parameter of a YAML workflow's params: (repeatable); the
+                       value is read as YAML: n=4 is a number, seeds=[1,2] a list
+  --params <file>      a YAML or JSON mapping of parameter names to values; --param wins
+                       over it, and it over the workflow's defaults
+  --dry-run            check the wiring and print the parameters and every command that
+                       would run, its arguments filled in (on stdout); nothing runs,
+                       nothing is recorded
   --runs-dir <dir>     where runs are recorded (default: $ASYNCFLOW_RUNS_DIR, else
                        .asyncflow/runs); each run gets <dir>/<run-id>/ with run.json,
                        trace.jsonl and every command's outputs
@@ -72,6 +78,8 @@ export const runCommand: Command = {
       endpoint: { type: "string" },
       url: { type: "string" },
       token: { type: "string" },
+      param: { type: "string", multiple: true },
+      params: { type: "string" },
       "dry-run": { type: "boolean" },
       "runs-dir": { type: "string" },
       "keep-runs": { type: "string" },
@@ -127,7 +135,10 @@ export const runCommand: Command = {
     const resume = values.resume === undefined
       ? undefined
       : await readResumeMap(traceOf("run", root, str("resume")).trace);
-    const loaded = await loadWorkflow("run", positionals[0]!);
+    const loaded = await loadWorkflow("run", positionals[0]!, {
+      flags: (values.param ?? []) as string[],
+      ...(values.params === undefined ? {} : { file: str("params")! }),
+    });
     const extra = await loadTaskModules("run", moduleFiles);
     const workflow = {
       ...loaded,
@@ -173,9 +184,10 @@ export const runCommand: Command = {
       throw error;
     });
     if (!values.json && summary.commands) {
+      io.out(formatDryRunParams(workflow.params ?? []));
       io.out(summary.commands.map(formatDryRunCommand).join(""));
     }
-    if (values.json) io.out(JSON.stringify(summary) + "\n");
+    if (values.json) io.out(JSON.stringify(withParams(summary, workflow.params)) + "\n");
     else if (!values.quiet || summary.exitCode !== EXIT.ok) io.err(formatSummary(summary));
     if (dashboard?.keep && summary.signal === undefined) {
       io.err(`dashboard: ${dashboard.url} shows the finished run; Ctrl-C stops it\n`);
@@ -190,6 +202,18 @@ export const runCommand: Command = {
     return summary.exitCode;
   },
 };
+
+/** The parameters of a dry run, one a line, each value as JSON (a number stays 4, a string "4"). */
+function formatDryRunParams(params: readonly ResolvedParam[]): string {
+  return params.map((p) => `# param ${p.name} = ${JSON.stringify(p.value)} (${p.from})\n`)
+    .join("");
+}
+
+/** The JSON summary, with the parameters' values when the workflow has any. */
+function withParams<T extends object>(summary: T, params: readonly ResolvedParam[] | undefined) {
+  if (params === undefined) return summary;
+  return { ...summary, params: Object.fromEntries(params.map((p) => [p.name, p.value])) };
+}
 
 /** One command of a dry run, as `snakemake -n -p` shows them: which task, then the command. */
 function formatDryRunCommand(c: { uid: string; name: string; command: string; cwd?: string }) {

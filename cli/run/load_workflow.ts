@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { WorkflowEngine } from "../../mod.ts";
+import type { ParamOverrides, ResolvedParam } from "../yaml/params.ts";
 import { UsageError } from "../usage.ts";
 import { describeLoadError } from "./load_error.ts";
 import { shareOwnPackage } from "./share_package.ts";
@@ -29,6 +30,8 @@ export interface Workflow {
   modules: string[];
   /** Commands to run at once locally, when the workflow says (YAML `processes:`). */
   processes?: number;
+  /** A YAML workflow's `params:` for this run, with where each value came from. */
+  params?: ResolvedParam[];
 }
 
 const YAML = new Set([".yaml", ".yml"]);
@@ -39,6 +42,7 @@ const MODULE = new Set([".ts", ".mts", ".js", ".mjs"]);
  *
  * @param command The subcommand (for messages).
  * @param file The path.
+ * @param params A YAML workflow's `--params` file and `--param` flags (see `cli/yaml/params.ts`).
  * @returns The workflow.
  * @throws {UsageError} When the file is missing, of an unknown kind, or its default export is not a function.
  * @throws {WorkflowFileError} Listing every mistake of a YAML file.
@@ -50,7 +54,11 @@ const MODULE = new Set([".ts", ".mts", ".js", ".mjs"]);
  * await wf.run(flow);
  * ```
  */
-export async function loadWorkflow(command: string, file: string): Promise<Workflow> {
+export async function loadWorkflow(
+  command: string,
+  file: string,
+  params: ParamOverrides = {},
+): Promise<Workflow> {
   const ext = extname(file).toLowerCase();
   if (!YAML.has(ext) && !MODULE.has(ext)) {
     throw new UsageError(
@@ -65,16 +73,30 @@ export async function loadWorkflow(command: string, file: string): Promise<Workf
     // Loaded on demand: the `yaml` and `zod` packages stay out of the way of module workflows.
     const { loadYamlWorkflow } = await import("../yaml/load.ts");
     const { yamlWorkflow } = await import("../yaml/build.ts");
+    const { resolveParams } = await import("../yaml/params.ts");
     const loaded = await loadYamlWorkflow(file);
+    const resolved = await resolveParams(loaded.def.params ?? {}, params);
+    const values = Object.fromEntries(resolved.map((p) => [p.name, p.value]));
+    const { topLevelIterationProblems } = await import("../yaml/iteration_params.ts");
+    const problems = topLevelIterationProblems(loaded.def, values);
+    if (problems.length > 0) throw new UsageError(command, problems.join("\n"), { help: false });
     return {
       file,
       kind: "yaml",
       name: loaded.def.name ?? file,
       ...(loaded.def.description === undefined ? {} : { description: loaded.def.description }),
-      run: yamlWorkflow(loaded),
+      run: yamlWorkflow(loaded, values),
       modules: loaded.modules,
       ...(loaded.def.processes === undefined ? {} : { processes: loaded.def.processes }),
+      ...(resolved.length === 0 ? {} : { params: resolved }),
     };
+  }
+  if (params.file !== undefined || (params.flags?.length ?? 0) > 0) {
+    throw new UsageError(
+      command,
+      `'--param' and '--params' set a YAML workflow's params; '${file}' is a module: ` +
+        "read its settings from the environment or a file of its own",
+    );
   }
   const url = pathToFileURL(resolve(file)).href;
   let module: { default?: unknown; name?: unknown; description?: unknown };

@@ -39,7 +39,9 @@ export interface TaskView extends GraphNode {
 export function findTask(command: string, nodes: GraphNode[], ref: string): GraphNode {
   const byUid = nodes.find((n) => n.uid === ref);
   if (byUid) return byUid;
-  const named = nodes.filter((n) => n.name === ref);
+  let named = nodes.filter((n) => n.name === ref);
+  const other = otherSpelling(ref);
+  if (named.length === 0 && other !== undefined) named = nodes.filter((n) => n.name === other);
   if (named.length === 1) return named[0]!;
   if (named.length > 1) {
     const uids = named.slice(0, 8).map((n) => n.uid).join(", ");
@@ -51,13 +53,35 @@ export function findTask(command: string, nodes: GraphNode[], ref: string): Grap
       { help: false },
     );
   }
-  const names = [...new Set(nodes.map((n) => n.name))];
+  const candidates = [...new Set(nodes.map((n) => n.name)), ...nodes.map((n) => n.uid)];
+  const hint = didYouMean(ref, candidates) ||
+    (other === undefined ? "" : didYouMean(other, candidates));
   throw new UsageError(
     command,
-    `no task '${ref}' in this run${didYouMean(ref, [...names, ...nodes.map((n) => n.uid)])}: ` +
+    `no task '${ref}' in this run${hint}: ` +
       `'asyncflow show <run>' lists its ${nodes.length} tasks and blocks`,
     { help: false },
   );
+}
+
+/**
+ * The other spelling of an iterated YAML task's name: runs recorded before instances were named
+ * `generate[3]` called them `generate-3`, so each form finds a task of either kind of run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { otherSpelling } from "./task_view.ts";
+ * assert.equal(otherSpelling("sweep[2]/generate-3"), "sweep[2]/generate[3]");
+ * assert.equal(otherSpelling("sweep[2]/generate[3]"), "sweep[2]/generate-3");
+ * assert.equal(otherSpelling("fit"), undefined);
+ * ```
+ */
+export function otherSpelling(name: string): string | undefined {
+  const bracket = /^(.*[^/])\[([^\]/]+)\]$/.exec(name);
+  if (bracket) return `${bracket[1]}-${bracket[2]}`;
+  const dash = /^(.*[^/-])-([^-/\[\]]+)$/.exec(name);
+  return dash ? `${dash[1]}[${dash[2]}]` : undefined;
 }
 
 /**

@@ -22,7 +22,11 @@ import {
   substitute,
   wholeExpression,
 } from "./expressions.ts";
+import { settledValue } from "./block_output.ts";
+import { forEachItems, instanceKey } from "./for_each.ts";
+import { knownForEach, knownRepeat } from "./iteration_params.ts";
 import { functionKey, type LoadedYaml } from "./load.ts";
+import { fieldName } from "./positions.ts";
 import type { TaskDef } from "./schema.ts";
 import { parseDuration } from "../../mod.ts";
 import { pathToFileURL } from "node:url";
@@ -42,6 +46,8 @@ interface Context {
  * the caller through events and `stats()`, not thrown).
  *
  * @param loaded The workflow, from `loadYamlWorkflow`.
+ * @param params The values of the workflow's `params` (default: their defaults; see `params.ts`
+ *   for those given on the command line).
  * @returns `(flow) => Promise<void>`.
  *
  * @example
@@ -53,7 +59,10 @@ interface Context {
  * await yamlWorkflow(await loadYamlWorkflow("examples/campaigns.yaml"))(flow);
  * ```
  */
-export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Promise<void> {
+export function yamlWorkflow(
+  loaded: LoadedYaml,
+  params: Record<string, unknown> = loaded.def.params ?? {},
+): (flow: WorkflowEngine) => Promise<void> {
   const scopes = scopesOf(loaded.def);
   const base = dirname(resolve(loaded.file));
   const run = async (
@@ -63,14 +72,11 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
   ) => {
     const futures = new Map<string, AnyFuture[]>();
     for (const entry of topologicalOrder(scope)) {
-      const items = entry.task.for_each ??
-        (entry.task.repeat === undefined
-          ? [undefined]
-          : Array.from({ length: entry.task.repeat }, (_, i) => i + 1));
+      const items = itemsOf(entry, params);
       const made: AnyFuture[] = [];
       items.forEach((item, index) => {
         const ctx: Context = { item, params };
-        const name = taskName(
+        const name = instanceName(
           entry,
           ctx,
           items.length > 1 || entry.task.for_each !== undefined,
@@ -84,7 +90,8 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     }
     const all = [...futures.values()].flat();
     const settled = await Promise.allSettled(all);
-    return settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    return { failure, output: (id: string) => outputOf(scope, futures, id) };
   };
 
   /** Calls one instance of a task. */
@@ -92,7 +99,7 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     flow: WorkflowEngine,
     entry: ScopeEntry,
     ctx: Context,
-    name: string,
+    name: { name?: string; key?: string | number },
     futures: Map<string, AnyFuture[]>,
     scope: Scope,
     runScope: typeof run,
@@ -102,18 +109,12 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
     // Defined under the entry's id, called under the instance's name: the id is the template
     // that the progress and the report count by (`step-1` for `name: "step-${{ item }}"`).
     const options = taskOptions(task, ctx, entry.id, futures);
-    const named = { name };
     const i = scope.entries.indexOf(entry);
     if (scope.sequential && i > 0) {
       options.after = [...(options.after ?? []), ...(futures.get(scope.entries[i - 1]!.id) ?? [])];
     }
     if (previous) options.after = [...(options.after ?? []), previous];
-    const output = (id: string): unknown => {
-      const list = futures.get(id) ?? [];
-      return scope.entries.find((e) => e.id === id)?.task.for_each || list.length > 1
-        ? list
-        : list[0];
-    };
+    const output = (id: string) => outputOf(scope, futures, id);
     if (task.command !== undefined) {
       const command = task.command;
       const ids = outputIds(command);
@@ -127,28 +128,59 @@ export function yamlWorkflow(loaded: LoadedYaml): (flow: WorkflowEngine) => Prom
           ? fill(staticText(command, ctx))
           : command.map((a) => fill(staticText(a, ctx)));
       };
-      return flow.executableTask(body, options).with(named)(...ids.map(output));
+      return flow.executableTask(body, options).with(name)(...ids.map(output));
     }
     if (task.function !== undefined) {
       const url = pathToFileURL(resolve(base, task.function.module)).href;
       const fn = loaded.functions.get(functionKey(url, task.function.export))!;
       const args = (task.args ?? []).map((a) => materialize(a, ctx, output));
-      return flow.functionTask(fn as (...args: unknown[]) => unknown, options).with(named)(
+      return flow.functionTask(fn as (...args: unknown[]) => unknown, options).with(name)(
         ...args,
       );
     }
-    const template = scopes.get(task.block)!;
+    const block = task.block!;
+    const template = scopes.get(block)!;
+    const declared = loaded.def.blocks?.[block]?.output;
     const params = materialize(task.params ?? {}, ctx, output) as Record<string, unknown>;
     const body = async (given: Record<string, unknown>) => {
-      const failure = await runScope(flow, template, given);
+      const { failure, output: inner } = await runScope(flow, template, given);
       if (failure) throw failure.reason;
+      if (declared === undefined) return undefined;
+      return await settledValue(materialize(declared, { item: undefined, params: given }, inner));
     };
-    return flow.block(body, options).with(named)(params);
+    return flow.block(body, options).with(name)(params);
   };
 
   return async (flow) => {
-    await run(flow, scopes.get(undefined)!, {});
+    await run(flow, scopes.get(undefined)!, params);
   };
+}
+
+/** What `${{ tasks.<id>.output }}` gives in a scope: the future, or the list of an iterated task's. */
+function outputOf(scope: Scope, futures: Map<string, AnyFuture[]>, id: string): unknown {
+  const list = futures.get(id) ?? [];
+  const task = scope.entries.find((e) => e.id === id)?.task;
+  // A count given by a parameter gives a list even for 1: the shape must not depend on the value.
+  const iterated = task?.for_each !== undefined || typeof task?.repeat === "string";
+  return iterated || list.length > 1 ? list : list[0];
+}
+
+/**
+ * The items of a task's instances: its `for_each`, 1 … n for `repeat: n`, else one; a list or
+ * count given by a parameter is read from `params`.
+ *
+ * @throws {TypeError} Naming the task, when a parameter's value cannot be iterated over.
+ */
+function itemsOf(entry: ScopeEntry, params: Record<string, unknown>): unknown[] {
+  try {
+    const forEach = knownForEach(entry.task, params);
+    if (forEach !== undefined) return forEachItems(forEach);
+    const repeat = knownRepeat(entry.task, params);
+    if (repeat !== undefined) return Array.from({ length: repeat }, (_, i) => i + 1);
+  } catch (error) {
+    throw new TypeError(`${fieldName(entry.path)}.${(error as Error).message}`);
+  }
+  return [undefined];
 }
 
 /** The engine options of one task instance. */
@@ -208,20 +240,19 @@ export function durationMs(value: number | string, zero = false): number {
 }
 
 /**
- * The task's display name: its `name` (expressions filled in) or its id. The engine puts it under
- * its block's name (`<block>/<name>`).
+ * How one instance is named: by its `name` (expressions filled in) when it has one, else by its
+ * id (the definition's name) and, when the task is iterated, the key of its item, which the
+ * engine shows as `<id>[<key>]`: `process[3]`, `process[p=3,q=a]` (see `instanceKey`). The
+ * engine puts it under its block's name (`<block>/<name>`).
  */
-function taskName(
+function instanceName(
   entry: ScopeEntry,
   ctx: Context,
   iterated: boolean,
   index: number,
-): string {
-  let name = entry.task.name === undefined ? entry.id : staticText(entry.task.name, ctx);
-  if (entry.task.name === undefined && iterated) {
-    name += `-${isScalar(ctx.item) ? String(ctx.item) : index + 1}`;
-  }
-  return name;
+): { name?: string; key?: string | number } {
+  if (entry.task.name !== undefined) return { name: staticText(entry.task.name, ctx) };
+  return iterated ? { key: instanceKey(ctx.item, index) } : {};
 }
 
 /** Fills in `item` and `params` expressions as text; task outputs are left for later. */
@@ -309,8 +340,4 @@ function topologicalOrder(scope: Scope): ScopeEntry[] {
   };
   scope.entries.forEach(visit);
   return order;
-}
-
-function isScalar(value: unknown): boolean {
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
 }

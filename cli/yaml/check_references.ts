@@ -5,7 +5,10 @@
  *
  * @module
  */
+import { didYouMean } from "../did_you_mean.ts";
 import { type Expression, expressionsIn, wholeExpression } from "./expressions.ts";
+import { forEachKeys } from "./for_each.ts";
+import { iterationParams } from "./iteration_params.ts";
 import type { Path } from "./positions.ts";
 import type { StepDef, TaskDef, WorkflowDef } from "./schema.ts";
 
@@ -29,10 +32,12 @@ export interface ScopeEntry {
 /** The tasks that see each other: the file's top level, or one block template. */
 export interface Scope {
   entries: ScopeEntry[];
-  /** The declared parameters, for a block template; `undefined` at the top level. */
-  params: readonly string[] | undefined;
+  /** The declared parameters: the block template's, or the workflow's at the top level. */
+  params: readonly string[];
   /** Whether each entry runs after the previous one (`steps`). */
   sequential: boolean;
+  /** The block template's name; `undefined` at the top level. */
+  template: string | undefined;
 }
 
 /**
@@ -54,8 +59,9 @@ export function scopesOf(def: WorkflowDef): Map<string | undefined, Scope> {
   const scopes = new Map<string | undefined, Scope>();
   scopes.set(undefined, {
     entries: Object.entries(def.tasks).map(([id, task]) => ({ id, task, path: ["tasks", id] })),
-    params: undefined,
+    params: Object.keys(def.params ?? {}),
     sequential: false,
+    template: undefined,
   });
   for (const [name, block] of Object.entries(def.blocks ?? {})) {
     const entries: ScopeEntry[] = block.tasks
@@ -73,6 +79,7 @@ export function scopesOf(def: WorkflowDef): Map<string | undefined, Scope> {
       entries,
       params: block.params ?? [],
       sequential: block.steps !== undefined,
+      template: name,
     });
   }
   return scopes;
@@ -153,10 +160,12 @@ function checkEntry(
           message:
             `unknown task '${e.task}' in \${{ tasks.${e.task}.output }} (tasks here: ${known()})`,
         });
-      } else if (target.task.block !== undefined) {
+      } else if (target.task.block !== undefined && !hasOutput(blocks, target.task.block)) {
         issues.push({
           path: at,
-          message: `'${e.task}' is a block: blocks have no output; list it in 'after' instead`,
+          message: `'${e.task}' is an instance of block '${target.task.block}', which has no ` +
+            `output: give the block an 'output:' (such as \${{ tasks.<id>.output }} of one of ` +
+            `its tasks), or list '${e.task}' in 'after' instead`,
         });
       } else if (!whole && (field === "args" || field === "params")) {
         issues.push({
@@ -167,17 +176,7 @@ function checkEntry(
         deps.push(e.task);
       }
     } else if (e.kind === "param") {
-      if (scope.params === undefined) {
-        issues.push({
-          path: at,
-          message: `\${{ params.${e.name} }} is only meaningful inside a block template`,
-        });
-      } else if (!scope.params.includes(e.name)) {
-        issues.push({
-          path: at,
-          message: `unknown parameter '${e.name}' (declared: ${scope.params.join(", ") || "none"})`,
-        });
-      }
+      issues.push(...paramProblems(e.name, scope, at));
     } else if (!iterated) {
       issues.push({
         path: at,
@@ -188,9 +187,18 @@ function checkEntry(
         path: at,
         message: `with 'repeat', \${{ item }} is a number: it has no key '${e.key}'`,
       });
-    } else if (e.key !== undefined) {
-      const bad = (task.for_each ?? [0]).findIndex((item) => !hasKey(item, e.key!));
-      if (bad >= 0) {
+    } else if (e.key !== undefined && task.for_each !== undefined) {
+      const keys = forEachKeys(task.for_each);
+      const bad = Array.isArray(task.for_each)
+        ? task.for_each.findIndex((item) => !hasKey(item, e.key!))
+        : -1;
+      if (keys !== undefined && !keys.includes(e.key)) {
+        issues.push({
+          path: at,
+          message: `for_each has no list '${e.key}' for \${{ item.${e.key} }}` +
+            `${didYouMean(e.key, keys)} (lists: ${keys.join(", ")})`,
+        });
+      } else if (bad >= 0) {
         issues.push({
           path: at,
           message: `for_each[${bad}] has no key '${e.key}' for \${{ item.${e.key} }}`,
@@ -198,6 +206,9 @@ function checkEntry(
       }
     }
   };
+  for (const { name, path: at } of iterationParams(task)) {
+    issues.push(...paramProblems(name, scope, [...path, ...at]));
+  }
   for (const field of ["name", "command", "args", "params", "cwd", "env"] as const) {
     walkStrings(task[field], [...path, field], (text, at) => {
       const whole = wholeExpression(text);
@@ -235,6 +246,24 @@ function checkEntry(
     }
   }
   return deps;
+}
+
+/** An unknown `${{ params.<name> }}` of a scope, or none. */
+export function paramProblems(name: string, scope: Scope, at: Path): PathIssue[] {
+  if (scope.params.includes(name)) return [];
+  const declared = scope.params.join(", ") || "none";
+  const where = scope.template === undefined
+    ? ": top-level tasks see the workflow's 'params:'"
+    : `: block '${scope.template}' sees its own 'params:'`;
+  return [{
+    path: at,
+    message: `unknown parameter '${name}'${didYouMean(name, scope.params)} (declared: ` +
+      `${declared})${scope.params.length === 0 ? where : ""}`,
+  }];
+}
+
+function hasOutput(blocks: NonNullable<WorkflowDef["blocks"]>, name: string): boolean {
+  return blocks[name]?.output !== undefined;
 }
 
 function hasKey(item: unknown, key: string): boolean {

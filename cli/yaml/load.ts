@@ -14,6 +14,7 @@ import type { z } from "zod";
 import { didYouMean } from "../did_you_mean.ts";
 import { describeLoadError } from "../run/load_error.ts";
 import { deprecated } from "../../src/deprecated.ts";
+import { checkBlockOutputs } from "./block_output.ts";
 import { checkReferences, scopesOf } from "./check_references.ts";
 import { deprecations } from "./deprecations.ts";
 import { fieldName, type FileIssue, locate, type Path } from "./positions.ts";
@@ -46,13 +47,16 @@ export class WorkflowFileError extends Error {
   /** Every mistake, in file order. */
   readonly issues: readonly FileIssue[];
 
-  /** @param issues The mistakes. */
-  constructor(issues: readonly FileIssue[]) {
+  /**
+   * @param issues The mistakes.
+   * @param what The kind of file, for the first line. Default: `"workflow file"`.
+   */
+  constructor(issues: readonly FileIssue[], what = "workflow file") {
     const lines = issues.map((i) =>
       `${i.file}:${i.line}:${i.col}: ${i.field ? `${i.field}: ` : ""}${i.message}`
     );
     super(
-      `${issues.length} problem${issues.length === 1 ? "" : "s"} in the workflow file:\n${
+      `${issues.length} problem${issues.length === 1 ? "" : "s"} in the ${what}:\n${
         lines.join("\n")
       }`,
     );
@@ -148,7 +152,9 @@ export async function parseYamlWorkflow(text: string, file: string): Promise<Loa
     const i = at(d.path, d.message);
     deprecated(`${i.file}:${i.line}:${i.col}: ${i.field}: ${i.message}`);
   }
-  const issues = checkReferences(def).map((i) => at(i.path, i.message, i.key));
+  const issues = [...checkReferences(def), ...checkBlockOutputs(def)].map((i) =>
+    at(i.path, i.message, i.key)
+  );
   const loaded = await loadFunctions(def, file, at);
   issues.push(...loaded.issues);
   if (issues.length > 0) throw new WorkflowFileError(inFileOrder(issues));

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { durationProblem, parseDuration } from "../../mod.ts";
+import { paramName, zipLengthProblem } from "./iteration_params.ts";
 
 const ID = /^[A-Za-z_][\w-]*$/;
 
@@ -96,6 +97,46 @@ const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
 
 const Ids = z.union([Id, z.array(Id)], { error: "must be a task id or a list of task ids" });
 
+/** A list or a count given by a parameter: exactly `${{ params.<name> }}`. */
+function paramRef(what: string) {
+  return z.string().refine((text) => paramName(text) !== undefined, {
+    error: `must be ${what}, or exactly \${{ params.<name> }} to take a parameter's value`,
+  });
+}
+const ParamRef = paramRef("a list");
+
+const Lists = z.record(Id, z.union([z.array(z.unknown()).min(1), ParamRef])).refine(
+  (lists) => Object.keys(lists).length > 0,
+  { error: "must name at least one list: { <name>: [values, …] }" },
+);
+
+/** Several named lists, zipped or combined; see `for_each.ts`. */
+const CombinedLists = z.strictObject({
+  zip: Lists.optional(),
+  product: Lists.optional(),
+}).superRefine((forEach, ctx) => {
+  if ((forEach.zip === undefined) === (forEach.product === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      message: forEach.zip === undefined
+        ? "needs 'zip' (the n-th items together) or 'product' (every combination)"
+        : "takes 'zip' or 'product', not both",
+    });
+    return;
+  }
+  // Lists given by parameters are checked when their values are known (iteration_params.ts).
+  const known = Object.entries(forEach.zip ?? {}).filter(([, list]) => Array.isArray(list));
+  const problem = zipLengthProblem(Object.fromEntries(known) as Record<string, unknown[]>);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["zip", problem.list], message: problem.message });
+  }
+});
+
+const ForEach = z.union([z.array(z.unknown()).min(1), ParamRef, CombinedLists], {
+  error: "must be a list (one task per element), ${{ params.<name> }}, " +
+    "{ zip: { <name>: [...], … } } or { product: { <name>: [...], … } }",
+});
+
 const TASK_FIELDS = {
   name: z.string().min(1).optional(),
   command: Command.optional(),
@@ -110,8 +151,8 @@ const TASK_FIELDS = {
   resources: Resources.optional(),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), EnvValue).optional(),
-  for_each: z.array(z.unknown()).min(1).optional(),
-  repeat: z.int().min(1).optional(),
+  for_each: ForEach.optional(),
+  repeat: z.union([z.int().min(1), paramRef("a whole number of at least 1")]).optional(),
 };
 
 type TaskFields = z.output<z.ZodObject<typeof TASK_FIELDS>>;
@@ -169,6 +210,11 @@ const TaskMap = z.record(Id, Task);
 export const Block = z.strictObject({
   description: z.string().optional(),
   params: z.array(Id).optional(),
+  /**
+   * What an instance of the block resolves to: `${{ tasks.<id>.output }}` of one of its tasks,
+   * or a list or mapping of such expressions (and plain values).
+   */
+  output: z.unknown().optional(),
   tasks: TaskMap.optional(),
   steps: z.array(Step).min(1).optional(),
 }).superRefine((block, ctx) => {
@@ -186,6 +232,11 @@ export const WorkflowFile = z.strictObject({
   description: z.string().optional(),
   /** Commands the local backend runs at once (the `--processes` flag overrides it). */
   processes: z.number().int().positive().optional(),
+  /**
+   * The workflow's parameters and their defaults, read as `${{ params.<name> }}` by its top-level
+   * tasks; `--params <file>` and `--param name=value` override them.
+   */
+  params: z.record(Id, z.unknown()).optional(),
   tasks: TaskMap,
   blocks: z.record(Id, Block).optional(),
 });
@@ -199,6 +250,8 @@ export const KNOWN_KEYS: readonly string[] = [
     ...Object.keys(FunctionRef.shape),
     ...Object.keys(Resources.shape),
     ...Object.keys(RetryPolicy.shape),
+    ...Object.keys(CombinedLists.shape),
+    "output",
     "description",
     "params",
     "tasks",

@@ -212,7 +212,7 @@ describe("the progress through a pseudo-terminal", () => {
     });
     const out = r.stdout;
     assert.equal(r.status, 1, out);
-    assert.match(out, /failed +generate-3 \(task\.\d+\) in [\d.]+s: ExecutableError: /);
+    assert.match(out, /failed +generate\[3\] \(task\.\d+\) in [\d.]+s: ExecutableError: /);
     assert.match(out, /3\/4 done · 0 running · 0 pending · 1 failed \| /);
     assert.ok(out.includes("\r\x1b[J"), "redrawn in place, as on a terminal");
   });

@@ -106,7 +106,7 @@ describe("YAML validation: every mistake named with file, line and field; nothin
     ].join("\n");
     const r = await problems("params.yaml", text);
     assert.deepEqual(r.lines, [
-      `${r.file}:5:18: blocks.c.steps[0].command: unknown parameter 'nmae' (declared: name)`,
+      `${r.file}:5:18: blocks.c.steps[0].command: unknown parameter 'nmae' (did you mean 'name'?) (declared: name)`,
       `${r.file}:7:15: tasks.x.block: block 'c' needs parameter 'name'`,
       `${r.file}:7:28: tasks.x.params.other: block 'c' has no parameter 'other' (declared: name)`,
     ]);
@@ -148,5 +148,153 @@ describe("YAML validation: every mistake named with file, line and field; nothin
       /all\.yaml:4:20: tasks\.bad2\.command: \$\{\{ item \}\} needs 'for_each' or 'repeat'/,
     );
     assert.equal(existsSync(marker), false);
+  });
+});
+
+describe("YAML validation of for_each zip/product, block outputs and workflow params", () => {
+  it("reports zipped lists of different lengths, naming both", async () => {
+    const r = await problems(
+      "zip.yaml",
+      "tasks:\n  a:\n    command: 'echo ${{ item.p }}'\n    for_each: { zip: { p: [1, 2, 3], q: [a, b] } }\n",
+    );
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.lines, [
+      `${r.file}:4:38: tasks.a.for_each.zip.q: zipped lists must be as long as each other: ` +
+      "'p' has 3 item(s), 'q' has 2 (use 'product' for every combination)",
+    ]);
+  });
+
+  it("reports zip and product together, neither, a misspelt one, and empty lists", async () => {
+    const text = [
+      "tasks:",
+      "  both: { command: 'true', for_each: { zip: { p: [1] }, product: { q: [1] } } }",
+      "  typo: { command: 'true', for_each: { prodcut: { p: [1] } } }",
+      "  none: { command: 'true', for_each: { product: {} } }",
+      "  hollow: { command: 'true', for_each: { zip: { p: [] } } }",
+      "  number: { command: 'true', for_each: 3 }",
+    ].join("\n");
+    const r = await problems("forms.yaml", text);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.lines, [
+      `${r.file}:2:28: tasks.both.for_each: takes 'zip' or 'product', not both`,
+      `${r.file}:3:28: tasks.typo.for_each: needs 'zip' (the n-th items together) or 'product' (every combination)`,
+      `${r.file}:3:40: tasks.typo.for_each.prodcut: unknown key 'prodcut' (did you mean 'product'?)`,
+      `${r.file}:4:40: tasks.none.for_each.product: must name at least one list: { <name>: [values, …] }`,
+      `${r.file}:5:49: tasks.hollow.for_each.zip.p: must not be empty`,
+      `${r.file}:6:40: tasks.number.for_each: must be a list (one task per element), ` +
+      "${{ params.<name> }}, { zip: { <name>: [...], … } } or { product: { <name>: [...], … } }",
+    ]);
+  });
+
+  it("reports an item key that no list of a product names", async () => {
+    const r = await problems(
+      "key.yaml",
+      "tasks:\n  a:\n    command: 'echo ${{ item.sede }}'\n    for_each: { product: { seed: [1], n: [2] } }\n",
+    );
+    assert.deepEqual(r.lines, [
+      `${r.file}:3:14: tasks.a.command: for_each has no list 'sede' for \${{ item.sede }} ` +
+      "(did you mean 'seed'?) (lists: seed, n)",
+    ]);
+  });
+
+  it("reports a block output's bad expressions and a misspelt 'output' key", async () => {
+    const text = [
+      "blocks:",
+      "  point:",
+      "    params: [p]",
+      "    output:",
+      "      - '${{ tasks.proces.output }}'",
+      "      - 'x ${{ tasks.process.output }}'",
+      "      - '${{ item }}'",
+      "      - '${{ params.q }}'",
+      "    tasks: { process: { command: 'true' } }",
+      "  other:",
+      "    ouput: x",
+      "    tasks: { t: { command: 'true' } }",
+      "tasks:",
+      "  a: { block: point, params: { p: 1 } }",
+    ].join("\n");
+    const r = await problems("output.yaml", text);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.lines, [
+      `${r.file}:11:5: blocks.other.ouput: unknown key 'ouput' (did you mean 'output'?)`,
+    ]);
+    const fixed = await problems("output2.yaml", text.replace("ouput: x", "output: x"));
+    assert.deepEqual(fixed.lines, [
+      `${fixed.file}:5:9: blocks.point.output[0]: unknown task 'proces' in \${{ tasks.proces.output }} ` +
+      "(did you mean 'process'?) (tasks of block 'point': process)",
+      `${fixed.file}:6:9: blocks.point.output[1]: in 'output', a task output must be the whole ` +
+      "value, not part of a string",
+      `${fixed.file}:7:9: blocks.point.output[2]: a block's output has no \${{ item }}: it ` +
+      "belongs to the task that iterates",
+      `${fixed.file}:8:9: blocks.point.output[3]: unknown parameter 'q' (did you mean 'p'?) ` +
+      "(declared: p)",
+    ]);
+  });
+
+  it("reports the output of a block that declares none", async () => {
+    const text = [
+      "blocks:",
+      "  plain: { tasks: { t: { command: 'true' } } }",
+      "tasks:",
+      "  b: { block: plain }",
+      "  next: { command: 'echo ${{ tasks.b.output }}' }",
+    ].join("\n");
+    const r = await problems("no_output.yaml", text);
+    assert.deepEqual(r.lines, [
+      `${r.file}:5:20: tasks.next.command: 'b' is an instance of block 'plain', which has no ` +
+      "output: give the block an 'output:' (such as \${{ tasks.<id>.output }} of one of its " +
+      "tasks), or list 'b' in 'after' instead",
+    ]);
+  });
+
+  it("reports an unknown workflow parameter, and a top-level one with none declared", async () => {
+    const r = await problems(
+      "wparams.yaml",
+      "params: { scale: 2 }\ntasks:\n  a: { command: 'echo ${{ params.scael }}' }\n",
+    );
+    assert.deepEqual(r.lines, [
+      `${r.file}:3:17: tasks.a.command: unknown parameter 'scael' (did you mean 'scale'?) ` +
+      "(declared: scale)",
+    ]);
+    const none = await problems(
+      "noparams.yaml",
+      "tasks:\n  a: { command: 'echo ${{ params.x }}' }\n",
+    );
+    assert.deepEqual(none.lines, [
+      `${none.file}:2:17: tasks.a.command: unknown parameter 'x' (declared: none): top-level ` +
+      "tasks see the workflow's 'params:'",
+    ]);
+  });
+
+  it("reports lists and counts that name a parameter wrongly", async () => {
+    const text = [
+      "params: { seeds: [1] }",
+      "tasks:",
+      "  a: { command: 'true', for_each: seeds }",
+      "  b: { command: 'true', repeat: x }",
+    ].join("\n");
+    const r = await problems("iterate.yaml", text);
+    assert.deepEqual(r.lines, [
+      `${r.file}:3:35: tasks.a.for_each: must be a list, or exactly \${{ params.<name> }} to ` +
+      "take a parameter's value",
+      `${r.file}:4:33: tasks.b.repeat: must be a whole number of at least 1, or exactly ` +
+      "${{ params.<name> }} to take a parameter's value",
+    ]);
+    const unknown = [
+      "params: { seeds: [1] }",
+      "tasks:",
+      "  a: { command: 'true', for_each: '${{ params.sedes }}' }",
+      "  b: { command: 'true', for_each: { product: { s: '${{ params.seds }}' } } }",
+      "  c: { command: 'true', repeat: '${{ params.n }}' }",
+    ].join("\n");
+    const u = await problems("iterate2.yaml", unknown);
+    assert.deepEqual(u.lines, [
+      `${u.file}:3:35: tasks.a.for_each: unknown parameter 'sedes' (did you mean 'seeds'?) ` +
+      "(declared: seeds)",
+      `${u.file}:4:51: tasks.b.for_each.product.s: unknown parameter 'seds' (did you mean ` +
+      "'seeds'?) (declared: seeds)",
+      `${u.file}:5:33: tasks.c.repeat: unknown parameter 'n' (declared: seeds)`,
+    ]);
   });
 });
