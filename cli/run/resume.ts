@@ -46,10 +46,24 @@ export interface ResumeData {
  * @throws {UsageError} When the file cannot be read or a line is not JSON (naming the line).
  *
  * @example
- * ```ts ignore
- * import { readResume } from "./resume.ts";
- * const { results, files } = await readResume("run.jsonl");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
+ * import { readResume } from "@asyncflow/asyncflow/cli";
+ * const trace = `${mkdtempSync(`${tmpdir()}/trace-`)}/trace.jsonl`;
+ * {
+ *   await using flow = await WorkflowEngine.create({ recordResults: true });
+ *   flow.subscribe((e) => writeFileSync(trace, JSON.stringify(e) + "\n", { flag: "a" }));
+ *   await flow.functionTask(function one() { return 1; })();
+ * }
+ * const { results, files } = await readResume(trace);
  * await using flow = await WorkflowEngine.create({ resume: results, resumeFiles: files });
+ * const events: string[] = [];
+ * flow.subscribe((e) => events.push(e.type));
+ * assert.equal(await flow.functionTask(function one() { return 2; })(), 1); // the recorded result
+ * assert.ok(!events.includes("submitted"));
  * ```
  */
 export async function readResume(path: string): Promise<ResumeData> {
