@@ -18,9 +18,14 @@ import { describe, invalid } from "./validate.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { FileDeclaration } from "@asyncflow/asyncflow";
+ * import { type FileDeclaration, WorkflowEngine } from "@asyncflow/asyncflow";
+ * await using flow = await WorkflowEngine.create({ dryRun: true });
  * const outputs: FileDeclaration = (i: number) => [`out/p${i}.dat`];
- * assert.deepEqual(typeof outputs === "function" ? outputs(3) : outputs, ["out/p3.dat"]);
+ * const make = flow.executableTask((i: number) => `make p${i}`, { name: "make", outputs });
+ * const use = flow.executableTask(() => "use", { name: "use", inputs: ["out/p3.dat"] });
+ * const made = make(3);
+ * await use();
+ * assert.equal(made.state, "DONE"); // 'use' waited for the task that writes its input
  * ```
  */
 export type FileDeclaration = readonly string[] | ((...args: never[]) => readonly string[]);
