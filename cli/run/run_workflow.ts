@@ -161,8 +161,14 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   let resumed = 0;
   let rerun = 0;
   let submitted = 0;
+  // The --force names that no call matched, by name or template: a typo is said, not ignored.
+  const unmatched = new Set(options.force);
   const unsubscribe = flow.subscribe((event: TaskEvent) => {
     trace?.write(event);
+    if (unmatched.size > 0 && event.type === "created") {
+      unmatched.delete(event.name);
+      if (event.template !== undefined) unmatched.delete(event.template);
+    }
     progress?.onEvent(event);
     leaves.onEvent(event);
     if (flow.dryRun && event.record?.command !== undefined) {
@@ -218,6 +224,9 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   unsubscribe();
   trace?.close();
   progress?.finish();
+  for (const name of unmatched) {
+    io.err(`warning: '--force ${name}' matched no task of this run (by name or template)\n`);
+  }
   options.dashboard?.finish();
 
   const stats = flow.stats();

@@ -77,7 +77,11 @@ describe("YAML inputs: and outputs:", () => {
     writeFileSync(join(dir, "in", "p2.txt"), "point two\n");
     const fourth = await again("-q");
     assert.equal(fourth.stderr, "", "quiet: no rerun lines either");
-    const fifth = await again("--force", "generate");
+    const fifth = await again("--force", "generate", "--force", "generat");
+    assert.match(
+      fifth.stderr,
+      /^warning: '--force generat' matched no task of this run \(by name or template\)$/m,
+    );
     assert.deepEqual(ran(fifth.stderr), ["generate-1", "generate-2", "generate-3", "generate-4"]);
     assert.match(fifth.stderr, /\] rerun +generate-4 \(task\.\d+\): forced$/m);
     assert.equal(
