@@ -140,10 +140,15 @@ function evaluate(
 
 /**
  * Per engine: each declared output, by resolved path, and the future of the call that last
- * declared it. A call that declares it as an input waits for that call.
+ * declared it. A call that declares it as an input waits for that call. A file read by a call
+ * made before any call declared it as an output is remembered too, so that a writer called after
+ * its reader — which the reader does not wait for — is warned about once.
  */
 export class FileProducers {
   readonly #byPath = new Map<string, TaskFuture<unknown>>();
+  /** Inputs that no call had declared as an output yet, and the first call that read each. */
+  readonly #readFirst = new Map<string, TaskFuture<unknown>>();
+  #warned = false;
 
   /** Adds the producers of `files.inputs` to `deps`, each once. */
   dependOn(files: NodeFiles, deps: TaskFuture<unknown>[]): void {
@@ -153,8 +158,33 @@ export class FileProducers {
     }
   }
 
-  /** Records the call of `future` as the producer of `files.outputs` (after a call's checks). */
+  /**
+   * Records the call of `future` (after its checks): the producer of `files.outputs`, and the
+   * first reader of the inputs nobody writes yet.
+   */
   produce(files: NodeFiles, future: TaskFuture<unknown>): void {
-    for (const path of files.outputs) this.#byPath.set(path, future);
+    if (!this.#warned) {
+      for (const path of files.inputs) {
+        if (!this.#byPath.has(path) && !this.#readFirst.has(path)) {
+          this.#readFirst.set(path, future);
+        }
+      }
+    }
+    for (const path of files.outputs) {
+      this.#byPath.set(path, future);
+      const reader = this.#readFirst.get(path);
+      if (reader === undefined || reader === future) continue;
+      this.#readFirst.delete(path);
+      // A reader that already finished read the file before this call: that order is meant.
+      if (this.#warned || (reader.state !== "PENDING" && reader.state !== "RUNNING")) continue;
+      this.#warned = true;
+      this.#readFirst.clear();
+      console.warn(
+        `asyncflow: '${future.name}' (${future.uid}) declares ${path} as an output, but ` +
+          `'${reader.name}' (${reader.uid}), called before it, reads that file and does not wait ` +
+          "for it: call the task that writes a file before the tasks that read it (in YAML, list " +
+          "it earlier). Said once per engine.",
+      );
+    }
   }
 }

@@ -81,6 +81,51 @@ describe("declared files", () => {
     assert.equal(await r, "r");
   });
 
+  it("warns once when a task that writes a file is called after an unfinished task that reads it", async (t) => {
+    const dir = tempDir(t);
+    const warnings: string[] = [];
+    t.mock.method(console, "warn", (...args: unknown[]) => warnings.push(args.join(" ")));
+    const backend = new ManualBackend();
+    await using flow = await WorkflowEngine.create({ backend });
+    const read = flow.functionTask(() => "r", { name: "read", inputs: [`${dir}/a`, `${dir}/b`] });
+    const write = flow.functionTask(() => "w", {
+      name: "write",
+      outputs: [`${dir}/a`, `${dir}/b`],
+    });
+    const r = read();
+    const w = write();
+    await backend.waitForSubmitted(2);
+    assert.deepEqual(warnings, [
+      `asyncflow: 'write' (${w.uid}) declares ${dir}/a as an output, but 'read' (${r.uid}), ` +
+      "called before it, reads that file and does not wait for it: call the task that writes a " +
+      "file before the tasks that read it (in YAML, list it earlier). Said once per engine.",
+    ]);
+    writeFileSync(`${dir}/a`, "");
+    writeFileSync(`${dir}/b`, "");
+    backend.finish("read", "r");
+    backend.finish("write", "w");
+    await Promise.all([r, w]);
+    // A reader that finished before the writer was called read the file first, on purpose.
+    const r2 = read();
+    await backend.waitForSubmitted(3);
+    backend.finish("read", "r");
+    await r2;
+    write();
+    assert.equal(warnings.length, 1);
+  });
+
+  it("takes a call's own declarations from .with(), over the definition's", async (t) => {
+    const dir = tempDir(t);
+    await using flow = await WorkflowEngine.create();
+    const make = flow.executableTask((name: string) => `echo ${name} > ${name}`, {
+      cwd: dir,
+      outputs: ["never.dat"],
+    });
+    assert.equal(await make.with({ outputs: (name: string) => [name] })("b.dat"), "");
+    assert.equal(readFileSync(`${dir}/b.dat`, "utf8"), "b.dat\n");
+    await assert.rejects(make("c.dat"), /did not write never\.dat/);
+  });
+
   it("fails a task whose declared output is missing, and its dependents as a failed dependency's", async (t) => {
     const dir = tempDir(t);
     await using flow = await WorkflowEngine.create();
