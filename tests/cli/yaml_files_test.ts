@@ -103,6 +103,15 @@ describe("YAML inputs: and outputs:", () => {
     assert.match(second.stderr, /rerun +generate-2 \(task\.\d+\): in\/p2\.txt changed$/m);
     assert.match(second.stderr, /rerun +process-2 \(task\.\d+\): gen\/p2\.dat changed$/m);
     assert.match(second.stderr, /rerun +aggregate \(task\.\d+\): out\/p2\.dat changed$/m);
+
+    // `asyncflow resume --force` reruns the task; resuming that run again does not force it again.
+    const forced = await runCli(["resume", "--force", "aggregate", ...runs]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(ran(forced.stderr), ["aggregate"]);
+    assert.match(forced.stderr, /^resuming run \S+: asyncflow run .* --force aggregate$/m);
+    const plain = await runCli(["resume", ...runs]);
+    assert.deepEqual(ran(plain.stderr), []);
+    assert.doesNotMatch(plain.stderr, /--force/);
   });
 
   it("fails a task whose declared output is missing, naming the file", async () => {
