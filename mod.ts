@@ -52,6 +52,7 @@ export {
   DependencyFailureError,
   EngineClosedError,
   ExecutableError,
+  MissingOutputError,
   TimeoutError,
 } from "./src/errors.ts";
 export type { TaskRef } from "./src/errors.ts";
@@ -60,6 +61,7 @@ export type { TaskEvent, TaskEventListener, TaskEventSource, TaskEventType } fro
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
 export type { ExecutionRecord } from "./src/execution_record.ts";
 export type { FileFingerprint, TaskFiles } from "./src/task_files.ts";
+export type { FileDeclaration, FileRecord } from "./src/declared_files.ts";
 export type { RunRecorder } from "./src/run_recorder.ts";
 export { LocalBackend } from "./src/local_backend.ts";
 export type { LocalBackendOptions } from "./src/local_backend.ts";

@@ -42,6 +42,8 @@ export { VERSION } from "./version.ts";
 export { recordRun } from "./runs/record_run.ts";
 export type { RecordRunOptions, RunRecord } from "./runs/record_run.ts";
 export { listRuns } from "./runs/find_run.ts";
+export { readResume } from "./run/resume.ts";
+export type { ResumeData } from "./run/resume.ts";
 export type { FoundRun } from "./runs/find_run.ts";
 export { LeafResults } from "./runs/leaves.ts";
 export type { LeafResult, RunInfo, RunStatus } from "./runs/run_info.ts";

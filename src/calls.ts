@@ -1,7 +1,9 @@
+import { declareFiles, FileProducers, type NodeFiles } from "./declared_files.ts";
 import { collectFutures } from "./dependencies.ts";
 import type { Definition } from "./definitions.ts";
 import { CancelledError, DependencyFailureError, EngineClosedError } from "./errors.ts";
-import type { ContextStorage } from "./host/mod.ts";
+import { resolvePath } from "./file_paths.ts";
+import { type ContextStorage, host } from "./host/mod.ts";
 import type { Kernel } from "./kernel.ts";
 import { describe } from "./options.ts";
 import { instanceSuffix } from "./names.ts";
@@ -22,6 +24,10 @@ export class Calls {
   readonly #kernel: Kernel;
   readonly #context: ContextStorage<Scope | undefined>;
   readonly #owner: NodeOwner;
+  /** Who writes each declared output; made by the first call that declares files. */
+  #producers: FileProducers | undefined;
+  /** The names and templates `EngineOptions.force` gave, and the calls they matched. */
+  readonly #force: { names: ReadonlySet<string>; forced: WeakSet<TaskNode> } | undefined;
   /** Set at shutdown: later calls throw. */
   closed = false;
 
@@ -33,7 +39,9 @@ export class Calls {
     kernel: Kernel,
     context: ContextStorage<Scope | undefined>,
     owner: NodeOwner,
+    force?: { names: ReadonlySet<string>; forced: WeakSet<TaskNode> },
   ) {
+    this.#force = force;
     this.#engineUid = engineUid;
     this.#kernel = kernel;
     this.#context = context;
@@ -59,6 +67,14 @@ export class Calls {
         }
         deps.push(f);
       }
+    }
+    // Declared files are rare: a task without them pays two property reads here.
+    let files: NodeFiles | undefined;
+    if (options.inputs !== undefined || options.outputs !== undefined) {
+      const cwd = options.cwd;
+      const base = cwd === undefined ? host.cwd() : resolvePath(host.cwd(), cwd);
+      files = declareFiles(options.inputs, options.outputs, args, base, def.name);
+      (this.#producers ??= new FileProducers()).dependOn(files, deps);
     }
     const scope = this.#context.get();
     const run = scope?.run;
@@ -87,6 +103,14 @@ export class Calls {
     );
     const future = new TaskFuture<unknown>(uid, name, def.kind, workflowId, node);
     node.future = future;
+    const force = this.#force;
+    if (force !== undefined && (force.names.has(name) || force.names.has(def.template))) {
+      force.forced.add(node);
+    }
+    if (files !== undefined) {
+      node.files = files;
+      this.#producers!.produce(files, future);
+    }
     if (parent && !parent.settled) (parent.children ??= new Set()).add(node);
     this.#kernel.move(node, MOVES.created, deps, def.template);
     this.#start(node, deps, pending);

@@ -1,3 +1,4 @@
+import { host as runtimeHost } from "./host/mod.ts";
 import type { DefinitionNames } from "./names.ts";
 import { describe, type MergedOptions, mergeOptions, validateOptions } from "./options.ts";
 import type { TaskFunction } from "./task_function.ts";
@@ -18,7 +19,14 @@ export interface Definition {
 
 /** Options that only make sense for executables, and those blocks refuse. */
 const EXECUTABLE_ONLY = ["cwd", "env", "captureOutput", "result"] as const;
-const BLOCK_FORBIDDEN = ["backend", "resources", "priority", ...EXECUTABLE_ONLY] as const;
+const BLOCK_FORBIDDEN = [
+  "backend",
+  "resources",
+  "priority",
+  "inputs",
+  "outputs",
+  ...EXECUTABLE_ONLY,
+] as const;
 
 /** What a definition needs from its engine. */
 export interface DefinitionHost {
@@ -64,6 +72,12 @@ function checkOptions(
     if (checked[key] !== undefined) {
       throw new TypeError(`${where}: option '${key}' does not apply to ${kind} tasks`);
     }
+  }
+  if ((checked.inputs !== undefined || checked.outputs !== undefined) && !runtimeHost.hasFiles) {
+    throw new TypeError(
+      `${where}: 'inputs' and 'outputs' declare files, and asyncflow on ${runtimeHost.runtime} has no ` +
+        "file system to check them in: declare files where the engine runs on Deno, Bun or Node",
+    );
   }
   if (checked.backend !== undefined && !host.backendNames.includes(checked.backend)) {
     throw new TypeError(

@@ -26,7 +26,8 @@ import type { RunRecorder } from "./run_recorder.ts";
 import { AttributionCheck, type FlowScope, flowScope, type Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
-import type { NodeOwner } from "./task_node.ts";
+import type { NodeOwner, TaskNode } from "./task_node.ts";
+import { FileChecks } from "./file_checks.ts";
 
 export type { EngineOptions } from "./engine_options.ts";
 export type { EngineStats } from "./stats.ts";
@@ -85,8 +86,21 @@ export class WorkflowEngine {
     const lanes = new Lanes(backends, kernel, flush, (node, error) => attempts.failed(node, error));
     const attempts = new Attempts(kernel, lanes, (node) => dispatcher.rerun(node));
     const blocks = new Blocks(kernel, attempts, this.#context, flush);
-    const memo = { resume: options.resume, recordResults };
-    const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, flush);
+    // In a dry run nothing writes files: declared ones only order the tasks.
+    const files = this.dryRun ? undefined : new FileChecks({
+      done: (node, value) => kernel.settle(node, "DONE", value),
+      failed: (node, error) => attempts.failed(node, error),
+    }, recordResults);
+    const forced = options.force !== undefined && options.force.length > 0
+      ? new WeakSet<TaskNode>()
+      : undefined;
+    const memo = {
+      resume: options.resume,
+      resumeFiles: options.resumeFiles,
+      forced,
+      recordResults,
+    };
+    const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, flush, files);
     kernel.scheduler = dispatcher;
     const context = this.#context;
     const owner: NodeOwner = {
@@ -98,7 +112,8 @@ export class WorkflowEngine {
         return run !== undefined && run.stopped ? run.stopError() : undefined;
       },
     };
-    const calls = new Calls(uid, kernel, this.#context, owner);
+    const force = forced === undefined ? undefined : { names: new Set(options.force), forced };
+    const calls = new Calls(uid, kernel, this.#context, owner, force);
     this.#calls = calls;
     this.#kernel = kernel;
     this.#lanes = lanes;
@@ -122,6 +137,7 @@ export class WorkflowEngine {
       kernel,
       lanes,
       attempts,
+      files,
     );
     if (record) {
       this.#record = record;

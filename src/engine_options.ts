@@ -4,6 +4,7 @@ import { LocalBackend } from "./local_backend.ts";
 import { NoopBackend } from "./noop_backend.ts";
 import { randomHex } from "./random_hex.ts";
 import type { RunRecorder } from "./run_recorder.ts";
+import type { FileRecord } from "./declared_files.ts";
 import { invalid, optionalOfType, plainObject } from "./validate.ts";
 
 /**
@@ -36,6 +37,18 @@ export interface EngineOptions {
    * instead of running again. Blocks always run; their tasks are looked up.
    */
   resume?: ReadonlyMap<string, unknown>;
+  /**
+   * With `resume`: the fingerprints of the declared files of the tasks recorded as done, by memo
+   * key (the `memoKey`/`files` of their `done` events). A task that declared files is taken as
+   * done only when its outputs are there and unchanged and its inputs unchanged (docs/files.md);
+   * without its fingerprints here, it runs again.
+   */
+  resumeFiles?: ReadonlyMap<string, FileRecord>;
+  /**
+   * With `resume`: tasks to run again although recorded as done, by name (`generate[3]`) or by
+   * template (`generate`: all its calls).
+   */
+  force?: readonly string[];
   /** Put `memoKey` and the full `result` on every task's `done` event, so a trace can be resumed from. */
   recordResults?: boolean;
   /**
@@ -78,6 +91,13 @@ export function resolveEngineOptions(
   const workDir = options.workDir ?? host.cwd();
   if (options.resume !== undefined && !(options.resume instanceof Map)) {
     throw invalid(where, "resume", "a Map of memo key to result", options.resume);
+  }
+  if (options.resumeFiles !== undefined && !(options.resumeFiles instanceof Map)) {
+    throw invalid(where, "resumeFiles", "a Map of memo key to recorded files", options.resumeFiles);
+  }
+  const force = options.force;
+  if (force !== undefined && (!Array.isArray(force) || force.some((f) => typeof f !== "string"))) {
+    throw invalid(where, "force", "an array of task names or templates", force);
   }
   const record = options.record;
   if (

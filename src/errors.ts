@@ -193,6 +193,49 @@ export class ExecutableError extends Error {
 }
 
 /**
+ * A task succeeded but one of the files it declared in `outputs` is not there. The task fails (its
+ * retry policy applies) and its dependents do not run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MissingOutputError } from "@asyncflow/asyncflow";
+ * const err = new MissingOutputError({ uid: "task.000003", name: "process[3]" }, ["out/p3.dat"], "/work");
+ * assert.deepEqual(err.paths, ["out/p3.dat"]);
+ * assert.match(err.message, /^'process\[3\]' \(task\.000003\) succeeded but did not write out\/p3\.dat/);
+ * ```
+ */
+export class MissingOutputError extends Error {
+  /** Always `"MissingOutputError"`. */
+  override name = "MissingOutputError";
+  /** The uid of the task. */
+  readonly uid: string;
+  /** The task's name. */
+  readonly taskName: string;
+  /** The declared outputs that are missing, as declared. */
+  readonly paths: readonly string[];
+
+  /**
+   * Creates the error.
+   *
+   * @param task The task that succeeded.
+   * @param paths The declared outputs that are missing, as declared.
+   * @param base The directory relative paths were looked for in.
+   */
+  constructor(task: TaskRef, paths: readonly string[], base: string) {
+    const list = paths.join(", ");
+    super(
+      `${taskLabel(task.uid, task.name)} succeeded but did not write ${list} ` +
+        `(declared in its 'outputs', looked for in ${base}): make the task write ` +
+        `${paths.length === 1 ? "it" : "them"} there, or correct 'outputs'`,
+    );
+    this.uid = task.uid;
+    this.taskName = task.name;
+    this.paths = paths;
+  }
+}
+
+/**
  * The engine was shut down: no task can be created or run any more.
  *
  * @example

@@ -1,3 +1,4 @@
+import type { FileRecord } from "./declared_files.ts";
 import type { ExecutionRecord } from "./execution_record.ts";
 import type { TaskKind } from "./task_state.ts";
 
@@ -91,6 +92,16 @@ export interface TaskEvent {
   /** `true` on a `done` event whose result came from `resume` instead of running the task. */
   resumed?: boolean;
   /**
+   * Why a task recorded as done in the run resumed from runs again (`out/p3.dat missing`,
+   * `in/p2.txt changed`, `forced`): on `queued`, on a resumed run.
+   */
+  rerun?: string;
+  /**
+   * The fingerprints of the task's declared inputs and outputs as it finished (or was found
+   * unchanged on resume): on `done`, when results are recorded. See docs/files.md.
+   */
+  files?: FileRecord;
+  /**
    * What the attempt ran, where and how it ended, on `done`, `failed` and `retried` when its
    * backend reported it (`BackendContext.ran`).
    */
@@ -142,6 +153,7 @@ const ENGINE_ERRORS = new Set([
   "WorkerCrashError",
   "NodeLostError",
   "AgentHttpError",
+  "MissingOutputError",
 ]);
 
 /** The most of a stack an event carries: enough for the frames that matter, not a 1 MB trace line. */

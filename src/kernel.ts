@@ -24,7 +24,7 @@ export interface Scheduler {
 interface MoveArgs {
   created: [deps: readonly TaskFuture<unknown>[], template: string];
   resolved: [];
-  queued: [backend: string];
+  queued: [backend: string, rerun: string | undefined];
   submitted: [backend: string];
   running: [where: string | undefined];
   retried: [error: unknown, delayMs: number];
@@ -148,6 +148,7 @@ export class Kernel {
         break;
       case "queued":
         event.backend = a as string;
+        if (b !== undefined) event.rerun = b as string;
         break;
       case "submitted":
         event.backend = a as string;
@@ -171,6 +172,7 @@ export class Kernel {
         }
         if (b === true) event.resumed = true;
         if (node.record !== undefined) event.record = node.record;
+        if (node.files?.seen !== undefined) event.files = node.files.seen;
         break;
       case "failed":
       case "cancelled":
@@ -271,6 +273,7 @@ export class Kernel {
       node.fn = undefined;
       node.args = EMPTY;
       node.dependents = node.children = node.parent = undefined;
+      node.files = undefined;
       node.command =
         node.bodyValue =
         node.unlisten =

@@ -82,10 +82,14 @@ export class Lanes {
     return this.#inflight.get(id);
   }
 
-  /** Queues a ready task for a slot of its backend. */
-  enqueue(node: TaskNode): void {
+  /**
+   * Queues a ready task for a slot of its backend.
+   *
+   * @param rerun On a resumed run, why the task runs again (for its `queued` event).
+   */
+  enqueue(node: TaskNode, rerun?: string): void {
     const lane = this.#laneOf(node);
-    this.#kernel.move(node, MOVES.queued, lane.backend.name);
+    this.#kernel.move(node, MOVES.queued, lane.backend.name, rerun);
     lane.queue.push(node);
     this.#flush.schedule();
   }

@@ -1,3 +1,4 @@
+import { checkFileDeclaration, type FileDeclaration } from "./declared_files.ts";
 import { deprecated } from "./deprecated.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import type { TaskFuture } from "./task_future.ts";
@@ -136,6 +137,18 @@ export interface TaskOptions {
   after?: readonly TaskFuture<unknown>[];
   /** Cancels the task when aborted. */
   signal?: AbortSignal;
+  /**
+   * The files the task reads: paths, or a function of the call's arguments returning them
+   * (see docs/files.md). A file another task declared in `outputs` makes that task a
+   * dependency; on a resumed run, a changed input makes the task run again. Not for blocks.
+   */
+  inputs?: FileDeclaration;
+  /**
+   * The files the task writes, declared as `inputs` are: each must exist once the task
+   * succeeded (else it fails with a `MissingOutputError`); tasks that read one wait for this
+   * task; on a resumed run, a missing or changed output makes the task run again. Not for blocks.
+   */
+  outputs?: FileDeclaration;
 }
 
 /**
@@ -247,6 +260,8 @@ const KNOWN_KEYS = new Set([
   "workflowId",
   "after",
   "signal",
+  "inputs",
+  "outputs",
   "cwd",
   "env",
   "captureOutput",
@@ -294,6 +309,8 @@ export function validateOptions(options: unknown, where: string): MergedOptions 
     throw invalid(where, "signal", "an AbortSignal", o.signal);
   }
   if (o.env !== undefined) stringRecord(o.env, "env", where);
+  if (o.inputs !== undefined) checkFileDeclaration(o.inputs, "inputs", where);
+  if (o.outputs !== undefined) checkFileDeclaration(o.outputs, "outputs", where);
   if (o.resources !== undefined) {
     const r = plainObject(o.resources, "resources", where);
     knownKeys(r, RESOURCE_KEYS, "resource", where);

@@ -1,4 +1,5 @@
 import type { Attempts } from "./attempts.ts";
+import type { FileChecks } from "./file_checks.ts";
 import type { BackendContext } from "./backend.ts";
 import { CancelledError } from "./errors.ts";
 import type { Kernel } from "./kernel.ts";
@@ -20,6 +21,7 @@ export function reportChannel(
   kernel: Kernel,
   lanes: Lanes,
   attempts: Attempts,
+  files: FileChecks | undefined,
 ): BackendContext {
   // One handler per kind of report, made once: applying a report allocates nothing.
   const running = (node: TaskNode, where: unknown) => attempts.started(node, where as string);
@@ -29,7 +31,10 @@ export function reportChannel(
     const o = node.options;
     const trim = node.kind === "executable" && typeof value === "string" && !o.captureOutput &&
       o.result !== "output";
-    kernel.settle(node, "DONE", trim ? stdoutValue(value) : value);
+    const result = trim ? stdoutValue(value) : value;
+    // Declared outputs are checked before the task counts as done (not in a dry run: no files).
+    if (node.files !== undefined && files !== undefined) files.finished(node, result);
+    else kernel.settle(node, "DONE", result);
   };
   const failed = (node: TaskNode, error: unknown) => attempts.failed(node, error);
   const ran = (node: TaskNode, record: unknown) => {

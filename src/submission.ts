@@ -1,5 +1,6 @@
 import type { TaskSpec } from "./backend.ts";
 import type { Resources } from "./options.ts";
+import type { TaskFiles } from "./task_files.ts";
 import { attemptSignal, type TaskContext } from "./task_context.ts";
 import type { TaskNode } from "./task_node.ts";
 
@@ -25,6 +26,7 @@ export class Submission implements TaskSpec, TaskContext {
   declare captureOutput?: boolean;
   declare result?: "output";
   declare resources?: Resources;
+  declare files?: TaskFiles;
   readonly #node: TaskNode;
 
   /** The submission of the node's current attempt. */
@@ -48,6 +50,7 @@ export class Submission implements TaskSpec, TaskContext {
       if (o.result === "output") this.result = "output";
     }
     if (o.resources !== undefined) this.resources = o.resources;
+    if (node.files !== undefined) this.files = node.files.declared;
   }
 
   /** Aborted when the engine stops this attempt (see {@linkcode TaskContext.signal}). */

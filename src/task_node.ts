@@ -1,3 +1,4 @@
+import type { NodeFiles } from "./declared_files.ts";
 import type { ExecutionRecord } from "./execution_record.ts";
 import type { MergedOptions } from "./options.ts";
 import { PHASE, type Phase, SETTLED } from "./phases.ts";
@@ -32,6 +33,8 @@ export class TaskNode implements FutureOwner {
   parent: TaskNode | undefined;
   /** The command to run, once an executable's body produced it. */
   command: string | readonly string[] | undefined = undefined;
+  /** The files the call declared, resolved; `undefined` for the (common) task that declares none. */
+  files: NodeFiles | undefined = undefined;
   /** The memo key, computed when resuming or recording results. */
   memoKey: string | undefined = undefined;
   /** 1 for the first attempt. */

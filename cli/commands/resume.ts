@@ -14,17 +14,22 @@ const HELP = `Usage: asyncflow resume [run] [options]
 
 Runs the workflow of a recorded run again with the same command line, skipping every
 task that completed in it with the same name, arguments and command (what
-'asyncflow run --resume <run>' does). The run is an id, a unique prefix of one, or
-'last' (the default). The new run is recorded as a run of its own.
+'asyncflow run --resume <run>' does); a task that declared files runs again when
+one of its outputs is missing or changed, or one of its inputs changed, and says
+why (docs/files.md). A task that was interrupted was never recorded as done: it
+always runs again. The run is an id, a unique prefix of one, or 'last' (the
+default). The new run is recorded as a run of its own.
 
 Options:
+  --force <task>       run this task again although it completed (a name, 'generate[3]',
+                       or a template, 'generate': all its calls); repeatable
   --runs-dir <dir>     where the runs are (default: $ASYNCFLOW_RUNS_DIR, else .asyncflow/runs)
   -h, --help           this help
 
 Exit codes: those of 'asyncflow run'.`;
 
 /** Flags of `run` that take a value, so the value is not taken for the workflow. */
-const RUN_VALUE_FLAGS = new Set(["--resume", "--trace"]);
+const RUN_VALUE_FLAGS = new Set(["--resume", "--trace", "--force"]);
 
 /** The `resume` subcommand. */
 export const resumeCommand: Command = {
@@ -34,6 +39,7 @@ export const resumeCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("resume", argv, {
       "runs-dir": { type: "string" },
+      force: { type: "string", multiple: true },
     });
     if (values.help) {
       io.out(HELP + "\n");
@@ -63,16 +69,23 @@ export const resumeCommand: Command = {
       );
     }
     // The old run's own --resume and --trace would point at the wrong places: the new run
-    // resumes from the old one and records itself.
+    // resumes from the old one and records itself; its --force was for that run only.
     const kept: string[] = [];
     for (let i = 0; i < rest.length; i++) {
       const arg = rest[i]!;
       if (RUN_VALUE_FLAGS.has(arg)) i++;
       else if (![...RUN_VALUE_FLAGS].some((f) => arg.startsWith(`${f}=`))) kept.push(arg);
     }
-    io.err(`resuming run ${run.info.id}: asyncflow run ${kept.join(" ")}\n`);
+    const force = ((values.force ?? []) as string[]).flatMap((task) => ["--force", task]);
+    io.err(`resuming run ${run.info.id}: asyncflow run ${[...kept, ...force].join(" ")}\n`);
     return await runCommand.run(
-      [...kept, "--resume", run.dir, ...(values["runs-dir"] ? ["--runs-dir", root] : [])],
+      [
+        ...kept,
+        "--resume",
+        run.dir,
+        ...force,
+        ...(values["runs-dir"] ? ["--runs-dir", root] : []),
+      ],
       io,
     );
   },

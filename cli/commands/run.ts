@@ -6,7 +6,7 @@
 import process from "node:process";
 import { createBackends } from "../run/backends.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
-import { readResumeMap } from "../run/resume.ts";
+import { readResume } from "../run/resume.ts";
 import { portOption, RunDashboard } from "../run/run_dashboard.ts";
 import { formatSummary, runWorkflow } from "../run/run_workflow.ts";
 import { onStopSignal } from "../run/signals.ts";
@@ -49,7 +49,11 @@ Options:
   --no-record          write no run directory
   --trace <file>       also write the event stream (JSONL, with results) to <file>
   --resume <run>       skip tasks that completed with the same name, arguments and command
-                       in <run>: a run id, an id prefix, 'last', or a trace file
+                       in <run>: a run id, an id prefix, 'last', or a trace file; a task
+                       that declared files runs again when an output is missing or changed,
+                       or an input changed, and says why (docs/files.md)
+  --force <task>       with --resume: run this task again although it completed (a name,
+                       'generate[3]', or a template, 'generate': all its calls); repeatable
   --dashboard          serve the run's live dashboard on loopback while it runs (its URL,
                        with a random token, is printed on stderr); it closes when the run
                        ends: 'asyncflow dashboard <run>' shows it again
@@ -86,6 +90,7 @@ export const runCommand: Command = {
       "no-record": { type: "boolean" },
       trace: { type: "string" },
       resume: { type: "string" },
+      force: { type: "string", multiple: true },
       dashboard: { type: "boolean" },
       "dashboard-port": { type: "string" },
       "dashboard-keep": { type: "boolean" },
@@ -132,9 +137,17 @@ export const runCommand: Command = {
     }
     const root = runsDir(str("runs-dir"));
     const keep = positiveInt("run", "keep-runs", values["keep-runs"]);
+    const force = (values.force ?? []) as string[];
+    if (force.length > 0 && values.resume === undefined) {
+      throw new UsageError(
+        "run",
+        `'--force ${force[0]}' reruns a task of a resumed run: add '--resume <run>' ` +
+          `(or use 'asyncflow resume --force ${force[0]}'); without it every task runs anyway`,
+      );
+    }
     const resume = values.resume === undefined
       ? undefined
-      : await readResumeMap(traceOf("run", root, str("resume")).trace);
+      : await readResume(traceOf("run", root, str("resume")).trace);
     const loaded = await loadWorkflow("run", positionals[0]!, {
       flags: (values.param ?? []) as string[],
       ...(values.params === undefined ? {} : { file: str("params")! }),
@@ -175,7 +188,8 @@ export const runCommand: Command = {
       dryRun: values["dry-run"] === true,
       ...(record === undefined ? {} : { record }),
       ...(values.trace === undefined ? {} : { tracePath: str("trace")! }),
-      ...(resume === undefined ? {} : { resume }),
+      ...(resume === undefined ? {} : { resume: resume.results, resumeFiles: resume.files }),
+      ...(force.length === 0 ? {} : { force }),
       ...(dashboard === undefined ? {} : { dashboard }),
       quiet: values.quiet === true,
       io,

@@ -55,7 +55,7 @@ export const showCommand: Command = {
       io.out(
         values.json
           ? JSON.stringify({ run: { ...run.info, dir: run.dir }, tasks: graph.nodes }) + "\n"
-          : formatRun(run.info, graph, run.dir),
+          : formatRun(run.info, graph, run.dir, events),
       );
       return EXIT.ok;
     }

@@ -61,6 +61,7 @@ export class ProgressView {
       // A failure is printed above the live lines as it happens; one that only follows from a
       // failed dependency is counted, not printed: one root can cause thousands.
       if (event.type === "running") this.#started.set(event.uid, event.time);
+      else if (event.rerun !== undefined) this.#printAbove(this.#logLine(event)!);
       else if (event.type === "failed" && event.error?.name !== "DependencyFailureError") {
         this.#printAbove(this.#logLine(event)!);
       } else if (event.type === "done" || event.type === "failed" || event.type === "cancelled") {
@@ -177,6 +178,9 @@ export class ProgressView {
         return `cancelled ${what}: ${e.error?.message ?? ""}`;
       case "retried":
         return `retrying  ${what} after attempt ${e.attempt ?? "?"}: ${e.error?.message ?? ""}`;
+      case "queued":
+        // On a resumed run: why a task recorded as done runs again.
+        return e.rerun === undefined ? undefined : `rerun     ${what}: ${e.rerun}`;
       default:
         return undefined;
     }

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type Backend, type EngineStats, type TaskEvent, WorkflowEngine } from "../../mod.ts";
+import {
+  type Backend,
+  type EngineStats,
+  type FileRecord,
+  type TaskEvent,
+  WorkflowEngine,
+} from "../../mod.ts";
 import type { CliIo } from "../io.ts";
 import { whyNotWritable } from "../output_file.ts";
 import { EXIT, UsageError } from "../usage.ts";
@@ -34,6 +40,10 @@ export interface RunOptions {
   record?: RunRecord;
   /** Results of an earlier run, by memo key. */
   resume?: ReadonlyMap<string, unknown>;
+  /** With `resume`: the fingerprints of the declared files of those tasks, by memo key. */
+  resumeFiles?: ReadonlyMap<string, FileRecord>;
+  /** With `resume`: tasks (names or templates) to run again although recorded. */
+  force?: readonly string[];
   /** The live dashboard, attached to the engine before any task runs; the caller closes it. */
   dashboard?: RunDashboard;
   /** No progress line or log lines. */
@@ -66,13 +76,19 @@ export interface RunSummary {
   /** Wall-clock time, in ms. */
   elapsedMs: number;
   /** Counts of tasks and blocks. */
-  tasks: Omit<EngineStats, "pending" | "running"> & { resumed: number };
+  tasks: Omit<EngineStats, "pending" | "running"> & {
+    resumed: number;
+    /** On a resumed run: the tasks recorded as done that ran again (each said why). */
+    rerun?: number;
+  };
   /** The tasks that failed for a reason of their own (not because a dependency failed), at most 20. */
   failures: FailureInfo[];
   /** The results of the leaf tasks (top-level tasks nothing depends on), at most 20. */
   results: LeafResult[];
   /** In a dry run: every command that would have run, arguments filled in. */
   commands?: { uid: string; name: string; command: string; cwd?: string }[];
+  /** On a resumed run: `true` when no task had to run (every one was recorded and up to date). */
+  upToDate?: boolean;
   /** The run's directory and id, when it was recorded. */
   run?: { id: string; dir: string };
   /** The trace file, when one was written. */
@@ -114,6 +130,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
       ...(options.backends && options.backends.length > 0 ? { backends: options.backends } : {}),
       dryRun: options.dryRun ?? false,
       ...(options.resume ? { resume: options.resume } : {}),
+      ...(options.resumeFiles ? { resumeFiles: options.resumeFiles } : {}),
+      ...(options.force ? { force: options.force } : {}),
       recordResults: trace !== undefined,
       ...(options.record ? { record: options.record } : {}),
     });
@@ -141,8 +159,16 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   const leaves = new LeafResults();
   const commands: NonNullable<RunSummary["commands"]> = [];
   let resumed = 0;
+  let rerun = 0;
+  let submitted = 0;
+  // The --force names that no call matched, by name or template: a typo is said, not ignored.
+  const unmatched = new Set(options.force);
   const unsubscribe = flow.subscribe((event: TaskEvent) => {
     trace?.write(event);
+    if (unmatched.size > 0 && event.type === "created") {
+      unmatched.delete(event.name);
+      if (event.template !== undefined) unmatched.delete(event.template);
+    }
     progress?.onEvent(event);
     leaves.onEvent(event);
     if (flow.dryRun && event.record?.command !== undefined) {
@@ -155,6 +181,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
       });
     }
     if (event.type === "done" && event.resumed) resumed++;
+    if (event.rerun !== undefined) rerun++;
+    if (event.type === "submitted") submitted++;
     if (
       event.type === "failed" && event.error?.name !== "DependencyFailureError" &&
       failures.length < MAX_FAILURES
@@ -196,6 +224,9 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
   unsubscribe();
   trace?.close();
   progress?.finish();
+  for (const name of unmatched) {
+    io.err(`warning: '--force ${name}' matched no task of this run (by name or template)\n`);
+  }
   options.dashboard?.finish();
 
   const stats = flow.stats();
@@ -220,11 +251,15 @@ export async function runWorkflow(options: RunOptions): Promise<RunSummary> {
       cancelled: stats.cancelled,
       retried: stats.retried,
       resumed,
+      ...(options.resume ? { rerun } : {}),
     },
     failures,
     results: leaves.results(),
   };
   if (flow.dryRun) summary.commands = commands;
+  if (options.resume && exitCode === EXIT.ok && submitted === 0 && resumed > 0) {
+    summary.upToDate = true;
+  }
   if (options.record) {
     summary.run = { id: options.record.id, dir: options.record.dir };
     summary.trace = options.record.tracePath;
@@ -294,6 +329,7 @@ export function formatSummary(summary: RunSummary): string {
   const counts = [`${t.done} done`, `${t.failed} failed`, `${t.cancelled} cancelled`];
   if (t.retried > 0) counts.push(`${t.retried} retried`);
   if (t.resumed > 0) counts.push(`${t.resumed} resumed`);
+  if (t.rerun !== undefined && t.rerun > 0) counts.push(`${t.rerun} rerun`);
   const head = summary.status === "interrupted"
     ? `interrupted (${summary.signal})`
     : summary.status;
@@ -302,6 +338,9 @@ export function formatSummary(summary: RunSummary): string {
       summary.dryRun ? " (dry run)" : ""
     }`,
   ];
+  if (summary.upToDate) {
+    lines.push("  nothing to do: every task was done and up to date in the run resumed from");
+  }
   // Tasks that failed with the same error (a function no worker can reach, say) share one line.
   const byError = new Map<string, FailureInfo[]>(); // not Map.groupBy: Node 20 has none
   for (const f of summary.failures) {

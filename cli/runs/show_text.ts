@@ -4,6 +4,7 @@
  * @module
  */
 import type { TaskGraph } from "../../graph/mod.ts";
+import type { FileFingerprint, TaskEvent } from "../../mod.ts";
 import { formatKiB } from "../../report/format_kib.ts";
 import { countsText } from "../commands/log.ts";
 import { formatCommand } from "./format_command.ts";
@@ -31,7 +32,12 @@ const TASKS_SHOWN = 50;
  * assert.match(formatRun(info, buildGraph([]), "/w/.asyncflow/runs/x"), /^command +asyncflow run w\.yaml$/m);
  * ```
  */
-export function formatRun(info: RunInfo, graph: TaskGraph, dir: string): string {
+export function formatRun(
+  info: RunInfo,
+  graph: TaskGraph,
+  dir: string,
+  events: readonly TaskEvent[] = [],
+): string {
   const lines: string[] = [];
   const field = (name: string, value: string) => lines.push(`${name.padEnd(11)}${value}`);
   field("run", `${info.id} (${dir})`);
@@ -60,6 +66,10 @@ export function formatRun(info: RunInfo, graph: TaskGraph, dir: string): string 
   for (const f of failures.slice(0, 20)) {
     field("failed", `${f.name} (${f.uid}): ${f.error?.name}: ${firstLine(f.error?.message)}`);
   }
+  // On a resumed run: each task recorded as done that ran again, and why.
+  const reruns = events.filter((e) => e.rerun !== undefined);
+  for (const e of reruns.slice(0, 20)) field("rerun", `${e.name} (${e.uid}): ${e.rerun}`);
+  if (reruns.length > 20) field("", `… and ${reruns.length - 20} more`);
   lines.push("");
   const shown = graph.nodes.slice(0, TASKS_SHOWN);
   // CPU and memory columns only when some record tells them (a recorded run on Linux).
@@ -143,6 +153,7 @@ export function formatTask(view: TaskView): string {
     lines.push(`${indent}${name.padEnd(11)}${value}`);
   field("task", `${view.name} (${view.uid}), ${view.kind}`);
   field("state", view.state + (view.resumed ? " (resumed from an earlier run)" : ""));
+  if (view.rerun !== undefined) field("rerun", view.rerun);
   if (view.parent) field("block", view.parent);
   if (view.deps.length > 0) field("after", view.deps.join(", "));
   if (view.backend) field("backend", view.backend + (view.where ? `, ${view.where}` : ""));
@@ -180,6 +191,12 @@ export function formatTask(view: TaskView): string {
       sub("stderr", `${r.stderrPath} (${r.stderrBytes ?? "?"} bytes)`);
     }
   }
+  const fileLines = (name: string, list: readonly FileFingerprint[] = []) =>
+    list.forEach((f, i) =>
+      field(i === 0 ? name : "", `${f.path} (${f.size} bytes, sha256 ${f.sha256.slice(0, 12)}…)`)
+    );
+  fileLines("inputs", view.files?.inputs);
+  fileLines("outputs", view.files?.outputs);
   if (view.value !== undefined) field("value", view.value);
   if (view.error) {
     lines.push(`error:     ${view.error.name}: ${view.error.message}`);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ExecutionRecord, TaskEvent } from "../../mod.ts";
+import type { ExecutionRecord, FileRecord, TaskEvent } from "../../mod.ts";
 import type { GraphNode } from "../../graph/mod.ts";
 import { didYouMean } from "../did_you_mean.ts";
 import { UsageError } from "../usage.ts";
@@ -14,6 +14,10 @@ import { type OutputExcerpt, outputExcerpt } from "./output_excerpt.ts";
 export interface TaskView extends GraphNode {
   /** What each attempt ran, in order, as its backend reported it. */
   records: (ExecutionRecord & { attempt: number })[];
+  /** On a resumed run: why the task, recorded as done in the run resumed from, ran again. */
+  rerun?: string;
+  /** The fingerprints of its declared files as it finished (when results were recorded). */
+  files?: FileRecord;
   /** The ends of the last attempt's stdout, when it was kept. */
   stdout?: OutputExcerpt;
   /** The ends of the last attempt's stderr, when it was kept. */
@@ -107,12 +111,18 @@ export function otherSpelling(name: string): string | undefined {
 export function taskView(node: GraphNode, events: readonly TaskEvent[]): TaskView {
   const records: TaskView["records"] = [];
   let attempt = 1;
+  let rerun: string | undefined;
+  let files: FileRecord | undefined;
   for (const e of events) {
     if (e.uid !== node.uid) continue;
     if (e.attempt !== undefined) attempt = e.attempt;
     if (e.record) records.push({ attempt, ...e.record });
+    if (e.rerun !== undefined) rerun = e.rerun;
+    if (e.files !== undefined) files = e.files;
   }
   const view: TaskView = { ...node, records };
+  if (rerun !== undefined) view.rerun = rerun;
+  if (files !== undefined) view.files = files;
   const last = records.at(-1);
   if (last?.stdoutPath !== undefined) view.stdout = outputExcerpt(last.stdoutPath);
   if (last?.stderrPath !== undefined) view.stderr = outputExcerpt(last.stderrPath);

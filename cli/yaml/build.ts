@@ -197,6 +197,8 @@ function taskOptions(
   if (task.timeout !== undefined) o.timeout = durationMs(task.timeout);
   if (task.priority !== undefined) o.priority = task.priority;
   if (task.cwd !== undefined) o.cwd = staticText(task.cwd, ctx);
+  if (task.inputs !== undefined) o.inputs = task.inputs.map((p) => staticText(p, ctx));
+  if (task.outputs !== undefined) o.outputs = task.outputs.map((p) => staticText(p, ctx));
   if (task.env !== undefined) {
     o.env = Object.fromEntries(
       Object.entries(task.env).map(([k, v]) => [k, staticText(String(v), ctx)]),

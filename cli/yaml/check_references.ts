@@ -209,7 +209,9 @@ function checkEntry(
   for (const { name, path: at } of iterationParams(task)) {
     issues.push(...paramProblems(name, scope, [...path, ...at]));
   }
-  for (const field of ["name", "command", "args", "params", "cwd", "env"] as const) {
+  for (
+    const field of ["name", "command", "args", "params", "cwd", "env", "inputs", "outputs"] as const
+  ) {
     walkStrings(task[field], [...path, field], (text, at) => {
       const whole = wholeExpression(text);
       for (const e of whole ? [whole] : expressionsIn(text)) {

@@ -97,6 +97,11 @@ const EnvValue = z.union([z.string(), z.number(), z.boolean()], {
 
 const Ids = z.union([Id, z.array(Id)], { error: "must be a task id or a list of task ids" });
 
+/** Declared files (`inputs:`, `outputs:`): paths, relative to the task's `cwd`. */
+const Paths = z.array(z.string().min(1, { error: "a path must not be empty" }), {
+  error: "must be a list of paths (strings)",
+});
+
 /** A list or a count given by a parameter: exactly `${{ params.<name> }}`. */
 function paramRef(what: string) {
   return z.string().refine((text) => paramName(text) !== undefined, {
@@ -151,6 +156,8 @@ const TASK_FIELDS = {
   resources: Resources.optional(),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), EnvValue).optional(),
+  inputs: Paths.optional(),
+  outputs: Paths.optional(),
   for_each: ForEach.optional(),
   repeat: z.union([z.int().min(1), paramRef("a whole number of at least 1")]).optional(),
 };
@@ -183,7 +190,7 @@ function checkTask(task: TaskFields, ctx: z.RefinementCtx): void {
   only("cwd", "command");
   only("env", "command");
   if (kinds[0] === "block") {
-    for (const key of ["resources", "priority"] as const) {
+    for (const key of ["resources", "priority", "inputs", "outputs"] as const) {
       if (task[key] !== undefined) {
         ctx.addIssue({ code: "custom", path: [key], message: `'${key}' does not apply to blocks` });
       }

@@ -83,12 +83,32 @@ export interface ContextStorage<T> {
   get(): T | undefined;
 }
 
+/** What a file is now, as far as comparing it cheaply goes. */
+export interface FileStat {
+  /** Its size in bytes. */
+  size: number;
+  /** Its modification time, ms since the epoch. */
+  mtimeMs: number;
+  /** Whether it is a directory (its content is not hashed). */
+  directory: boolean;
+}
+
 /** The runtime services the core uses. */
 export interface Host {
   /** The runtime (see `runtime.ts`). */
   readonly runtime: Runtime;
   /** Starts a process; on a runtime that cannot, throws an error that says what to use instead. */
   spawn(request: ProcessRequest): RunningProcess;
+  /** Whether this host has a file system (declared files can be checked). */
+  readonly hasFiles: boolean;
+  /**
+   * What the file at `path` is now, or `undefined` when nothing is there.
+   *
+   * @throws When it cannot be looked at (no permission), or the host has no files.
+   */
+  fileStat(path: string): Promise<FileStat | undefined>;
+  /** The SHA-256 of the file's content, 64 lowercase hex digits, read as a stream. */
+  sha256File(path: string): Promise<string>;
   /** Creates a directory and its parents. */
   mkdir(path: string): Promise<void>;
   /** The number of cores available to this process. */

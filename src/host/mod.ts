@@ -11,6 +11,7 @@ import { webHost } from "./web_host.ts";
 
 export type {
   ContextStorage,
+  FileStat,
   Host,
   ProcessOutcome,
   ProcessRequest,

@@ -33,6 +33,7 @@ function builtins() {
     fs: process.getBuiltinModule("node:fs"),
     fsPromises: process.getBuiltinModule("node:fs/promises"),
     os: process.getBuiltinModule("node:os"),
+    crypto: process.getBuiltinModule("node:crypto"),
     asyncHooks: process.getBuiltinModule("node:async_hooks"),
   };
 }
@@ -57,6 +58,23 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
     spawn: (request) => spawnProcess(b, request, setsid),
     mkdir: async (path) => {
       await b.fsPromises.mkdir(path, { recursive: true });
+    },
+    hasFiles: true,
+    fileStat: async (path) => {
+      try {
+        const s = await b.fsPromises.stat(path);
+        return { size: s.size, mtimeMs: s.mtimeMs, directory: s.isDirectory() };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        throw error;
+      }
+    },
+    sha256File: async (path) => {
+      // Streamed: a 10 GB output is hashed in 64 KiB pieces, never held whole.
+      const hash = b.crypto.createHash("sha256");
+      for await (const chunk of b.fs.createReadStream(path)) hash.update(chunk as Uint8Array);
+      return hash.digest("hex");
     },
     cpuCount: () => b.os.availableParallelism(),
     cwd: () => b.process.cwd(),

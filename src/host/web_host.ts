@@ -25,6 +25,9 @@ export function webHost(runtime: Runtime): Host {
       throw cannot(`run the command '${what}'`);
     },
     mkdir: (path) => Promise.reject(cannot(`create the directory ${path}`)),
+    hasFiles: false,
+    fileStat: (path) => Promise.reject(cannot(`look at the file ${path}`)),
+    sha256File: (path) => Promise.reject(cannot(`read the file ${path}`)),
     cpuCount: () => {
       const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator
         ?.hardwareConcurrency;
