@@ -80,6 +80,11 @@ export interface WireExecutableTask {
   env?: Record<string, string>;
   /** Keep stdout in a file and answer with its path instead of the text. */
   captureOutput?: boolean;
+  /**
+   * Run in the session's staging directory, where `POST …/files` placed the task's inputs and
+   * where `GET …/files` reads its outputs; `cwd`, when given, is then a relative path inside it.
+   */
+  staged?: boolean;
   /** Higher runs first when tasks wait for room. Default 0. */
   priority?: number;
   /** What the task needs: the agent places it on cores and GPUs of its nodes. */
