@@ -58,7 +58,7 @@ export interface BlobMetrics {
  * const sha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // "hello"
  * await store.put(sha, new Blob(["hello"]).stream(), 5);
  * assert.equal(await store.size(sha), 5);
- * await assert.rejects(store.put(sha.replace("2", "3"), new Blob(["hello"]).stream()), /hash/);
+ * await assert.rejects(store.put(sha.replace("2", "3"), new Blob(["hello"]).stream()), /SHA-256 is 2cf2/);
  * ```
  */
 export class BlobStore {

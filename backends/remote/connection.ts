@@ -124,3 +124,16 @@ export function readEndpointFile(path: string): Endpoint & { fingerprint?: strin
     ...(pin.fetch ? { fingerprint: parsed.fingerprint as string } : {}),
   };
 }
+
+/** The error of the tasks in flight when the agent has not answered for `ms`, with the last error. */
+export function unreachableError(backend: string, url: string, ms: number, last: unknown): Error {
+  const why = last === undefined
+    ? "none; its requests are still waiting for an answer"
+    : last instanceof Error
+    ? last.message
+    : String(last);
+  return new Error(
+    `RemoteBackend '${backend}': the agent at ${url} has not answered for more than ` +
+      `${ms} ms, its 'unreachableAfter' (last error: ${why})`,
+  );
+}

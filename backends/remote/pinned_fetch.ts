@@ -25,8 +25,10 @@ export interface PinnedRequest {
   method?: string;
   /** Request headers. */
   headers?: Record<string, string>;
-  /** The body, already serialised. */
-  body?: string;
+  /** The body, already serialised, or a stream of bytes sent as they are read (a file). */
+  body?: string | ReadableStream<Uint8Array>;
+  /** `"half"` with a streamed body, as `fetch` wants it; ignored here. */
+  duplex?: "half";
   /** Aborts the request, or the reading of its response. */
   signal?: AbortSignal;
 }
@@ -131,10 +133,33 @@ export function pinnedFetch(pin: CertificatePin): PinnedFetch {
           res.on("close", () => signal?.removeEventListener("abort", abort));
           resolve(toWebResponse(res, signal));
         });
-        req.end(init.body);
+        if (typeof init.body === "string" || init.body === undefined) req.end(init.body);
+        else pipeBody(init.body, req).catch((error) => req.destroy(error));
       })) as PinnedFetch;
   send.close = () => agent.destroy();
   return send;
+}
+
+/** Writes a streamed body to a `node:http` request, waiting for it to drain when it is full. */
+async function pipeBody(
+  body: ReadableStream<Uint8Array>,
+  req: {
+    write(chunk: Uint8Array): boolean;
+    end(): void;
+    once(event: "drain" | "close", listener: () => void): void;
+  },
+): Promise<void> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return req.end();
+    if (!req.write(value)) {
+      await new Promise<void>((resolve) => {
+        req.once("drain", resolve);
+        req.once("close", resolve);
+      });
+    }
+  }
 }
 
 /**

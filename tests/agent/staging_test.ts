@@ -1,0 +1,239 @@
+/**
+ * Staging declared files through the agent, end to end over loopback: a command on the agent
+ * reads a staged input and writes outputs that come back byte for byte (binary, several MB,
+ * streamed); a file already there is not sent again, across tasks and sessions; outputs can stay
+ * on the agent and come back as fingerprints; a missing input or output fails the task saying
+ * which; paths outside the staging root and function tasks are refused; a shared filesystem
+ * uses paths in place; the pinned TLS connection stages too.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Buffer } from "node:buffer";
+import { type AgentHandle, startAgent } from "../../agent/mod.ts";
+import { RemoteBackend, type RemoteBackendOptions } from "../../backends/remote/mod.ts";
+import { call } from "./helpers.ts";
+import { sha256 } from "./files_helpers.ts";
+import { driven } from "./staging_helpers.ts";
+
+let agent: AgentHandle;
+
+before(async () => {
+  agent = await startAgent({ cores: 2 });
+});
+after(async () => await agent.close());
+
+/** A fresh client directory standing for the staging directory. */
+const clientDir = () => mkdtempSync(join(tmpdir(), "asyncflow-client-"));
+
+async function client(root: string, o: Partial<RemoteBackendOptions> = {}) {
+  const backend = new RemoteBackend({
+    url: agent.url,
+    token: agent.token,
+    stagingRoot: root,
+    ...o,
+  });
+  return await driven(backend, root);
+}
+
+const filesMetrics = async (a: AgentHandle = agent) =>
+  (await call(a, "GET", "/v1/metrics")).body.files as { stored: number; placed: number };
+
+describe("staging declared files through the agent", () => {
+  it("brings a command's outputs back byte for byte from a staged binary input of several MB", async () => {
+    const root = clientDir();
+    mkdirSync(join(root, "in"));
+    const data = randomBytes(6 * 1024 * 1024 + 13); // every byte value, no line structure
+    writeFileSync(join(root, "in/data.bin"), data);
+    const c = await client(root);
+    try {
+      const before = await filesMetrics();
+      const done = await c.run({
+        command:
+          "cat in/data.bin in/data.bin > out/twice.bin && printf '\\000\\001\\377' > out/small.bin",
+        files: { inputs: ["in/data.bin"], outputs: ["out/twice.bin", "out/small.bin"] },
+      });
+      assert.equal(done.state, "done", done.error?.message);
+      const twice = readFileSync(join(root, "out/twice.bin"));
+      assert.equal(twice.length, 2 * data.length);
+      assert.ok(
+        twice.subarray(0, data.length).equals(data) && twice.subarray(data.length).equals(data),
+      );
+      assert.deepEqual([...readFileSync(join(root, "out/small.bin"))], [0, 1, 255]);
+      assert.equal(
+        done.record?.outputs,
+        undefined,
+        "brought back: the engine fingerprints them itself",
+      );
+      assert.match(String(done.record?.cwd), /\/sessions\/[0-9a-f]{32}\/work$/);
+      const after = await filesMetrics();
+      assert.equal(after.stored - before.stored, 1, "one blob uploaded");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("does not send a file the agent has again, for another task or another session", async () => {
+    const root = clientDir();
+    writeFileSync(join(root, "params.json"), JSON.stringify({ seed: 42, run: root }));
+    const first = await client(root);
+    const second = await client(root);
+    try {
+      const before = await filesMetrics();
+      const read = { command: "cat params.json", files: { inputs: ["params.json"], outputs: [] } };
+      for (const c of [first, first, second]) {
+        const r = await c.run(read);
+        assert.equal(r.state, "done", r.error?.message);
+        assert.match(String(r.value), /"seed":42/);
+      }
+      const after = await filesMetrics();
+      assert.equal(
+        after.stored - before.stored,
+        1,
+        "uploaded once for three tasks in two sessions",
+      );
+      assert.equal(after.placed - before.placed, 2, "placed once in each session's directory");
+      writeFileSync(join(root, "params.json"), JSON.stringify({ seed: 43 })); // a new content
+      assert.match(String((await second.run(read)).value), /"seed":43/);
+      assert.equal((await filesMetrics()).stored - after.stored, 1);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it("runs a task with a relative cwd at the same relative place, its paths relative to it", async () => {
+    const root = clientDir();
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "sub/in.txt"), "inside\n");
+    const c = await client(root);
+    try {
+      const r = await c.run({
+        cwd: "sub",
+        command: "tr a-z A-Z < in.txt > ../out/upper.txt",
+        files: { inputs: ["in.txt"], outputs: ["../out/upper.txt"] },
+      });
+      assert.equal(r.state, "done", r.error?.message);
+      assert.equal(readFileSync(join(root, "out/upper.txt"), "utf8"), "INSIDE\n");
+      assert.match(String(r.record?.cwd), /\/work\/sub$/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("with stageOut 'never' leaves outputs on the agent, reports their fingerprints, and a later task reads them there", async () => {
+    const root = clientDir();
+    const c = await client(root, { stageOut: "never" });
+    try {
+      const made = await c.run({
+        command: "printf 'kept there' > out.txt",
+        files: { inputs: [], outputs: ["out.txt"] },
+      });
+      assert.equal(made.state, "done", made.error?.message);
+      assert.ok(!existsSync(join(root, "out.txt")), "not brought back");
+      const [fp] = made.record!.outputs!;
+      assert.deepEqual([fp!.path, fp!.size, fp!.sha256], ["out.txt", 10, sha256("kept there")]);
+      const next = await c.run({
+        command: "cat out.txt",
+        files: { inputs: ["out.txt"], outputs: [] },
+      });
+      assert.equal(next.state, "done", next.error?.message);
+      assert.equal(next.value, "kept there");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("fails a task whose declared output the command did not write, or whose input the client lacks, saying which", async () => {
+    const root = clientDir();
+    for (const stageOut of ["always", "never"] as const) {
+      const c = await client(root, { stageOut });
+      try {
+        const r = await c.run({
+          command: "true",
+          files: { inputs: [], outputs: ["out/none.dat"] },
+        });
+        assert.equal(r.state, "failed");
+        assert.match(
+          r.error!.message,
+          /did not write its declared output "out\/none\.dat"/,
+          stageOut,
+        );
+        const lacking = await c.run({
+          command: "true",
+          files: { inputs: ["nope.dat"], outputs: [] },
+        });
+        assert.equal(lacking.state, "failed");
+        assert.match(lacking.error!.message, /input "nope\.dat" .* does not exist on the client/);
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
+  it("refuses what it cannot stage: a path outside the staging root, relative files of a function", async () => {
+    const root = clientDir();
+    const c = await client(root);
+    try {
+      const outside = await c.run({
+        command: "true",
+        files: { inputs: ["../elsewhere.dat"], outputs: [] },
+      });
+      assert.equal(outside.state, "failed");
+      assert.match(outside.error!.message, /"\.\.\/elsewhere\.dat" is outside the staging root/);
+      const fn = await c.run({
+        kind: "function",
+        fn: () => 1,
+        files: { inputs: ["a"], outputs: [] },
+      });
+      assert.equal(fn.state, "failed");
+      assert.match(fn.error!.message, /is a function and declares relative files/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("uses paths in place on a shared filesystem: nothing is uploaded", async () => {
+    const root = clientDir();
+    writeFileSync(join(root, "shared.txt"), "in place");
+    const c = await client(root, { sharedFilesystem: true });
+    try {
+      const before = await filesMetrics();
+      const r = await c.run({
+        cwd: root,
+        command: "cat shared.txt > copy.txt",
+        files: { inputs: ["shared.txt"], outputs: ["copy.txt"] },
+      });
+      assert.equal(r.state, "done", r.error?.message);
+      assert.equal(readFileSync(join(root, "copy.txt"), "utf8"), "in place");
+      assert.equal(r.record?.cwd, root);
+      assert.deepEqual(await filesMetrics(), before);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("stages through the pinned TLS connection too", async () => {
+    await using tls = await startAgent({ cores: 1, tls: "self-signed" });
+    const root = clientDir();
+    const data = Buffer.from(randomBytes(1024 * 1024 + 7));
+    writeFileSync(join(root, "in.bin"), data);
+    const backend = RemoteBackend.fromEndpointFile(join(tls.dir, "endpoint.json"), {
+      stagingRoot: root,
+    });
+    const c = await driven(backend, root);
+    try {
+      const r = await c.run({
+        command: "cp in.bin out.bin",
+        files: { inputs: ["in.bin"], outputs: ["out.bin"] },
+      });
+      assert.equal(r.state, "done", r.error?.message);
+      assert.ok(readFileSync(join(root, "out.bin")).equals(data));
+    } finally {
+      await c.close();
+    }
+  });
+});
