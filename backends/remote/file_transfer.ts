@@ -9,7 +9,7 @@
 import type { FileFingerprint } from "../../src/task_files.ts";
 import { nodeBuiltins } from "./_node_builtins.ts";
 
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 const builtins = () => nodeBuiltins("staging files to the agent");
 

@@ -1,7 +1,7 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
 import { positive, type RemoteBackendOptions, remoteTimings } from "./options.ts";
-import { AgentConnection, unreachableError } from "./connection.ts";
+import { AgentConnection } from "./connection.ts";
 import { agentFetch, AgentHttpError, pause } from "./http.ts";
 import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
 import { applyEvent } from "./apply_event.ts";
@@ -79,7 +79,7 @@ export class RemoteBackend implements Backend {
       ? { url: options.url.replace(/\/+$/, ""), token: options.token }
       : undefined;
     this.#conn = new AgentConnection(given, options.endpointFile, this.#stop.signal);
-    this.#staging = new FileStaging(this.#conn, () => this.#sid, this.name, options);
+    this.#staging = new FileStaging(this.#conn, () => this.#sid, this.#inflight, options);
   }
 
   /**
@@ -109,12 +109,8 @@ export class RemoteBackend implements Backend {
     try {
       await this.#openSession();
     } catch (error) {
-      throw new Error(
-        `RemoteBackend '${this.name}': cannot open a session on the agent at ${url}: ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
+      const why = `cannot open a session on the agent at ${url}: ${(error as Error).message}`;
+      throw new Error(`RemoteBackend '${this.name}': ${why}`, { cause: error });
     }
     const tick = Math.max(10, Math.min(this.#ms.heartbeat, this.#ms.unreachableAfter / 4));
     this.#timer = setInterval(() => this.#tick(), tick);
@@ -413,11 +409,6 @@ export class RemoteBackend implements Backend {
   }
 
   #unreachableError(): Error {
-    return unreachableError(
-      this.name,
-      this.#conn.endpoint.url,
-      this.#ms.unreachableAfter,
-      this.#lastError,
-    );
+    return this.#conn.unreachable(this.name, this.#ms.unreachableAfter, this.#lastError);
   }
 }

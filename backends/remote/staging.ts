@@ -16,9 +16,10 @@ import { nodeBuiltins } from "./_node_builtins.ts";
 import type { AgentConnection } from "./connection.ts";
 import { fingerprint, type LocalFile, readStream, statFile, writeStream } from "./file_transfer.ts";
 import { agentFetch, AgentHttpError } from "./http.ts";
+import type { RemoteBackendOptions } from "./options.ts";
 
 /** Whether a task's declared outputs come back to the client: `always` (default) or `never`. */
-export type StageOut = "always" | "never";
+type StageOut = NonNullable<RemoteBackendOptions["stageOut"]>;
 
 /** One declared file: as declared, on the client, and in the staging directory. */
 interface Staged {
@@ -30,7 +31,6 @@ interface Staged {
 /** What one task stages. */
 interface Plan {
   readonly name: string;
-  readonly sid: string;
   readonly inputs: readonly Staged[];
   readonly outputs: readonly Staged[];
   readonly dirs: readonly string[];
@@ -60,6 +60,7 @@ export class StagingError extends Error {
 export class FileStaging {
   readonly #conn: AgentConnection;
   readonly #session: () => string | undefined;
+  readonly #inflight: ReadonlyMap<string, unknown>;
   readonly #backend: string;
   readonly #stageOut: StageOut;
   readonly #shared: boolean;
@@ -79,13 +80,17 @@ export class FileStaging {
   /**
    * @param conn Where the agent is.
    * @param session The current session's id.
-   * @param backend The backend's name, for messages.
+   * @param inflight The backend's tasks in flight, by id.
+   * @param options The backend's options: its name, `stageOut`, `sharedFilesystem`, `stagingRoot`.
    */
   constructor(
     conn: AgentConnection,
     session: () => string | undefined,
-    backend: string,
-    options: { stageOut?: StageOut; sharedFilesystem?: boolean; stagingRoot?: string },
+    inflight: ReadonlyMap<string, unknown>,
+    options: Pick<
+      RemoteBackendOptions,
+      "name" | "stageOut" | "sharedFilesystem" | "stagingRoot"
+    >,
   ) {
     if (options.stageOut !== undefined && !["always", "never"].includes(options.stageOut)) {
       throw new TypeError(
@@ -96,7 +101,8 @@ export class FileStaging {
     }
     this.#conn = conn;
     this.#session = session;
-    this.#backend = backend;
+    this.#inflight = inflight;
+    this.#backend = options.name ?? "remote";
     this.#stageOut = options.stageOut ?? "always";
     this.#shared = options.sharedFilesystem ?? false;
     this.#root = options.stagingRoot;
@@ -154,7 +160,6 @@ export class FileStaging {
     else w.cwd = cwd;
     this.#plans.set(spec.id, {
       name: spec.name,
-      sid: this.#session() ?? "",
       inputs,
       outputs,
       dirs: [...dirs],
@@ -301,7 +306,8 @@ export class FileStaging {
     if (sid !== this.#onAgentSid) {
       this.#onAgent = new Map();
       this.#onAgentSid = sid;
-      for (const [id, plan] of this.#plans) if (plan.sid !== sid) this.#plans.delete(id);
+      // Tasks of the session before were failed with it: their plans go.
+      for (const id of this.#plans.keys()) if (!this.#inflight.has(id)) this.#plans.delete(id);
     }
     return sid;
   }

@@ -16,6 +16,7 @@ import { Buffer } from "node:buffer";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend, type RemoteBackendOptions } from "../../backends/remote/mod.ts";
 import { call } from "./helpers.ts";
+import * as fixtures from "../fixtures/task_functions.ts";
 import { sha256 } from "./files_helpers.ts";
 import { driven } from "./staging_helpers.ts";
 
@@ -176,7 +177,7 @@ describe("staging declared files through the agent", () => {
 
   it("refuses what it cannot stage: a path outside the staging root, relative files of a function", async () => {
     const root = clientDir();
-    const c = await client(root);
+    const c = await client(root, { modules: { fixtures } });
     try {
       const outside = await c.run({
         command: "true",
@@ -186,7 +187,7 @@ describe("staging declared files through the agent", () => {
       assert.match(outside.error!.message, /"\.\.\/elsewhere\.dat" is outside the staging root/);
       const fn = await c.run({
         kind: "function",
-        fn: () => 1,
+        fn: fixtures.echo,
         files: { inputs: ["a"], outputs: [] },
       });
       assert.equal(fn.state, "failed");
