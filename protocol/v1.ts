@@ -10,7 +10,9 @@
  * (a batch of {@linkcode WireTask}, answered by {@linkcode SubmitResult}s), `GET
  * /sessions/{sid}/events` (Server-Sent Events of {@linkcode WireEvent}, resumed by
  * `Last-Event-ID` or `?after=`), `GET /sessions/{sid}/tasks`, `POST
- * /sessions/{sid}/tasks/{id}/cancel`, results and outputs by offset, `GET /health`, `GET
+ * /sessions/{sid}/tasks/{id}/cancel`, results and outputs by offset, the files of staged
+ * commands (`HEAD|PUT /sessions/{sid}/blobs/{sha256}`, `POST /sessions/{sid}/files`, `GET
+ * /sessions/{sid}/files?path=`, `POST /sessions/{sid}/files/fingerprints`), `GET /health`, `GET
  * /metrics`. Every error answer is a {@linkcode WireProblem}. See `docs/agent.md`.
  *
  * @example
