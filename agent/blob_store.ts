@@ -16,7 +16,20 @@ const WRITE_BYTES = 1024 * 1024;
 /** A blob's name: the SHA-256 of its content, 64 lowercase hex digits. */
 export const SHA256 = /^[0-9a-f]{64}$/;
 
-/** Why an upload was refused; `status` is the HTTP answer. */
+/**
+ * Why an upload was refused; `status` is the HTTP answer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { BlobStore, UploadError } from "./blob_store.ts";
+ * const store = new BlobStore(mkdtempSync(`${tmpdir()}/blobs-`), 4);
+ * const refused = await store.put("0".repeat(64), new Blob(["too long"]).stream()).catch((e) => e);
+ * assert.ok(refused instanceof UploadError && refused.status === 413);
+ * ```
+ */
 export class UploadError extends Error {
   /** Always `"UploadError"`. */
   override name = "UploadError";
@@ -220,7 +233,17 @@ async function writeAll(
   }
 }
 
-/** A full disk as the 507 it is answered with; other errors as they are. */
+/**
+ * A full disk as the 507 it is answered with; other errors as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { noSpace, UploadError } from "./blob_store.ts";
+ * const full = noSpace(Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" }));
+ * assert.ok(full instanceof UploadError && full.status === 507);
+ * ```
+ */
 export function noSpace(error: unknown): unknown {
   const code = (error as { code?: string }).code;
   if (code !== "ENOSPC" && code !== "EDQUOT") return error;

@@ -15,7 +15,16 @@ export const MAX_PATH_BYTES = 4096;
 /** The longest component, in bytes (Linux's `NAME_MAX`). */
 const MAX_NAME_BYTES = 255;
 
-/** A path the agent refuses, with the reason (answered as 400 `bad_path`). */
+/**
+ * A path the agent refuses, with the reason (answered as 400 `bad_path`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BadPathError, checkRelativePath } from "./file_paths.ts";
+ * assert.throws(() => checkRelativePath("a\0b"), BadPathError);
+ * ```
+ */
 export class BadPathError extends Error {
   /** Always `"BadPathError"`. */
   override name = "BadPathError";
@@ -113,6 +122,18 @@ export function checkRelativePath(path: unknown): string[] {
  * @param makeParents Create the missing directories on the way (for placing a file).
  * @returns The absolute path, in `root`'s real path.
  * @throws {BadPathError} When the path is malformed, crosses a symbolic link or leaves `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, realpathSync, symlinkSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { resolveInside } from "./file_paths.ts";
+ * const root = realpathSync(mkdtempSync(`${tmpdir()}/work-`));
+ * assert.equal(await resolveInside(root, "out/p3.dat", true), `${root}/out/p3.dat`);
+ * symlinkSync("/etc", `${root}/etc`);
+ * await assert.rejects(resolveInside(root, "etc/passwd"), /symbolic link the agent did not make/);
+ * ```
  */
 export async function resolveInside(
   root: string,

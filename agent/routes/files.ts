@@ -30,7 +30,22 @@ export interface FileRouteOptions {
 const LIST_BODY = 4 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 
-/** `…/blobs`: the store, reached through a session (its token, its heartbeat). */
+/**
+ * `…/blobs`: the store, reached through a session (its token, its heartbeat).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { BlobStore } from "../blob_store.ts";
+ * import { blobRoutes } from "./files.ts";
+ * const dir = mkdtempSync(`${tmpdir()}/agent-`);
+ * const app = blobRoutes({ dir, store: new BlobStore(dir, 1024), limit: () => async (_c, next) => await next() });
+ * const res = await app.request(`/${"0".repeat(64)}`, { method: "HEAD" });
+ * assert.deepEqual([res.status, res.headers.get("x-max-file-bytes")], [404, "1024"]);
+ * ```
+ */
 export function blobRoutes(o: FileRouteOptions): Hono<AgentEnv> {
   const app = new Hono<AgentEnv>();
   const limits = { "x-max-file-bytes": String(o.store.maxBytes) };
@@ -70,7 +85,28 @@ export function blobRoutes(o: FileRouteOptions): Hono<AgentEnv> {
   return app;
 }
 
-/** `…/files`: placing blobs, reading files, fingerprints, in the session's staging directory. */
+/**
+ * `…/files`: placing blobs, reading files, fingerprints, in the session's staging directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { Hono } from "hono";
+ * import { BlobStore } from "../blob_store.ts";
+ * import type { Session } from "../session.ts";
+ * import type { AgentEnv } from "./_problem.ts";
+ * import { fileRoutes } from "./files.ts";
+ * const dir = mkdtempSync(`${tmpdir()}/agent-`);
+ * const app = new Hono<AgentEnv>().use(async (c, next) => {
+ *   c.set("session", { id: "s" } as Session);
+ *   await next();
+ * }).route("/", fileRoutes({ dir, store: new BlobStore(dir, 1024), limit: () => async (_c, next) => await next() }));
+ * const res = await app.request("/?path=..%2Ftoken");
+ * assert.equal((await res.json()).error.code, "bad_path");
+ * ```
+ */
 export function fileRoutes(o: FileRouteOptions): Hono<AgentEnv> {
   const app = new Hono<AgentEnv>();
   const root = (c: Context<AgentEnv>) => stagingDir(o.dir, c.get("session").id);

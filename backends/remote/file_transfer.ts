@@ -25,6 +25,19 @@ export interface LocalFile extends FileFingerprint {
  * @param path The file (absolute).
  * @param shown The path as declared, for the fingerprint.
  * @throws {Error} When it is not a regular file, or cannot be read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { fingerprint } from "./file_transfer.ts";
+ * const path = `${mkdtempSync(`${tmpdir()}/fp-`)}/hello.txt`;
+ * writeFileSync(path, "hello");
+ * const fp = await fingerprint(path, "hello.txt");
+ * assert.equal(fp?.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+ * assert.equal(await fingerprint(`${path}.none`, "none"), undefined);
+ * ```
  */
 export async function fingerprint(path: string, shown: string): Promise<LocalFile | undefined> {
   const { open } = builtins()("node:fs/promises");
@@ -58,7 +71,16 @@ export async function fingerprint(path: string, shown: string): Promise<LocalFil
   }
 }
 
-/** The size, time and inode of a file, or `undefined` when there is none (to reuse a hash). */
+/**
+ * The size, time and inode of a file, or `undefined` when there is none (to reuse a hash).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { statFile } from "./file_transfer.ts";
+ * assert.equal(await statFile("/nonexistent/asyncflow"), undefined);
+ * ```
+ */
 export async function statFile(
   path: string,
 ): Promise<{ size: number; mtimeMs: number; ino: number } | undefined> {
@@ -71,7 +93,20 @@ export async function statFile(
   }
 }
 
-/** A file's content as a stream, read chunk by chunk as the request takes it. */
+/**
+ * A file's content as a stream, read chunk by chunk as the request takes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { readStream } from "./file_transfer.ts";
+ * const path = `${mkdtempSync(`${tmpdir()}/rs-`)}/data`;
+ * writeFileSync(path, "streamed");
+ * assert.equal(await new Response(readStream(path)).text(), "streamed");
+ * ```
+ */
 export function readStream(path: string): ReadableStream<Uint8Array> {
   const { open } = builtins()("node:fs/promises");
   let file: Awaited<ReturnType<typeof open>> | undefined;
@@ -95,6 +130,19 @@ export function readStream(path: string): ReadableStream<Uint8Array> {
  * renamed over it, so a reader never sees half a file and a cut transfer leaves nothing.
  *
  * @returns The SHA-256 of what was written, and its size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { writeStream } from "./file_transfer.ts";
+ * const dir = mkdtempSync(`${tmpdir()}/ws-`);
+ * const { size } = await writeStream(new Blob(["back"]).stream(), `${dir}/out/result.txt`);
+ * assert.equal(size, 4);
+ * assert.equal(readFileSync(`${dir}/out/result.txt`, "utf8"), "back");
+ * assert.deepEqual(readdirSync(`${dir}/out`), ["result.txt"]); // no temporary file left
+ * ```
  */
 export async function writeStream(
   body: ReadableStream<Uint8Array>,

@@ -38,7 +38,16 @@ interface Plan {
 
 const PARALLEL_UPLOADS = 4;
 
-/** Why a task's files could not be staged: what, for which task, and the agent's answer. */
+/**
+ * Why a task's files could not be staged: what, for which task, and the agent's answer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StagingError } from "./staging.ts";
+ * assert.equal(new StagingError("x").name, "StagingError");
+ * ```
+ */
 export class StagingError extends Error {
   /** Always `"StagingError"`. */
   override name = "StagingError";
@@ -128,8 +137,10 @@ export class FileStaging {
           "staged to the agent; give absolute paths on a filesystem the agent shares, or sharedFilesystem: true",
       );
     }
-    const root = resolve(this.#root ?? nodeBuiltins("staging files")("node:process").cwd());
-    const base = resolve(root, spec.cwd ?? ".");
+    // The task's paths are relative to its cwd, and a relative cwd to this process's.
+    const here = nodeBuiltins("staging files")("node:process").cwd();
+    const root = resolve(here, this.#root ?? ".");
+    const base = resolve(here, spec.cwd ?? ".");
     const inside = (local: string, declared: string) => {
       const r = relative(root, local);
       if (r.startsWith("..") || isAbsolute(r)) {

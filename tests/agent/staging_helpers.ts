@@ -12,8 +12,11 @@ export interface Outcome {
   record?: ExecutionRecord;
 }
 
-/** A backend attached to a context that keeps every report; `run` submits one task and waits. */
-export async function driven(backend: RemoteBackend, workDir: string): Promise<{
+/**
+ * A backend attached to a context that keeps every report; `run` submits one task and waits.
+ * A task's `cwd` is `root` unless it says otherwise (as an engine started there would give).
+ */
+export async function driven(backend: RemoteBackend, root: string): Promise<{
   run: (spec: Partial<TaskSpec> & { files?: TaskFiles }) => Promise<Outcome>;
   close: () => Promise<void>;
 }> {
@@ -25,7 +28,7 @@ export async function driven(backend: RemoteBackend, workDir: string): Promise<{
   };
   const ctx: BackendContext = {
     engineUid: "staging-test",
-    workDir,
+    workDir: root,
     running: () => {},
     ran: (id, record) => void records.set(id, record),
     done: (id, value) => end(id, { state: "done", value }),
@@ -46,6 +49,7 @@ export async function driven(backend: RemoteBackend, workDir: string): Promise<{
         priority: 0,
         attempt: 1,
         workflowId: "w",
+        cwd: root,
         ...spec,
       };
       const outcome = new Promise<Outcome>((resolve) => waiting.set(id, resolve));

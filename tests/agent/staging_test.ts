@@ -106,14 +106,14 @@ describe("staging declared files through the agent", () => {
     }
   });
 
-  it("runs a task with a relative cwd at the same relative place, its paths relative to it", async () => {
+  it("runs a task whose cwd is below the staging root at the same relative place, its paths relative to that cwd", async () => {
     const root = clientDir();
     mkdirSync(join(root, "sub"));
     writeFileSync(join(root, "sub/in.txt"), "inside\n");
     const c = await client(root);
     try {
       const r = await c.run({
-        cwd: "sub",
+        cwd: join(root, "sub"),
         command: "tr a-z A-Z < in.txt > ../out/upper.txt",
         files: { inputs: ["in.txt"], outputs: ["../out/upper.txt"] },
       });
