@@ -1,3 +1,4 @@
+import { nodeFetch } from "./node_fetch.ts";
 import type { PinnedRequest } from "./pinned_fetch.ts";
 
 /** A non-2xx answer of the agent, with its status and error code. */
@@ -69,7 +70,9 @@ export async function agentFetch(
     body = JSON.stringify(init.body);
     headers["content-type"] = "application/json";
   }
-  const res = await (endpoint.fetch ?? fetch)(`${endpoint.url}${path}`, {
+  // A streamed body goes through node:http(s) unless the endpoint has its own (pinned) fetch.
+  const send = endpoint.fetch ?? (init.stream ? nodeFetch : fetch);
+  const res = await send(`${endpoint.url}${path}`, {
     method: init.method ?? "GET",
     headers,
     // A streamed body goes out as it is read ("half" duplex: the answer comes after it).

@@ -10,6 +10,7 @@
 import type { PeerCertificate } from "node:tls";
 import { toWebResponse } from "./_node_response.ts";
 import { nodeBuiltins } from "./_node_builtins.ts";
+import { sendBody } from "./node_fetch.ts";
 
 /** The certificate a client pins, as the agent writes it into its endpoint file. */
 export interface CertificatePin {
@@ -133,33 +134,10 @@ export function pinnedFetch(pin: CertificatePin): PinnedFetch {
           res.on("close", () => signal?.removeEventListener("abort", abort));
           resolve(toWebResponse(res, signal));
         });
-        if (typeof init.body === "string" || init.body === undefined) req.end(init.body);
-        else pipeBody(init.body, req).catch((error) => req.destroy(error));
+        sendBody(init.body, req);
       })) as PinnedFetch;
   send.close = () => agent.destroy();
   return send;
-}
-
-/** Writes a streamed body to a `node:http` request, waiting for it to drain when it is full. */
-async function pipeBody(
-  body: ReadableStream<Uint8Array>,
-  req: {
-    write(chunk: Uint8Array): boolean;
-    end(): void;
-    once(event: "drain" | "close", listener: () => void): void;
-  },
-): Promise<void> {
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return req.end();
-    if (!req.write(value)) {
-      await new Promise<void>((resolve) => {
-        req.once("drain", resolve);
-        req.once("close", resolve);
-      });
-    }
-  }
 }
 
 /**

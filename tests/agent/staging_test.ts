@@ -13,6 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
+import { execFile } from "node:child_process";
+import process from "node:process";
+import { promisify } from "node:util";
+import { runtime } from "../../src/host/runtime.ts";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend, type RemoteBackendOptions } from "../../backends/remote/mod.ts";
 import { call } from "./helpers.ts";
@@ -26,6 +30,8 @@ before(async () => {
   agent = await startAgent({ cores: 2 });
 });
 after(async () => await agent.close());
+
+const run = promisify(execFile);
 
 /** A fresh client directory standing for the staging directory. */
 const clientDir = () => mkdtempSync(join(tmpdir(), "asyncflow-client-"));
@@ -215,6 +221,20 @@ describe("staging declared files through the agent", () => {
     } finally {
       await c.close();
     }
+  });
+
+  it("uploads a file without holding it in memory: a 128 MiB upload grows the client's peak by less than 96 MiB", async () => {
+    // In a process of its own, so that nothing else moves its peak.
+    const script = new URL("./fixtures/upload_memory.ts", import.meta.url).pathname;
+    const argv = runtime === "deno" ? ["run", "-A", script] : [script];
+    const { stdout } = await run(process.execPath, [
+      ...argv,
+      join(agent.dir, "endpoint.json"),
+      "128",
+    ]);
+    const { grewMiB, size } = JSON.parse(stdout);
+    assert.equal(size, 128 * 1024 * 1024);
+    assert.ok(grewMiB < 96, `the peak grew by ${grewMiB} MiB`);
   });
 
   it("stages through the pinned TLS connection too", async () => {
