@@ -119,10 +119,10 @@ export class FileStaging {
 
   /**
    * Plans the staging of a task and marks its wire form `staged` (its `cwd` made relative to the
-   * client's working directory); `false` when it has nothing to stage.
+   * staging root); `false` when it has nothing to stage.
    *
    * @throws {TypeError} When its files cannot be staged: a function task, or a path outside the
-   * client's working directory.
+   * staging root.
    */
   plan(spec: TaskSpec, wire: WireTask): boolean {
     const files = spec.files;
@@ -143,7 +143,7 @@ export class FileStaging {
     const base = resolve(here, spec.cwd ?? ".");
     const inside = (local: string, declared: string) => {
       const r = relative(root, local);
-      if (r.startsWith("..") || isAbsolute(r)) {
+      if (r === ".." || r.startsWith("../") || isAbsolute(r)) {
         throw new TypeError(
           `${what}: ${JSON.stringify(declared)} is outside the staging root ${root} (the ` +
             "client's directory that stands for the session's directory on the agent: " +

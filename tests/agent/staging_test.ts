@@ -181,7 +181,7 @@ describe("staging declared files through the agent", () => {
     }
   });
 
-  it("refuses what it cannot stage: a path outside the staging root, relative files of a function", async () => {
+  it("refuses what it cannot stage (a path outside the staging root, relative files of a function), and takes a name that starts with ..", async () => {
     const root = clientDir();
     const c = await client(root, { modules: { fixtures } });
     try {
@@ -191,6 +191,12 @@ describe("staging declared files through the agent", () => {
       });
       assert.equal(outside.state, "failed");
       assert.match(outside.error!.message, /"\.\.\/elsewhere\.dat" is outside the staging root/);
+      writeFileSync(join(root, "..dotted.dat"), "a name, not a way out");
+      const dotted = await c.run({
+        command: "cat ..dotted.dat",
+        files: { inputs: ["..dotted.dat"], outputs: [] },
+      });
+      assert.equal(dotted.value, "a name, not a way out");
       const fn = await c.run({
         kind: "function",
         fn: fixtures.echo,
