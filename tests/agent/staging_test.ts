@@ -9,7 +9,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
@@ -204,6 +204,29 @@ describe("staging declared files through the agent", () => {
       });
       assert.equal(fn.state, "failed");
       assert.match(fn.error!.message, /is a function and declares relative files/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("uploads again what the agent's store lost since it was sent", async () => {
+    const root = clientDir();
+    writeFileSync(join(root, "in.txt"), "kept in the store");
+    const c = await client(root);
+    try {
+      const read = { command: "cat in.txt", files: { inputs: ["in.txt"], outputs: [] } };
+      assert.equal((await c.run(read)).value, "kept in the store");
+      rmSync(join(agent.dir, "blobs", sha256("kept in the store"))); // as a wiped store would be
+      // The same content at another path: the client knows the blob was sent, the store lacks it.
+      writeFileSync(join(root, "copy.txt"), "kept in the store");
+      const before = await filesMetrics();
+      const again = await c.run({
+        command: "cat copy.txt",
+        files: { inputs: ["copy.txt"], outputs: [] },
+      });
+      assert.equal(again.state, "done", again.error?.message);
+      assert.equal(again.value, "kept in the store");
+      assert.equal((await filesMetrics()).stored - before.stored, 1, "sent again");
     } finally {
       await c.close();
     }
