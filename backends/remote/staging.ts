@@ -83,6 +83,7 @@ export class FileStaging {
   #onAgentSid: string | undefined;
   /** Hashes of client files, by path, kept while size, time and inode stay the same. */
   readonly #hashes = new Map<string, LocalFile>();
+  readonly #hashing = new Map<string, Promise<LocalFile | undefined>>();
   #uploads = 0;
   readonly #waiting: (() => void)[] = [];
 
@@ -331,9 +332,18 @@ export class FileStaging {
     if (seen && seen.size === now.size && seen.mtimeMs === now.mtimeMs && seen.ino === now.ino) {
       return seen;
     }
-    const file = await fingerprint(f.local, f.declared);
-    if (file !== undefined) this.#hashes.set(f.local, file);
-    return file;
+    // Tasks of a sweep submitted together share an input: it is read once, not once each.
+    let hashing = this.#hashing.get(f.local);
+    if (hashing === undefined) {
+      hashing = fingerprint(f.local, f.declared)
+        .then((file) => {
+          if (file !== undefined) this.#hashes.set(f.local, file);
+          return file;
+        })
+        .finally(() => this.#hashing.delete(f.local));
+      this.#hashing.set(f.local, hashing);
+    }
+    return await hashing;
   }
 
   /** Uploads a blob the agent's store lacks (asked once per content, a few uploads at a time). */

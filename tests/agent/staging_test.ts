@@ -112,6 +112,25 @@ describe("staging declared files through the agent", () => {
     }
   });
 
+  it("uploads an input shared by a sweep submitted at once a single time", async () => {
+    const root = clientDir();
+    writeFileSync(join(root, "shared.bin"), randomBytes(512 * 1024));
+    const c = await client(root);
+    try {
+      const before = await filesMetrics();
+      const sweep = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        c.run({
+          command: `wc -c < shared.bin > out/${i}.txt`,
+          files: { inputs: ["shared.bin"], outputs: [`out/${i}.txt`] },
+        })));
+      assert.deepEqual(sweep.map((r) => r.state), new Array(8).fill("done"));
+      assert.equal(readFileSync(join(root, "out/7.txt"), "utf8").trim(), String(512 * 1024));
+      assert.equal((await filesMetrics()).stored - before.stored, 1);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("runs a task whose cwd is below the staging root at the same relative place, its paths relative to that cwd", async () => {
     const root = clientDir();
     mkdirSync(join(root, "sub"));
