@@ -7,6 +7,7 @@ import { cors } from "./cors.ts";
 import { pageTokenAuth, pageTokenRoutes, PageTokens } from "./page_tokens.ts";
 import { JournalWriteError } from "./journal.ts";
 import { BlobStore } from "./blob_store.ts";
+import type { AgentLog } from "./agent_log.ts";
 import { type AgentEnv, problem } from "./routes/_problem.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { statusRoutes } from "./routes/status.ts";
@@ -31,6 +32,8 @@ export interface AppOptions {
   dir: string;
   /** The largest file a client may upload (`PUT …/blobs/{sha256}`). Default 1 GiB. */
   maxFileBytes?: number;
+  /** Where the file routes say what they stored and refused. Default: nowhere. */
+  log?: AgentLog;
 }
 
 /** The default of {@linkcode AppOptions.maxFileBytes}: 1 GiB. */
@@ -86,7 +89,7 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<AgentEnv> 
     sessionRoutes(core, {
       ...options,
       limit,
-      files: { dir: options.dir, store },
+      files: { dir: options.dir, store, ...(options.log ? { log: options.log } : {}) },
     }),
   );
   return app;

@@ -231,6 +231,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     dir,
     maxFileBytes,
+    log,
   });
   let server;
   try {

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { AgentLog } from "../agent_log.ts";
 import { type BlobStore, noSpace, SHA256, UploadError } from "../blob_store.ts";
 import { BadPathError, resolveInside, stagingDir } from "../file_paths.ts";
 import { fingerprintsBody, placeBody } from "../schemas.ts";
@@ -25,6 +26,8 @@ export interface FileRouteOptions {
   store: BlobStore;
   /** The body limit of a route, answering 413 above it. */
   limit: (maxSize: number) => MiddlewareHandler;
+  /** Where stored and refused uploads are said. */
+  log?: AgentLog;
 }
 
 const LIST_BODY = 4 * 1024 * 1024;
@@ -77,9 +80,14 @@ export function blobRoutes(o: FileRouteOptions): Hono<AgentEnv> {
     try {
       o.store.checkDeclared(declared);
       const size = await o.store.put(sha, c.req.raw.body ?? new Blob([]).stream(), declared);
+      o.log?.info("file stored", { session: c.get("session").id, sha256: sha, bytes: size });
       return c.json({ sha256: sha, size, stored: true }, 201, limits);
     } catch (error) {
-      return failure(c, error);
+      const e = noSpace(error);
+      if (e instanceof UploadError) {
+        o.log?.warn("upload refused", { session: c.get("session").id, sha256: sha, why: e.code });
+      }
+      return failure(c, e);
     }
   });
   return app;

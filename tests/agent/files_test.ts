@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -82,6 +83,8 @@ describe("the agent's file routes", () => {
     assert.match(r.body.error.message, new RegExp(`${sha256("something else")}, not ${sha}`));
     assert.equal((await call(agent, "HEAD", blob(sha))).status, 404);
     assert.deepEqual(uploadsUnderWay(agent.dir), []);
+    const log = readFileSync(`${agent.dir}/agent.log`, "utf8");
+    assert.match(log, new RegExp(`upload refused .*sha256=${sha} why=hash_mismatch`));
   });
 
   it("refuses a body declared over maxFileBytes before reading it, with 413", async () => {
