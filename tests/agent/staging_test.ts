@@ -271,17 +271,17 @@ describe("staging declared files through the agent", () => {
     }
   });
 
-  it("uploads a file without holding it in memory: a 128 MiB upload grows the client's peak by less than 96 MiB", async () => {
+  it("uploads a file without holding it in memory: a 130 MiB upload (more than Bun lets through by default) grows the client's peak by less than 96 MiB", async () => {
     // In a process of its own, so that nothing else moves its peak.
     const script = new URL("./fixtures/upload_memory.ts", import.meta.url).pathname;
     const argv = runtime === "deno" ? ["run", "-A", script] : [script];
     const { stdout } = await run(process.execPath, [
       ...argv,
       join(agent.dir, "endpoint.json"),
-      "128",
+      "130",
     ]);
     const { grewMiB, size } = JSON.parse(stdout);
-    assert.equal(size, 128 * 1024 * 1024);
+    assert.equal(size, 130 * 1024 * 1024);
     assert.ok(grewMiB < 96, `the peak grew by ${grewMiB} MiB`);
   });
 
