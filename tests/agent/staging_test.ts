@@ -47,7 +47,11 @@ async function client(root: string, o: Partial<RemoteBackendOptions> = {}) {
 }
 
 const filesMetrics = async (a: AgentHandle = agent) =>
-  (await call(a, "GET", "/v1/metrics")).body.files as { stored: number; placed: number };
+  (await call(a, "GET", "/v1/metrics")).body.files as {
+    stored: number;
+    placed: number;
+    refused: number;
+  };
 
 describe("staging declared files through the agent", () => {
   it("brings a command's outputs back byte for byte from a staged binary input of several MB", async () => {
@@ -283,6 +287,25 @@ describe("staging declared files through the agent", () => {
     const { grewMiB, size } = JSON.parse(stdout);
     assert.equal(size, 130 * 1024 * 1024);
     assert.ok(grewMiB < 96, `the peak grew by ${grewMiB} MiB`);
+  });
+
+  it("fails a task whose input is over the agent's maxFileBytes before sending it", async () => {
+    await using small = await startAgent({ cores: 1, maxFileBytes: 1024 });
+    const root = clientDir();
+    writeFileSync(join(root, "big.dat"), new Uint8Array(2048));
+    const backend = new RemoteBackend({ url: small.url, token: small.token, stagingRoot: root });
+    const c = await driven(backend, root);
+    try {
+      const r = await c.run({ command: "true", files: { inputs: ["big.dat"], outputs: [] } });
+      assert.equal(r.state, "failed");
+      assert.match(
+        r.error!.message,
+        /big\.dat \(2048 bytes\) is larger than the agent's limit of 1024 bytes/,
+      );
+      assert.equal((await filesMetrics(small)).refused, 0, "refused by the client: nothing sent");
+    } finally {
+      await c.close();
+    }
   });
 
   it("stages through the pinned TLS connection too", async () => {
