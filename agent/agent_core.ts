@@ -5,6 +5,7 @@ import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog } from "./agent_log.ts";
 import { ExecRunner, type Reporter } from "./exec_runner.ts";
+import { inStagingDir } from "./file_paths.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { functionResult } from "./function_result.ts";
 import { FunctionRunner, type ModuleTable } from "./function_runner.ts";
@@ -354,7 +355,7 @@ export class AgentCore {
     const rec: AgentTask = {
       id: task.id,
       n,
-      task,
+      task: inStagingDir(task, this.#opts.dir, session.id),
       state: "queued",
       session,
       files: `${this.#opts.dir}/sessions/${session.id}/${n}`,

@@ -6,6 +6,8 @@ import type { AgentCore } from "./agent_core.ts";
 import { cors } from "./cors.ts";
 import { pageTokenAuth, pageTokenRoutes, PageTokens } from "./page_tokens.ts";
 import { JournalWriteError } from "./journal.ts";
+import { BlobStore } from "./blob_store.ts";
+import type { AgentLog } from "./agent_log.ts";
 import { type AgentEnv, problem } from "./routes/_problem.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { statusRoutes } from "./routes/status.ts";
@@ -26,12 +28,21 @@ export interface AppOptions {
   before?: readonly MiddlewareHandler[];
   /** Origins whose pages may call the agent (CORS, `cors.ts`), answered before auth. Default: none. */
   corsOrigins?: readonly string[];
+  /** The agent's directory: its blob store (`blobs/`) and the sessions' staging directories. */
+  dir: string;
+  /** The largest file a client may upload (`PUT …/blobs/{sha256}`). Default 1 GiB. */
+  maxFileBytes?: number;
+  /** Where the file routes say what they stored and refused. Default: nowhere. */
+  log?: AgentLog;
 }
+
+/** The default of {@linkcode AppOptions.maxFileBytes}: 1 GiB. */
+export const MAX_FILE_BYTES = 1024 ** 3;
 
 /**
  * The agent's HTTP API as a web-standard handler (hono): on every request the middleware chain
  * (`before`, then bearer auth), then one router per resource: `/v1` status (health, metrics),
- * `/v1/sessions` with its tasks and events (`routes/`). Bodies are limited, bodies and ids are
+ * `/v1/sessions` with its tasks, events and files (`routes/`). Bodies are limited, bodies and ids are
  * checked, errors are JSON. Nothing a client sends reaches the core unchecked.
  *
  * @example
@@ -71,8 +82,16 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<AgentEnv> 
       onError: (c) => problem(c, 413, "too_large", `the body is larger than ${maxSize} bytes`),
     });
   app.route("/v1/page-tokens", pageTokenRoutes(pageTokens));
-  app.route("/v1", statusRoutes(core));
-  app.route("/v1/sessions", sessionRoutes(core, { ...options, limit }));
+  const store = new BlobStore(options.dir, options.maxFileBytes ?? MAX_FILE_BYTES);
+  app.route("/v1", statusRoutes(core, () => store.metrics));
+  app.route(
+    "/v1/sessions",
+    sessionRoutes(core, {
+      ...options,
+      limit,
+      files: { dir: options.dir, store, ...(options.log ? { log: options.log } : {}) },
+    }),
+  );
   return app;
 }
 

@@ -5,6 +5,8 @@
  * @module
  */
 import { z } from "zod";
+import { checkRelativePath } from "./file_paths.ts";
+import { SHA256 } from "./blob_store.ts";
 
 /** Task ids: what the engine makes (`task.000001`, `task.000001#2`) and other tame names. */
 export const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:#@+-]{0,199}$/;
@@ -53,6 +55,11 @@ export const executableTask = z.strictObject({
   )
     .optional(),
   captureOutput: z.boolean().optional(),
+  staged: z.boolean().optional(),
+}).refine((t) => !t.staged || t.cwd === undefined || relativePathProblem(t.cwd) === undefined, {
+  message: "the cwd of a staged command is a relative path inside the session's staging " +
+    "directory (no '/' first, no '..', no empty or '.' component)",
+  path: ["cwd"],
 });
 
 /** Either kind of task. */
@@ -67,6 +74,39 @@ export const submitBody = z.strictObject({
 export const openBody = z.strictObject({
   client: z.string().max(200).optional(),
   heartbeatTimeoutMs: z.int().min(100).max(86_400_000).optional(),
+});
+
+/** Why a client's relative path is refused, or `undefined`. */
+function relativePathProblem(path: string): string | undefined {
+  try {
+    checkRelativePath(path);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** A relative path of a session's staging directory, checked as text (`file_paths.ts`). */
+const relativePath = z.string().superRefine((path, ctx) => {
+  const why = relativePathProblem(path);
+  if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+});
+
+/** At most this many paths per request of the file routes. */
+export const MAX_FILES = 10_000;
+
+/** `POST /v1/sessions/{sid}/files`: directories to make and blobs to place. */
+export const placeBody = z.strictObject({
+  dirs: z.array(relativePath).max(MAX_FILES).optional(),
+  files: z.array(z.strictObject({
+    path: relativePath,
+    sha256: z.string().regex(SHA256, "a sha256 is 64 lowercase hex digits"),
+  })).max(MAX_FILES).optional(),
+});
+
+/** `POST /v1/sessions/{sid}/files/fingerprints`. */
+export const fingerprintsBody = z.strictObject({
+  paths: z.array(relativePath).min(1).max(MAX_FILES),
 });
 
 /** The first problem zod found, in one line: `tasks[3].command: Invalid input`. */

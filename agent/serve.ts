@@ -23,6 +23,11 @@ export interface ListenOptions extends ConnectionLimits {
   port: number;
   /** PEM texts of a certificate and its key: serve HTTPS. */
   tls?: { cert: string; key: string };
+  /**
+   * The largest request body the server itself lets through (Bun refuses bodies over 128 MiB by
+   * default); the routes set their own, smaller limits. Default: Bun's.
+   */
+  maxBodyBytes?: number;
 }
 
 /** A listening server. */
@@ -94,6 +99,7 @@ function listenBun(bun: BunLike, handler: Handler, o: ListenOptions): Listener {
     fetch: handler,
     // Longer than the gap between event-stream pings and than a long poll.
     idleTimeout: bunIdleTimeout(resolveLimits(o)),
+    ...(o.maxBodyBytes !== undefined ? { maxRequestBodySize: o.maxBodyBytes } : {}),
     ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
   });
   return { port: server.port, close: async () => await server.stop(true) };

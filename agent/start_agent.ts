@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { LocalBackend } from "../src/local_backend.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog, type LogLevel } from "./agent_log.ts";
-import { createApp } from "./http_api.ts";
+import { createApp, MAX_FILE_BYTES } from "./http_api.ts";
 import { AgentCore } from "./agent_core.ts";
 import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
@@ -84,6 +84,8 @@ export interface AgentOptions {
   maxSessions?: number;
   /** The largest task batch body, in bytes. Default 64 MiB. */
   maxBodyBytes?: number;
+  /** The largest file a client may upload for staging, in bytes (413 above). Default 1 GiB. */
+  maxFileBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
   retainEvents?: number;
   /**
@@ -220,12 +222,16 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     throw error;
   }
   let streams = new AbortController();
+  const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const app = createApp(core, {
     token,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1_000,
     streams: () => streams.signal,
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    dir,
+    maxFileBytes,
+    log,
   });
   let server;
   try {
@@ -233,6 +239,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       hostname,
       port,
       ...options.connections,
+      maxBodyBytes: Math.max(maxFileBytes, options.maxBodyBytes ?? 0) + 64 * 1024 * 1024,
       ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (error) {

@@ -10,7 +10,9 @@
  * (a batch of {@linkcode WireTask}, answered by {@linkcode SubmitResult}s), `GET
  * /sessions/{sid}/events` (Server-Sent Events of {@linkcode WireEvent}, resumed by
  * `Last-Event-ID` or `?after=`), `GET /sessions/{sid}/tasks`, `POST
- * /sessions/{sid}/tasks/{id}/cancel`, results and outputs by offset, `GET /health`, `GET
+ * /sessions/{sid}/tasks/{id}/cancel`, results and outputs by offset, the files of staged
+ * commands (`HEAD|PUT /sessions/{sid}/blobs/{sha256}`, `POST /sessions/{sid}/files`, `GET
+ * /sessions/{sid}/files?path=`, `POST /sessions/{sid}/files/fingerprints`), `GET /health`, `GET
  * /metrics`. Every error answer is a {@linkcode WireProblem}. See `docs/agent.md`.
  *
  * @example
@@ -80,6 +82,11 @@ export interface WireExecutableTask {
   env?: Record<string, string>;
   /** Keep stdout in a file and answer with its path instead of the text. */
   captureOutput?: boolean;
+  /**
+   * Run in the session's staging directory, where `POST …/files` placed the task's inputs and
+   * where `GET …/files` reads its outputs; `cwd`, when given, is then a relative path inside it.
+   */
+  staged?: boolean;
   /** Higher runs first when tasks wait for room. Default 0. */
   priority?: number;
   /** What the task needs: the agent places it on cores and GPUs of its nodes. */

@@ -1,6 +1,7 @@
 /**
- * `/v1/sessions`: open a session, read it, close it, keep it alive; its tasks and its events are
- * mounted under it ({@linkcode taskRoutes}, {@linkcode eventRoutes}). Every route below
+ * `/v1/sessions`: open a session, read it, close it, keep it alive; its tasks, its events and its
+ * files are mounted under it ({@linkcode taskRoutes}, {@linkcode eventRoutes},
+ * {@linkcode blobRoutes}, {@linkcode fileRoutes}). Every route below
  * `/{sid}` finds a well-formed, known, live session first.
  *
  * @module
@@ -11,6 +12,7 @@ import { openBody, SESSION_ID } from "../schemas.ts";
 import type { Session } from "../session.ts";
 import { type AgentEnv, problem, readJson } from "./_problem.ts";
 import { eventRoutes } from "./events.ts";
+import { blobRoutes, type FileRouteOptions, fileRoutes } from "./files.ts";
 import { taskRoutes } from "./tasks.ts";
 
 /** What the session routes need besides the core. */
@@ -23,6 +25,8 @@ export interface SessionRouteOptions {
   streams: () => AbortSignal;
   /** The body limit of a route, answering 413 above it. */
   limit: (maxSize: number) => import("hono").MiddlewareHandler;
+  /** The file routes' directory and blob store. */
+  files: Omit<FileRouteOptions, "limit">;
 }
 
 const SMALL_BODY = 64 * 1024;
@@ -83,6 +87,8 @@ export function sessionRoutes(core: AgentCore, options: SessionRouteOptions): Ho
   });
   app.route("/:sid/tasks", taskRoutes(core, options));
   app.route("/:sid/events", eventRoutes(options));
+  app.route("/:sid/blobs", blobRoutes({ ...options.files, limit: options.limit }));
+  app.route("/:sid/files", fileRoutes({ ...options.files, limit: options.limit }));
   return app;
 }
 

@@ -6,9 +6,10 @@
 import { Hono } from "hono";
 import { API_VERSION } from "../../protocol/v1.ts";
 import type { AgentCore } from "../agent_core.ts";
+import type { BlobMetrics } from "../blob_store.ts";
 
-/** The status routes, mounted under `/v1`. */
-export function statusRoutes(core: AgentCore): Hono {
+/** The status routes, mounted under `/v1`; `files` counts the file routes' work. */
+export function statusRoutes(core: AgentCore, files: () => BlobMetrics): Hono {
   return new Hono()
     .get("/health", (c) =>
       c.json({
@@ -18,5 +19,5 @@ export function statusRoutes(core: AgentCore): Hono {
         launch: core.launch,
         allocation: core.allocation,
       }))
-    .get("/metrics", (c) => c.json(core.metrics()));
+    .get("/metrics", (c) => c.json({ ...core.metrics(), files: files() }));
 }

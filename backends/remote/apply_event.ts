@@ -23,6 +23,14 @@ export interface EventTarget {
   readonly conn: AgentConnection;
   /** The session. */
   readonly sid: string;
+  /**
+   * Ends a final task's file staging: for a `done` one with declared outputs, a promise that
+   * settles once they are back (or with their fingerprints, when they stay on the agent).
+   */
+  readonly finishStaging?: (
+    id: string,
+    done: boolean,
+  ) => Promise<ExecutionRecord["outputs"] | undefined> | undefined;
 }
 
 /**
@@ -33,38 +41,34 @@ export interface EventTarget {
  */
 export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
   const { ctx, inflight } = t;
-  if (!inflight.has(e.id)) return;
-  if (e.state !== "queued" && e.state !== "running" && ctx.ran !== undefined) {
-    const record = executionRecord(e);
-    if (record !== undefined) ctx.ran(e.id, record);
+  const final = e.state !== "queued" && e.state !== "running";
+  if (!inflight.has(e.id)) {
+    if (final) t.finishStaging?.(e.id, false); // cancelled meanwhile: its staging is forgotten
+    return;
+  }
+  const staging = final ? t.finishStaging?.(e.id, e.state === "done") : undefined;
+  if (staging !== undefined) {
+    // Outputs come back before `done`, without holding up the events of other tasks.
+    inflight.delete(e.id);
+    void staging.then(
+      (outputs) => reportDone(e, t, outputs),
+      (error) => {
+        ran(e, t);
+        ctx.failed(e.id, error);
+      },
+    );
+    return;
   }
   switch (e.state) {
     case "running":
       ctx.running(e.id, e.where);
       return;
-    case "done": {
+    case "done":
       inflight.delete(e.id);
-      // Inline when `value` is there; the sizes alone mean "fetch it" (a final event also
-      // carries the output's size in the agent's record of the run).
-      if (e.value !== undefined || (e.resultBytes === undefined && e.stdoutBytes === undefined)) {
-        ctx.done(e.id, e.value);
-        return;
-      }
-      try {
-        const text = await fetchAll(t, e.id, e.resultBytes !== undefined ? "result" : "stdout");
-        ctx.done(e.id, e.resultBytes !== undefined ? JSON.parse(text) : text);
-      } catch (error) {
-        ctx.failed(
-          e.id,
-          new Error(`RemoteBackend '${t.backend}': cannot fetch the result of ${e.id}`, {
-            cause: error,
-          }),
-        );
-      }
-      return;
-    }
+      return await reportDone(e, t);
     case "failed":
     case "lost":
+      ran(e, t);
       inflight.delete(e.id);
       ctx.failed(
         e.id,
@@ -72,10 +76,44 @@ export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
       );
       return;
     case "cancelled":
+      ran(e, t);
       inflight.delete(e.id);
       // As an error, so that its name reaches the engine (a WalltimeError: the pilot ended).
       ctx.cancelled(e.id, e.error ? fromWireError(e.error) : "cancelled by the agent");
       return;
+  }
+}
+
+/** Gives the engine the agent's record of a finished run, when it sent one. */
+function ran(e: WireEvent, t: EventTarget, outputs?: ExecutionRecord["outputs"]): void {
+  const record = executionRecord(e);
+  if (record === undefined || t.ctx.ran === undefined) return;
+  t.ctx.ran(e.id, outputs === undefined ? record : { ...record, outputs });
+}
+
+/** Reports a `done` task with its value, fetching a result or stdout too large to come inline. */
+async function reportDone(
+  e: WireEvent,
+  t: EventTarget,
+  outputs?: ExecutionRecord["outputs"],
+): Promise<void> {
+  ran(e, t, outputs);
+  // Inline when `value` is there; the sizes alone mean "fetch it" (a final event also carries
+  // the output's size in the agent's record of the run).
+  if (e.value !== undefined || (e.resultBytes === undefined && e.stdoutBytes === undefined)) {
+    t.ctx.done(e.id, e.value);
+    return;
+  }
+  try {
+    const text = await fetchAll(t, e.id, e.resultBytes !== undefined ? "result" : "stdout");
+    t.ctx.done(e.id, e.resultBytes !== undefined ? JSON.parse(text) : text);
+  } catch (error) {
+    t.ctx.failed(
+      e.id,
+      new Error(`RemoteBackend '${t.backend}': cannot fetch the result of ${e.id}`, {
+        cause: error,
+      }),
+    );
   }
 }
 

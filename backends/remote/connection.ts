@@ -79,6 +79,24 @@ export class AgentConnection {
     return now !== undefined;
   }
 
+  /**
+   * The error of the tasks in flight when the agent has not answered for `ms`.
+   *
+   * @param backend The backend's name.
+   * @param last The last error seen, if any.
+   */
+  unreachable(backend: string, ms: number, last: unknown): Error {
+    const why = last === undefined
+      ? "none; its requests are still waiting for an answer"
+      : last instanceof Error
+      ? last.message
+      : String(last);
+    return new Error(
+      `RemoteBackend '${backend}': the agent at ${this.endpoint.url} has not answered for more ` +
+        `than ${ms} ms, its 'unreachableAfter' (last error: ${why})`,
+    );
+  }
+
   /** Ends the kept-alive connections of a pinned endpoint (at shutdown). */
   close(): void {
     if (this.#endpoint !== undefined) closePinned(this.#endpoint);

@@ -1,3 +1,4 @@
+import { nodeFetch } from "./node_fetch.ts";
 import type { PinnedRequest } from "./pinned_fetch.ts";
 
 /** A non-2xx answer of the agent, with its status and error code. */
@@ -51,6 +52,10 @@ export async function agentFetch(
   init: {
     method?: string;
     body?: unknown;
+    /** Bytes sent as they come (a file), instead of a JSON `body`. */
+    stream?: ReadableStream<Uint8Array>;
+    /** Statuses besides 2xx answered as they are rather than thrown (404 of a `HEAD`). */
+    allow?: readonly number[];
     headers?: Record<string, string>;
     signal?: AbortSignal;
   } = {},
@@ -59,18 +64,22 @@ export async function agentFetch(
     authorization: `Bearer ${endpoint.token}`,
     ...init.headers,
   };
-  let body: string | undefined;
-  if (init.body !== undefined) {
+  let body: string | ReadableStream<Uint8Array> | undefined = init.stream;
+  if (init.stream !== undefined) headers["content-type"] = "application/octet-stream";
+  else if (init.body !== undefined) {
     body = JSON.stringify(init.body);
     headers["content-type"] = "application/json";
   }
-  const res = await (endpoint.fetch ?? fetch)(`${endpoint.url}${path}`, {
+  // A streamed body goes through node:http(s) unless the endpoint has its own (pinned) fetch.
+  const send = endpoint.fetch ?? (init.stream ? nodeFetch : fetch);
+  const res = await send(`${endpoint.url}${path}`, {
     method: init.method ?? "GET",
     headers,
-    ...(body !== undefined ? { body } : {}),
+    // A streamed body goes out as it is read ("half" duplex: the answer comes after it).
+    ...(body !== undefined ? { body, ...(init.stream ? { duplex: "half" as const } : {}) } : {}),
     ...(init.signal ? { signal: init.signal } : {}),
   });
-  if (res.ok) return res;
+  if (res.ok || init.allow?.includes(res.status)) return res;
   const text = await res.text().catch(() => "");
   let code = "http_error";
   let message = text.slice(0, 500);

@@ -57,6 +57,26 @@ export interface RemoteBackendOptions {
   maxBatch?: number;
   /** `sse` (default) or `poll` (long polling, for proxies that break streaming). */
   transport?: "sse" | "poll";
+  /**
+   * What becomes of a command's declared outputs (`TaskSpec.files`, relative paths): `"always"`
+   * (default) brings each back to its path on the client before the task is reported `done`;
+   * `"never"` leaves them in the session's directory on the agent and reports their
+   * fingerprints on the task's record (`ExecutionRecord.outputs`). Its inputs are always
+   * uploaded (only those the agent lacks) and placed before it starts. See docs/agent.md.
+   */
+  stageOut?: "always" | "never";
+  /**
+   * The client and the agent share a filesystem: declared files are used in place, nothing is
+   * staged, and commands run in their `cwd` as given. Default `false` (absolute paths are used
+   * in place anyway).
+   */
+  sharedFilesystem?: boolean;
+  /**
+   * The client's directory that stands for the session's staging directory on the agent:
+   * declared files and `cwd`s below it are staged at the same relative paths. Default: the
+   * working directory of this process.
+   */
+  stagingRoot?: string;
 }
 
 /** `value`, checked to be a positive number (`name` is the option, for the message). */

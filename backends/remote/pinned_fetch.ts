@@ -10,6 +10,7 @@
 import type { PeerCertificate } from "node:tls";
 import { toWebResponse } from "./_node_response.ts";
 import { nodeBuiltins } from "./_node_builtins.ts";
+import { sendBody } from "./node_fetch.ts";
 
 /** The certificate a client pins, as the agent writes it into its endpoint file. */
 export interface CertificatePin {
@@ -25,8 +26,10 @@ export interface PinnedRequest {
   method?: string;
   /** Request headers. */
   headers?: Record<string, string>;
-  /** The body, already serialised. */
-  body?: string;
+  /** The body, already serialised, or a stream of bytes sent as they are read (a file). */
+  body?: string | ReadableStream<Uint8Array>;
+  /** `"half"` with a streamed body, as `fetch` wants it; ignored here. */
+  duplex?: "half";
   /** Aborts the request, or the reading of its response. */
   signal?: AbortSignal;
 }
@@ -131,7 +134,7 @@ export function pinnedFetch(pin: CertificatePin): PinnedFetch {
           res.on("close", () => signal?.removeEventListener("abort", abort));
           resolve(toWebResponse(res, signal));
         });
-        req.end(init.body);
+        sendBody(init.body, req);
       })) as PinnedFetch;
   send.close = () => agent.destroy();
   return send;

@@ -7,6 +7,7 @@ import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
 import { applyEvent } from "./apply_event.ts";
 import { EventCursor, type FollowedSession } from "./event_cursor.ts";
 import { toWire } from "./wire.ts";
+import { FileStaging } from "./staging.ts";
 
 export type { RemoteBackendOptions } from "./options.ts";
 
@@ -33,11 +34,11 @@ export class RemoteBackend implements Backend {
   /** How many tasks the agent holds at once. */
   readonly capacity?: number;
   readonly #options: RemoteBackendOptions;
-  readonly #heartbeatMs: number;
-  readonly #unreachableMs: number;
-  readonly #sessionTimeoutMs: number;
+  /** Heartbeat, session timeout and unreachableAfter, in ms. */
+  readonly #ms: ReturnType<typeof remoteTimings>;
   readonly #maxBatch: number;
   readonly #conn: AgentConnection;
+  readonly #staging: FileStaging;
   #ctx: BackendContext | undefined;
   #index = new Map<unknown, FunctionAddress>();
   #sid: string | undefined;
@@ -72,15 +73,13 @@ export class RemoteBackend implements Backend {
     this.#options = options;
     this.name = options.name ?? "remote";
     if (options.capacity !== undefined) this.capacity = options.capacity;
-    const timings = remoteTimings(options);
-    this.#heartbeatMs = timings.heartbeat;
-    this.#unreachableMs = timings.unreachableAfter;
-    this.#sessionTimeoutMs = timings.sessionTimeout;
+    this.#ms = remoteTimings(options);
     this.#maxBatch = Math.min(positive(options.maxBatch ?? 4096, "maxBatch"), 4096);
     const given = options.url !== undefined && options.token !== undefined
       ? { url: options.url.replace(/\/+$/, ""), token: options.token }
       : undefined;
     this.#conn = new AgentConnection(given, options.endpointFile, this.#stop.signal);
+    this.#staging = new FileStaging(this.#conn, () => this.#sid, this.#inflight, options);
   }
 
   /**
@@ -110,14 +109,10 @@ export class RemoteBackend implements Backend {
     try {
       await this.#openSession();
     } catch (error) {
-      throw new Error(
-        `RemoteBackend '${this.name}': cannot open a session on the agent at ${url}: ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
+      const why = `cannot open a session on the agent at ${url}: ${(error as Error).message}`;
+      throw new Error(`RemoteBackend '${this.name}': ${why}`, { cause: error });
     }
-    const tick = Math.max(10, Math.min(this.#heartbeatMs, this.#unreachableMs / 4));
+    const tick = Math.max(10, Math.min(this.#ms.heartbeat, this.#ms.unreachableAfter / 4));
     this.#timer = setInterval(() => this.#tick(), tick);
     this.#following = this.#follow();
   }
@@ -130,9 +125,10 @@ export class RemoteBackend implements Backend {
         ctx.failed(spec.id, this.#unreachableError());
         continue;
       }
-      let wire: WireTask | Error;
+      let wire: WireTask | Error, staged = false;
       try {
         wire = toWire(spec, this.#index);
+        staged = !(wire instanceof Error) && this.#staging.plan(spec, wire);
       } catch (error) {
         wire = error as Error; // whatever goes wrong with one task fails that task only
       }
@@ -142,9 +138,19 @@ export class RemoteBackend implements Backend {
       }
       this.#inflight.set(spec.id, spec.name);
       this.#unsent.add(spec.id);
-      this.#outbox.push(wire);
+      if (staged) this.#stageIn(spec.id, wire);
+      else this.#outbox.push(wire);
     }
     if (this.#outbox.length > 0) queueMicrotask(() => this.#send());
+  }
+
+  /** Queues a task once its inputs are on the agent (unless it was cancelled meanwhile). */
+  #stageIn(id: string, wire: WireTask): void {
+    this.#staging.stageIn(id).then(() => {
+      if (!this.#unsent.has(id)) return void this.#staging.finish(id, false);
+      this.#outbox.push(wire);
+      this.#send();
+    }, (e) => this.#inflight.delete(id) && this.#unsent.delete(id) && this.#ctx!.failed(id, e));
   }
 
   /** Cancels a task on the agent (which kills its processes). */
@@ -184,7 +190,7 @@ export class RemoteBackend implements Backend {
       method: "POST",
       body: {
         client: this.#ctx!.engineUid.slice(0, 200),
-        heartbeatTimeoutMs: this.#sessionTimeoutMs,
+        heartbeatTimeoutMs: this.#ms.sessionTimeout,
       },
       signal: this.#conn.signal,
     });
@@ -352,6 +358,7 @@ export class RemoteBackend implements Backend {
           backend: this.name,
           conn: this.#conn,
           sid: this.#sid!,
+          finishStaging: (id, done) => this.#staging.finish(id, done),
         }),
     };
   }
@@ -365,7 +372,8 @@ export class RemoteBackend implements Backend {
 
   #tick(): void {
     const now = Date.now();
-    if (now - this.#lastContact > this.#unreachableMs && !this.#unreachable) {
+    const { heartbeat, unreachableAfter } = this.#ms;
+    if (now - this.#lastContact > unreachableAfter && !this.#unreachable) {
       this.#unreachable = true;
       if (this.#inflight.size > 0) {
         for (const id of this.#inflight.keys()) if (!this.#unsent.has(id)) this.#orphans.add(id);
@@ -374,13 +382,13 @@ export class RemoteBackend implements Backend {
     }
     // No answer for two heartbeats: the agent may have been replaced (a frozen one keeps its
     // sockets open, so nothing else would tell); its endpoint file says where it is now.
-    if (now - this.#lastContact > 2 * this.#heartbeatMs && this.#conn.follow()) this.#lastBeat = 0;
-    if (this.#sid === undefined || now - this.#lastBeat < this.#heartbeatMs) return;
+    if (now - this.#lastContact > 2 * heartbeat && this.#conn.follow()) this.#lastBeat = 0;
+    if (this.#sid === undefined || now - this.#lastBeat < heartbeat) return;
     this.#lastBeat = now;
     agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/heartbeat`, {
       method: "POST",
       // Not one pending heartbeat per tick against an agent that answers nothing.
-      signal: AbortSignal.any([this.#conn.signal, AbortSignal.timeout(this.#unreachableMs)]),
+      signal: AbortSignal.any([this.#conn.signal, AbortSignal.timeout(unreachableAfter)]),
     })
       .then((res) => {
         this.#contact();
@@ -401,14 +409,6 @@ export class RemoteBackend implements Backend {
   }
 
   #unreachableError(): Error {
-    const last = this.#lastError === undefined
-      ? "none; its requests are still waiting for an answer"
-      : this.#lastError instanceof Error
-      ? this.#lastError.message
-      : String(this.#lastError);
-    return new Error(
-      `RemoteBackend '${this.name}': the agent at ${this.#conn.endpoint.url} has not answered for more than ` +
-        `${this.#unreachableMs} ms, its 'unreachableAfter' (last error: ${last})`,
-    );
+    return this.#conn.unreachable(this.name, this.#ms.unreachableAfter, this.#lastError);
   }
 }

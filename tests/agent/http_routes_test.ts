@@ -38,6 +38,7 @@ function app(extra: Parameters<typeof createApp>[1]["before"] = []) {
     maxSessions: 10,
     streams: () => new AbortController().signal,
     before: extra,
+    dir: mkdtempSync(`${tmpdir()}/asyncflow-routes-app-`),
   });
 }
 
