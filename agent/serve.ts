@@ -124,6 +124,9 @@ async function listenNode(handler: Handler, o: ListenOptions): Promise<Listener>
         ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
       },
       ...(https ? { createServer: https.createServer } : {}),
+      // The adapter would swap the process's global Request and Response for its own; Deno.serve
+      // and Bun.serve refuse those (another agent, or the user's own server, in this process).
+      ...(runtime === "node" ? {} : { overrideGlobalObjects: false }),
     }, (info) => {
       limitNodeServer(server, limits);
       refuseOverCap(server, limits.maxConnections, o.tls !== undefined);

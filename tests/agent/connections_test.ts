@@ -10,6 +10,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { startAgent } from "../../agent/mod.ts";
 import { agentProcess, call, waitFor } from "./helpers.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
 /** Opens a TCP connection to `url`'s port and resolves once it is connected. */
 function open(url: string): Promise<Socket> {
@@ -98,6 +99,21 @@ describe("agent connections", () => {
     assert.ok(!held[1]!.destroyed && !held[2]!.destroyed, "the others were served on");
     for (const s of held) s.destroy();
   });
+
+  it(
+    "leaves the process's Request and Response alone: an agent on Deno.serve or Bun.serve still answers",
+    {
+      skip: runtime === "node" && "Node has no server of its own",
+    },
+    async () => {
+      await using bounded = await startAgent({ cores: 1 });
+      await using own = await startAgent({ cores: 1, connections: { server: "runtime" } });
+      assert.equal((await call(bounded, "GET", "/v1/health")).status, 200);
+      assert.equal((await call(own, "GET", "/v1/health")).status, 200);
+      assert.equal(globalThis.Response.name, "Response");
+      assert.ok(new Response("x") instanceof Response);
+    },
+  );
 
   it("serves again after a flood of idle connections past its open-file limit", async () => {
     const agent = await agentProcess(
