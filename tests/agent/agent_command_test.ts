@@ -39,11 +39,11 @@ describe("asyncflow agent", () => {
 
   it("refuses wrong values with the value and what is allowed", async () => {
     const cases: [string[], RegExp][] = [
-      [["--launch", "teleport"], /'--launch' must be fork, srun, mpiexec, got 'teleport'/],
-      [["--log-level", "loud"], /'--log-level' must be error, warn, info, debug, got 'loud'/],
-      [["--cores", "0"], /'--cores' must be a positive integer, got '0'/],
-      [["--gpus", "1.5"], /'--gpus' must be an integer >= 0, got '1.5'/],
-      [["--module", "tasks"], /'--module' must be name=path, got 'tasks'/],
+      [["--launch", "teleport"], /'--launch' must be one of "fork", "srun", "mpiexec", got the string "teleport"/],
+      [["--log-level", "loud"], /'--log-level' must be one of "error", "warn", "info", "debug", got the string "loud"/],
+      [["--cores", "0"], /'--cores' must be a positive integer, got the string "0"/],
+      [["--gpus", "1.5"], /'--gpus' must be an integer >= 0, got the string "1.5"/],
+      [["--module", "tasks"], /'--module' must be name=path, got the string "tasks"/],
       [["--tls-cert", "c.pem"], /'--tls-cert' and '--tls-key' go together/],
       [["extra"], /takes no arguments, got 'extra'/],
     ];
