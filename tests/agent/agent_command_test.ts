@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { EXIT, main, memoryIo } from "../../cli/main.ts";
 import { waitFor } from "./helpers.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
 async function agent(...argv: string[]) {
   const io = memoryIo();
@@ -39,8 +40,14 @@ describe("asyncflow agent", () => {
 
   it("refuses wrong values with the value and what is allowed", async () => {
     const cases: [string[], RegExp][] = [
-      [["--launch", "teleport"], /'--launch' must be one of "fork", "srun", "mpiexec", got the string "teleport"/],
-      [["--log-level", "loud"], /'--log-level' must be one of "error", "warn", "info", "debug", got the string "loud"/],
+      [
+        ["--launch", "teleport"],
+        /'--launch' must be one of "fork", "srun", "mpiexec", got the string "teleport"/,
+      ],
+      [
+        ["--log-level", "loud"],
+        /'--log-level' must be one of "error", "warn", "info", "debug", got the string "loud"/,
+      ],
       [["--cores", "0"], /'--cores' must be a positive integer, got the string "0"/],
       [["--gpus", "1.5"], /'--gpus' must be an integer >= 0, got the string "1.5"/],
       [["--module", "tasks"], /'--module' must be name=path, got the string "tasks"/],
@@ -64,7 +71,7 @@ describe("asyncflow agent", () => {
 
   it("as a program: prints its endpoint line, and exits 0 on SIGTERM", async () => {
     const program = new URL("../../agent/main.ts", import.meta.url).pathname;
-    const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+    const deno = runtime === "deno";
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-agent-cmd-`);
     const child = spawn(
       process.execPath,
