@@ -55,6 +55,9 @@ Options:
                          its report reaches the client before Slurm ends the agent
   --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
                          warnings and errors also go to stderr
+  --runtime-http         on Deno and Bun: serve with Deno.serve or Bun.serve, faster per
+                         request but with no header timeout and no cap on connections (the
+                         default, their node:http, has both); see docs/agent.md
   -h, --help             this help
 
 Exit codes: 0 stopped cleanly, 1 cannot start (a module, the address), 2 wrong usage.`;
@@ -84,6 +87,7 @@ export const agentCommand: Command = {
       "cors-origin": { type: "string", multiple: true },
       "drain-margin": { type: "string" },
       "cut-margin": { type: "string" },
+      "runtime-http": { type: "boolean" },
     });
     if (values.help) {
       io.out(AGENT_HELP + "\n");
@@ -169,6 +173,7 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
     ...(values["functions-in-thread"] ? { functionsInThread: true } : {}),
     ...(values["no-executors"] ? { executors: false } : {}),
     ...(origins.length > 0 ? { corsOrigins: origins } : {}),
+    ...(values["runtime-http"] ? { connections: { server: "runtime" as const } } : {}),
     ...(drain !== undefined || cut !== undefined
       ? {
         walltime: {

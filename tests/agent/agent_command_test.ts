@@ -23,7 +23,16 @@ describe("asyncflow agent", () => {
     const r = await agent("--help");
     assert.equal(r.code, EXIT.ok);
     assert.match(r.out, /^Usage: asyncflow agent \[options\]/);
-    for (const flag of ["--listen", "--dir", "--module", "--log-level", "--tls-self-signed"]) {
+    for (
+      const flag of [
+        "--listen",
+        "--dir",
+        "--module",
+        "--log-level",
+        "--tls-self-signed",
+        "--runtime-http",
+      ]
+    ) {
       assert.ok(r.out.includes(flag), flag);
     }
   });

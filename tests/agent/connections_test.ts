@@ -115,6 +115,33 @@ describe("agent connections", () => {
     },
   );
 
+  it("asyncflow agent --runtime-http serves on Deno.serve or Bun.serve; by default on node:http", {
+    skip: runtime === "node" && "Node has no server of its own",
+  }, async () => {
+    /** The answer's head to a keep-alive request: node:http's names its idle timeout. */
+    const head = async (agent: { url: string; token: string }) => {
+      const s = await open(agent.url);
+      const text = new Promise<string>((resolve) => s.once("data", (c) => resolve(String(c))));
+      s.write(`GET /v1/health HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${agent.token}\r\n\r\n`);
+      const got = await text;
+      s.destroy();
+      return got.split("\r\n\r\n")[0]!.toLowerCase();
+    };
+    for (const [flags, nodeHttp] of [[[], true], [["--runtime-http"], false]] as const) {
+      const agent = await agentProcess(
+        mkdtempSync(`${tmpdir()}/asyncflow-http-`),
+        ["--cores", "1", ...flags],
+      );
+      try {
+        const got = await head(agent);
+        assert.match(got, /^http\/1\.1 200 /);
+        assert.equal(/\nkeep-alive: timeout=75/.test(got), nodeHttp, got);
+      } finally {
+        await agent.stop();
+      }
+    }
+  });
+
   it("serves again after a flood of idle connections past its open-file limit", async () => {
     const agent = await agentProcess(
       mkdtempSync(`${tmpdir()}/asyncflow-flood-`),
