@@ -81,13 +81,15 @@ interface NodeHttpServer {
 /**
  * The options of `node:http(s)`'s `createServer` that only take effect at creation: how often
  * Node checks the header timeout (by default every 30 s, which would let a silent connection
- * stay three times longer than asked).
+ * stay three times longer than asked), and the TLS handshake's timeout.
  */
 export function nodeServerOptions(limits: ResolvedLimits): Record<string, number> {
   return {
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, limits.headerTimeoutMs / 4)),
     headersTimeout: limits.headerTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
+    // Over TLS the headers come after the handshake, which by default may take 120 s.
+    handshakeTimeout: limits.headerTimeoutMs,
   };
 }
 

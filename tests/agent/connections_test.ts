@@ -101,6 +101,30 @@ describe("agent connections", () => {
   });
 
   it(
+    "over TLS: cuts off a connection that never starts the handshake, and closes one over the cap",
+    {
+      skip: runtime === "bun" &&
+        "Bun's node:tls ignores handshakeTimeout and ends a silent TLS connection itself, after ~12 s",
+    },
+    async () => {
+      await using agent = await startAgent({
+        cores: 1,
+        tls: "self-signed",
+        connections: { headerTimeoutMs: 500, maxConnections: 2 },
+      });
+      const silent = await open(agent.url);
+      assert.equal(await closedBy(silent, 8_000), "");
+      const sockets = await Promise.all([1, 2, 3].map(() => open(agent.url)));
+      const first = await Promise.race(sockets.map((s) => closedBy(s, 8_000).then(() => s)));
+      // A plain 503 would be noise to a TLS client: the one over the cap is closed at once, while
+      // the others are still within their handshake time.
+      assert.equal(sockets.filter((s) => s.destroyed).length, 1);
+      assert.ok(sockets.includes(first));
+      for (const s of sockets) s.destroy();
+    },
+  );
+
+  it(
     "leaves the process's Request and Response alone: an agent on Deno.serve or Bun.serve still answers",
     {
       skip: runtime === "node" && "Node has no server of its own",
