@@ -157,6 +157,7 @@ const RUN: Record<Subcommand, (command: string, v: Values, positionals: string[]
     const dir = positionals[0]!;
     const timeoutMs = durationFlag(command, "timeout", v.timeout) ?? 600_000;
     return async ({ waitForEndpoint }, io, signal) => {
+      io.err(waiting(command, dir, timeoutMs));
       const { url } = await waitForEndpoint(dir, { timeoutMs, signal });
       io.out(`${url}\n`);
     };
@@ -209,6 +210,7 @@ function submit(command: string, v: Values, positionals: string[]): Planned {
     });
     io.out(`submitted pilot job ${pilot.jobId}; files in ${pilot.pilotDir}\n`);
     if (!v.wait) return;
+    io.err(waiting(command, pilot.pilotDir, timeoutMs));
     try {
       const { url } = await waitForEndpoint(pilot.pilotDir, { timeoutMs, signal });
       io.out(`agent at ${url}; connect with ${pilot.pilotDir}/endpoint.json\n`);
@@ -221,6 +223,12 @@ function submit(command: string, v: Values, positionals: string[]): Planned {
       throw error;
     }
   };
+}
+
+/** Said before a wait, which can be long: how long at most, and that Ctrl-C ends it. */
+function waiting(command: string, dir: string, timeoutMs: number): string {
+  return `asyncflow ${command}: waiting up to ${timeoutMs / 1000} s for the agent of ${dir} ` +
+    "(Ctrl-C stops waiting; the job stays)\n";
 }
 
 /** The one pilot argument: a directory or a job id. */

@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
@@ -17,8 +17,11 @@ async function pilot(...argv: string[]) {
   return { code, out: io.stdout, err: io.stderr };
 }
 
-/** Runs agent/pilot/main.ts as a program. */
-function program(...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs agent/pilot/main.ts as a program; `onErr` sees stderr as it comes. */
+function program(
+  argv: string[],
+  onErr: (text: string, child: ChildProcess) => void = () => {},
+): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
   const main = new URL("../../agent/pilot/main.ts", import.meta.url).pathname;
   const child = spawn(
     process.execPath,
@@ -27,8 +30,13 @@ function program(...argv: string[]): Promise<{ code: number | null; out: string;
   );
   let out = "", err = "";
   child.stdout.on("data", (chunk) => out += chunk);
-  child.stderr.on("data", (chunk) => err += chunk);
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, out, err })));
+  child.stderr.on("data", (chunk) => {
+    err += chunk;
+    onErr(err, child);
+  });
+  return new Promise((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal, out, err }))
+  );
 }
 
 const hasSbatch = ["/usr/bin/sbatch", "/usr/local/bin/sbatch"].some(existsSync);
@@ -95,7 +103,7 @@ describe("asyncflow pilot", () => {
     skip: !hasSbatch && "no sbatch on this machine",
   }, async () => {
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-pilot-cmd-`);
-    const r = await program("submit", "--dir", dir, "--partition", "no-such-partition");
+    const r = await program(["submit", "--dir", dir, "--partition", "no-such-partition"]);
     assert.equal(r.code, EXIT.failed, r.err);
     assert.match(
       r.err,
@@ -107,8 +115,24 @@ describe("asyncflow pilot", () => {
     assert.equal(r.out, "");
   });
 
+  it("as a program: Ctrl-C stops a wait for the agent with exit code 130", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/asyncflow-pilot-cmd-`);
+    let sent = false;
+    const r = await program(["endpoint", dir, "--timeout", "60"], (err, child) => {
+      if (!sent && err.includes("waiting up to 60 s")) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    assert.ok(sent, r.err);
+    assert.match(r.err, /^asyncflow pilot endpoint: waiting up to 60 s for the agent of /);
+    assert.equal(r.out, "");
+    // Deno's node:child_process reports a child that exits after SIGINT as killed by it.
+    if (runtime !== "deno") assert.equal(r.code, EXIT.interrupted, r.err);
+  });
+
   it("as a program: wrong usage exits 2", async () => {
-    const r = await program("status");
+    const r = await program(["status"]);
     assert.equal(r.code, EXIT.usage);
     assert.match(r.err, /^asyncflow pilot status: takes one pilot directory or job id, got 0\n/);
   });
