@@ -1,16 +1,21 @@
 /**
- * Serves a web-standard handler on Deno, Bun or Node: one thin adapter per
- * runtime (`Deno.serve`, `Bun.serve`, `@hono/node-server`), picked at run time.
+ * Serves a web-standard handler on Deno, Bun or Node. By default every runtime serves it through
+ * its `node:http` (`@hono/node-server`): Deno and Bun implement Node's header timeout, keep-alive
+ * timeout and `connection` event there, which is what bounds connections (`serve_limits.ts`);
+ * `Deno.serve` and `Bun.serve` offer neither a header timeout nor a hook on accepted connections
+ * (denoland/deno#3515). `server: "runtime"` picks those instead, for their speed.
  *
  * @module
  */
 
+import { runtime } from "../src/host/runtime.ts";
 import {
   bunIdleTimeout,
   type ConnectionLimits,
   keepDenoServing,
   limitNodeServer,
   nodeServerOptions,
+  refuseOverCap,
   resolveLimits,
 } from "./serve_limits.ts";
 
@@ -57,6 +62,10 @@ interface BunLike {
 /**
  * Starts serving `handler`.
  *
+ * @param handler What answers each request.
+ * @param options Where to listen, TLS, and the bounds on connections.
+ * @returns The listening server.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -67,9 +76,11 @@ interface BunLike {
  * ```
  */
 export function listen(handler: Handler, options: ListenOptions): Promise<Listener> {
-  const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
-  if (g.Deno) return listenDeno(g.Deno, handler, options);
-  if (g.Bun) return Promise.resolve(listenBun(g.Bun, handler, options));
+  if (options.server === "runtime") {
+    const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+    if (runtime === "deno") return listenDeno(g.Deno!, handler, options);
+    if (runtime === "bun") return Promise.resolve(listenBun(g.Bun!, handler, options));
+  }
   return listenNode(handler, options);
 }
 
@@ -119,8 +130,12 @@ async function listenNode(handler: Handler, o: ListenOptions): Promise<Listener>
         ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
       },
       ...(https ? { createServer: https.createServer } : {}),
+      // The adapter would swap the process's global Request and Response for its own; Deno.serve
+      // and Bun.serve refuse those (another agent, or the user's own server, in this process).
+      ...(runtime === "node" ? {} : { overrideGlobalObjects: false }),
     }, (info) => {
       limitNodeServer(server, limits);
+      refuseOverCap(server, limits.maxConnections, o.tls !== undefined);
       resolve({
         port: info.port,
         close: () =>

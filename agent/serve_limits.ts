@@ -17,9 +17,22 @@ export interface ConnectionLimits {
    * longest long poll (30 s) and than the gap between event-stream pings (15 s).
    */
   idleTimeoutMs?: number;
-  /** Connections served at once; more are refused. Default: from the open-file limit. */
+  /**
+   * Connections served at once; one more gets a short `503` and is closed (over TLS: closed).
+   * Default: from the open-file limit.
+   */
   maxConnections?: number;
+  /**
+   * The HTTP server on Deno and Bun. `"node"` (the default): their `node:http`, which the
+   * limits above bound. `"runtime"`: `Deno.serve` or `Bun.serve`, faster per request (see
+   * docs/agent.md) but without a header timeout or a cap on connections, and on Deno without an
+   * idle timeout either. Node always serves through `node:http`.
+   */
+  server?: "node" | "runtime";
 }
+
+/** The limits themselves, with their defaults filled in. */
+export type ResolvedLimits = Required<Omit<ConnectionLimits, "server">>;
 
 /** Descriptors left for the journal, output files, process pipes and the runtime itself. */
 const RESERVED_FILES = 128;
@@ -50,7 +63,7 @@ export function defaultMaxConnections(limitsText?: string): number {
 }
 
 /** The limits with their defaults filled in. */
-export function resolveLimits(limits: ConnectionLimits = {}): Required<ConnectionLimits> {
+export function resolveLimits(limits: ConnectionLimits = {}): ResolvedLimits {
   return {
     headerTimeoutMs: limits.headerTimeoutMs ?? 10_000,
     idleTimeoutMs: limits.idleTimeoutMs ?? 75_000,
@@ -63,33 +76,84 @@ interface NodeHttpServer {
   headersTimeout: number;
   keepAliveTimeout: number;
   requestTimeout: number;
-  maxConnections: number;
 }
 
 /**
  * The options of `node:http(s)`'s `createServer` that only take effect at creation: how often
  * Node checks the header timeout (by default every 30 s, which would let a silent connection
- * stay three times longer than asked).
+ * stay three times longer than asked), and the TLS handshake's timeout.
  */
-export function nodeServerOptions(limits: Required<ConnectionLimits>): Record<string, number> {
+export function nodeServerOptions(limits: ResolvedLimits): Record<string, number> {
   return {
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, limits.headerTimeoutMs / 4)),
     headersTimeout: limits.headerTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
+    // Over TLS the headers come after the handshake, which by default may take 120 s.
+    handshakeTimeout: limits.headerTimeoutMs,
   };
 }
 
 /**
- * Applies the limits to a `node:http(s)` server: the header timeout, the keep-alive (idle)
- * timeout and the connection cap (Node closes a connection beyond it at once).
+ * Applies the timeouts to a `node:http(s)` server: the header timeout (a client that sends its
+ * headers a byte at a time does not reset it) and the keep-alive (idle) timeout.
  */
-export function limitNodeServer(server: unknown, limits: Required<ConnectionLimits>): void {
+export function limitNodeServer(server: unknown, limits: ResolvedLimits): void {
   const s = server as NodeHttpServer;
   s.headersTimeout = limits.headerTimeoutMs;
   // Node checks headersTimeout only when requestTimeout is set and not smaller.
   s.requestTimeout = Math.max(s.requestTimeout || 0, limits.headerTimeoutMs, 300_000);
   s.keepAliveTimeout = limits.idleTimeoutMs;
-  s.maxConnections = limits.maxConnections;
+}
+
+/** The part of a `node:net` server and its sockets that {@linkcode refuseOverCap} uses. */
+interface CountedServer {
+  on(event: string, listener: (socket: CountedSocket) => void): unknown;
+}
+interface CountedSocket {
+  once(event: "close", listener: () => void): unknown;
+  on(event: "error", listener: () => void): unknown;
+  end(data?: string): unknown;
+  destroy(): unknown;
+}
+
+/** What a connection over the cap reads before it is closed. */
+function refusal(max: number): string {
+  const body = JSON.stringify({
+    error: {
+      code: "too_many_connections",
+      message: `the agent serves ${max} connections at once, its most: retry in a moment, ` +
+        "or close idle connections",
+    },
+  });
+  return "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n" +
+    `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+}
+
+/**
+ * Caps the connections a `node:http(s)` server serves at once. One over the cap gets a short
+ * `503 too_many_connections` and is closed, before it costs more than its descriptor; over TLS,
+ * where a plain answer would be noise, it is closed at once. Node's own `maxConnections` would
+ * drop it without a word, and Deno and Bun implement none.
+ *
+ * @param server The server.
+ * @param max The most connections at once.
+ * @param tls Whether the server speaks TLS.
+ * @returns How many connections are open, for tests and metrics.
+ */
+export function refuseOverCap(server: unknown, max: number, tls: boolean): () => number {
+  const answer = refusal(max);
+  let open = 0;
+  (server as CountedServer).on("connection", (socket) => {
+    if (open >= max) {
+      socket.on("error", () => {}); // a client that already went: nothing to tell it
+      if (tls) socket.destroy();
+      else socket.end(answer);
+      return;
+    }
+    open++;
+    socket.once("close", () => open--);
+  });
+  return () => open;
 }
 
 /**
@@ -97,7 +161,7 @@ export function limitNodeServer(server: unknown, limits: Required<ConnectionLimi
  * nothing and for a response that sends nothing (a long poll, an event stream between pings),
  * so it is the idle timeout: a silent client is cut off after that, not after the header timeout.
  */
-export function bunIdleTimeout(limits: Required<ConnectionLimits>): number {
+export function bunIdleTimeout(limits: ResolvedLimits): number {
   return Math.max(1, Math.min(255, Math.ceil(limits.idleTimeoutMs / 1000)));
 }
 

@@ -22,7 +22,8 @@
  * @module
  */
 import process from "node:process";
-import { agentCommand, pilotCommand } from "./commands/agent.ts";
+import { agentCommand } from "./commands/agent.ts";
+import { pilotCommand } from "./commands/pilot.ts";
 import type { Command } from "./commands/command.ts";
 import { dashboardCommand } from "./commands/dashboard.ts";
 import { didYouMean } from "./did_you_mean.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { flagDurationMs } from "../src/duration.ts";
+import { integerText, invalid, InvalidValueError, oneOf } from "../src/validate.ts";
 import { didYouMean } from "./did_you_mean.ts";
 
 /**
@@ -113,7 +115,67 @@ export function parseCommandArgs(
 }
 
 /**
- * Reads an option that must be a positive integer.
+ * Runs one of `src/validate.ts`'s checks on a flag of `command`: the check's error, of the form
+ * every option of the engine uses (`'<name>' must be <what>, got <value>`), becomes the
+ * command's usage error (exit 2, with the pointer to its `--help`).
+ *
+ * @param command The subcommand, for messages: `run`, `pilot submit`.
+ * @param check The check, given the place (`asyncflow <command>`).
+ * @returns What the check returns.
+ * @throws {UsageError} When the check fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flagCheck, UsageError } from "./usage.ts";
+ * import { invalid } from "../src/validate.ts";
+ * assert.throws(
+ *   () => flagCheck("run", (where) => { throw invalid(where, "--x", "a word", 1); }),
+ *   (e) => e instanceof UsageError && e.message === "'--x' must be a word, got number 1",
+ * );
+ * ```
+ */
+export function flagCheck<T>(command: string, check: (where: string) => T): T {
+  try {
+    return check(`asyncflow ${command}`);
+  } catch (error) {
+    if (error instanceof InvalidValueError) throw new UsageError(command, error.problem);
+    throw error;
+  }
+}
+
+/**
+ * Reads a flag that must be an integer of at least `min` (at most `max`).
+ *
+ * @param command The subcommand.
+ * @param name The flag without its dashes.
+ * @param value What was given, `undefined` when the flag was not.
+ * @param min The least value. Default 1.
+ * @param max The greatest value. Default: no bound.
+ * @returns The integer, or `undefined` when the flag was not given.
+ * @throws {UsageError} When it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { integerFlag } from "./usage.ts";
+ * assert.equal(integerFlag("agent", "gpus", "0", 0), 0);
+ * assert.throws(() => integerFlag("agent", "gpus", "1.5", 0), /'--gpus' must be an integer >= 0/);
+ * ```
+ */
+export function integerFlag(
+  command: string,
+  name: string,
+  value: unknown,
+  min = 1,
+  max?: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  return flagCheck(command, (where) => integerText(String(value), min, `--${name}`, where, max));
+}
+
+/**
+ * Reads a flag that must be a positive integer.
  *
  * @throws {UsageError} When it is not one.
  *
@@ -122,13 +184,104 @@ export function parseCommandArgs(
  * import assert from "node:assert/strict";
  * import { positiveInt } from "./usage.ts";
  * assert.equal(positiveInt("run", "processes", "4"), 4);
+ * assert.throws(() => positiveInt("run", "processes", "0"), /'--processes' must be a positive integer, got the string "0"/);
  * ```
  */
 export function positiveInt(command: string, name: string, value: unknown): number | undefined {
+  return integerFlag(command, name, value, 1);
+}
+
+/**
+ * Reads a flag that takes one of a few words.
+ *
+ * @returns The word, or `undefined` when the flag was not given.
+ * @throws {UsageError} When it is another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { choiceFlag } from "./usage.ts";
+ * assert.equal(choiceFlag("graph", "format", "dot", ["mermaid", "dot"]), "dot");
+ * assert.throws(() => choiceFlag("graph", "format", "png", ["mermaid", "dot"]), /must be one of "mermaid", "dot"/);
+ * ```
+ */
+export function choiceFlag<const T extends string>(
+  command: string,
+  name: string,
+  value: unknown,
+  choices: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(command, `'--${name}' must be a positive integer, got '${String(value)}'`);
+  return flagCheck(command, (where) => oneOf(value, choices, `--${name}`, where));
+}
+
+/**
+ * Reads a flag that takes a duration: seconds (`45`) or the one duration syntax (`"2m"`).
+ *
+ * @param command The subcommand.
+ * @param name The flag without its dashes.
+ * @param value What was given.
+ * @param zero Whether zero is allowed. Default false.
+ * @returns The duration in ms, or `undefined` when the flag was not given.
+ * @throws {UsageError} When it is neither.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { durationFlag } from "./usage.ts";
+ * assert.equal(durationFlag("pilot endpoint", "timeout", "10m"), 600_000);
+ * assert.throws(() => durationFlag("agent", "cut-margin", "soon", true), /'--cut-margin' must be seconds/);
+ * ```
+ */
+export function durationFlag(
+  command: string,
+  name: string,
+  value: unknown,
+  zero = false,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = flagDurationMs(String(value), zero);
+  if (ms !== undefined) return ms;
+  return flagCheck(command, (where) => {
+    throw invalid(where, `--${name}`, 'seconds (45) or a duration ("2m", "90s")', value);
+  });
+}
+
+/**
+ * Reads a repeatable flag of `<key>=<value>` pairs (`--module name=path`, `--env NAME=VALUE`).
+ *
+ * @param command The subcommand.
+ * @param name The flag without its dashes.
+ * @param values What was given.
+ * @param form How the pair is written, for the message: `name=path`.
+ * @param emptyValue Whether `<key>=` (an empty value) is allowed. Default false.
+ * @returns The pairs, in order.
+ * @throws {UsageError} When one has no key or no `=`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairFlags } from "./usage.ts";
+ * assert.deepEqual(pairFlags("agent", "module", ["t=./t.ts"], "name=path"), { t: "./t.ts" });
+ * assert.throws(() => pairFlags("agent", "module", ["t"], "name=path"), /'--module' must be name=path/);
+ * ```
+ */
+export function pairFlags(
+  command: string,
+  name: string,
+  values: readonly string[] | undefined,
+  form: string,
+  emptyValue = false,
+): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const pair of values ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1 || (!emptyValue && eq === pair.length - 1)) {
+      flagCheck(command, (where) => {
+        throw invalid(where, `--${name}`, form, pair);
+      });
+    }
+    pairs[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  return n;
+  return pairs;
 }

@@ -28,12 +28,48 @@ export function describe(value: unknown): string {
 }
 
 /**
+ * What every check throws: a `TypeError` whose message is `<where>: <problem>`, with the parts
+ * kept so that a caller with its own frame (the command line's usage errors) can say the problem
+ * in it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InvalidValueError } from "./validate.ts";
+ * const e = new InvalidValueError("LocalBackend", "cores", "a positive integer", 0);
+ * assert.ok(e instanceof TypeError);
+ * assert.equal(e.problem, "'cores' must be a positive integer, got number 0");
+ * ```
+ */
+export class InvalidValueError extends TypeError {
+  /** The place: `functionTask(step)`, `LocalBackend`, `asyncflow agent`. */
+  readonly where: string;
+  /** `'<name>' must be <what>, got <value>`: the message without its place. */
+  readonly problem: string;
+
+  /**
+   * @param where The place.
+   * @param name The option, field or flag: `timeout`, `retries.max`, `--cores`.
+   * @param expected What is accepted, to follow "must be": `a positive integer`.
+   * @param value What was given.
+   */
+  constructor(where: string, name: string, expected: string, value: unknown) {
+    const problem = `'${name}' must be ${expected}, got ${describe(value)}`;
+    super(`${where}: ${problem}`);
+    this.name = "TypeError";
+    this.where = where;
+    this.problem = problem;
+  }
+}
+
+/**
  * The error every check throws.
  *
  * @param where The place: `functionTask(step)`, `LocalBackend`, `asyncflow agent`.
  * @param name The option, field or flag: `timeout`, `retries.max`, `--cores`.
  * @param expected What is accepted, to follow "must be": `a positive integer`.
  * @param value What was given.
+ * @returns The error, to throw.
  *
  * @example
  * ```ts
@@ -43,8 +79,13 @@ export function describe(value: unknown): string {
  * assert.equal(e.message, "LocalBackend: 'cores' must be a positive integer, got number 0");
  * ```
  */
-export function invalid(where: string, name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`${where}: '${name}' must be ${expected}, got ${describe(value)}`);
+export function invalid(
+  where: string,
+  name: string,
+  expected: string,
+  value: unknown,
+): InvalidValueError {
+  return new InvalidValueError(where, name, expected, value);
 }
 
 /**
@@ -206,7 +247,7 @@ export function knownKeys(
 }
 
 /**
- * An integer of at least `min` written as text (a command-line flag).
+ * An integer of at least `min` (and at most `max`) written as text (a command-line flag).
  *
  * @example
  * ```ts
@@ -214,9 +255,21 @@ export function knownKeys(
  * import { integerText } from "./validate.ts";
  * assert.equal(integerText("4", 1, "--cores", "asyncflow agent"), 4);
  * assert.throws(() => integerText("4.5", 1, "--cores", "asyncflow agent"), /'--cores' must be a positive integer/);
+ * assert.throws(() => integerText("70000", 0, "--port", "asyncflow dashboard", 65535), /an integer from 0 to 65535/);
  * ```
  */
-export function integerText(text: string, min: number, name: string, where: string): number {
-  if (/^\d{1,15}$/.test(text) && Number(text) >= min) return Number(text);
-  throw invalid(where, name, min === 1 ? "a positive integer" : `an integer >= ${min}`, text);
+export function integerText(
+  text: string,
+  min: number,
+  name: string,
+  where: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (/^\d{1,15}$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  const expected = max !== Number.MAX_SAFE_INTEGER
+    ? `an integer from ${min} to ${max}`
+    : min === 1
+    ? "a positive integer"
+    : `an integer >= ${min}`;
+  throw invalid(where, name, expected, text);
 }

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { ProcessOutcome, ProcessRequest, RunningProcess } from "../../src/host/mod.ts";
+import { runtime } from "../../src/host/runtime.ts";
 import { BEAT_MS, type FromExecutor, lineReader, type ToExecutor } from "./protocol.ts";
 
 /**
@@ -251,6 +252,5 @@ export class NodeExecutor {
 /** The argv that runs the executor entry with this process's runtime. */
 export function executorEntry(): string[] {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
-  return deno ? [process.execPath, "run", "-A", main] : [process.execPath, main];
+  return runtime === "deno" ? [process.execPath, "run", "-A", main] : [process.execPath, main];
 }

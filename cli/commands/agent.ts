@@ -1,14 +1,22 @@
 /**
- * `asyncflow agent` and `asyncflow pilot`: the remote agent's commands. What they run is
- * loaded only when used (an HTTP server, the batch system's client).
+ * `asyncflow agent`: serves a pilot agent. The agent itself is loaded only when used.
  *
  * @module
  */
 import { readFileSync } from "node:fs";
 import { onStopSignal } from "../run/signals.ts";
-import { flagDurationMs } from "../../src/duration.ts";
-import { EXIT, parseCommandArgs, positiveInt, UsageError } from "../usage.ts";
+import {
+  choiceFlag,
+  durationFlag,
+  EXIT,
+  integerFlag,
+  pairFlags,
+  parseCommandArgs,
+  positiveInt,
+  UsageError,
+} from "../usage.ts";
 import type { Command } from "./command.ts";
+import { loadCommand } from "./load_command.ts";
 
 const LAUNCH_METHODS = ["fork", "srun", "mpiexec"] as const;
 const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -47,6 +55,9 @@ Options:
                          its report reaches the client before Slurm ends the agent
   --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
                          warnings and errors also go to stderr
+  --runtime-http         on Deno and Bun: serve with Deno.serve or Bun.serve, faster per
+                         request but with no header timeout and no cap on connections (the
+                         default, their node:http, has both); see docs/agent.md
   -h, --help             this help
 
 Exit codes: 0 stopped cleanly, 1 cannot start (a module, the address), 2 wrong usage.`;
@@ -76,6 +87,7 @@ export const agentCommand: Command = {
       "cors-origin": { type: "string", multiple: true },
       "drain-margin": { type: "string" },
       "cut-margin": { type: "string" },
+      "runtime-http": { type: "boolean" },
     });
     if (values.help) {
       io.out(AGENT_HELP + "\n");
@@ -85,7 +97,7 @@ export const agentCommand: Command = {
       throw new UsageError("agent", `takes no arguments, got '${positionals[0]}'`);
     }
     const options = await agentOptions(values);
-    const mod = await optional(io, "agent", () => import("../../agent/mod.ts"));
+    const mod = await loadCommand(io, "agent", () => import("../../agent/mod.ts"));
     if (mod === undefined) return EXIT.failed;
     const { guardRejections } = await import("../../agent/rejections.ts");
     guardRejections();
@@ -115,21 +127,15 @@ type AgentOptions = import("../../agent/mod.ts").AgentOptions;
 
 /** The agent's options from the command line, every value checked. */
 async function agentOptions(values: Record<string, unknown>): Promise<AgentOptions> {
-  const modules: Record<string, string> = {};
-  for (const m of (values.module as string[] | undefined) ?? []) {
-    const eq = m.indexOf("=");
-    if (eq < 1 || eq === m.length - 1) {
-      throw new UsageError("agent", `'--module' must be name=path, got '${m}'`);
-    }
-    modules[m.slice(0, eq)] = m.slice(eq + 1);
-  }
-  const launch = oneOf("launch", values.launch, LAUNCH_METHODS) ?? "fork";
-  const logLevel = oneOf("log-level", values["log-level"], LOG_LEVELS);
+  const modules = pairFlags("agent", "module", values.module as string[] | undefined, "name=path");
+  const launch = choiceFlag("agent", "launch", values.launch, LAUNCH_METHODS) ?? "fork";
+  const logLevel = choiceFlag("agent", "log-level", values["log-level"], LOG_LEVELS);
   const cores = positiveInt("agent", "cores", values.cores);
   const workers = positiveInt("agent", "workers", values.workers);
-  const gpus = nonNegativeInt("gpus", values.gpus);
-  const drain = margin("drain-margin", values["drain-margin"]);
-  const cut = margin("cut-margin", values["cut-margin"]);
+  const gpus = integerFlag("agent", "gpus", values.gpus, 0);
+  // A margin before the allocation's end: zero allowed.
+  const drain = durationFlag("agent", "drain-margin", values["drain-margin"], true);
+  const cut = durationFlag("agent", "cut-margin", values["cut-margin"], true);
   const origins = (values["cors-origin"] as string[] | undefined) ?? [];
   const { corsOriginProblems } = await import("../../agent/cors.ts");
   const wrongOrigin = corsOriginProblems(origins)[0];
@@ -167,6 +173,7 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
     ...(values["functions-in-thread"] ? { functionsInThread: true } : {}),
     ...(values["no-executors"] ? { executors: false } : {}),
     ...(origins.length > 0 ? { corsOrigins: origins } : {}),
+    ...(values["runtime-http"] ? { connections: { server: "runtime" as const } } : {}),
     ...(drain !== undefined || cut !== undefined
       ? {
         walltime: {
@@ -178,38 +185,6 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
   };
 }
 
-/** A margin before the allocation's end, in ms: seconds (`45`) or a duration (`2m`), zero allowed. */
-function margin(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = flagDurationMs(String(value), true);
-  if (ms === undefined) {
-    throw new UsageError(
-      "agent",
-      `'--${name}' must be seconds (45) or a duration ("2m", "90s"), got '${value}'`,
-    );
-  }
-  return ms;
-}
-
-/** An option that takes a whole number, zero included. */
-function nonNegativeInt(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(typeof value === "string" && /^\d+$/.test(value) && Number.isSafeInteger(n))) {
-    throw new UsageError("agent", `'--${name}' must be an integer >= 0, got '${value}'`);
-  }
-  return n;
-}
-
-/** An option that takes one of a few words; "did you mean" is the list itself. */
-function oneOf<T extends string>(name: string, value: unknown, words: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(words as readonly unknown[]).includes(value)) {
-    throw new UsageError("agent", `'--${name}' must be ${words.join(", ")}, got '${value}'`);
-  }
-  return value as T;
-}
-
 function readPem(flag: string, path: string): string {
   try {
     return readFileSync(path, "utf8");
@@ -217,35 +192,5 @@ function readPem(flag: string, path: string): string {
     throw new UsageError("agent", `cannot read '--${flag}' ${path}: ${(error as Error).message}`, {
       help: false,
     });
-  }
-}
-
-/** The `pilot` subcommand: submits, watches and cancels agents through the batch system. */
-export const pilotCommand: Command = {
-  name: "pilot",
-  summary: "start an agent through the batch system (submit, status, endpoint, cancel)",
-  help:
-    "Usage: asyncflow pilot <submit|status|endpoint|cancel> [options]   (asyncflow pilot --help lists them)",
-  async run(argv, io) {
-    const mod = await optional(io, "pilot", () => import("../../agent/pilot/main.ts"));
-    return mod === undefined ? EXIT.failed : await mod.pilotCommand(argv);
-  },
-};
-
-/** Imports a command's module, saying so clearly when this build does not have it. */
-async function optional<T>(
-  io: { err(text: string): void },
-  name: string,
-  load: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await load();
-  } catch (error) {
-    io.err(
-      `asyncflow ${name}: this build cannot load the ${name} command: ${
-        error instanceof Error ? error.message : error
-      }\n`,
-    );
-    return undefined;
   }
 }

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { TaskEvent } from "../../mod.ts";
 import { loadWorkflow } from "../run/load_workflow.ts";
 import { dryRunEvents } from "../run/dry_run_events.ts";
-import { EXIT, parseCommandArgs, UsageError } from "../usage.ts";
+import { choiceFlag, EXIT, parseCommandArgs, UsageError } from "../usage.ts";
 import { writeOutputFile } from "../output_file.ts";
 import type { Command } from "./command.ts";
 
@@ -43,10 +43,7 @@ export const graphCommand: Command = {
       io.out(HELP + "\n");
       return EXIT.ok;
     }
-    const format = (values.format as string | undefined) ?? "mermaid";
-    if (format !== "mermaid" && format !== "dot") {
-      throw new UsageError("graph", `'--format' must be mermaid or dot, got '${format}'`);
-    }
+    const format = choiceFlag("graph", "format", values.format, ["mermaid", "dot"]) ?? "mermaid";
     const input = positionals[0];
     if (positionals.length !== 1 || input === undefined) {
       throw new UsageError(

@@ -12,6 +12,7 @@ import { execFile } from "node:child_process";
 import { relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { runtime } from "../../src/host/runtime.ts";
 
 /** A place in a file. */
 interface Place {
@@ -76,8 +77,7 @@ function nodeTypeScriptPlace(stack: string): Place | undefined {
 
 /** Node does not say where a JavaScript module's syntax error is; `node --check` does. */
 function nodeCheck(file: string): Promise<Place | undefined> {
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Deno === "object" || typeof g.Bun === "object") return Promise.resolve(undefined);
+  if (runtime !== "node") return Promise.resolve(undefined);
   return new Promise((resolve) => {
     execFile(process.execPath, ["--check", file], { timeout: 10_000 }, (_error, _out, stderr) => {
       resolve(nodeTypeScriptPlace(String(stderr)));

@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runtime } from "../../src/host/runtime.ts";
 import type { WorkflowEngine } from "../../mod.ts";
 import type { ParamOverrides, ResolvedParam } from "../yaml/params.ts";
 import { UsageError } from "../usage.ts";
@@ -129,7 +130,7 @@ export async function loadWorkflow(
 
 async function whyNot(error: unknown, file: string): Promise<string> {
   const message = await describeLoadError(error, resolve(file));
-  if ("Bun" in globalThis && /Cannot find (package|module) '@asyncflow\/asyncflow/.test(message)) {
+  if (runtime === "bun" && /Cannot find (package|module) '@asyncflow\/asyncflow/.test(message)) {
     // Bun's plugins cannot resolve a bare specifier for it (oven-sh/bun#40579), see share_package.ts.
     return `${message}; Bun cannot lend the command's copy of the package to a workflow: ` +
       "install the package beside the workflow, or run the command with Node or Deno";

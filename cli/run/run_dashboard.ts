@@ -8,7 +8,7 @@
 import type { Dashboard } from "../../dashboard/mod.ts";
 import type { TaskEventSource } from "../../mod.ts";
 import type { CliIo } from "../io.ts";
-import { UsageError } from "../usage.ts";
+import { integerFlag, UsageError } from "../usage.ts";
 
 /**
  * Reads a port option: a number from 0 to 65535 (0: a free one).
@@ -25,16 +25,11 @@ import { UsageError } from "../usage.ts";
  * import { portOption } from "./run_dashboard.ts";
  * assert.equal(portOption("run", "dashboard-port", "8080"), 8080);
  * assert.equal(portOption("run", "dashboard-port", undefined), 0);
- * assert.throws(() => portOption("run", "dashboard-port", "80x"), /from 0 to 65535, got '80x'/);
+ * assert.throws(() => portOption("run", "dashboard-port", "80x"), /'--dashboard-port' must be an integer from 0 to 65535, got the string "80x"/);
  * ```
  */
 export function portOption(command: string, flag: string, text: string | undefined): number {
-  const value = text ?? "0";
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(command, `'--${flag}' must be a number from 0 to 65535, got '${value}'`);
-  }
-  return port;
+  return integerFlag(command, flag, text, 0, 65535) ?? 0;
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { runtime } from "../../src/host/runtime.ts";
 
 const NAME = "@asyncflow/asyncflow";
 
@@ -105,9 +106,8 @@ let shared = false;
 export async function shareOwnPackage(): Promise<void> {
   if (shared) return;
   shared = true;
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Deno === "object") return;
-  if (typeof g.Bun === "object") return shareOnBun(g.Bun as BunPlugins);
+  if (runtime === "deno") return;
+  if (runtime === "bun") return shareOnBun((globalThis as { Bun?: unknown }).Bun as BunPlugins);
   await shareOnNode();
 }
 

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import type { EngineStats, RunRecorder, TaskEvent } from "../../mod.ts";
+import { positiveInteger } from "../../src/validate.ts";
 import { TraceWriter } from "../run/trace_writer.ts";
 import { LeafResults } from "./leaves.ts";
 import { pruneRuns } from "./prune.ts";
@@ -79,10 +80,7 @@ export interface RunRecord extends RunRecorder {
  * ```
  */
 export function recordRun(options: RecordRunOptions = {}): RunRecord {
-  const keep = options.keep ?? DEFAULT_KEEP;
-  if (!Number.isInteger(keep) || keep < 1) {
-    throw new TypeError(`recordRun: 'keep' must be a positive integer, got ${keep}`);
-  }
+  const keep = positiveInteger(options.keep ?? DEFAULT_KEEP, "keep", "recordRun");
   const root = resolve(options.dir ?? DEFAULT_RUNS_DIR);
   const id = newRunId();
   const dir = join(root, id);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { EXIT, main, memoryIo } from "../../cli/main.ts";
 import { waitFor } from "./helpers.ts";
+import { runtime } from "../../src/host/runtime.ts";
 
 async function agent(...argv: string[]) {
   const io = memoryIo();
@@ -22,7 +23,16 @@ describe("asyncflow agent", () => {
     const r = await agent("--help");
     assert.equal(r.code, EXIT.ok);
     assert.match(r.out, /^Usage: asyncflow agent \[options\]/);
-    for (const flag of ["--listen", "--dir", "--module", "--log-level", "--tls-self-signed"]) {
+    for (
+      const flag of [
+        "--listen",
+        "--dir",
+        "--module",
+        "--log-level",
+        "--tls-self-signed",
+        "--runtime-http",
+      ]
+    ) {
       assert.ok(r.out.includes(flag), flag);
     }
   });
@@ -39,11 +49,17 @@ describe("asyncflow agent", () => {
 
   it("refuses wrong values with the value and what is allowed", async () => {
     const cases: [string[], RegExp][] = [
-      [["--launch", "teleport"], /'--launch' must be fork, srun, mpiexec, got 'teleport'/],
-      [["--log-level", "loud"], /'--log-level' must be error, warn, info, debug, got 'loud'/],
-      [["--cores", "0"], /'--cores' must be a positive integer, got '0'/],
-      [["--gpus", "1.5"], /'--gpus' must be an integer >= 0, got '1.5'/],
-      [["--module", "tasks"], /'--module' must be name=path, got 'tasks'/],
+      [
+        ["--launch", "teleport"],
+        /'--launch' must be one of "fork", "srun", "mpiexec", got the string "teleport"/,
+      ],
+      [
+        ["--log-level", "loud"],
+        /'--log-level' must be one of "error", "warn", "info", "debug", got the string "loud"/,
+      ],
+      [["--cores", "0"], /'--cores' must be a positive integer, got the string "0"/],
+      [["--gpus", "1.5"], /'--gpus' must be an integer >= 0, got the string "1.5"/],
+      [["--module", "tasks"], /'--module' must be name=path, got the string "tasks"/],
       [["--tls-cert", "c.pem"], /'--tls-cert' and '--tls-key' go together/],
       [["extra"], /takes no arguments, got 'extra'/],
     ];
@@ -64,7 +80,7 @@ describe("asyncflow agent", () => {
 
   it("as a program: prints its endpoint line, and exits 0 on SIGTERM", async () => {
     const program = new URL("../../agent/main.ts", import.meta.url).pathname;
-    const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+    const deno = runtime === "deno";
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-agent-cmd-`);
     const child = spawn(
       process.execPath,

@@ -60,12 +60,18 @@ describe("asyncflow entry point", () => {
       [["run"], /missing <workflow>/],
       [["run", "missing.yaml"], /workflow file 'missing\.yaml' does not exist/],
       [["run", "notes.txt"], /expected a \.yaml, \.yml, \.ts or \.js file/],
-      [["run", "w.yaml", "--processes", "0"], /'--processes' must be a positive integer, got '0'/],
+      [
+        ["run", "w.yaml", "--processes", "0"],
+        /'--processes' must be a positive integer, got the string "0"/,
+      ],
       [
         ["run", "w.yaml", "--resume", "no-such-trace.jsonl"],
         /cannot read 'no-such-trace\.jsonl': no such file/,
       ],
-      [["graph", "w.yaml", "--format", "png"], /'--format' must be mermaid or dot, got 'png'/],
+      [
+        ["graph", "w.yaml", "--format", "png"],
+        /'--format' must be one of "mermaid", "dot", got the string "png"/,
+      ],
       [["report", "--runs-dir", ".out/no-runs"], /no runs in '\.out\/no-runs'/],
       [["show", "a", "b", "c"], /expected \[run\] \[task\], got 3 arguments/],
       [["log", "extra"], /takes no arguments, got 'extra'/],

@@ -145,7 +145,7 @@ describe("run directories", () => {
     assert.deepEqual(runsIn(root), ["20000101-000000-aaaa", ...ids.slice(-2)].sort());
     const bad = await runCli(["run", file, "--runs-dir", root, "--keep-runs", "0"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /'--keep-runs' must be a positive integer, got '0'/);
+    assert.match(bad.stderr, /'--keep-runs' must be a positive integer, got the string "0"/);
   });
 
   it("a 30 MB stdout stays out of the trace: its file holds every byte, resume still has it", async () => {

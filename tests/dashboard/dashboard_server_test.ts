@@ -118,7 +118,7 @@ describe("asyncflow dashboard", () => {
   it("refuses a bad port and a missing trace with one line", async () => {
     const port = await runCli(["dashboard", "x.jsonl", "--port", "http"]);
     assert.equal(port.code, 2);
-    assert.match(port.stderr, /'--port' must be a number from 0 to 65535, got 'http'/);
+    assert.match(port.stderr, /'--port' must be an integer from 0 to 65535, got the string "http"/);
     const missing = await runCli(["dashboard", join(tmp.dir, "none.jsonl")]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*none\.jsonl.*: no such file/);

@@ -18,7 +18,7 @@ import {
   submitPilot,
   waitForEndpoint,
 } from "../../agent/pilot/mod.ts";
-import { pilotCommand } from "../../agent/pilot/main.ts";
+import { EXIT, main, memoryIo } from "../../cli/main.ts";
 
 // Stand-ins for Slurm's tools: they log their arguments and print what the test put in
 // `<tool>.out` (with the exit code in `<tool>.code`), so the pilot's logic runs anywhere.
@@ -275,35 +275,36 @@ describe("waitForEndpoint()", () => {
   });
 });
 
-describe("pilotCommand()", () => {
+describe("asyncflow pilot", () => {
   it("answers --help and rejects bad usage with exit code 2", async () => {
-    const printed: string[] = [];
-    const { log, error } = console;
-    console.log = console.error = (...args: unknown[]) => void printed.push(args.join(" "));
-    try {
-      await usage();
-    } finally {
-      Object.assign(console, { log, error });
+    const pilot = async (...argv: string[]) => {
+      const io = memoryIo();
+      const code = await main(["pilot", ...argv], io);
+      return { code, out: io.stdout, err: io.stderr };
+    };
+    assert.match((await pilot("--help")).out, /^Usage: asyncflow pilot <command>/);
+    assert.equal((await pilot("status", "--help")).code, EXIT.ok);
+    const usage: [string[], RegExp][] = [
+      [[], /missing <command> \(submit, status, endpoint, cancel\)/],
+      [["launch"], /unknown command 'launch'/],
+      [["submit", "--nodes", "2"], /^asyncflow pilot submit: '--dir' is required\n/],
+      [
+        ["submit", "--dir", join(work, "c"), "--walltime", "soon"],
+        /'walltime' is not a Slurm time, got "soon"/,
+      ],
+      [["submit", "--dir", join(work, "c"), "--launch", "ssh"], /'--launch' must be one of/],
+      [["submit", "--bogus"], /unknown option '--bogus'/],
+      [["status"], /takes one pilot directory or job id, got 0/],
+      [["cancel", "a", "b"], /takes one pilot directory or job id, got 2/],
+      [["endpoint"], /takes one pilot directory, got 0/],
+      [["endpoint", join(work, "x"), "--timeout", "soon"], /'--timeout' must be seconds/],
+    ];
+    for (const [argv, message] of usage) {
+      const r = await pilot(...argv);
+      assert.equal(r.code, EXIT.usage, argv.join(" "));
+      assert.match(r.err, message);
     }
-    assert.match(printed.join("\n"), /usage: asyncflow pilot <command>/);
-    assert.match(printed.join("\n"), /asyncflow pilot submit: --dir is required/);
-    assert.match(printed.join("\n"), /'walltime' is not a Slurm time, got "soon"/);
+    // Nothing was written for the refused walltime.
+    assert.ok(!existsSync(join(work, "c")));
   });
 });
-
-async function usage() {
-  {
-    assert.equal(await pilotCommand(["--help"]), 0);
-    assert.equal(await pilotCommand([]), 2);
-    assert.equal(await pilotCommand(["launch"]), 2);
-    assert.equal(await pilotCommand(["submit", "--nodes", "2"]), 2); // no --dir
-    assert.equal(await pilotCommand(["submit", "--dir", join(work, "c"), "--walltime", "soon"]), 2);
-    assert.equal(await pilotCommand(["submit", "--dir", join(work, "c"), "--launch", "ssh"]), 2);
-    assert.equal(await pilotCommand(["submit", "--bogus"]), 2);
-    assert.equal(await pilotCommand(["status"]), 2);
-    assert.equal(await pilotCommand(["cancel", "a", "b"]), 2);
-    assert.equal(await pilotCommand(["status", "--help"]), 0);
-    assert.equal(await pilotCommand(["endpoint"]), 2);
-    assert.equal(await pilotCommand(["endpoint", join(work, "x"), "--timeout", "soon"]), 2);
-  }
-}
