@@ -15,6 +15,7 @@ import { type Backend, type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import { call } from "./helpers.ts";
+import { runCliProcess } from "../cli/_helpers.ts";
 
 const POINTS = [1, 2, 3, 4];
 
@@ -143,4 +144,57 @@ describe("a file campaign through an agent with its own directory", () => {
       ),
     );
   });
+
+  it("in YAML through `asyncflow run --backend remote`, ends with the same files and resumes", async (t) => {
+    const local = campaignDir();
+    const remote = campaignDir();
+    t.after(() => {
+      rmSync(local, { recursive: true, force: true });
+      rmSync(remote, { recursive: true, force: true });
+    });
+    for (const dir of [local, remote]) writeFileSync(join(dir, "files.yaml"), YAML_CAMPAIGN);
+    const cli = (dir: string, ...extra: string[]) =>
+      runCliProcess(["run", "files.yaml", "--runs-dir", join(dir, ".runs"), ...extra], {
+        cwd: dir,
+      });
+    const viaAgent = ["--backend", "remote", "--url", agent.url, "--token", agent.token];
+
+    const here = await cli(local);
+    assert.equal(here.code, 0, here.stderr);
+    const first = await cli(remote, ...viaAgent);
+    assert.equal(first.code, 0, first.stderr);
+    const outputs = (dir: string) =>
+      new Map([...filesOf(dir)].filter(([path]) => /^(gen|out)\//.test(path)));
+    const expected = outputs(local);
+    assert.equal(expected.size, 9);
+    const got = outputs(remote);
+    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+    for (const [path, bytes] of expected) {
+      assert.ok(Buffer.from(got.get(path)!).equals(Buffer.from(bytes)), `${path} differs`);
+    }
+
+    const second = await cli(remote, ...viaAgent, "--resume", "last");
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr + second.stdout, /nothing to do/);
+  });
 });
+
+/** The same campaign in YAML, with paths relative to where `asyncflow run` starts. */
+const YAML_CAMPAIGN = [
+  "name: files",
+  "tasks:",
+  "  generate:",
+  "    for_each: [1, 2, 3, 4]",
+  "    command: mkdir -p gen && cat in/p${{ item }}.txt in/seed.bin > gen/p${{ item }}.dat",
+  '    inputs: ["in/p${{ item }}.txt", in/seed.bin]',
+  '    outputs: ["gen/p${{ item }}.dat"]',
+  "  process:",
+  "    for_each: [1, 2, 3, 4]",
+  "    command: mkdir -p out && tr a-z A-Z < gen/p${{ item }}.dat > out/p${{ item }}.dat",
+  '    inputs: ["gen/p${{ item }}.dat"]',
+  '    outputs: ["out/p${{ item }}.dat"]',
+  "  aggregate:",
+  "    command: cat out/p*.dat > out/all.dat",
+  "    inputs: [out/p1.dat, out/p2.dat, out/p3.dat, out/p4.dat]",
+  "    outputs: [out/all.dat]",
+].join("\n");
