@@ -151,6 +151,14 @@ export interface WireRunRecord {
   stdoutBytes?: number;
   /** The size of a command's standard error, in bytes (`GET …/tasks/{id}/stderr`). */
   stderrBytes?: number;
+  /**
+   * A command's CPU time (user + system) in ms, summed over its process tree on its node, where
+   * the agent can measure it (Linux `/proc`); for a function on a Worker, that Worker's CPU time
+   * while it ran, where the runtime exposes it.
+   */
+  cpuMs?: number;
+  /** A command's peak resident memory (the sum of its processes' high-water marks), in KiB. */
+  maxRssKiB?: number;
 }
 
 /**

@@ -96,6 +96,8 @@ function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
   if (e.endedAt !== undefined) r.endedAt = e.endedAt;
   if (e.stdoutBytes !== undefined) r.stdoutBytes = e.stdoutBytes;
   if (e.stderrBytes !== undefined) r.stderrBytes = e.stderrBytes;
+  if (typeof e.cpuMs === "number") r.cpuMs = e.cpuMs;
+  if (typeof e.maxRssKiB === "number") r.maxRssKiB = e.maxRssKiB;
   return Object.keys(r).length === 0 ? undefined : r;
 }
 

@@ -14,6 +14,7 @@ export type {
   Host,
   ProcessOutcome,
   ProcessRequest,
+  ProcessUsage,
   RunningProcess,
 } from "./host.ts";
 export { detectRuntime, isProcessRuntime, runtime } from "./runtime.ts";
