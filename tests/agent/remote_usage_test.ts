@@ -13,12 +13,17 @@ import { readTrace } from "../../graph/mod.ts";
 import { renderReport } from "../../report/mod.ts";
 import { runCli, tempDir } from "../cli/_helpers.ts";
 import { burnArgv, burnShell } from "../fixtures/burn.ts";
+import { burnCpu } from "../fixtures/task_functions.ts";
+import { RemoteBackend } from "../../backends/remote/mod.ts";
+import { type ExecutionRecord, WorkflowEngine } from "../../mod.ts";
 
 const linux = existsSync("/proc/self/stat");
 let agent: AgentHandle;
 
+const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
+
 before(async () => {
-  agent = await startAgent({ cores: 2 });
+  agent = await startAgent({ cores: 2, modules: { fixtures } });
 });
 after(async () => {
   await agent.close();
@@ -57,6 +62,20 @@ describe("resource use through the agent (Linux /proc)", { skip: !linux }, () =>
     } finally {
       tmp.cleanup();
     }
+  });
+
+  it("a function on the agent's Worker pool carries its thread's CPU time", async () => {
+    const backend = new RemoteBackend({
+      url: agent.url,
+      token: agent.token,
+      modules: { fixtures },
+    });
+    await using flow = await WorkflowEngine.create({ backend });
+    let record: ExecutionRecord | undefined;
+    flow.subscribe((e) => e.type === "done" && (record = e.record));
+    assert.equal(await flow.functionTask(burnCpu)(100), 100);
+    // Deno's thread CPU time comes in 10 ms steps.
+    assert.ok(record?.cpuMs !== undefined && record.cpuMs >= 80, JSON.stringify(record));
   });
 
   it("a node executor measures the commands it forks and sends the figures back", async () => {
