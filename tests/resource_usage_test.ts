@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { readTrace } from "../graph/mod.ts";
+import { buildGraph, readTrace } from "../graph/mod.ts";
+import { templateStats } from "../report/template_stats.ts";
 import { type ExecutionRecord, LocalBackend, WorkflowEngine } from "../mod.ts";
 import { renderReport } from "../report/mod.ts";
 import { runCli, tempDir } from "./cli/_helpers.ts";
@@ -74,6 +75,14 @@ describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux 
       const html = renderReport(events);
       assert.match(html, />CPU<\/button>/);
       assert.match(html, new RegExp(`<td data-v="${record.maxRssKiB}">[\\d.]+ [MG]iB</td>`));
+      // The per-template table sums them: one call of 'burn' here.
+      assert.match(html, />CPU total<\/button>/);
+      assert.match(html, />peak memory<\/button>/);
+      const [burn] = templateStats(buildGraph(events));
+      assert.deepEqual(
+        [burn!.template, burn!.totalCpuMs, burn!.meanCpuMs, burn!.maxRssKiB],
+        ["burn", record.cpuMs, record.cpuMs, record.maxRssKiB],
+      );
     } finally {
       tmp.cleanup();
     }
