@@ -7,6 +7,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import type { TaskEvent } from "../src/events.ts";
+import type { ExecutionRecord } from "../src/execution_record.ts";
 
 /** What a span needs to know of a task between its events; dropped at its final event. */
 interface Tracked {
@@ -116,6 +117,7 @@ export class SpanTracker {
     if (span === undefined) return;
     span.setAttribute("asyncflow.outcome", outcome);
     if (e.resumed) span.setAttribute("asyncflow.resumed", true);
+    if (e.record !== undefined) span.setAttributes(recordAttributes(e.record));
     if (e.error !== undefined && outcome !== "cancelled") {
       const { name, message, stack } = e.error;
       span.recordException(
@@ -134,4 +136,20 @@ export class SpanTracker {
     span.end(e.time);
     delete t.span;
   }
+}
+
+/**
+ * What the attempt's record tells, as span attributes: the semantic conventions' names where one
+ * fits (`process.exit.code` and `process.pid`, as on a CLI span), ours for what has none (they
+ * define CPU time and memory as metrics only).
+ */
+function recordAttributes(r: ExecutionRecord): Attributes {
+  const a: Attributes = {};
+  if (r.exitCode !== undefined) a["process.exit.code"] = r.exitCode;
+  if (r.pid !== undefined) a["process.pid"] = r.pid;
+  if (r.signal !== undefined) a["asyncflow.signal"] = r.signal;
+  if (r.host !== undefined) a["asyncflow.host"] = r.host;
+  if (r.cpuMs !== undefined) a["asyncflow.cpu_ms"] = r.cpuMs;
+  if (r.maxRssKiB !== undefined) a["asyncflow.max_rss_kib"] = r.maxRssKiB;
+  return a;
 }
