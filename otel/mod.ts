@@ -122,11 +122,14 @@ export function instrument(
     spans?.onEvent(e);
     taskMetrics?.onEvent(e);
   });
+  // Backends that run tasks elsewhere send each attempt's span along (W3C trace context).
+  const untrace = spans && source.useTraceContext?.((t) => spans.contextFor(t.uid, t.attempt));
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
     unsubscribe();
+    untrace?.();
     const time = now();
     spans?.close(time);
     runSpan?.end(time);

@@ -62,6 +62,10 @@ export interface WireFunctionTask {
   priority?: number;
   /** What the task needs. */
   resources?: WireResources;
+  /** The W3C `traceparent` of the client's span for this attempt: see {@linkcode WireTraceContext}. */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with it. */
+  tracestate?: string;
 }
 
 /** A command: a shell string or an argv array. */
@@ -84,6 +88,24 @@ export interface WireExecutableTask {
   priority?: number;
   /** What the task needs: the agent places it on cores and GPUs of its nodes. */
   resources?: WireResources;
+  /** The W3C `traceparent` of the client's span for this attempt: see {@linkcode WireTraceContext}. */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with it. */
+  tracestate?: string;
+}
+
+/**
+ * W3C Trace Context (https://www.w3.org/TR/trace-context/) of a task attempt: a client that
+ * traces its run sends, with each task, the `traceparent` of its span for the attempt
+ * (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, lower case) and its `tracestate`
+ * (at most 512 characters). The agent keeps them on the task and puts them on each of its
+ * events, so whoever turns the agent's events into spans parents them under the client's.
+ */
+export interface WireTraceContext {
+  /** `00-<trace id>-<parent span id>-<flags>`. */
+  traceparent?: string;
+  /** Vendor data, as the client sent it. */
+  tracestate?: string;
 }
 
 /** A task as sent in `POST /v1/sessions/{sid}/tasks`. */
@@ -168,7 +190,7 @@ export interface WireRunRecord {
  * (`stdoutBytes`, commands) is, and the client fetches it by offset. A final
  * event also carries the agent's {@linkcode WireRunRecord} of the run.
  */
-export interface WireEvent extends WireRunRecord {
+export interface WireEvent extends WireRunRecord, WireTraceContext {
   /** The event's number in its session, from 1, without gaps: the stream's cursor. */
   seq: number;
   /** The task's id. */

@@ -5,6 +5,7 @@ import type { Kernel } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
 import { stdoutValue } from "./stdout_value.ts";
 import type { TaskNode } from "./task_node.ts";
+import type { TraceContextHook } from "./trace_context.ts";
 
 /**
  * The channel a backend reports through: one handler per kind of report, each
@@ -20,6 +21,7 @@ export function reportChannel(
   kernel: Kernel,
   lanes: Lanes,
   attempts: Attempts,
+  trace: TraceContextHook,
 ): BackendContext {
   // One handler per kind of report, made once: applying a report allocates nothing.
   const running = (node: TaskNode, where: unknown) => attempts.started(node, where as string);
@@ -77,5 +79,6 @@ export function reportChannel(
     done: (id, value) => apply(id, done, value),
     failed: (id, error) => apply(id, failed, error),
     cancelled: (id, reason) => apply(id, cancelled, reason),
+    traceContext: (task) => trace.get(task),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `/v1/sessions`: open a session, read it, close it, keep it alive; its tasks and its events are
+ * `/v1/sessions`: list the sessions, open one, read it, close it, keep it alive; its tasks and its events are
  * mounted under it ({@linkcode taskRoutes}, {@linkcode eventRoutes}). Every route below
  * `/{sid}` finds a well-formed, known, live session first.
  *
@@ -26,6 +26,8 @@ export interface SessionRouteOptions {
 }
 
 const SMALL_BODY = 64 * 1024;
+/** A request with this header reads a session without counting as its client's heartbeat. */
+export const OBSERVER_HEADER = "x-asyncflow-observer";
 
 /** The session routes, mounted at `/v1/sessions`. */
 export function sessionRoutes(core: AgentCore, options: SessionRouteOptions): Hono<AgentEnv> {
@@ -48,11 +50,24 @@ export function sessionRoutes(core: AgentCore, options: SessionRouteOptions): Ho
     );
   });
 
-  // Below a session: any request counts as a heartbeat.
+  // Every session, for observers (`asyncflow dashboard --agent`): at most `maxSessions` lines.
+  app.get("/", (c) =>
+    c.json({
+      sessions: [...core.sessions.values()].map((s) => ({
+        session: s.id,
+        client: s.client,
+        state: s.state,
+        seq: s.log.last,
+        tasks: s.tasks.size,
+      })),
+    }));
+
+  // Below a session: any request counts as a heartbeat, but an observer's (a dashboard reading
+  // another client's session must not keep it alive when that client has gone).
   app.use("/:sid/*", async (c, next) => {
     const found = findSession(core, c);
     if (found instanceof Response) return found;
-    found.touch();
+    if (c.req.header(OBSERVER_HEADER) === undefined) found.touch();
     c.set("session", found);
     await next();
   });

@@ -132,7 +132,7 @@ export class RemoteBackend implements Backend {
       }
       let wire: WireTask | Error;
       try {
-        wire = toWire(spec, this.#index);
+        wire = toWire(spec, this.#index, ctx.traceContext?.(spec));
       } catch (error) {
         wire = error as Error; // whatever goes wrong with one task fails that task only
       }
