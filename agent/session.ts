@@ -121,9 +121,11 @@ export class Session {
     if (isFinal(state)) rec.stop = undefined;
     const seq = this.log.nextSeq;
     const time = Date.now();
-    // The client's trace context goes on every event of the task, for whoever makes spans of them.
+    // The client's trace context goes on every event of the task, for whoever makes spans of them;
+    // its first event names it, for an observer that did not see it submitted (a dashboard).
     const trace = traceOf(rec.task);
-    const json = JSON.stringify({ seq, id: rec.id, state, time, ...trace, ...detail });
+    const first = rec.lastEvent === undefined ? describe(rec.task) : undefined;
+    const json = JSON.stringify({ seq, id: rec.id, state, time, ...first, ...trace, ...detail });
     // What the task's record keeps for listings and re-syncs: a large output by reference.
     rec.lastEvent = listed
       ? JSON.stringify({ seq, id: rec.id, state, time, ...trace, ...listed })
@@ -151,4 +153,10 @@ function traceOf(task: WireTask | FinishedTask): WireTraceContext | undefined {
   const { traceparent, tracestate } = task as WireTraceContext;
   if (traceparent === undefined) return undefined;
   return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
+
+/** The task's kind and name, as its first event carries them. */
+export function describe(task: WireTask | FinishedTask): { kind: string; name?: string } {
+  const name = (task as WireTask).name;
+  return name === undefined ? { kind: task.kind } : { kind: task.kind, name };
 }

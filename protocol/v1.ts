@@ -29,6 +29,13 @@
 /** The API version; every route starts with `/v1`. */
 export const API_VERSION = 1;
 
+/**
+ * A request with this header (any value) reads a session without counting as its client's
+ * heartbeat: an observer (`asyncflow dashboard --agent`) does not keep a vanished client's
+ * session alive.
+ */
+export const OBSERVER_HEADER = "x-asyncflow-observer";
+
 /** What the agent knows about a task: `lost` when the agent died while it ran. */
 export type WireState = "queued" | "running" | "done" | "failed" | "cancelled" | "lost";
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { OBSERVER_HEADER } from "../../protocol/v1.ts";
 import type { AgentCore } from "../agent_core.ts";
 import { openBody, SESSION_ID } from "../schemas.ts";
 import type { Session } from "../session.ts";
@@ -26,8 +27,6 @@ export interface SessionRouteOptions {
 }
 
 const SMALL_BODY = 64 * 1024;
-/** A request with this header reads a session without counting as its client's heartbeat. */
-export const OBSERVER_HEADER = "x-asyncflow-observer";
 
 /** The session routes, mounted at `/v1/sessions`. */
 export function sessionRoutes(core: AgentCore, options: SessionRouteOptions): Hono<AgentEnv> {

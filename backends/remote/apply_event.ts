@@ -83,8 +83,18 @@ export async function applyEvent(e: WireEvent, t: EventTarget): Promise<void> {
  * The agent's record of a run (protocol v1's optional fields of a final event) as the engine's
  * {@linkcode ExecutionRecord}; `undefined` when the agent sent none (an older agent). The
  * outputs stay on the agent: the sizes say how much there is to fetch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executionRecord } from "./apply_event.ts";
+ * assert.deepEqual(executionRecord({ exitCode: 0, cpuMs: 120, maxRssKiB: 2048 }), {
+ *   exitCode: 0, cpuMs: 120, maxRssKiB: 2048,
+ * });
+ * assert.equal(executionRecord({}), undefined);
+ * ```
  */
-function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
+export function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
   const r: ExecutionRecord = {};
   if (e.command !== undefined) r.command = e.command;
   if (e.cwd !== undefined) r.cwd = e.cwd;
