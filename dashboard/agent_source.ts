@@ -57,7 +57,12 @@ export class AgentEventSource implements TaskEventSource {
   readonly #sessions = new Map<string, Map<string, { base: Base; final: boolean }>>();
   #running: Promise<void> | undefined;
 
-  /** @throws {TypeError} Without an endpoint or endpoint file. */
+  /**
+   * A source of the agent's tasks; it starts following at the first `subscribe`.
+   *
+   * @param options The agent's endpoint (or endpoint file) and how often to list its sessions.
+   * @throws {TypeError} Without an endpoint or endpoint file.
+   */
   constructor(options: AgentSourceOptions) {
     if (options.endpoint === undefined && options.endpointFile === undefined) {
       throw new TypeError("AgentEventSource: give 'endpoint' ({ url, token }) or 'endpointFile'");
