@@ -64,15 +64,16 @@ describe("asyncflow dashboard --agent in Chromium", { skip: chromiumSkip }, () =
   after(async () => await browser?.close());
 
   it("shows a running agent's tasks live, keeping the agent's token out of the page", async () => {
-    const dashboard = startDashboard();
-    const exited = new Promise((resolve) => dashboard.child.on("exit", resolve));
     const gate = join(tmp.dir, "gate");
     const backend = new RemoteBackend({
       url: agent.url,
       token: agent.token,
       modules: { fixtures },
     });
+    // Its session is open before the dashboard starts: the first listing finds it.
     const flow = await WorkflowEngine.create({ backend });
+    const dashboard = startDashboard();
+    const exited = new Promise((resolve) => dashboard.child.on("exit", resolve));
     const page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
     const problems: string[] = [];
     const foreign: string[] = [];
