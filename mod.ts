@@ -60,6 +60,7 @@ export { TASK_EVENT_TYPES } from "./src/events.ts";
 export type { TaskEvent, TaskEventListener, TaskEventSource, TaskEventType } from "./src/events.ts";
 export type { Backend, BackendContext, TaskSpec } from "./src/backend.ts";
 export type { ExecutionRecord } from "./src/execution_record.ts";
+export type { TraceContext, TraceContextProvider } from "./src/trace_context.ts";
 export type { FileFingerprint, TaskFiles } from "./src/task_files.ts";
 export type { FileDeclaration, FileRecord } from "./src/declared_files.ts";
 export type { RunRecorder } from "./src/run_recorder.ts";

@@ -200,6 +200,9 @@ export class ExecRunner {
         env: { ...task.env, ...launch!.env, [TASK_MARKER]: files },
         ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
         maxBufferBytes: MAX_OUTPUT_BYTES,
+        // Forked here, the command's processes are this host's children, as a recorded local
+        // run's; under srun they run under slurmstepd elsewhere, and the figures would be srun's.
+        measureUsage: this.#method === "fork",
       });
     } catch (error) {
       this.#scheduler.release(placement);
@@ -260,6 +263,7 @@ export class ExecRunner {
       endedAt: Date.now(),
       stdoutBytes: out.length,
       stderrBytes: Buffer.byteLength(outcome.stderr),
+      ...outcome.usage,
     });
     rec.run = run;
     if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);

@@ -39,6 +39,11 @@ export class FunctionRunner {
     const ctx: BackendContext = {
       engineUid: "agent",
       workDir,
+      // What a measuring backend (the agent's Worker pool) saw; the times are the agent's own.
+      ran: (id, record) => {
+        const run = find(id)?.run;
+        if (run !== undefined && record.cpuMs !== undefined) run.cpuMs = record.cpuMs;
+      },
       running: (id, where) => {
         const rec = find(id);
         if (rec) this.#report.running(rec, where ?? "agent");

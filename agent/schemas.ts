@@ -14,6 +14,8 @@ export const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:#@+-]{0,199}$/;
 export const SESSION_ID = /^[0-9a-f]{32}$/;
 /** The most tasks one request may carry. */
 export const MAX_BATCH = 4096;
+/** A W3C traceparent of version 00 (neither id all zeros is checked by the tracer, not here). */
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const resources = z.strictObject({
   ranks: z.int().min(1).max(1_000_000).optional(),
@@ -31,6 +33,11 @@ const common = {
   name: z.string().max(200).optional(),
   priority: z.number().finite().optional(),
   resources: resources.optional(),
+  traceparent: z.string().regex(
+    TRACEPARENT,
+    "a traceparent is W3C's '00-<32 hex>-<16 hex>-<2 hex>', lower case",
+  ).optional(),
+  tracestate: z.string().max(512).optional(),
 };
 
 const name = z.string().min(1).max(200);

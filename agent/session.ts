@@ -1,4 +1,10 @@
-import type { WireError, WireRunRecord, WireState, WireTask } from "../protocol/v1.ts";
+import type {
+  WireError,
+  WireRunRecord,
+  WireState,
+  WireTask,
+  WireTraceContext,
+} from "../protocol/v1.ts";
 import { EventLog } from "./event_log.ts";
 
 /** A finished task as a journal checkpoint keeps it: what the listing and the routes need. */
@@ -115,9 +121,15 @@ export class Session {
     if (isFinal(state)) rec.stop = undefined;
     const seq = this.log.nextSeq;
     const time = Date.now();
-    const json = JSON.stringify({ seq, id: rec.id, state, time, ...detail });
+    // The client's trace context goes on every event of the task, for whoever makes spans of them;
+    // its first event names it, for an observer that did not see it submitted (a dashboard).
+    const trace = traceOf(rec.task);
+    const first = rec.lastEvent === undefined ? describe(rec.task) : undefined;
+    const json = JSON.stringify({ seq, id: rec.id, state, time, ...first, ...trace, ...detail });
     // What the task's record keeps for listings and re-syncs: a large output by reference.
-    rec.lastEvent = listed ? JSON.stringify({ seq, id: rec.id, state, time, ...listed }) : json;
+    rec.lastEvent = listed
+      ? JSON.stringify({ seq, id: rec.id, state, time, ...trace, ...listed })
+      : json;
     this.log.append(json);
     this.#journal(`{"t":"ev","sid":"${this.id}","e":${json}}`);
     return true;
@@ -134,4 +146,17 @@ export class Session {
     rec.lastEvent = json;
     return true;
   }
+}
+
+/** The W3C trace context a task was submitted with, if any (see protocol v1). */
+function traceOf(task: WireTask | FinishedTask): WireTraceContext | undefined {
+  const { traceparent, tracestate } = task as WireTraceContext;
+  if (traceparent === undefined) return undefined;
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
+
+/** The task's kind and name, as its first event carries them. */
+export function describe(task: WireTask | FinishedTask): { kind: string; name?: string } {
+  const name = (task as WireTask).name;
+  return name === undefined ? { kind: task.kind } : { kind: task.kind, name };
 }

@@ -383,6 +383,8 @@ async function functionBackend(
     modules: [...urls.values()],
     size: workers ?? Math.max(1, Math.min(slots, availableParallelism())),
     name: "agent-functions",
+    // The agent records every run: a function's CPU time goes on its final event.
+    measureUsage: true,
   });
 }
 

@@ -27,6 +27,9 @@ import type { TaskEvent, TaskEventSource } from "../src/events.ts";
 import { startServer } from "./dashboard_server.ts";
 import { LiveView } from "./live_view.ts";
 
+export { AgentEventSource } from "./agent_source.ts";
+export type { AgentSourceOptions } from "./agent_source.ts";
+
 /** Options of {@linkcode serveDashboard}. */
 export interface DashboardOptions {
   /** The page's title. Default `"asyncflow dashboard"`. */

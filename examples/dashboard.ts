@@ -7,10 +7,13 @@
  * Set ASYNCFLOW_DASHBOARD_EXIT=1 to exit as soon as the run ends.
  */
 import process from "node:process";
-import { type TaskFuture, WorkflowEngine } from "../mod.ts";
+import { LocalBackend, type TaskFuture, WorkflowEngine } from "../mod.ts";
 import { serveDashboard } from "../dashboard/mod.ts";
 
-await using flow = await WorkflowEngine.create();
+// Commands measured as in a recorded run: the tables show their CPU time and peak memory.
+await using flow = await WorkflowEngine.create({
+  backends: [new LocalBackend({ measureUsage: true })],
+});
 await using dashboard = await serveDashboard(flow, { title: "1,000-task campaign" });
 console.log(`dashboard: ${dashboard.url}`);
 
@@ -27,7 +30,8 @@ const analyse = flow.functionTask(async function analyse(campaign: number, stage
   return campaign * 100 + stage;
 }, { retries: 1 });
 const simulate = flow.executableTask(function simulate(..._inputs: number[]) {
-  return ["sleep", "0.05"];
+  // A few milliseconds of CPU in a shell loop, then a short wait.
+  return ["sh", "-c", "i=0; while [ $i -lt 5000 ]; do i=$((i+1)); done; sleep 0.05"];
 });
 const campaign = flow.block(async function campaign(id: number) {
   let previous: TaskFuture<unknown>[] = [];

@@ -8,7 +8,9 @@
  * task's template (`generate`; the task's own name, `point[3]/generate`, is in `asyncflow.name`),
  * with `asyncflow.uid`, `asyncflow.kind`, `asyncflow.workflow_id`, `asyncflow.backend`,
  * `asyncflow.where`, `asyncflow.attempt` and `asyncflow.outcome` (`done`, `failed`, `retried`,
- * `cancelled`); a failure is recorded as an exception with an error status. Metrics: see
+ * `cancelled`), and what the attempt's record tells (`process.exit.code`, `process.pid`,
+ * `asyncflow.cpu_ms`, `asyncflow.max_rss_kib`); a failure is recorded as an exception with an
+ * error status. Metrics: see
  * {@linkcode instrument}.
  *
  * @example
@@ -120,11 +122,14 @@ export function instrument(
     spans?.onEvent(e);
     taskMetrics?.onEvent(e);
   });
+  // Backends that run tasks elsewhere send each attempt's span along (W3C trace context).
+  const untrace = spans && source.useTraceContext?.((t) => spans.contextFor(t.uid, t.attempt));
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
     unsubscribe();
+    untrace?.();
     const time = now();
     spans?.close(time);
     runSpan?.end(time);

@@ -1,12 +1,15 @@
 import {
   type Attributes,
   type Context,
+  isSpanContextValid,
   type Span,
   SpanStatusCode,
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import type { TaskEvent } from "../src/events.ts";
+import { now, type TaskEvent } from "../src/events.ts";
+import type { TraceContext } from "../src/trace_context.ts";
+import type { ExecutionRecord } from "../src/execution_record.ts";
 
 /** What a span needs to know of a task between its events; dropped at its final event. */
 interface Tracked {
@@ -23,6 +26,8 @@ interface Tracked {
   span?: Span;
   /** The context of `span`, the parent of the spans a block's members open. */
   context?: Context;
+  /** `span` was opened as the attempt was submitted, for its trace context; `running` is due. */
+  early?: boolean;
 }
 
 /**
@@ -63,7 +68,8 @@ export class SpanTracker {
     if (e.backend !== undefined) t.backend = e.backend;
     switch (e.type) {
       case "running":
-        this.#start(e, t);
+        if (t.early) this.#ranNow(e, t);
+        else this.#start(e, t);
         return;
       case "retried":
         this.#end(t, e, "retried");
@@ -78,6 +84,28 @@ export class SpanTracker {
       default:
         return;
     }
+  }
+
+  /**
+   * The W3C trace context of a task's attempt as it is submitted: its span's. A backend that
+   * sends it asks before the attempt runs, so the span opens now, at its submission, and its
+   * `running` becomes an event on it.
+   *
+   * @returns The headers, or `undefined` for a task not tracked or a span that records nothing.
+   */
+  contextFor(uid: string, attempt: number): TraceContext | undefined {
+    const t = this.#tasks.get(uid);
+    if (t === undefined) return undefined;
+    if (t.span === undefined) {
+      this.#start({ uid, attempt, time: now() } as TaskEvent, t);
+      t.early = true;
+    }
+    const sc = t.span!.spanContext();
+    if (!isSpanContextValid(sc)) return undefined;
+    const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, "0");
+    const traceparent = `00-${sc.traceId}-${sc.spanId}-${flags}`;
+    const tracestate = sc.traceState?.serialize();
+    return tracestate ? { traceparent, tracestate } : { traceparent };
   }
 
   /** Ends every open span as `unfinished` (the engine stopped reporting) and forgets all. */
@@ -111,11 +139,22 @@ export class SpanTracker {
     if (t.kind === "block") t.context = trace.setSpan(parent ?? this.#root, t.span);
   }
 
+  /** An attempt whose span opened at its submission starts running. */
+  #ranNow(e: TaskEvent, t: Tracked): void {
+    delete t.early;
+    const where = e.where === undefined ? {} : { "asyncflow.where": e.where };
+    t.span!.setAttributes(where);
+    t.span!.addEvent("running", where, e.time);
+  }
+
   #end(t: Tracked, e: TaskEvent, outcome: string): void {
     const span = t.span;
     if (span === undefined) return;
+    if (t.early) span.setAttribute("asyncflow.ran", false); // submitted, never running
+    delete t.early;
     span.setAttribute("asyncflow.outcome", outcome);
     if (e.resumed) span.setAttribute("asyncflow.resumed", true);
+    if (e.record !== undefined) span.setAttributes(recordAttributes(e.record));
     if (e.error !== undefined && outcome !== "cancelled") {
       const { name, message, stack } = e.error;
       span.recordException(
@@ -134,4 +173,20 @@ export class SpanTracker {
     span.end(e.time);
     delete t.span;
   }
+}
+
+/**
+ * What the attempt's record tells, as span attributes: the semantic conventions' names where one
+ * fits (`process.exit.code` and `process.pid`, as on a CLI span), ours for what has none (they
+ * define CPU time and memory as metrics only).
+ */
+function recordAttributes(r: ExecutionRecord): Attributes {
+  const a: Attributes = {};
+  if (r.exitCode !== undefined) a["process.exit.code"] = r.exitCode;
+  if (r.pid !== undefined) a["process.pid"] = r.pid;
+  if (r.signal !== undefined) a["asyncflow.signal"] = r.signal;
+  if (r.host !== undefined) a["asyncflow.host"] = r.host;
+  if (r.cpuMs !== undefined) a["asyncflow.cpu_ms"] = r.cpuMs;
+  if (r.maxRssKiB !== undefined) a["asyncflow.max_rss_kib"] = r.maxRssKiB;
+  return a;
 }

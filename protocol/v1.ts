@@ -31,6 +31,13 @@
 /** The API version; every route starts with `/v1`. */
 export const API_VERSION = 1;
 
+/**
+ * A request with this header (any value) reads a session without counting as its client's
+ * heartbeat: an observer (`asyncflow dashboard --agent`) does not keep a vanished client's
+ * session alive.
+ */
+export const OBSERVER_HEADER = "x-asyncflow-observer";
+
 /** What the agent knows about a task: `lost` when the agent died while it ran. */
 export type WireState = "queued" | "running" | "done" | "failed" | "cancelled" | "lost";
 
@@ -64,6 +71,10 @@ export interface WireFunctionTask {
   priority?: number;
   /** What the task needs. */
   resources?: WireResources;
+  /** The W3C `traceparent` of the client's span for this attempt: see {@linkcode WireTraceContext}. */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with it. */
+  tracestate?: string;
 }
 
 /** A command: a shell string or an argv array. */
@@ -91,6 +102,24 @@ export interface WireExecutableTask {
   priority?: number;
   /** What the task needs: the agent places it on cores and GPUs of its nodes. */
   resources?: WireResources;
+  /** The W3C `traceparent` of the client's span for this attempt: see {@linkcode WireTraceContext}. */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with it. */
+  tracestate?: string;
+}
+
+/**
+ * W3C Trace Context (https://www.w3.org/TR/trace-context/) of a task attempt: a client that
+ * traces its run sends, with each task, the `traceparent` of its span for the attempt
+ * (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, lower case) and its `tracestate`
+ * (at most 512 characters). The agent keeps them on the task and puts them on each of its
+ * events, so whoever turns the agent's events into spans parents them under the client's.
+ */
+export interface WireTraceContext {
+  /** `00-<trace id>-<parent span id>-<flags>`. */
+  traceparent?: string;
+  /** Vendor data, as the client sent it. */
+  tracestate?: string;
 }
 
 /** A task as sent in `POST /v1/sessions/{sid}/tasks`. */
@@ -158,6 +187,14 @@ export interface WireRunRecord {
   stdoutBytes?: number;
   /** The size of a command's standard error, in bytes (`GET …/tasks/{id}/stderr`). */
   stderrBytes?: number;
+  /**
+   * A command's CPU time (user + system) in ms, summed over its process tree on its node, where
+   * the agent can measure it (Linux `/proc`); for a function on a Worker, that Worker's CPU time
+   * while it ran, where the runtime exposes it.
+   */
+  cpuMs?: number;
+  /** A command's peak resident memory (the sum of its processes' high-water marks), in KiB. */
+  maxRssKiB?: number;
 }
 
 /**
@@ -167,7 +204,7 @@ export interface WireRunRecord {
  * (`stdoutBytes`, commands) is, and the client fetches it by offset. A final
  * event also carries the agent's {@linkcode WireRunRecord} of the run.
  */
-export interface WireEvent extends WireRunRecord {
+export interface WireEvent extends WireRunRecord, WireTraceContext {
   /** The event's number in its session, from 1, without gaps: the stream's cursor. */
   seq: number;
   /** The task's id. */

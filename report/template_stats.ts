@@ -1,5 +1,6 @@
 import { type GraphNode, type TaskGraph, templateOf } from "../graph/graph_model.ts";
 import { formatMs } from "./_time_axis.ts";
+import { formatKiB } from "./format_kib.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { numCell, type SortableColumn, sortableTable } from "./task_table.ts";
 
@@ -22,11 +23,20 @@ export interface TemplateStats {
   minMs?: number;
   medianMs?: number;
   maxMs?: number;
+  /**
+   * CPU time of the calls whose record has it (commands, measured functions), in ms: the sum,
+   * and the mean over those calls; absent when none has.
+   */
+  totalCpuMs?: number;
+  meanCpuMs?: number;
+  /** The highest peak memory of a call, in KiB; absent when none has a figure. */
+  maxRssKiB?: number;
 }
 
 /**
- * The statistics per template, in the order templates first appear: counts by outcome and the
- * minimum, median and maximum duration of the calls that ran and ended.
+ * The statistics per template, in the order templates first appear: counts by outcome, the
+ * minimum, median and maximum duration of the calls that ran and ended, and the CPU time and
+ * peak memory their records give (each call's last attempt).
  *
  * @example
  * ```ts
@@ -37,14 +47,16 @@ export interface TemplateStats {
  * const events = [10, 30, 20].flatMap((ms, i) => [
  *   { ...base, type: "created" as const, time: 0, uid: `t${i}`, name: `point[${i}]/generate`, deps: [] },
  *   { ...base, type: "running" as const, time: 0, uid: `t${i}`, name: `point[${i}]/generate`, attempt: 1 },
- *   { ...base, type: "done" as const, time: ms, uid: `t${i}`, name: `point[${i}]/generate` },
+ *   { ...base, type: "done" as const, time: ms, uid: `t${i}`, name: `point[${i}]/generate`,
+ *     record: { cpuMs: ms / 2, maxRssKiB: 1000 + ms } },
  * ]);
  * const [stats] = templateStats(buildGraph(events));
  * assert.deepEqual([stats!.template, stats!.count, stats!.minMs, stats!.medianMs, stats!.maxMs], ["generate", 3, 10, 20, 30]);
+ * assert.deepEqual([stats!.totalCpuMs, stats!.meanCpuMs, stats!.maxRssKiB], [30, 10, 1030]);
  * ```
  */
 export function templateStats(graph: TaskGraph): TemplateStats[] {
-  const groups = new Map<string, { stats: TemplateStats; durations: number[] }>();
+  const groups = new Map<string, { stats: TemplateStats; durations: number[]; cpu: number[] }>();
   for (const n of graph.nodes) {
     const template = templateOf(n);
     const key = `${n.kind}:${template}`;
@@ -62,6 +74,7 @@ export function templateStats(graph: TaskGraph): TemplateStats[] {
           retries: 0,
         },
         durations: [],
+        cpu: [],
       };
       groups.set(key, group);
     }
@@ -75,8 +88,14 @@ export function templateStats(graph: TaskGraph): TemplateStats[] {
     if (n.start !== undefined && n.end !== undefined && !n.resumed) {
       group.durations.push(n.end - n.start);
     }
+    if (n.cpuMs !== undefined) group.cpu.push(n.cpuMs);
+    if (n.maxRssKiB !== undefined) s.maxRssKiB = Math.max(s.maxRssKiB ?? 0, n.maxRssKiB);
   }
-  return [...groups.values()].map(({ stats, durations }) => {
+  return [...groups.values()].map(({ stats, durations, cpu }) => {
+    if (cpu.length > 0) {
+      stats.totalCpuMs = cpu.reduce((a, b) => a + b, 0);
+      stats.meanCpuMs = stats.totalCpuMs / cpu.length;
+    }
     if (durations.length === 0) return stats;
     durations.sort((a, b) => a - b);
     const mid = durations.length >> 1;
@@ -102,6 +121,12 @@ const COLUMNS: readonly SortableColumn[] = [
   { title: "median", type: "num" },
   { title: "max", type: "num" },
 ];
+/** Shown when some call has a figure (a run that measured). */
+const USAGE_COLUMNS: readonly SortableColumn[] = [
+  { title: "CPU total", type: "num" },
+  { title: "CPU mean", type: "num" },
+  { title: "peak memory", type: "num" },
+];
 
 /** The statistics per template as a sortable table. */
 export function renderTemplateStats(graph: TaskGraph): string {
@@ -109,6 +134,8 @@ export function renderTemplateStats(graph: TaskGraph): string {
   if (stats.length === 0) return `<p class="empty">The trace holds no task.</p>`;
   const ms = (v: number | undefined) => numCell(v, v === undefined ? "" : formatMs(v));
   const count = (v: number) => numCell(v, String(v));
+  const kib = (v: number | undefined) => numCell(v, v === undefined ? "" : formatKiB(v));
+  const usage = stats.some((s) => s.totalCpuMs !== undefined || s.maxRssKiB !== undefined);
   const rows = stats.map((s) => [
     `<td>${escapeHtml(s.template)}</td>`,
     `<td>${s.kind}</td>`,
@@ -121,6 +148,8 @@ export function renderTemplateStats(graph: TaskGraph): string {
     ms(s.minMs),
     ms(s.medianMs),
     ms(s.maxMs),
+    ...(usage ? [ms(s.totalCpuMs), ms(s.meanCpuMs), kib(s.maxRssKiB)] : []),
   ]);
-  return sortableTable("templates", COLUMNS, rows, stats.map(() => ""));
+  const columns = usage ? [...COLUMNS, ...USAGE_COLUMNS] : COLUMNS;
+  return sortableTable("templates", columns, rows, stats.map(() => ""));
 }

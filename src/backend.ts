@@ -1,6 +1,7 @@
 import type { ExecutionRecord } from "./execution_record.ts";
 import type { Resources } from "./options.ts";
 import type { TaskFiles } from "./task_files.ts";
+import type { TraceContext } from "./trace_context.ts";
 
 /**
  * One unit of work handed to a backend: a function call or a command, with
@@ -133,6 +134,12 @@ export interface BackendContext {
   failed(id: string, error: unknown): void;
   /** The task was cancelled by the backend itself (e.g. its allocation ended). */
   cancelled(id: string, reason?: unknown): void;
+  /**
+   * The W3C trace context of a task attempt being submitted, when an exporter traces the run
+   * (`@asyncflow/asyncflow/otel`): a backend that runs tasks elsewhere sends it along, so the work
+   * there joins the trace. Optional, and `undefined` when nobody traces.
+   */
+  traceContext?(task: Pick<TaskSpec, "uid" | "attempt">): TraceContext | undefined;
 }
 
 /**

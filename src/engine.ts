@@ -28,6 +28,7 @@ import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
 import type { NodeOwner, TaskNode } from "./task_node.ts";
 import { FileChecks } from "./file_checks.ts";
+import { TraceContextHook, type TraceContextProvider } from "./trace_context.ts";
 
 export type { EngineOptions } from "./engine_options.ts";
 export type { EngineStats } from "./stats.ts";
@@ -64,6 +65,7 @@ export class WorkflowEngine {
   readonly dryRun: boolean;
   readonly #context: ContextStorage<Scope | undefined> = host.contextStorage<Scope | undefined>();
   readonly #emitter = new Emitter();
+  readonly #trace = new TraceContextHook();
   readonly #kernel: Kernel;
   readonly #lanes: Lanes;
   readonly #definitions: DefinitionHost;
@@ -138,6 +140,7 @@ export class WorkflowEngine {
       lanes,
       attempts,
       files,
+      this.#trace,
     );
     if (record) {
       this.#record = record;
@@ -367,6 +370,28 @@ export class WorkflowEngine {
    */
   subscribe(listener: TaskEventListener): () => void {
     return this.#emitter.subscribe(listener);
+  }
+
+  /**
+   * Gives the engine the W3C trace context of each task attempt as it is submitted, for the
+   * backends that carry it (the `RemoteBackend`); `@asyncflow/asyncflow/otel` calls it. One
+   * provider at a time.
+   *
+   * @returns The function that removes the provider.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WorkflowEngine } from "@asyncflow/asyncflow";
+   * await using flow = await WorkflowEngine.create();
+   * const asked: string[] = [];
+   * const stop = flow.useTraceContext((t) => (asked.push(t.uid), undefined));
+   * stop();
+   * assert.deepEqual(asked, []); // asked only by backends that send it
+   * ```
+   */
+  useTraceContext(provider: TraceContextProvider): () => void {
+    return this.#trace.use(provider);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { FileRecord } from "./declared_files.ts";
 import type { ExecutionRecord } from "./execution_record.ts";
 import type { TaskKind } from "./task_state.ts";
+import type { TraceContextProvider } from "./trace_context.ts";
 
 /**
  * Every kind of event in a task's life, in the order a task meets them:
@@ -136,6 +137,8 @@ export type TaskEventListener = (event: TaskEvent) => void;
 export interface TaskEventSource {
   /** Calls `listener` with every event; returns the function that stops it. */
   subscribe(listener: TaskEventListener): () => void;
+  /** Takes the trace context of each submitted attempt (see `WorkflowEngine.useTraceContext`). */
+  useTraceContext?(provider: TraceContextProvider): () => void;
 }
 
 /** The current time in ms since the epoch, with sub-millisecond precision. */

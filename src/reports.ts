@@ -6,6 +6,7 @@ import type { Kernel } from "./kernel.ts";
 import type { Lanes } from "./lanes.ts";
 import { stdoutValue } from "./stdout_value.ts";
 import type { TaskNode } from "./task_node.ts";
+import type { TraceContextHook } from "./trace_context.ts";
 
 /**
  * The channel a backend reports through: one handler per kind of report, each
@@ -22,6 +23,7 @@ export function reportChannel(
   lanes: Lanes,
   attempts: Attempts,
   files: FileChecks | undefined,
+  trace: TraceContextHook,
 ): BackendContext {
   // One handler per kind of report, made once: applying a report allocates nothing.
   const running = (node: TaskNode, where: unknown) => attempts.started(node, where as string);
@@ -82,5 +84,6 @@ export function reportChannel(
     done: (id, value) => apply(id, done, value),
     failed: (id, error) => apply(id, failed, error),
     cancelled: (id, reason) => apply(id, cancelled, reason),
+    traceContext: (task) => trace.get(task),
   };
 }

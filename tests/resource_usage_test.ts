@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { describe, it } from "node:test";
-import { readTrace } from "../graph/mod.ts";
+import { buildGraph, readTrace } from "../graph/mod.ts";
+import { templateStats } from "../report/template_stats.ts";
 import { type ExecutionRecord, LocalBackend, WorkflowEngine } from "../mod.ts";
 import { renderReport } from "../report/mod.ts";
-import { runCli, runtime, tempDir } from "./cli/_helpers.ts";
+import { runCli, tempDir } from "./cli/_helpers.ts";
+import { burnArgv, burnShell } from "./fixtures/burn.ts";
 
-/** argv that runs `code` on the runtime running the tests (a real, separate process). */
-function evalArgv(code: string): string[] {
-  return runtime() === "deno" ? [process.execPath, "eval", code] : [process.execPath, "-e", code];
-}
-
-/**
- * 128 MiB touched, then 1.1 s of busy loop with the memory still held: samples are at most 1 s
- * apart, so one falls in that time however slowly the process started.
- */
-const BURN = "const b = new Uint8Array(128 * 2 ** 20).fill(1); const t = Date.now(); " +
-  "let x = 0; while (Date.now() - t < 1100) x += b[x % b.length]; if (x < 0) console.log(x);";
 /** As long as the burn, doing nothing. */
 const IDLE = "sleep 1.1";
 
@@ -45,7 +35,7 @@ const linux = existsSync("/proc/self/stat");
 
 describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux }, () => {
   it("measures the CPU time and peak memory of a command that burns and allocates", async () => {
-    const [burn, idle] = await recordsOf({ measureUsage: true }, evalArgv(BURN), IDLE);
+    const [burn, idle] = await recordsOf({ measureUsage: true }, burnArgv(), IDLE);
     const wall = burn!.endedAt! - burn!.startedAt!;
     assert.ok(burn!.cpuMs! >= 100, `cpuMs ${burn!.cpuMs} of a 1.1 s busy loop`);
     assert.ok(burn!.cpuMs! <= 4 * wall + 100, `cpuMs ${burn!.cpuMs} within its ${wall} ms`);
@@ -56,7 +46,7 @@ describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux 
   });
 
   it("counts the CPU and memory of the processes a shell started", async () => {
-    const shell = `${evalArgv(BURN).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ")}; true`;
+    const shell = `${burnShell()}; true`;
     const [r] = await recordsOf({ measureUsage: true }, shell);
     assert.ok(r!.cpuMs! >= 100, `cpuMs ${r!.cpuMs} of a shell whose child burned 1.1 s`);
     assert.ok(r!.maxRssKiB! >= 128 * 1024, `maxRssKiB ${r!.maxRssKiB}: the child held 128 MiB`);
@@ -66,7 +56,7 @@ describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux 
     const tmp = tempDir();
     try {
       const root = join(tmp.dir, "runs");
-      const quoted = evalArgv(BURN).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+      const quoted = burnShell();
       const wf = tmp.write("burn.yaml", `tasks:\n  burn: { command: ${JSON.stringify(quoted)} }\n`);
       const run = JSON.parse(
         (await runCli(["run", wf, "--runs-dir", root, "-q", "--json"])).stdout,
@@ -85,6 +75,14 @@ describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux 
       const html = renderReport(events);
       assert.match(html, />CPU<\/button>/);
       assert.match(html, new RegExp(`<td data-v="${record.maxRssKiB}">[\\d.]+ [MG]iB</td>`));
+      // The per-template table sums them: one call of 'burn' here.
+      assert.match(html, />CPU total<\/button>/);
+      assert.match(html, />peak memory<\/button>/);
+      const [burn] = templateStats(buildGraph(events));
+      assert.deepEqual(
+        [burn!.template, burn!.totalCpuMs, burn!.meanCpuMs, burn!.maxRssKiB],
+        ["burn", record.cpuMs, record.cpuMs, record.maxRssKiB],
+      );
     } finally {
       tmp.cleanup();
     }

@@ -76,6 +76,7 @@ export function runExecutor(): Promise<number> {
           ...(m.cwd !== undefined ? { cwd: m.cwd } : {}),
           ...(m.env !== undefined ? { env: m.env } : {}),
           maxBufferBytes: m.maxBufferBytes,
+          measureUsage: true, // the agent records every command's CPU time and peak memory
         });
       } catch (error) {
         send({ t: "error", id: m.id, message: (error as Error).message });

@@ -8,7 +8,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { ProcessOutcome, ProcessRequest, RunningProcess } from "../../src/host/mod.ts";
+import type {
+  ProcessOutcome,
+  ProcessRequest,
+  ProcessUsage,
+  RunningProcess,
+} from "../../src/host/mod.ts";
 import { runtime } from "../../src/host/runtime.ts";
 import { BEAT_MS, type FromExecutor, lineReader, type ToExecutor } from "./protocol.ts";
 
@@ -220,11 +225,13 @@ export class NodeExecutor {
       this.#inFlight.delete(m.id);
       if (m.t === "error") waiting.reject(new Error(`on node ${this.node}: ${m.message}`));
       else {
+        const usage = usageOf(m.usage);
         waiting.resolve({
           exitCode: m.exitCode,
           signal: m.signal,
           stdout: m.stdout,
           stderr: m.stderr,
+          ...(usage ? { usage } : {}),
         });
       }
     }
@@ -247,6 +254,17 @@ export class NodeExecutor {
     this.#inFlight.clear();
     for (const listener of this.#lostListeners.splice(0)) listener(error);
   }
+}
+
+/** The figures of an executor's `usage` that are finite numbers >= 0 (it is another process). */
+function usageOf(u: unknown): ProcessUsage | undefined {
+  if (typeof u !== "object" || u === null) return undefined;
+  const { cpuMs, maxRssKiB } = u as Record<string, unknown>;
+  const ok = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
+  const usage: ProcessUsage = {};
+  if (ok(cpuMs)) usage.cpuMs = cpuMs;
+  if (ok(maxRssKiB)) usage.maxRssKiB = maxRssKiB;
+  return Object.keys(usage).length > 0 ? usage : undefined;
 }
 
 /** The argv that runs the executor entry with this process's runtime. */

@@ -33,6 +33,8 @@ export type FromExecutor =
     signal: string | null;
     stdout: string;
     stderr: string;
+    /** CPU time and peak memory, where the executor's node could measure them. */
+    usage?: { cpuMs?: number; maxRssKiB?: number };
   }
   | { t: "error"; id: number; message: string };
 

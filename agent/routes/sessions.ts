@@ -1,5 +1,5 @@
 /**
- * `/v1/sessions`: open a session, read it, close it, keep it alive; its tasks, its events and its
+ * `/v1/sessions`: list the sessions, open one, read it, close it, keep it alive; its tasks, its events and its
  * files are mounted under it ({@linkcode taskRoutes}, {@linkcode eventRoutes},
  * {@linkcode blobRoutes}, {@linkcode fileRoutes}). Every route below
  * `/{sid}` finds a well-formed, known, live session first.
@@ -7,6 +7,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { OBSERVER_HEADER } from "../../protocol/v1.ts";
 import type { AgentCore } from "../agent_core.ts";
 import { openBody, SESSION_ID } from "../schemas.ts";
 import type { Session } from "../session.ts";
@@ -52,11 +53,24 @@ export function sessionRoutes(core: AgentCore, options: SessionRouteOptions): Ho
     );
   });
 
-  // Below a session: any request counts as a heartbeat.
+  // Every session, for observers (`asyncflow dashboard --agent`): at most `maxSessions` lines.
+  app.get("/", (c) =>
+    c.json({
+      sessions: [...core.sessions.values()].map((s) => ({
+        session: s.id,
+        client: s.client,
+        state: s.state,
+        seq: s.log.last,
+        tasks: s.tasks.size,
+      })),
+    }));
+
+  // Below a session: any request counts as a heartbeat, but an observer's (a dashboard reading
+  // another client's session must not keep it alive when that client has gone).
   app.use("/:sid/*", async (c, next) => {
     const found = findSession(core, c);
     if (found instanceof Response) return found;
-    found.touch();
+    if (c.req.header(OBSERVER_HEADER) === undefined) found.touch();
     c.set("session", found);
     await next();
   });

@@ -8,7 +8,7 @@ import { open } from "node:fs/promises";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AgentCore } from "../agent_core.ts";
 import { submitBody, TASK_ID } from "../schemas.ts";
-import type { TaskRecord } from "../session.ts";
+import { describe, type TaskRecord } from "../session.ts";
 import { type AgentEnv, intParam, problem, readJson } from "./_problem.ts";
 
 const MAX_READ = 4 * 1024 * 1024;
@@ -38,7 +38,11 @@ export function taskRoutes(
     for (const rec of s.tasks.values()) {
       if (i++ < offset) continue;
       if (items.length >= Math.min(max, MAX_LISTED)) break;
-      items.push(rec.lastEvent ?? JSON.stringify({ id: rec.id, state: rec.state }));
+      // With the task's kind and name, which only its first event carries.
+      const last = rec.lastEvent === undefined
+        ? { id: rec.id, state: rec.state }
+        : JSON.parse(rec.lastEvent);
+      items.push(JSON.stringify({ ...describe(rec.task), ...last }));
     }
     return c.body(
       `{"seq":${s.log.last},"total":${s.tasks.size},"tasks":[${items.join(",")}]}`,

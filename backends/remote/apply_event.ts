@@ -121,8 +121,18 @@ async function reportDone(
  * The agent's record of a run (protocol v1's optional fields of a final event) as the engine's
  * {@linkcode ExecutionRecord}; `undefined` when the agent sent none (an older agent). The
  * outputs stay on the agent: the sizes say how much there is to fetch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executionRecord } from "./apply_event.ts";
+ * assert.deepEqual(executionRecord({ exitCode: 0, cpuMs: 120, maxRssKiB: 2048 }), {
+ *   exitCode: 0, cpuMs: 120, maxRssKiB: 2048,
+ * });
+ * assert.equal(executionRecord({}), undefined);
+ * ```
  */
-function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
+export function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
   const r: ExecutionRecord = {};
   if (e.command !== undefined) r.command = e.command;
   if (e.cwd !== undefined) r.cwd = e.cwd;
@@ -134,6 +144,8 @@ function executionRecord(e: WireRunRecord): ExecutionRecord | undefined {
   if (e.endedAt !== undefined) r.endedAt = e.endedAt;
   if (e.stdoutBytes !== undefined) r.stdoutBytes = e.stdoutBytes;
   if (e.stderrBytes !== undefined) r.stderrBytes = e.stderrBytes;
+  if (typeof e.cpuMs === "number") r.cpuMs = e.cpuMs;
+  if (typeof e.maxRssKiB === "number") r.maxRssKiB = e.maxRssKiB;
   return Object.keys(r).length === 0 ? undefined : r;
 }
 

@@ -127,7 +127,7 @@ export class RemoteBackend implements Backend {
       }
       let wire: WireTask | Error, staged = false;
       try {
-        wire = toWire(spec, this.#index);
+        wire = toWire(spec, this.#index, ctx.traceContext?.(spec));
         staged = !(wire instanceof Error) && this.#staging.plan(spec, wire);
       } catch (error) {
         wire = error as Error; // whatever goes wrong with one task fails that task only

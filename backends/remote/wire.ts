@@ -1,11 +1,13 @@
 import type { TaskSpec } from "../../src/backend.ts";
+import type { TraceContext } from "../../src/trace_context.ts";
 import { ExecutableError } from "../../src/errors.ts";
 import { type FunctionAddress, jsonProblem } from "./addressing.ts";
 import type { WireError, WireTask } from "../../protocol/v1.ts";
 
 /**
  * The wire form of a task, or a `TypeError` saying why it cannot be sent
- * (an unaddressable function, an argument that is not JSON).
+ * (an unaddressable function, an argument that is not JSON); with the attempt's W3C trace
+ * context when the run is traced.
  *
  * @example
  * ```ts
@@ -16,9 +18,14 @@ import type { WireError, WireTask } from "../../protocol/v1.ts";
  * assert.ok(!(w instanceof Error) && w.kind === "executable");
  * ```
  */
-export function toWire(spec: TaskSpec, index: Map<unknown, FunctionAddress>): WireTask | TypeError {
+export function toWire(
+  spec: TaskSpec,
+  index: Map<unknown, FunctionAddress>,
+  trace?: TraceContext,
+): WireTask | TypeError {
   const common = {
     id: spec.id,
+    ...(trace === undefined ? {} : trace),
     name: spec.name.slice(0, 200),
     ...(spec.priority !== 0 ? { priority: spec.priority } : {}),
     ...(spec.resources ? { resources: spec.resources } : {}),

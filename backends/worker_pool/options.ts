@@ -52,6 +52,13 @@ export interface WorkerPoolOptions {
    * cross-origin isolated is refused.
    */
   mode?: PoolMode;
+  /**
+   * Measure each function task: its wall time and the CPU time of its Worker's thread while it
+   * ran (`process.threadCpuUsage()`, on Deno, Bun and Node 23.9+), as `startedAt`, `endedAt` and
+   * `cpuMs` in its `ExecutionRecord`; and each command's, as the `LocalBackend` does. Default:
+   * when the run is recorded. Off, a job costs nothing more.
+   */
+  measureUsage?: boolean;
 }
 
 /**

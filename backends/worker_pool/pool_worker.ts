@@ -16,6 +16,7 @@ import {
   INIT,
   JOB_FIELDS,
   JOBS,
+  type JobUsage,
   OK,
   READY,
   SKIPPED,
@@ -57,8 +58,14 @@ export interface Dispatch {
 
 /** What a worker tells the pool. */
 export interface PoolWorkerEvents {
-  /** The worker answered a dispatch that was not withdrawn. */
-  answered(worker: PoolWorker, dispatch: Dispatch, ok: boolean, value: unknown): void;
+  /** The worker answered a dispatch that was not withdrawn (with what it used, if measured). */
+  answered(
+    worker: PoolWorker,
+    dispatch: Dispatch,
+    ok: boolean,
+    value: unknown,
+    usage: JobUsage | undefined,
+  ): void;
   /** A dispatch could not be posted (its arguments cannot be cloned); it never reached the worker. */
   unsendable(worker: PoolWorker, dispatch: Dispatch, error: unknown): void;
   /** The worker died (not by `terminate()`). */
@@ -110,6 +117,7 @@ export class PoolWorker {
    * @param options Spawn options.
    * @param events Receives answers and deaths.
    * @param mode How jobs are claimed (`claims.ts`).
+   * @param measure Whether the worker measures each job (`JobUsage`).
    */
   constructor(
     label: string,
@@ -118,6 +126,7 @@ export class PoolWorker {
     options: SpawnOptions,
     events: PoolWorkerEvents,
     mode: PoolMode,
+    measure: boolean,
   ) {
     this.label = label;
     this.#events = events;
@@ -126,7 +135,7 @@ export class PoolWorker {
       message: (data) => this.#receive(data as FromWorker),
       death: (why) => this.#die(why),
     });
-    this.#spawned.post([INIT, [...modules], this.#claims.buffer], []);
+    this.#spawned.post([INIT, [...modules], this.#claims.buffer, measure], []);
   }
 
   /** Jobs sent and neither answered nor withdrawn. */
@@ -220,11 +229,11 @@ export class PoolWorker {
     if (this.dead) return;
     switch (message[0]) {
       case OK:
-        return this.#answer(true, message[1]);
+        return this.#answer(true, message[1], message[2]);
       case ERROR:
-        return this.#answer(false, withFields(message[1], message[2]));
+        return this.#answer(false, withFields(message[1], message[2]), message[3]);
       case SKIPPED:
-        return this.#answer(false, undefined);
+        return this.#answer(false, undefined, undefined);
       case READY:
         this.ready = true;
         return;
@@ -236,10 +245,10 @@ export class PoolWorker {
   }
 
   /** The worker answers its jobs in order: this answer is the oldest job's. */
-  #answer(ok: boolean, value: unknown): void {
+  #answer(ok: boolean, value: unknown, usage: JobUsage | undefined): void {
     const dispatch = this.jobs.shift();
     if (dispatch === undefined) return this.#die("it answered a job it was never sent");
-    if (!dispatch.withdrawn) this.#events.answered(this, dispatch, ok, value);
+    if (!dispatch.withdrawn) this.#events.answered(this, dispatch, ok, value, usage);
   }
 
   #die(why: string): void {

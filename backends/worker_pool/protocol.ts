@@ -37,10 +37,16 @@ export const INIT = 0;
 export const JOBS = 1;
 
 /**
- * The task modules (by URL) and the claim cells (`null` in `"messages"`
- * mode); the worker starts loading every module at once.
+ * The task modules (by URL), the claim cells (`null` in `"messages"`
+ * mode) and whether to measure each job ({@linkcode JobUsage}); the worker
+ * starts loading every module at once.
  */
-export type InitMessage = [tag: typeof INIT, modules: string[], cells: SharedArrayBuffer | null];
+export type InitMessage = [
+  tag: typeof INIT,
+  modules: string[],
+  cells: SharedArrayBuffer | null,
+  measure: boolean,
+];
 
 /**
  * Jobs to run after those sent before, four entries each: the claim cell's
@@ -66,12 +72,25 @@ export const READY = 3;
 export const EXIT = 4;
 
 /**
+ * What a measured job used, as the worker saw it: when it started (ms since the epoch), how long
+ * it ran (ms, from `performance.now()`), and the CPU time of the worker's thread meanwhile (ms,
+ * from `process.threadCpuUsage()`; -1 where the runtime has none).
+ */
+export type JobUsage = [startedAt: number, wallMs: number, cpuMs: number];
+
+/**
  * What a worker posts: an answer to the oldest job it has not answered
- * (`OK`, `ERROR`, `SKIPPED`), or a note (`READY`, `EXIT`).
+ * (`OK`, `ERROR`, `SKIPPED`, with the job's {@linkcode JobUsage} when the pool
+ * measures), or a note (`READY`, `EXIT`).
  */
 export type FromWorker =
-  | [tag: typeof OK, value: unknown]
-  | [tag: typeof ERROR, error: unknown, fields: Record<string, unknown> | undefined]
+  | [tag: typeof OK, value: unknown, usage?: JobUsage]
+  | [
+    tag: typeof ERROR,
+    error: unknown,
+    fields: Record<string, unknown> | undefined,
+    usage?: JobUsage,
+  ]
   | [tag: typeof SKIPPED]
   | [tag: typeof READY]
   | [tag: typeof EXIT, how: string];

@@ -23,6 +23,7 @@ export interface ResolvedPoolOptions {
   maxMemoryMb: number | undefined;
   processes: number;
   mode: PoolMode;
+  measureUsage: boolean | undefined;
 }
 
 /**
@@ -78,7 +79,15 @@ export function resolvePoolOptions(options: WorkerPoolOptions): ResolvedPoolOpti
       : positiveInteger("maxMemoryMb", options.maxMemoryMb),
     processes: positiveInteger("processes", options.processes ?? size),
     mode: mode(options.mode),
+    measureUsage: optionalBoolean("measureUsage", options.measureUsage),
   };
+}
+
+function optionalBoolean(name: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === "boolean") return value;
+  throw new TypeError(
+    `WorkerPoolBackend: '${name}' must be a boolean, got ${JSON.stringify(value)}`,
+  );
 }
 
 function mode(asked: PoolMode | undefined): PoolMode {

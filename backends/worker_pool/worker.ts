@@ -17,6 +17,7 @@ import {
   FINISHED,
   INIT,
   JOB_FIELDS,
+  type JobUsage,
   OK,
   PENDING,
   READY,
@@ -41,6 +42,37 @@ const queue: unknown[] = [];
 let head = 0;
 /** A job is running (or waiting on its promise): new jobs only queue. */
 let busy = false;
+/** The pool measures each job (a recorded run): what the running one started from. */
+let measure = false;
+let startedAt = 0;
+let startedPerf = 0;
+let startedCpu = 0;
+/** The CPU time of this Worker's thread, µs; Deno, Bun and Node 23.9+ have it. */
+const threadCpuUsage = (globalThis as { process?: { threadCpuUsage?: () => CpuUsage } }).process
+  ?.threadCpuUsage;
+interface CpuUsage {
+  user: number;
+  system: number;
+}
+
+function threadCpuUs(): number {
+  if (threadCpuUsage === undefined) return -1;
+  const { user, system } = threadCpuUsage();
+  return user + system;
+}
+
+function startMeasure(): void {
+  startedAt = Date.now();
+  startedPerf = performance.now();
+  startedCpu = threadCpuUs();
+}
+
+/** What the job that just ended used; one job runs at a time, so the thread's time is its. */
+function usage(): JobUsage {
+  const wallMs = performance.now() - startedPerf;
+  const cpuMs = startedCpu < 0 ? -1 : (threadCpuUs() - startedCpu) / 1000;
+  return [startedAt, wallMs, cpuMs];
+}
 
 function load(index: number): Promise<Module> {
   const url = moduleUrls[index];
@@ -69,7 +101,7 @@ function finished(slot: number): void {
 function answerValue(slot: number, value: unknown): void {
   finished(slot);
   try {
-    port.post([OK, value], transferList(value));
+    port.post(measure ? [OK, value, usage()] : [OK, value], transferList(value));
   } catch (error) {
     answerError(
       slot,
@@ -91,11 +123,12 @@ function answerValue(slot: number, value: unknown): void {
 function answerError(slot: number, error: unknown): void {
   finished(slot);
   const fields = error instanceof Error ? errorFields(error) : undefined;
+  const used = measure ? usage() : undefined;
   try {
-    return port.post([ERROR, error, fields], NO_TRANSFER);
+    return port.post([ERROR, error, fields, used], NO_TRANSFER);
   } catch { /* a field cannot be cloned: try without them */ }
   try {
-    return port.post([ERROR, error, undefined], NO_TRANSFER);
+    return port.post([ERROR, error, undefined, used], NO_TRANSFER);
   } catch (why) {
     const copy = new Error(
       `${messageOf(error)} (the task's error cannot be sent back from the worker: ${
@@ -103,7 +136,7 @@ function answerError(slot: number, error: unknown): void {
       })`,
     );
     port.post(
-      [ERROR, copy, error instanceof Error ? { name: error.name } : undefined],
+      [ERROR, copy, error instanceof Error ? { name: error.name } : undefined, used],
       NO_TRANSFER,
     );
   }
@@ -137,6 +170,7 @@ function pump(): void {
       continue;
     }
     let result: unknown;
+    if (measure) startMeasure();
     try {
       const m = loaded[module];
       result = m === undefined
@@ -163,6 +197,7 @@ function receive(data: unknown): void {
   if (message[0] === INIT) {
     moduleUrls = message[1];
     cells = message[2] === null ? undefined : new Int32Array(message[2]);
+    measure = message[3];
     // Load every module now so that the first task does not wait for it;
     // a module that fails keeps its error for the tasks sent to it.
     moduleUrls.forEach((_, i) => load(i).catch(() => {}));

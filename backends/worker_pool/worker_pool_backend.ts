@@ -6,7 +6,8 @@ import { LatencySamples } from "./latency_stats.ts";
 import type { PoolMode } from "./claims.ts";
 import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 import { type Dispatch, type PoolTask, PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
-import { FINISHED } from "./protocol.ts";
+import { FINISHED, type JobUsage } from "./protocol.ts";
+import { jobRecord } from "./job_record.ts";
 import { HoldDepth } from "./hold_depth.ts";
 import { resolvePoolOptions } from "./resolve_options.ts";
 import { TaskRegistry } from "./task_registry.ts";
@@ -60,11 +61,14 @@ export class WorkerPoolBackend implements Backend {
   readonly #runTime = new LatencySamples();
   readonly #waitTime = new LatencySamples();
   readonly #events: PoolWorkerEvents = {
-    answered: (worker, dispatch, ok, value) => this.#answered(worker, dispatch, ok, value),
+    answered: (worker, dispatch, ok, value, usage) =>
+      this.#answered(worker, dispatch, ok, value, usage),
     unsendable: (worker, dispatch, error) => this.#unsendable(worker, dispatch, error),
     died: (worker, why) => this.#died(worker, why),
   };
   #ctx: BackendContext | undefined;
+  /** Asked for, or (undefined) decided at attach: a recorded run measures. */
+  #measure: boolean | undefined;
   #registry: TaskRegistry | undefined;
   #spawned = 0;
   #closed = false;
@@ -91,7 +95,12 @@ export class WorkerPoolBackend implements Backend {
     this.#idleTimeout = o.idleTimeout;
     this.#maxTasksPerWorker = o.maxTasksPerWorker;
     this.#maxMemoryMb = o.maxMemoryMb;
-    this.#local = new LocalBackend({ name: this.name, processes: o.processes });
+    this.#measure = o.measureUsage;
+    this.#local = new LocalBackend({
+      name: this.name,
+      processes: o.processes,
+      ...(o.measureUsage === undefined ? {} : { measureUsage: o.measureUsage }),
+    });
   }
 
   /**
@@ -102,11 +111,15 @@ export class WorkerPoolBackend implements Backend {
    */
   async attach(ctx: BackendContext): Promise<void> {
     this.#ctx = ctx;
+    this.#measure ??= ctx.outputDir !== undefined;
     this.#registry = await TaskRegistry.load(this.#modules);
     const forget = (id: string) => this.#executables.delete(id);
     this.#local.attach({
       engineUid: ctx.engineUid,
       workDir: ctx.workDir,
+      // A recorded run keeps the commands' outputs and records, as on the engine's own backend.
+      ...(ctx.outputDir === undefined ? {} : { outputDir: ctx.outputDir }),
+      ...(ctx.ran ? { ran: ctx.ran } : {}),
       running: (id, where) => ctx.running(id, where),
       done: (id, value) => (forget(id), ctx.done(id, value)),
       failed: (id, error) => (forget(id), ctx.failed(id, error)),
@@ -274,11 +287,18 @@ export class WorkerPoolBackend implements Backend {
     if (!this.#closed && this.#tasks.has(task.spec.id)) this.#queue.push(task);
   }
 
-  #answered(worker: PoolWorker, dispatch: Dispatch, ok: boolean, value: unknown): void {
+  #answered(
+    worker: PoolWorker,
+    dispatch: Dispatch,
+    ok: boolean,
+    value: unknown,
+    usage: JobUsage | undefined,
+  ): void {
     const task = dispatch.task;
     const id = task.spec.id;
     if (this.#tasks.get(id) === task) {
       this.#tasks.delete(id);
+      if (usage !== undefined) this.#ctx!.ran?.(id, jobRecord(usage));
       const ms = performance.now() - task.startedAt;
       this.#runTime.add(ms);
       this.#hold.ran(ms);
@@ -349,7 +369,15 @@ export class WorkerPoolBackend implements Backend {
       ...(this.#maxMemoryMb ? { maxMemoryMb: this.#maxMemoryMb } : {}),
     };
     const urls = this.#registry!.urls;
-    const worker = new PoolWorker(label, this.#script, urls, options, this.#events, this.mode);
+    const worker = new PoolWorker(
+      label,
+      this.#script,
+      urls,
+      options,
+      this.#events,
+      this.mode,
+      this.#measure === true,
+    );
     this.#workers.push(worker);
     return worker;
   }

@@ -15,6 +15,7 @@ export type {
   Host,
   ProcessOutcome,
   ProcessRequest,
+  ProcessUsage,
   RunningProcess,
 } from "./host.ts";
 export { detectRuntime, isProcessRuntime, runtime } from "./runtime.ts";

@@ -34,7 +34,7 @@ describe("page tokens", () => {
     assert.equal(await echo(), "page");
   });
 
-  it("open one session only, and reach nothing else: other sessions, metrics, page tokens", async () => {
+  it("open one session only, and reach nothing else: other sessions, their list, metrics, page tokens", async () => {
     const { token } = await issue();
     const page = { url: agent.url, token };
     const own = await call(page, "POST", "/v1/sessions", {});
@@ -48,6 +48,7 @@ describe("page tokens", () => {
       const [method, path] of [
         ["GET", `/v1/sessions/${other}`],
         ["GET", `/v1/sessions/${other}/tasks`],
+        ["GET", "/v1/sessions"], // the list of every session is the agent token's
         ["GET", "/v1/metrics"],
         ["POST", "/v1/page-tokens"],
       ] as const
