@@ -114,7 +114,10 @@ describe("asyncflow run --dashboard", () => {
     const wf = tmp.write("t.yaml", "tasks:\n  a: { command: 'true' }\n");
     for (
       const [args, message] of [
-        [["--dashboard-port", "99999"], /'--dashboard-port' must be a number from 0 to 65535/],
+        [
+          ["--dashboard-port", "99999"],
+          /'--dashboard-port' must be an integer from 0 to 65535, got the string "99999"/,
+        ],
         [["--dashboard", "--dry-run"], /'--dashboard' shows a run, and '--dry-run' runs nothing/],
       ] as const
     ) {
