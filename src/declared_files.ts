@@ -182,8 +182,8 @@ export class FileProducers {
       console.warn(
         `asyncflow: '${future.name}' (${future.uid}) declares ${path} as an output, but ` +
           `'${reader.name}' (${reader.uid}), called before it, reads that file and does not wait ` +
-          "for it: call the task that writes a file before the tasks that read it (in YAML, list " +
-          "it earlier). Said once per engine.",
+          "for it: call the task that writes a file before the tasks that read it. Said once per " +
+          "engine.",
       );
     }
   }

@@ -23,6 +23,7 @@ import {
   wholeExpression,
 } from "./expressions.ts";
 import { settledValue } from "./block_output.ts";
+import { fileDependencies } from "./file_order.ts";
 import { forEachItems, instanceKey } from "./for_each.ts";
 import { knownForEach, knownRepeat } from "./iteration_params.ts";
 import { functionKey, type LoadedYaml } from "./load.ts";
@@ -326,20 +327,40 @@ function scopeDependencies(scope: Scope, entry: ScopeEntry): string[] {
   return ids;
 }
 
-/** The entries of a scope, each after those it depends on (the file was checked for cycles). */
+/**
+ * The entries of a scope, each after those it depends on (the file was checked for cycles), and
+ * after the writers of the files it reads — unless those would make a cycle, which the engine
+ * then warns of when it runs.
+ */
 function topologicalOrder(scope: Scope): ScopeEntry[] {
+  const files = fileDependencies(scope);
+  const withFiles = (entry: ScopeEntry) => [
+    ...scopeDependencies(scope, entry),
+    ...(files.get(entry.id) ?? []),
+  ];
+  return (files.size > 0 ? ordered(scope, withFiles) : undefined) ??
+    ordered(scope, (entry) => scopeDependencies(scope, entry)) ?? scope.entries;
+}
+
+/** The entries, each after what `dependencies` names; `undefined` when they make a cycle. */
+function ordered(
+  scope: Scope,
+  dependencies: (entry: ScopeEntry) => string[],
+): ScopeEntry[] | undefined {
   const byId = new Map(scope.entries.map((e) => [e.id, e]));
-  const done = new Set<string>();
+  const state = new Map<string, "visiting" | "done">();
   const order: ScopeEntry[] = [];
-  const visit = (entry: ScopeEntry) => {
-    if (done.has(entry.id)) return;
-    done.add(entry.id);
-    for (const id of scopeDependencies(scope, entry)) {
+  const visit = (entry: ScopeEntry): boolean => {
+    const seen = state.get(entry.id);
+    if (seen !== undefined) return seen === "done";
+    state.set(entry.id, "visiting");
+    for (const id of dependencies(entry)) {
       const dep = byId.get(id);
-      if (dep) visit(dep);
+      if (dep && !visit(dep)) return false;
     }
+    state.set(entry.id, "done");
     order.push(entry);
+    return true;
   };
-  scope.entries.forEach(visit);
-  return order;
+  return scope.entries.every(visit) ? order : undefined;
 }

@@ -95,6 +95,21 @@ describe("YAML inputs: and outputs:", () => {
     );
   });
 
+  it("creates the writers of a file before its readers, wherever the file lists them", async () => {
+    const dir = join(tmp.dir, "listed-first");
+    mkdirSync(join(dir, "in"), { recursive: true });
+    for (const i of [1, 2, 3, 4]) writeFileSync(join(dir, "in", `p${i}.txt`), `point ${i}\n`);
+    // The same campaign with its tasks listed readers first: aggregate, process, generate.
+    const [head, generate, process, aggregate] = campaign(dir).split(/\n(?=  \w+:\n)/);
+    const file = tmp.write("listed-first.yaml", [head, aggregate, process, generate].join("\n"));
+    const r = await runCli(["run", file, "--no-record"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      readFileSync(join(dir, "out", "all.txt"), "utf8"),
+      "POINT 1\nPOINT 2\nPOINT 3\nPOINT 4\n",
+    );
+  });
+
   it("reruns exactly the dependents of a changed input", async () => {
     const dir = join(tmp.dir, "changed");
     mkdirSync(join(dir, "in"), { recursive: true });
