@@ -1,18 +1,14 @@
 import type { Backend, BackendContext } from "./backend.ts";
-import { Attempts } from "./attempts.ts";
-import { Blocks } from "./blocks.ts";
-import { Calls } from "./calls.ts";
+import type { Calls } from "./calls.ts";
 import { define, type DefinitionHost } from "./definitions.ts";
-import { Dispatcher } from "./dispatch.ts";
 import { Emitter } from "./emitter.ts";
-import { Flush } from "./flush.ts";
 import { type EngineOptions, resolveEngineOptions } from "./engine_options.ts";
 import { CancelledError } from "./errors.ts";
 import { eventIterator, type TaskEvent, type TaskEventListener } from "./events.ts";
 import { type ContextStorage, host } from "./host/mod.ts";
-import { Kernel } from "./kernel.ts";
-import { Lanes } from "./lanes.ts";
-import { DefinitionNames } from "./names.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Lanes } from "./lanes.ts";
+import { wireParts } from "./engine_parts.ts";
 import { randomHex } from "./random_hex.ts";
 import { invalid } from "./validate.ts";
 import type {
@@ -21,13 +17,10 @@ import type {
   ExecutableTaskOptions,
   TaskOptions,
 } from "./options.ts";
-import { reportChannel } from "./reports.ts";
 import type { RunRecorder } from "./run_recorder.ts";
-import { AttributionCheck, type FlowScope, flowScope, type Scope } from "./scope.ts";
+import { type AttributionCheck, type FlowScope, flowScope, type Scope } from "./scope.ts";
 import type { EngineStats } from "./stats.ts";
 import type { TaskFunction } from "./task_function.ts";
-import type { NodeOwner, TaskNode } from "./task_node.ts";
-import { FileChecks } from "./file_checks.ts";
 import { TraceContextHook, type TraceContextProvider } from "./trace_context.ts";
 
 export type { EngineOptions } from "./engine_options.ts";
@@ -76,75 +69,24 @@ export class WorkflowEngine {
   #shutdown: Promise<void> | undefined;
   #record: RunRecorder | undefined;
 
-  /** Wires the parts: each is built on the ones before it; the closures reach later ones. */
   private constructor(uid: string, workDir: string, options: EngineOptions, backends: Backend[]) {
     this.uid = uid;
     this.workDir = workDir;
     this.dryRun = options.dryRun ?? false;
-    // A recorded run can be resumed from: it records results whatever recordResults says.
-    const recordResults = options.recordResults === true || options.record !== undefined;
-    const kernel = new Kernel(this.#emitter, recordResults);
-    const flush = new Flush(this.#context);
-    const lanes = new Lanes(backends, kernel, flush, (node, error) => attempts.failed(node, error));
-    const attempts = new Attempts(kernel, lanes, (node) => dispatcher.rerun(node));
-    const blocks = new Blocks(kernel, attempts, this.#context, flush);
-    // In a dry run nothing writes files: declared ones only order the tasks.
-    const files = this.dryRun ? undefined : new FileChecks({
-      done: (node, value) => kernel.settle(node, "DONE", value),
-      failed: (node, error) => attempts.failed(node, error),
-    }, recordResults);
-    const forced = options.force !== undefined && options.force.length > 0
-      ? new WeakSet<TaskNode>()
-      : undefined;
-    const memo = {
-      resume: options.resume,
-      resumeFiles: options.resumeFiles,
-      forced,
-      recordResults,
-    };
-    const dispatcher = new Dispatcher(kernel, lanes, blocks, memo, flush, files);
-    kernel.scheduler = dispatcher;
-    const context = this.#context;
-    const owner: NodeOwner = {
-      cancelNode: (node, reason) => kernel.cancel(node, reason),
-      // A stopped block body ends at its next await of an unfinished task future.
-      awaitError: () => {
-        if (!kernel.blockStopped) return undefined;
-        const run = context.get()?.run;
-        return run !== undefined && run.stopped ? run.stopError() : undefined;
-      },
-    };
-    const force = forced === undefined ? undefined : { names: new Set(options.force), forced };
-    const calls = new Calls(uid, kernel, this.#context, owner, force);
-    this.#calls = calls;
-    this.#kernel = kernel;
-    this.#lanes = lanes;
-    // Without async context a call after a body's await cannot be attributed: check each call
-    // outside a scope. With it, calls go straight through.
-    const attribution = context.tracksAwaits ? undefined : new AttributionCheck(host.runtime);
-    this.#attribution = blocks.attribution = attribution;
-    this.#definitions = {
-      backendNames: lanes.names,
-      names: new DefinitionNames(),
-      call: attribution === undefined ? calls.call.bind(calls) : (def, args) => {
-        if (context.get() === undefined) attribution.unscoped(def.name);
-        return calls.call(def, args);
-      },
-    };
-    const record = options.record;
-    this.#reports = reportChannel(
-      uid,
-      `${workDir}/${uid}`,
-      record?.outputDir,
-      kernel,
-      lanes,
-      attempts,
-      files,
-      this.#trace,
-    );
-    if (record) {
-      this.#record = record;
-      this.#emitter.subscribe(record.onEvent);
+    const parts = wireParts(uid, workDir, options, backends, {
+      emitter: this.#emitter,
+      context: this.#context,
+      trace: this.#trace,
+    });
+    this.#kernel = parts.kernel;
+    this.#lanes = parts.lanes;
+    this.#calls = parts.calls;
+    this.#definitions = parts.definitions;
+    this.#reports = parts.reports;
+    this.#attribution = parts.attribution;
+    if (options.record) {
+      this.#record = options.record;
+      this.#emitter.subscribe(options.record.onEvent);
     }
   }
 

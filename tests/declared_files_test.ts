@@ -98,7 +98,7 @@ describe("declared files", () => {
     assert.deepEqual(warnings, [
       `asyncflow: 'write' (${w.uid}) declares ${dir}/a as an output, but 'read' (${r.uid}), ` +
       "called before it, reads that file and does not wait for it: call the task that writes a " +
-      "file before the tasks that read it (in YAML, list it earlier). Said once per engine.",
+      "file before the tasks that read it. Said once per engine.",
     ]);
     writeFileSync(`${dir}/a`, "");
     writeFileSync(`${dir}/b`, "");
