@@ -1,6 +1,5 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
-import { LocalBackend } from "../../src/local_backend.ts";
 import { describeFailure, WorkerCrashError } from "./errors.ts";
 import { LatencySamples } from "./latency_stats.ts";
 import type { PoolMode } from "./claims.ts";
@@ -8,6 +7,7 @@ import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 import { type Dispatch, type PoolTask, PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
 import { FINISHED, type JobUsage } from "./protocol.ts";
 import { jobRecord } from "./job_record.ts";
+import { PoolCommands } from "./pool_commands.ts";
 import { HoldDepth } from "./hold_depth.ts";
 import { resolvePoolOptions } from "./resolve_options.ts";
 import { TaskRegistry } from "./task_registry.ts";
@@ -52,11 +52,10 @@ export class WorkerPoolBackend implements Backend {
   readonly #maxTasksPerWorker: number;
   readonly #modules: readonly (URL | string)[];
   readonly #maxMemoryMb: number | undefined;
-  readonly #local: LocalBackend;
+  readonly #commands: PoolCommands;
   readonly #script: URL;
   readonly #queue = new ReadyQueue<PoolTask>();
   readonly #tasks = new Map<string, PoolTask>();
-  readonly #executables = new Set<string>();
   readonly #workers: PoolWorker[] = [];
   readonly #runTime = new LatencySamples();
   readonly #waitTime = new LatencySamples();
@@ -96,11 +95,7 @@ export class WorkerPoolBackend implements Backend {
     this.#maxTasksPerWorker = o.maxTasksPerWorker;
     this.#maxMemoryMb = o.maxMemoryMb;
     this.#measure = o.measureUsage;
-    this.#local = new LocalBackend({
-      name: this.name,
-      processes: o.processes,
-      ...(o.measureUsage === undefined ? {} : { measureUsage: o.measureUsage }),
-    });
+    this.#commands = new PoolCommands(this.name, o.processes, o.measureUsage);
   }
 
   /**
@@ -113,18 +108,7 @@ export class WorkerPoolBackend implements Backend {
     this.#ctx = ctx;
     this.#measure ??= ctx.outputDir !== undefined;
     this.#registry = await TaskRegistry.load(this.#modules);
-    const forget = (id: string) => this.#executables.delete(id);
-    this.#local.attach({
-      engineUid: ctx.engineUid,
-      workDir: ctx.workDir,
-      // A recorded run keeps the commands' outputs and records, as on the engine's own backend.
-      ...(ctx.outputDir === undefined ? {} : { outputDir: ctx.outputDir }),
-      ...(ctx.ran ? { ran: ctx.ran } : {}),
-      running: (id, where) => ctx.running(id, where),
-      done: (id, value) => (forget(id), ctx.done(id, value)),
-      failed: (id, error) => (forget(id), ctx.failed(id, error)),
-      cancelled: (id, reason) => (forget(id), ctx.cancelled(id, reason)),
-    });
+    this.#commands.attach(ctx);
     this.#keepWarm();
   }
 
@@ -136,7 +120,6 @@ export class WorkerPoolBackend implements Backend {
     const now = performance.now();
     for (const spec of tasks) {
       if (spec.kind === "executable") {
-        this.#executables.add(spec.id);
         commands.push(spec);
         continue;
       }
@@ -158,7 +141,7 @@ export class WorkerPoolBackend implements Backend {
       this.#tasks.set(spec.id, task);
       this.#queue.push(task);
     }
-    if (commands.length > 0) this.#local.submit(commands);
+    if (commands.length > 0) this.#commands.submit(commands);
     this.#dispatch();
   }
 
@@ -168,7 +151,7 @@ export class WorkerPoolBackend implements Backend {
    * another when work is waiting).
    */
   cancel(id: string, _reason: unknown): void {
-    if (this.#executables.has(id)) return this.#local.cancel(id);
+    if (this.#commands.has(id)) return this.#commands.cancel(id);
     const task = this.#tasks.get(id);
     if (task === undefined) return;
     this.#tasks.delete(id);
@@ -195,7 +178,7 @@ export class WorkerPoolBackend implements Backend {
     const workers = this.#workers.splice(0);
     await Promise.all([
       ...workers.map((w) => w.terminate().catch(() => {})),
-      this.#local.shutdown(),
+      this.#commands.shutdown(),
     ]);
   }
 
