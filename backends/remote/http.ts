@@ -51,6 +51,8 @@ export async function agentFetch(
   init: {
     method?: string;
     body?: unknown;
+    /** A body that is JSON text already (instead of `body`). */
+    json?: string;
     headers?: Record<string, string>;
     signal?: AbortSignal;
   } = {},
@@ -59,11 +61,9 @@ export async function agentFetch(
     authorization: `Bearer ${endpoint.token}`,
     ...init.headers,
   };
-  let body: string | undefined;
-  if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers["content-type"] = "application/json";
-  }
+  let body = init.json;
+  if (body === undefined && init.body !== undefined) body = JSON.stringify(init.body);
+  if (body !== undefined) headers["content-type"] = "application/json";
   const res = await (endpoint.fetch ?? fetch)(`${endpoint.url}${path}`, {
     method: init.method ?? "GET",
     headers,
