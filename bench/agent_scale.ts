@@ -14,7 +14,7 @@
  * Bounded: every phase has a deadline and the bench ends by itself. Not part of the tests.
  *
  *     deno run -A bench/agent_scale.ts | bun bench/agent_scale.ts | node bench/agent_scale.ts
- *     (--quick: 20k tasks, 10 sessions × 500)
+ *     (--quick: 20k tasks, 10 sessions × 500; --sessions: only the many sessions)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -71,17 +71,13 @@ function deadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const TOTAL = quick ? 20_000 : 100_000;
-  const WAVE = 2_000;
-  const SESSIONS = quick ? 10 : 50;
-  const PER_SESSION = quick ? 500 : 2_000;
-  console.log(
-    `asyncflow agent at scale — ${runtime}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ` +
-      `load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
-  );
-
+/** Phases 1 and 2: one session of `total` tasks in waves, then a restart; the replay's ms. */
+async function oneSession(total: number, wave: number, quick: boolean): Promise<{
+  waves: { done: number; usPerTask: number; rssMb: number; lagMs: number; lagMaxMs: number }[];
+  replayMs: number;
+}> {
+  const TOTAL = total;
+  const WAVE = wave;
   // ---- 1. one session, TOTAL tasks in waves
   const dir = mkdtempSync(`${tmpdir()}/asyncflow-scale-`);
   const first = await serve(dir);
@@ -160,11 +156,29 @@ async function main(): Promise<void> {
   await new Promise((resolve) => replayed.child.once("exit", resolve));
   rmSync(dir, { recursive: true, force: true });
 
+  return { waves, replayMs: replayed.startMs };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const TOTAL = quick ? 20_000 : 100_000;
+  const WAVE = 2_000;
+  const SESSIONS = quick ? 10 : 50;
+  const PER_SESSION = quick ? 500 : 2_000;
+  console.log(
+    `asyncflow agent at scale — ${runtime}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ` +
+      `load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+  );
+
+  const sessionsOnly = process.argv.includes("--sessions");
+  const single = sessionsOnly ? undefined : await oneSession(TOTAL, WAVE, quick);
+
   // ---- 3. SESSIONS client sessions at once, PER_SESSION tasks each
   const dir2 = mkdtempSync(`${tmpdir()}/asyncflow-scale-`);
   const agent = await serve(dir2);
   let errors = 0;
   let lost = 0;
+  const why = new Map<string, number>(); // each distinct error, with how many tasks had it
   const t0 = performance.now();
   await Promise.all(Array.from({ length: SESSIONS }, async () => {
     const flow = await WorkflowEngine.create({
@@ -185,7 +199,12 @@ async function main(): Promise<void> {
           }),
       ),
     );
-    errors += results.filter((r) => r.status === "rejected").length;
+    for (const r of results) {
+      if (r.status === "fulfilled") continue;
+      errors++;
+      const message = String((r.reason as Error)?.message ?? r.reason).slice(0, 300);
+      why.set(message, (why.get(message) ?? 0) + 1);
+    }
     await flow.shutdown();
   }));
   const ms = performance.now() - t0;
@@ -194,6 +213,7 @@ async function main(): Promise<void> {
       ((SESSIONS * PER_SESSION) / (ms / 1000)).toFixed(0)
     } tasks/s, ${errors} errors, ${lost} lost, agent RSS ${rssMb(agent.child.pid!).toFixed(0)} MB`,
   );
+  for (const [message, n] of why) console.log(`  ${n} × ${message}`);
   agent.child.stdin!.end();
   await new Promise((resolve) => agent.child.once("exit", resolve));
   rmSync(dir2, { recursive: true, force: true });
@@ -202,8 +222,8 @@ async function main(): Promise<void> {
       bench: "agent_scale",
       runtime,
       quick,
-      waves,
-      replayMs: replayed.startMs,
+      waves: single?.waves,
+      replayMs: single?.replayMs,
       sessions: { count: SESSIONS, tasks: PER_SESSION, ms, errors, lost },
     }),
   );
