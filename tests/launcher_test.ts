@@ -57,7 +57,10 @@ describe("the command launcher", { skip }, () => {
 
   it("passes the environment as it is now, and every byte of output", async () => {
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-launcher-`);
-    await using flow = await WorkflowEngine.create({ backend: new LocalBackend(), workDir: dir });
+    await using flow = await WorkflowEngine.create({
+      backend: new LocalBackend({ launcher: true }),
+      workDir: dir,
+    });
     const echo = flow.executableTask((name: string) => `printf %s "$${name}"`);
     assert.equal(await echo("HOME"), process.env.HOME ?? ""); // the launcher is running now
     process.env.ASYNCFLOW_LAUNCHER_TEST = "set after the launcher started";
@@ -86,7 +89,9 @@ describe("the command launcher", { skip }, () => {
 
   it("fails what ran on a launcher that died, kills it, and starts a new one", async () => {
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-launcher-`);
-    await using flow = await WorkflowEngine.create({ backend: new LocalBackend() });
+    await using flow = await WorkflowEngine.create({
+      backend: new LocalBackend({ launcher: true }),
+    });
     const sleeper = flow.executableTask(() => `echo "$PPID $$" > ${dir}/ids; exec sleep 30`);
     const running = sleeper();
     const [launcher, command] = (await written(`${dir}/ids`)).trim().split(" ").map(Number);
