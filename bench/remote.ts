@@ -2,7 +2,8 @@
  * The pilot agent over loopback: no-op function tasks and `/bin/true`
  * commands through `RemoteBackend`, batch sizes 1 to 4096. Prints tasks/s end
  * to end and the submit time per task (one `POST …/tasks` of a batch, divided
- * by its size).
+ * by its size). Function tasks run on the agent's Workers (its default) and, beside them in the
+ * same run, on a second agent that runs them in its own thread (`functionsInThread`).
  *
  *     deno run -A bench/remote.ts | bun bench/remote.ts | node bench/remote.ts
  *     (add --quick for a short run)
@@ -17,13 +18,19 @@ import { runtime as runtimeOf } from "../src/host/runtime.ts";
 const quick = process.argv.includes("--quick");
 const fixtures = new URL("../tests/fixtures/task_functions.ts", import.meta.url);
 const agent = await startAgent({ modules: { fixtures }, cores: 2 });
+const inThread = await startAgent({ modules: { fixtures }, cores: 2, functionsInThread: true });
 const runtime = runtimeOf;
 
 /** End to end: `total` tasks through the engine, `batch` per request. */
-async function endToEnd(kind: "function" | "true", batch: number, total: number): Promise<number> {
+async function endToEnd(
+  kind: "function" | "true",
+  batch: number,
+  total: number,
+  on: { url: string; token: string } = agent,
+): Promise<number> {
   const backend = new RemoteBackend({
-    url: agent.url,
-    token: agent.token,
+    url: on.url,
+    token: on.token,
     modules: { fixtures },
     maxBatch: batch,
   });
@@ -69,18 +76,22 @@ async function submitCost(batch: number, rounds: number): Promise<number> {
 
 const batches = quick ? [1, 64, 4096] : [1, 16, 64, 256, 1024, 4096];
 console.log(`asyncflow remote agent over loopback (${runtime}, ${process.platform})`);
-console.log("batch | no-op fn tasks/s | /bin/true tasks/s | submit µs/task");
-console.log("----: | ---------------: | ----------------: | -------------:");
+console.log(
+  "batch | no-op fn tasks/s (Workers) | (in the agent's thread) | /bin/true tasks/s | submit µs/task",
+);
+console.log("----: | ---------------: | ---------------: | ----------------: | -------------:");
 for (const batch of batches) {
   const fnTotal = quick ? 4096 : Math.max(2000, Math.min(20_000, batch * 8));
   const exTotal = quick ? 500 : 2000;
   const fn = await endToEnd("function", batch, fnTotal);
+  const fnInThread = await endToEnd("function", batch, fnTotal, inThread);
   const ex = await endToEnd("true", batch, exTotal);
   const submit = await submitCost(batch, Math.max(3, Math.min(50, Math.ceil(20_000 / batch / 4))));
   console.log(
     `${String(batch).padStart(5)} | ${fn.toFixed(0).padStart(16)} | ${
-      ex.toFixed(0).padStart(17)
-    } | ${submit.toFixed(1).padStart(14)}`,
+      fnInThread.toFixed(0).padStart(16)
+    } | ${ex.toFixed(0).padStart(17)} | ${submit.toFixed(1).padStart(14)}`,
   );
 }
 await agent.close();
+await inThread.close();
