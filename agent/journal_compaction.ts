@@ -9,9 +9,21 @@
  */
 import { closeSync, openSync, renameSync, rmSync } from "node:fs";
 import type { JournalRecord } from "./journal.ts";
-import { forEachLine, JournalWriteError, writeWhole } from "./journal_file.ts";
+import { forEachLineBytes, JournalWriteError, writeWhole } from "./journal_file.ts";
 
 const FINAL: ReadonlySet<unknown> = new Set(["done", "failed", "cancelled", "lost"]);
+/**
+ * The head of a task line as `AgentCore.submit` writes it: its session, number and id (the checked
+ * task's first key; task ids never need escapes).
+ */
+const TASK_HEAD = /^\{"t":"task","sid":"([0-9a-f]{32})","n":(\d+),"task":\{"id":"([^"\\]+)"/;
+/**
+ * The task's kind, which the checked task has after its id and optional name, priority and
+ * resources (whose text cannot hold this), and before its arguments.
+ */
+const KIND = /,"kind":"(function|executable)"/;
+/** How much of a line is decoded to read its head (a task's id, name and kind fit). */
+const HEAD_BYTES = 2048;
 /** The head of an event line as `Session.emit` writes it (task ids never need escapes). */
 const EVENT_HEAD =
   /^\{"t":"ev","sid":"([0-9a-f]{32})","e":\{"seq":\d+,"id":"([^"\\]+)","state":"(\w+)"/;
@@ -52,11 +64,15 @@ const EVENT_HEAD =
 export function compactFile(path: string, records?: JournalRecord[]): number | undefined {
   const closed = new Set<string>();
   const finished = new Set<string>(); // `${sid}\n${id}` of tasks whose final event is an `ev` line
-  forEachLine(path, (line) => {
-    const sid = closedSid(line);
+  forEachLineBytes(path, (bytes) => {
+    // What this pass looks for is at the start of a line: a long one is not decoded whole.
+    const start = bytes.toString("utf8", 0, HEAD_BYTES);
+    const sid = start.startsWith('{"t":"close"') ? closedSid(bytes.toString("utf8")) : undefined;
     if (sid !== undefined) closed.add(sid);
-    const head = EVENT_HEAD.exec(line);
-    if (head && FINAL.has(head[3]) && whole(line)) finished.add(`${head[1]}\n${head[2]}`);
+    const head = EVENT_HEAD.exec(start);
+    if (head && FINAL.has(head[3]) && whole(bytes.toString("utf8"))) {
+      finished.add(`${head[1]}\n${head[2]}`);
+    }
   });
   const rewrite = closed.size > 0 || finished.size > 0;
   const tmp = rewrite ? `${path}.tmp` : undefined;
@@ -81,7 +97,20 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
         outBytes = 0;
       }
     };
-    forEachLine(path, (line) => {
+    forEachLineBytes(path, (bytes) => {
+      // A task line that goes is neither decoded whole nor parsed: it holds the task's
+      // arguments, which may be large.
+      const start = bytes.toString("utf8", 0, HEAD_BYTES);
+      const head = TASK_HEAD.exec(start);
+      if (head && closed.has(head[1]!)) return;
+      if (head && finished.has(`${head[1]}\n${head[3]}`)) {
+        const kind = KIND.exec(start.slice(head[0].length));
+        if (kind) {
+          accepted.set(`${head[1]}\n${head[3]}`, { n: Number(head[2]), kind: kind[1]! });
+          return;
+        }
+      }
+      const line = bytes.length <= HEAD_BYTES ? start : bytes.toString("utf8");
       let record: JournalRecord;
       try {
         record = JSON.parse(line) as JournalRecord;

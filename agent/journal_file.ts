@@ -78,6 +78,14 @@ const CHUNK = 1024 * 1024;
  * reading 1 MiB at a time: memory follows the longest line, not the file.
  */
 export function forEachLine(path: string, onLine: (line: string) => void): void {
+  forEachLineBytes(path, (line) => onLine(line.toString("utf8")));
+}
+
+/**
+ * {@linkcode forEachLine} with each line's bytes, for a reader that decodes only what it needs of
+ * a long line (valid until `onLine` returns: the buffer is reused).
+ */
+export function forEachLineBytes(path: string, onLine: (line: Buffer) => void): void {
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.alloc(CHUNK);
@@ -90,13 +98,13 @@ export function forEachLine(path: string, onLine: (line: string) => void): void 
         const piece = chunk.subarray(start, nl);
         const line = rest.length === 0 ? piece : Buffer.concat([...rest, piece]);
         rest = [];
-        if (line.length > 0) onLine(line.toString("utf8"));
+        if (line.length > 0) onLine(line);
         start = nl + 1;
       }
       if (start < read) rest.push(Buffer.from(chunk.subarray(start, read)));
     }
     const last = Buffer.concat(rest);
-    if (last.length > 0) onLine(last.toString("utf8"));
+    if (last.length > 0) onLine(last);
   } finally {
     closeSync(fd);
   }

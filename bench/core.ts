@@ -12,14 +12,65 @@
 import { LocalBackend, NoopBackend, WorkflowEngine } from "../mod.ts";
 import { host } from "../src/host/mod.ts";
 import process from "node:process";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 20_000 : 100_000;
 const CHAIN = quick ? 2_000 : 10_000;
 const runtime = host.runtime;
-const rows: { metric: string; value: number; unit: string; baseline?: number; ratio?: number }[] =
-  [];
+const rows: {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  /** The ratio to the posix_spawn floor, for commands. */
+  floor?: number;
+}[] = [];
+
+/**
+ * `/bin/true` per second from a C loop of posix_spawn, 4 at a time (best of 2), where the machine
+ * has a C compiler; undefined elsewhere.
+ */
+function spawnFloor(n: number): number | undefined {
+  const dir = mkdtempSync(`${tmpdir()}/asyncflow-floor-`);
+  try {
+    writeFileSync(`${dir}/floor.c`, FLOOR_C);
+    const cc = spawnSync("cc", ["-O2", "-o", `${dir}/floor`, `${dir}/floor.c`]);
+    if (cc.status !== 0) return undefined;
+    const runs = [0, 1].map(() => Number(spawnSync(`${dir}/floor`, [String(n)]).stdout));
+    return Math.max(...runs);
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const FLOOR_C = `#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+extern char **environ;
+int main(int argc, char **argv) {
+  int n = atoi(argv[1]), started = 0, running = 0, status;
+  char *args[] = {"/bin/true", 0};
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  while (started < n || running > 0) {
+    for (; running < 4 && started < n; started++, running++) {
+      pid_t pid;
+      if (posix_spawn(&pid, "/bin/true", 0, 0, args, environ)) return 1;
+    }
+    if (wait(&status) > 0) running--;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  printf("%.0f\\n", n / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9));
+  return 0;
+}
+`;
 
 function gc(): void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
@@ -34,17 +85,24 @@ async function best(times: number, fn: () => Promise<number>): Promise<number> {
   return result;
 }
 
-// ---- local executables: /bin/true through LocalBackend, beside bare child_process.spawn.
-// First, while the heap is small: Node forks to spawn, and a big heap makes every fork slower.
+// ---- local executables: /bin/true through LocalBackend (through the launcher, the default, and
+// by a spawn each), beside bare child_process.spawn of this runtime and a C loop of posix_spawn
+// (the floor), all four at a time and in the same run. First, while the heap is small: Node forks
+// to spawn, and a big heap makes every fork slower.
 {
   const PROCS = quick ? 200 : 1000;
-  const engineMs = await best(2, async () => {
-    await using flow = await WorkflowEngine.create({ backend: new LocalBackend({ processes: 4 }) });
-    const t = flow.executableTask(() => ["/bin/true"]);
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: PROCS }, () => t()));
-    return performance.now() - t0;
-  });
+  const engine = (launcher: boolean) =>
+    best(2, async () => {
+      await using flow = await WorkflowEngine.create({
+        backend: new LocalBackend({ processes: 4, launcher }),
+      });
+      const t = flow.executableTask(() => ["/bin/true"]);
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: PROCS }, () => t()));
+      return performance.now() - t0;
+    });
+  const launchedMs = await engine(true);
+  const spawnedMs = await engine(false);
   const rawMs = await best(2, async () => {
     const t0 = performance.now();
     let started = 0;
@@ -58,15 +116,22 @@ async function best(times: number, fn: () => Promise<number>): Promise<number> {
     await Promise.all([worker(), worker(), worker(), worker()]);
     return performance.now() - t0;
   });
-  const rate = PROCS / (engineMs / 1000);
+  const floor = spawnFloor(PROCS);
   const raw = PROCS / (rawMs / 1000);
-  rows.push({
-    metric: `${PROCS} /bin/true commands, LocalBackend (4 at once)`,
-    value: rate,
-    unit: "tasks/s",
-    baseline: raw,
-    ratio: rate / raw,
-  });
+  for (const [how, ms] of [["through the launcher", launchedMs], ["a spawn each", spawnedMs]]) {
+    const rate = PROCS / ((ms as number) / 1000);
+    rows.push({
+      metric: `${PROCS} /bin/true commands, LocalBackend (4 at once), ${how}`,
+      value: rate,
+      unit: "tasks/s",
+      baseline: raw,
+      ratio: rate / raw,
+      ...(floor ? { floor: rate / floor } : {}),
+    });
+  }
+  if (floor) {
+    rows.push({ metric: "  floor: a C loop of posix_spawn (4 at once)", value: floor, unit: "/s" });
+  }
 }
 
 // ---- independent no-op tasks
@@ -230,10 +295,14 @@ async function rawChain(): Promise<number> {
 
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(2));
 console.log(`\nasyncflow core benchmark — ${runtime} ${quick ? "(quick)" : ""}`);
-console.log("| metric | value | baseline (raw promises) | ratio |\n|---|---|---|---|");
+console.log(
+  "| metric | value | baseline (raw promises; for commands, bare spawn) | ratio | to the floor |",
+);
+console.log("|---|---|---|---|---|");
 for (const r of rows) {
   const base = r.baseline === undefined ? "" : `${fmt(r.baseline)} ${r.unit}`;
   const ratio = r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`;
-  console.log(`| ${r.metric} | ${fmt(r.value)} ${r.unit} | ${base} | ${ratio} |`);
+  const floor = r.floor === undefined ? "" : `${r.floor.toFixed(2)}×`;
+  console.log(`| ${r.metric} | ${fmt(r.value)} ${r.unit} | ${base} | ${ratio} | ${floor} |`);
 }
 console.log(JSON.stringify({ bench: "core", runtime, quick, rows }));

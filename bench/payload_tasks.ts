@@ -4,3 +4,8 @@
 export function size(payload: string): number {
   return payload.length;
 }
+
+/** Returns a string of `bytes` characters, so only the result travels. */
+export function make(bytes: number): string {
+  return "x".repeat(bytes);
+}

@@ -2,7 +2,8 @@
  * The pilot agent over loopback: no-op function tasks and `/bin/true`
  * commands through `RemoteBackend`, batch sizes 1 to 4096. Prints tasks/s end
  * to end and the submit time per task (one `POST …/tasks` of a batch, divided
- * by its size).
+ * by its size). Function tasks run on the agent's Workers (its default) and, beside them in the
+ * same run, on a second agent that runs them in its own thread (`functionsInThread`).
  *
  *     deno run -A bench/remote.ts | bun bench/remote.ts | node bench/remote.ts
  *     (add --quick for a short run)
@@ -79,15 +80,18 @@ async function submitCost(agent: Agent, batch: number, rounds: number): Promise<
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** The table of one agent. */
-async function table(agent: Agent): Promise<void> {
+async function table(agent: Agent, inThread: Agent): Promise<void> {
   const batches = quick ? [1, 64, 4096] : [1, 16, 64, 256, 1024, 4096];
   console.log(`asyncflow remote agent over loopback (${runtime}, ${process.platform})`);
-  console.log("batch | no-op fn tasks/s | /bin/true tasks/s | submit µs/task");
-  console.log("----: | ---------------: | ----------------: | -------------:");
+  console.log(
+    "batch | no-op fn tasks/s (Workers) | (in the agent's thread) | /bin/true tasks/s | submit µs/task",
+  );
+  console.log("----: | ---------------: | ---------------: | ----------------: | -------------:");
   for (const batch of batches) {
     const fnTotal = quick ? 4096 : Math.max(2000, Math.min(20_000, batch * 8));
     const exTotal = quick ? 500 : 2000;
     const fn = await endToEnd(agent, "function", batch, fnTotal);
+    const fnInThread = await endToEnd(inThread, "function", batch, fnTotal);
     const ex = await endToEnd(agent, "true", batch, exTotal);
     const submit = await submitCost(
       agent,
@@ -96,8 +100,8 @@ async function table(agent: Agent): Promise<void> {
     );
     console.log(
       `${String(batch).padStart(5)} | ${fn.toFixed(0).padStart(16)} | ${
-        ex.toFixed(0).padStart(17)
-      } | ${submit.toFixed(1).padStart(14)}`,
+        fnInThread.toFixed(0).padStart(16)
+      } | ${ex.toFixed(0).padStart(17)} | ${submit.toFixed(1).padStart(14)}`,
     );
   }
 }
@@ -153,6 +157,8 @@ if (process.argv.includes("--servers")) {
   await compareServers();
 } else {
   const agent = await startAgent({ modules: { fixtures }, cores: 2 });
-  await table(agent);
+  const inThread = await startAgent({ modules: { fixtures }, cores: 2, functionsInThread: true });
+  await table(agent, inThread);
   await agent.close();
+  await inThread.close();
 }

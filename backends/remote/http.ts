@@ -56,6 +56,8 @@ export async function agentFetch(
     stream?: ReadableStream<Uint8Array>;
     /** Statuses besides 2xx answered as they are rather than thrown (404 of a `HEAD`). */
     allow?: readonly number[];
+    /** A body that is JSON text already (instead of `body`). */
+    json?: string;
     headers?: Record<string, string>;
     signal?: AbortSignal;
   } = {},
@@ -64,10 +66,10 @@ export async function agentFetch(
     authorization: `Bearer ${endpoint.token}`,
     ...init.headers,
   };
-  let body: string | ReadableStream<Uint8Array> | undefined = init.stream;
+  let body: string | ReadableStream<Uint8Array> | undefined = init.stream ?? init.json;
   if (init.stream !== undefined) headers["content-type"] = "application/octet-stream";
-  else if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
+  else if (body !== undefined || init.body !== undefined) {
+    body ??= JSON.stringify(init.body);
     headers["content-type"] = "application/json";
   }
   // A streamed body goes through node:http(s) unless the endpoint has its own (pinned) fetch.

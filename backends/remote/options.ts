@@ -55,6 +55,11 @@ export interface RemoteBackendOptions {
   unreachableMs?: number;
   /** Most tasks per request. Default 4 096 (the agent's limit). */
   maxBatch?: number;
+  /**
+   * About the most JSON per request, in characters (a task larger than that goes alone).
+   * Default 16 MiB, under the agent's 64 MiB body limit (`--max-body-bytes`) whatever the text.
+   */
+  maxBatchBytes?: number;
   /** `sse` (default) or `poll` (long polling, for proxies that break streaming). */
   transport?: "sse" | "poll";
   /**

@@ -6,6 +6,7 @@ import { agentFetch, AgentHttpError, pause } from "./http.ts";
 import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
 import { applyEvent } from "./apply_event.ts";
 import { EventCursor, type FollowedSession } from "./event_cursor.ts";
+import { batchBody, type SerializedTask, takeBatch } from "./task_batches.ts";
 import { toWire } from "./wire.ts";
 import { FileStaging } from "./staging.ts";
 
@@ -37,6 +38,7 @@ export class RemoteBackend implements Backend {
   /** Heartbeat, session timeout and unreachableAfter, in ms. */
   readonly #ms: ReturnType<typeof remoteTimings>;
   readonly #maxBatch: number;
+  readonly #maxBatchBytes: number;
   readonly #conn: AgentConnection;
   readonly #staging: FileStaging;
   #ctx: BackendContext | undefined;
@@ -75,6 +77,7 @@ export class RemoteBackend implements Backend {
     if (options.capacity !== undefined) this.capacity = options.capacity;
     this.#ms = remoteTimings(options);
     this.#maxBatch = Math.min(positive(options.maxBatch ?? 4096, "maxBatch"), 4096);
+    this.#maxBatchBytes = positive(options.maxBatchBytes ?? 16 * 1024 * 1024, "maxBatchBytes");
     const given = options.url !== undefined && options.token !== undefined
       ? { url: options.url.replace(/\/+$/, ""), token: options.token }
       : undefined;
@@ -225,10 +228,7 @@ export class RemoteBackend implements Backend {
 
   #send(): void {
     while (this.#outbox.length > 0 && this.#posting < PARALLEL_POSTS && !this.#closed) {
-      const batch = this.#outbox.length <= this.#maxBatch
-        ? this.#outbox
-        : this.#outbox.slice(0, this.#maxBatch);
-      this.#outbox = batch === this.#outbox ? [] : this.#outbox.slice(this.#maxBatch);
+      const batch = takeBatch(this.#outbox, this.#maxBatch, this.#maxBatchBytes);
       for (const t of batch) this.#unsent.delete(t.id);
       this.#posting++;
       this.#post(batch).finally(() => {
@@ -238,7 +238,7 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  async #post(batch: WireTask[]): Promise<void> {
+  async #post(batch: SerializedTask[]): Promise<void> {
     let backoff = 50;
     while (!this.#closed) {
       const live = batch.filter((t) => this.#inflight.has(t.id));
@@ -246,7 +246,7 @@ export class RemoteBackend implements Backend {
       try {
         const res = await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}/tasks`, {
           method: "POST",
-          body: { tasks: live },
+          json: batchBody(live),
           signal: this.#conn.signal,
         });
         const { results } = await res.json() as { results: SubmitResult[] };

@@ -61,7 +61,7 @@ export interface ProcessOutcome {
 
 /** A process that was started. */
 export interface RunningProcess {
-  /** The process id. */
+  /** The process id (through {@linkcode Host.launch}, once the launcher has started it). */
   readonly pid: number | undefined;
   /** Settles when the process has exited; rejects when it could not start. */
   readonly exited: Promise<ProcessOutcome>;
@@ -99,6 +99,13 @@ export interface Host {
   readonly runtime: Runtime;
   /** Starts a process; on a runtime that cannot, throws an error that says what to use instead. */
   spawn(request: ProcessRequest): RunningProcess;
+  /**
+   * Starts a process as {@linkcode Host.spawn} does, through a long-lived launcher process where
+   * the host has one (several times faster on Node and Deno: see `launcher.ts`). Its `pid` is
+   * known a moment later (read it once it runs, or after `exited`); a `kill()` before then waits
+   * for it.
+   */
+  launch(request: ProcessRequest): RunningProcess;
   /** Whether this host has a file system (declared files can be checked). */
   readonly hasFiles: boolean;
   /**

@@ -10,10 +10,13 @@ import type {
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
+import { LaunchedChild, type LaunchedStream, Launcher } from "./launcher.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
 const SETSID = "/usr/bin/setsid";
+/** Where the launcher's interpreter is looked for (launcher.ts). */
+const PERLS = ["/usr/bin/perl", "/bin/perl"];
 /** Grace period between SIGTERM and SIGKILL when a process is killed. */
 const KILL_GRACE_MS = 2_000;
 /** How much of stderr is kept for error messages when it goes to a file. */
@@ -32,6 +35,7 @@ function builtins() {
     childProcess: process.getBuiltinModule("node:child_process"),
     fs: process.getBuiltinModule("node:fs"),
     fsPromises: process.getBuiltinModule("node:fs/promises"),
+    path: process.getBuiltinModule("node:path"),
     os: process.getBuiltinModule("node:os"),
     crypto: process.getBuiltinModule("node:crypto"),
     asyncHooks: process.getBuiltinModule("node:async_hooks"),
@@ -53,9 +57,31 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
   const setsid = runtime === "deno" && b.fs.existsSync(SETSID) ? SETSID : undefined;
   const { AsyncLocalStorage } = b.asyncHooks;
   let name: string | undefined; // asked once: every command's record names it
+  let launcher: Launcher | null | undefined; // made at the first launch; null where there is none
+  const direct = (file: string, args: string[], request: ProcessRequest) =>
+    b.childProcess.spawn(setsid ?? file, setsid ? [file, ...args] : args, {
+      cwd: request.cwd,
+      env: request.env ? { ...b.process.env, ...request.env } : undefined,
+      detached: setsid === undefined,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   return {
     runtime,
-    spawn: (request) => spawnProcess(b, request, setsid),
+    spawn: (request) => spawnProcess(b, request, direct, setsid !== undefined),
+    launch: (request) => {
+      launcher ??= makeLauncher(b, runtime);
+      if (launcher === null) return spawnProcess(b, request, direct, setsid !== undefined);
+      const through = launcher;
+      return spawnProcess(b, request, (file, args) =>
+        through.start({
+          file,
+          args,
+          cwd: request.cwd === undefined ? undefined : b.path.resolve(request.cwd),
+          // Always the whole of it: this process's environment may have changed since the
+          // launcher started.
+          env: { ...b.process.env, ...request.env },
+        }), false);
+    },
     mkdir: async (path) => {
       await b.fsPromises.mkdir(path, { recursive: true });
     },
@@ -92,31 +118,61 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
   };
 }
 
+/**
+ * The launcher, where this machine has Perl and the runtime may run it: on Deno only with every
+ * run and env permission granted, since it would run any program and reads the environment.
+ */
+function makeLauncher(b: Builtins, runtime: "deno" | "bun" | "node"): Launcher | null {
+  const perl = PERLS.find((path) => b.fs.existsSync(path));
+  if (perl === undefined) return null;
+  if (runtime === "deno") {
+    const permissions = (globalThis as unknown as {
+      Deno: { permissions: { querySync(p: { name: string }): { state: string } } };
+    }).Deno.permissions;
+    const granted = (name: string) => permissions.querySync({ name }).state === "granted";
+    if (!granted("run") || !granted("env")) return null;
+  }
+  const signals = Object.fromEntries(
+    Object.entries(b.os.constants.signals).map(([name, n]) => [n, name]),
+  );
+  const errnos = Object.fromEntries(
+    Object.entries(b.os.constants.errno).map(([name, n]) => [n, name]),
+  );
+  return new Launcher({
+    spawn: (file, args, options) => b.childProcess.spawn(file, args, options),
+    signalName: (n) => signals[n] ?? `SIG${n}`,
+    errnoName: (n) => errnos[n] ?? `errno ${n}`,
+    killGroup: (pid) => signalGroup(b, pid, "SIGKILL"),
+  }, perl);
+}
+
+/** What the host uses of a started child: a `ChildProcess`, or one the launcher started. */
+type Child = ChildProcess | LaunchedChild;
+type Start = (file: string, args: string[], request: ProcessRequest) => Child;
+
 function spawnProcess(
   b: Builtins,
   request: ProcessRequest,
-  setsid: string | undefined,
+  start: Start,
+  throughSetsid: boolean,
 ): RunningProcess {
   const { command } = request;
   const [file, args] = typeof command === "string"
     ? ["/bin/sh", ["-c", command]]
     : [command[0]!, command.slice(1)];
   // The child leads a new process group, so kill() reaches what a shell started.
-  const child: ChildProcess = b.childProcess.spawn(
-    setsid ?? file,
-    setsid ? [file, ...args] : args,
-    {
-      cwd: request.cwd,
-      env: request.env ? { ...b.process.env, ...request.env } : undefined,
-      detached: setsid === undefined,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = start(file, args, request);
   const limit = request.maxBufferBytes ?? 64 * 1024 * 1024;
   let overflow = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  // A launched command's pid comes a moment after it was asked for: a kill meanwhile waits for it.
+  let killAsked = false;
   const kill = () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.pid === undefined) {
+      killAsked = true;
+      return;
+    }
     signalGroup(b, child.pid, "SIGTERM");
     killTimer ??= setTimeout(() => signalGroup(b, child.pid!, "SIGKILL"), KILL_GRACE_MS);
   };
@@ -135,13 +191,16 @@ function spawnProcess(
     onOverflow,
   });
   // Linux only; the last read that can succeed is when its stdout closes, as it exits.
-  const sampler = request.measureUsage && child.pid !== undefined && hasProc(b)
-    ? new UsageSampler(child.pid, (path) => b.fs.readFileSync(path, "utf8"))
-    : undefined;
-  if (sampler) {
-    child.stdout!.once("end", () => sampler.sample(true));
-    child.once("exit", () => sampler.stop());
-  }
+  let sampler: UsageSampler | undefined;
+  const started = () => {
+    if (killAsked) kill();
+    if (!request.measureUsage || child.pid === undefined || !hasProc(b)) return;
+    sampler = new UsageSampler(child.pid, (path) => b.fs.readFileSync(path, "utf8"));
+    child.stdout!.once("end", () => sampler?.sample(true));
+    child.once("exit", () => sampler?.stop());
+  };
+  if (child.pid !== undefined) started();
+  else if (child instanceof LaunchedChild) child.once("spawn", started);
   const exited = new Promise<ProcessOutcome>((resolve, reject) => {
     child.once("error", (error) => {
       clearTimeout(killTimer);
@@ -159,7 +218,8 @@ function spawnProcess(
       const stderr = e.text;
       // Through setsid, a program that cannot start is setsid's exit 126/127, not a spawn error.
       if (
-        setsid && (code === 126 || code === 127) && stderr.startsWith("setsid: failed to execute")
+        throughSetsid && (code === 126 || code === 127) &&
+        stderr.startsWith("setsid: failed to execute")
       ) {
         const why = stderr.slice(stderr.lastIndexOf(":") + 1).trim();
         reject(new Error(`Cannot start '${file}': ${why}`));
@@ -184,7 +244,13 @@ function spawnProcess(
       });
     });
   });
-  return { pid: child.pid, exited, kill };
+  return {
+    get pid() {
+      return child.pid;
+    },
+    exited,
+    kill,
+  };
 }
 
 let procReadable: boolean | undefined;
@@ -231,7 +297,7 @@ function outputFile(to: string | undefined, copy: string | undefined): OutputFil
  */
 function collect(
   b: Builtins,
-  stream: Readable,
+  stream: Readable | LaunchedStream,
   output: OutputFile | undefined,
   bounds: { tail: number; limit: number; onOverflow: () => void },
 ): Promise<{ text: string; bytes: number }> {

@@ -1,5 +1,5 @@
 import { asyncContextStorage, synchronousContextStorage } from "./async_context.ts";
-import type { Host } from "./host.ts";
+import type { Host, ProcessRequest } from "./host.ts";
 import type { Runtime } from "./runtime.ts";
 
 /**
@@ -18,12 +18,14 @@ export function webHost(runtime: Runtime): Host {
         "file system. Run executable tasks on a RemoteBackend (@asyncflow/asyncflow/remote), " +
         "which sends them to an asyncflow agent",
     );
+  const spawn = (request: ProcessRequest): never => {
+    const what = typeof request.command === "string" ? request.command : request.command[0];
+    throw cannot(`run the command '${what}'`);
+  };
   return {
     runtime,
-    spawn: (request) => {
-      const what = typeof request.command === "string" ? request.command : request.command[0];
-      throw cannot(`run the command '${what}'`);
-    },
+    spawn,
+    launch: spawn,
     mkdir: (path) => Promise.reject(cannot(`create the directory ${path}`)),
     hasFiles: false,
     fileStat: (path) => Promise.reject(cannot(`look at the file ${path}`)),
