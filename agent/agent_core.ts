@@ -42,6 +42,12 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
+  /**
+   * Function tasks are placed by the scheduler on every node's cores, as commands are, and run
+   * on the Workers of their node's executor (which must have been started with the modules),
+   * instead of on `functionBackend` on the agent's node only.
+   */
+  functionsOnNodes?: boolean;
   /** The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`). */
   walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs">;
   /**
@@ -103,7 +109,8 @@ export class AgentCore {
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
       running: (rec, where) => {
-        if (rec.task.kind === "function") rec.run = { host: HOST, startedAt: Date.now() };
+        // A function on a node's executor comes with its record; the agent's own pool runs here.
+        if (rec.task.kind === "function") rec.run ??= { host: HOST, startedAt: Date.now() };
         this.#emit(rec as AgentTask, "running", { where });
       },
       finished: (rec, state, detail, listed) =>
@@ -303,7 +310,8 @@ export class AgentCore {
       sessions: this.sessions.size,
       tasks: { ...this.#counts },
       commands: { running: this.#exec.running, waiting: this.#exec.waiting },
-      functions: { active: this.#functions.active },
+      // On the nodes, function calls count among the commands (they share their queue).
+      functions: { active: this.#functions.active, onNodes: this.#opts.functionsOnNodes === true },
       free: this.#scheduler.free,
       lostNodes: this.#scheduler.disabled,
       walltime: this.#clock?.metrics() ?? null,
@@ -346,7 +354,7 @@ export class AgentCore {
       });
       return;
     }
-    if (rec.task.kind === "function") this.#functions.submit(rec);
+    if (rec.task.kind === "function" && !this.#opts.functionsOnNodes) this.#functions.submit(rec);
     else this.#exec.submit(rec, rec.files);
   }
 

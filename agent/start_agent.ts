@@ -93,6 +93,14 @@ export interface AgentOptions {
    */
   executors?: boolean;
   /**
+   * Run function tasks on every node: the scheduler places them on the nodes' cores, as it places
+   * commands, and each node's executor runs them on Workers of its own (the task modules must be
+   * on a filesystem the nodes share). `false`: on the agent's node only, on its worker pool.
+   * Default: on with node executors and task modules, unless `functionBackend`,
+   * `functionsInThread` or `workers` chooses the agent's node.
+   */
+  functionsOnNodes?: boolean;
+  /**
    * Bytes of event JSON kept in memory per session (inline outputs make events large); an older
    * cursor gets 410 and re-syncs from the listing, which holds large outputs by reference.
    * Default 64 MiB.
@@ -193,7 +201,8 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const modules = await loadModules(urls);
   const allocation = await slurmAllocation(options);
   const launch = options.launch ?? "fork";
-  const executors = await startExecutors(options, allocation, launch);
+  const executors = await startExecutors(options, allocation, launch, urls);
+  const functionsOnNodes = executors !== undefined && onNodes(options, urls);
   const walltime = await allocationWalltime(options.walltime, allocation.source === "slurm");
   let core: AgentCore;
   try {
@@ -204,6 +213,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       allocation,
       launch,
       ...(executors ? { executors } : {}),
+      ...(functionsOnNodes ? { functionsOnNodes } : {}),
       modules,
       functionBackend: options.functionBackend ?? await functionBackend(options, urls, allocation),
       retainEvents: options.retainEvents ?? 100_000,
@@ -292,14 +302,41 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   };
 }
 
-/** The node executors, when asked for or by default (see {@linkcode AgentOptions.executors}). */
+/**
+ * The node executors, when asked for or by default (see {@linkcode AgentOptions.executors}),
+ * given the task modules when they run function tasks, with one Worker per core of their node.
+ */
 async function startExecutors(
   o: AgentOptions,
   allocation: Allocation,
   launch: LaunchMethod,
+  urls: Map<string, string>,
 ): Promise<NodeExecutors | undefined> {
-  if (!(o.executors ?? (launch === "srun" && allocation.source === "slurm"))) return undefined;
-  return await NodeExecutors.start(allocation.nodes.map((n) => n.name));
+  const wanted = o.executors ?? (launch === "srun" && allocation.source === "slurm");
+  if (o.functionsOnNodes === true && !wanted) {
+    throw new TypeError(
+      "asyncflow agent: 'functionsOnNodes' needs node executors: give 'executors: true' " +
+        "(--launch srun in a Slurm job starts them by default)",
+    );
+  }
+  if (!wanted) return undefined;
+  const cores = new Map(allocation.nodes.map((n) => [n.name, n.cores]));
+  return await NodeExecutors.start(allocation.nodes.map((n) => n.name), {
+    ...(onNodes(o, urls) ? { functions: { modules: urls, workers: (n) => cores.get(n)! } } : {}),
+  });
+}
+
+/** Whether function tasks run on the nodes' executors (see {@linkcode AgentOptions.functionsOnNodes}). */
+function onNodes(o: AgentOptions, urls: Map<string, string>): boolean {
+  const agentChosen = o.functionBackend !== undefined || o.functionsInThread === true ||
+    o.workers !== undefined;
+  if (o.functionsOnNodes === true && agentChosen) {
+    throw new TypeError(
+      "asyncflow agent: 'functionsOnNodes' runs functions on the nodes' executors: it excludes " +
+        "'functionBackend', 'functionsInThread' and 'workers', which choose the agent's node",
+    );
+  }
+  return urls.size > 0 && (o.functionsOnNodes ?? !agentChosen);
 }
 
 function isLoopback(hostname: string): boolean {
