@@ -99,6 +99,8 @@ export class AgentCore {
   };
   #nextN = 1;
   #closed = false;
+  /** Set once the pilot's job ends: the error of each task cancelled for it. */
+  #jobEnding: ((id: string) => Error) | undefined;
 
   private constructor(opts: CoreOptions, journal: Journal, log: AgentLog) {
     this.#opts = opts;
@@ -142,8 +144,8 @@ export class AgentCore {
     // Near the allocation's end: what waits is cancelled at the drain, what runs at the cut.
     this.#clock = opts.walltime && new AllocationClock({
       ...opts.walltime,
-      onDrain: () => this.#endByWalltime("queued", (id) => this.#clock!.drainError(id)),
-      onCut: () => this.#endByWalltime("running", (id) => this.#clock!.cutError(id)),
+      onDrain: () => this.#endUnfinished("queued", (id) => this.#clock!.drainError(id)),
+      onCut: () => this.#endUnfinished("running", (id) => this.#clock!.cutError(id)),
     });
     this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
@@ -303,6 +305,20 @@ export class AgentCore {
     return `${(rec as AgentTask).files}.${which === "result" ? "result.json" : which}`;
   }
 
+  /**
+   * The pilot's job ends under the agent (Slurm's SIGTERM, see `pilot/job_end.ts`): every
+   * unfinished task of every session is cancelled with `error(id)`, and so is any task that
+   * arrives from now on; then the sessions' event logs close, so that each open stream sends
+   * what is left and ends. Not charged to the tasks' retries; another pilot can run them.
+   */
+  endJob(error: (id: string) => Error): void {
+    if (this.#jobEnding) return;
+    this.#jobEnding = error;
+    this.#clock?.close();
+    this.#endUnfinished("running", error);
+    for (const session of this.sessions.values()) session.log.close();
+  }
+
   /** Counters for `/v1/metrics`. */
   metrics(): Record<string, unknown> {
     return {
@@ -347,6 +363,11 @@ export class AgentCore {
 
   /** Hands an accepted task to its runner. */
   #run(rec: AgentTask): void {
+    if (this.#jobEnding) {
+      const e = this.#jobEnding(rec.id);
+      this.#emit(rec, "cancelled", { error: { name: e.name, message: e.message } });
+      return;
+    }
     const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
     if (refused) {
       this.#emit(rec, refused.state, {
@@ -406,10 +427,11 @@ export class AgentCore {
 
   /**
    * Ends the unfinished tasks of every session that are `queued` (at the drain) or also those
-   * `running` (at the cut) as `cancelled`, with a WalltimeError: the pilot's end, not the task's
-   * failure, so the client's retry budget is not charged.
+   * `running` (at the cut, or when the job ends) as `cancelled`, with the error of the pilot's
+   * end (a WalltimeError, a PilotEndedError), not the task's failure, so the client's retry
+   * budget is not charged.
    */
-  #endByWalltime(upTo: "queued" | "running", error: (id: string) => Error): void {
+  #endUnfinished(upTo: "queued" | "running", error: (id: string) => Error): void {
     for (const session of this.sessions.values()) {
       for (const rec of session.tasks.values()) {
         if (isFinal(rec.state) || (upTo === "queued" && rec.state !== "queued")) continue;

@@ -14,6 +14,7 @@ import { type Allocation, allocationFromEnv, localAllocation } from "./placement
 import type { LaunchMethod } from "./placement/launch.ts";
 import { NodeExecutors } from "./executor/node_executors.ts";
 import { forgetJobGpuRequest, withSlurmGpus } from "./placement/slurm_gpus.ts";
+import { PilotEndedError } from "./pilot/job_end.ts";
 import { allocationWalltime, type WalltimeOptions } from "./pilot/walltime.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
@@ -153,6 +154,13 @@ export interface AgentHandle extends AsyncDisposable {
   dropStreams(): void;
   /** Stops serving, kills running commands, closes the journal. */
   close(): Promise<void>;
+  /**
+   * The pilot's job is ending under the agent (Slurm sent it `signal`, SIGTERM by default:
+   * `scancel`, preemption, the time limit): reports every unfinished task as cancelled with a
+   * `PilotEndedError`, waits (5 s at most) until the open event streams have sent those reports,
+   * then closes as {@linkcode AgentHandle.close} does.
+   */
+  endJob(signal?: string): Promise<void>;
 }
 
 /**
@@ -230,7 +238,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     throw error;
   }
   let streams = new AbortController();
+  const openStreams = new Set<Promise<void>>();
   const app = createApp(core, {
+    openStreams,
     token,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1_000,
@@ -280,14 +290,22 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     tls: tls !== undefined,
   });
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const stop = async () => {
+    log.info("agent stopping");
+    streams.abort();
+    await core.close();
+    await server.close();
+    log.info("agent stopped");
+    log.close();
+  };
+  const close = () => closing ??= stop();
+  const endJob = (signal = "SIGTERM") =>
     closing ??= (async () => {
-      log.info("agent stopping");
-      streams.abort();
-      await core.close();
-      await server.close();
-      log.info("agent stopped");
-      log.close();
+      const jobId = process.env.SLURM_JOB_ID;
+      log.warn("the pilot's job is ending: its unfinished tasks are cancelled", { jobId, signal });
+      core.endJob((id) => new PilotEndedError(id, jobId, signal));
+      await settled([...openStreams], END_DELIVERY_MS);
+      await stop();
     })();
   return {
     url,
@@ -298,8 +316,23 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       streams = new AbortController();
     },
     close,
+    endJob,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * How long an ending agent waits for its streams to send the last reports: well inside Slurm's
+ * `KillWait` (30 s by default) between SIGTERM and SIGKILL.
+ */
+const END_DELIVERY_MS = 5_000;
+
+/** Resolves when every promise has settled, or after `ms`. */
+async function settled(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  await Promise.race([Promise.allSettled(promises), late]);
+  clearTimeout(timer);
 }
 
 /**

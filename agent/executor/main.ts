@@ -69,6 +69,10 @@ export function runExecutor(args: readonly string[] = []): Promise<number> {
       else if (m.t === "kill") kill((m as unknown as { id: number }).id);
       else if (m.t !== "ping") end(1, `unknown message type '${m.t}'`);
     }, (why) => end(1, `the agent sent ${why}`));
+    // Slurm sends SIGTERM to every step when the job ends, the agent's too: the agent then
+    // reports its tasks as cancelled by the job's end and closes this link, which ends the
+    // executor. Dying here first would make the agent take the node for lost meanwhile.
+    process.on("SIGTERM", () => {});
     process.stdin.on("data", (chunk: Uint8Array) => feed(chunk));
     process.stdin.on("end", () => end(0));
     process.stdin.on("error", () => end(0));
