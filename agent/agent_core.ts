@@ -14,6 +14,7 @@ import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
+import { WalltimeRefresh, type WalltimeRefreshOptions } from "./pilot/walltime_refresh.ts";
 import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { firstIssue, wireTask } from "./schemas.ts";
@@ -48,8 +49,13 @@ export interface CoreOptions {
    * instead of on `functionBackend` on the agent's node only.
    */
   functionsOnNodes?: boolean;
-  /** The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`). */
-  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs">;
+  /**
+   * The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`); with
+   * `refresh`, the end is asked for again as the job runs (`pilot/walltime_refresh.ts`).
+   */
+  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs"> & {
+    refresh?: Pick<WalltimeRefreshOptions, "read" | "everyMs">;
+  };
   /**
    * The journal is compacted (closed sessions dropped, finished tasks checkpointed) whenever it
    * has grown by this much. Default 64 MiB.
@@ -87,6 +93,7 @@ export class AgentCore {
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #clock: AllocationClock | undefined;
+  readonly #walltimeRefresh: WalltimeRefresh | undefined;
   readonly #reaper: ReturnType<typeof setInterval>;
   readonly #deadlines: SessionDeadlines;
   readonly #counts: Record<WireState, number> = {
@@ -146,6 +153,16 @@ export class AgentCore {
       ...opts.walltime,
       onDrain: () => this.#endUnfinished("queued", (id) => this.#clock!.drainError(id)),
       onCut: () => this.#endUnfinished("running", (id) => this.#clock!.cutError(id)),
+    });
+    const refresh = opts.walltime?.refresh;
+    this.#walltimeRefresh = this.#clock && refresh && new WalltimeRefresh(this.#clock, {
+      ...refresh,
+      onChange: (endsAt, before) =>
+        log.warn("the allocation's end moved", {
+          from: new Date(before).toISOString(),
+          to: new Date(endsAt).toISOString(),
+        }),
+      onProblem: (why) => log.warn(why),
     });
     this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
@@ -315,8 +332,20 @@ export class AgentCore {
     if (this.#jobEnding) return;
     this.#jobEnding = error;
     this.#clock?.close();
+    this.#walltimeRefresh?.close();
     this.#endUnfinished("running", error);
     for (const session of this.sessions.values()) session.log.close();
+  }
+
+  /**
+   * Asks Slurm for the allocation's end now (`POST /v1/walltime/refresh`), and moves the drain
+   * and the cut with it.
+   *
+   * @returns The walltime as `/v1/metrics` shows it, or `null` when the agent follows no end.
+   */
+  async refreshWalltime(): Promise<ReturnType<AllocationClock["metrics"]> | null> {
+    await this.#walltimeRefresh?.refresh();
+    return this.#clock?.metrics() ?? null;
   }
 
   /** Counters for `/v1/metrics`. */
@@ -342,6 +371,7 @@ export class AgentCore {
     this.#closed = true;
     clearInterval(this.#reaper);
     this.#clock?.close();
+    this.#walltimeRefresh?.close();
     for (const session of this.sessions.values()) session.log.close();
     await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
     await this.#opts.executors?.close();
