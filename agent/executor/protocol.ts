@@ -153,7 +153,17 @@ export function spawnProblem(m: Partial<SpawnMessage>): string | undefined {
   return undefined;
 }
 
-/** Checks a call request field by field; returns what is wrong, or undefined. */
+/**
+ * Checks a call request field by field; returns what is wrong, or undefined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { callProblem } from "./protocol.ts";
+ * assert.equal(callProblem({ id: 1, module: "m", export: "f", args: [] }), undefined);
+ * assert.equal(callProblem({ id: 1, module: "m", export: "f" }), "'args' must be an array");
+ * ```
+ */
 export function callProblem(m: Partial<CallMessage>): string | undefined {
   if (!Number.isSafeInteger(m.id)) return `'id' must be an integer, got ${JSON.stringify(m.id)}`;
   if (typeof m.module !== "string" || m.module === "") return "'module' must be a module's name";

@@ -70,8 +70,23 @@ export async function allocationEnd(
  * `SLURM_JOB_END_TIME`, which is fixed when the job starts, it follows a time limit changed
  * while the job runs (`scontrol update JobId=… TimeLimit=…`).
  *
+ * @param job The job's id.
+ * @param options Where Slurm's tools are.
  * @returns The end, or `undefined` for a job without a time limit.
  * @throws {Error} When squeue fails or prints something that is not a time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { jobEnd } from "./walltime.ts";
+ * // A stand-in squeue that prints what Slurm's would for a job of one hour more.
+ * const bin = mkdtempSync(`${tmpdir()}/slurm-bin-`);
+ * writeFileSync(`${bin}/squeue`, "#!/bin/sh\necho 2026-12-01T15:00:00\n");
+ * chmodSync(`${bin}/squeue`, 0o755);
+ * assert.equal(await jobEnd("42", { slurmBin: bin }), new Date(2026, 11, 1, 15).getTime());
+ * ```
  */
 export async function jobEnd(
   job: string,
