@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
+import process from "node:process";
 import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog } from "./agent_log.ts";
@@ -13,6 +14,7 @@ import { replayJournal, type ReplayTarget } from "./journal_replay.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
+import { jobEnding, PilotEndedError } from "./pilot/job_end.ts";
 import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
 import { WalltimeRefresh, type WalltimeRefreshOptions } from "./pilot/walltime_refresh.ts";
 import { identify } from "./process_identity.ts";
@@ -141,10 +143,26 @@ export class AgentCore {
       const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
       return refused?.state === "failed" ? refused.error : undefined;
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, log, opts.executors, late);
+    // A command Slurm killed as the job ends is the job's end, not the command's failure.
+    const jobId = opts.allocation.source === "slurm" ? process.env.SLURM_JOB_ID : undefined;
+    const job = jobId === undefined ? undefined : {
+      ending: () => jobEnding(jobId),
+      end: () => this.endJob((id) => new PilotEndedError(id, jobId, "SIGTERM")),
+    };
+    this.#exec = new ExecRunner(
+      this.#scheduler,
+      opts.launch,
+      report,
+      log,
+      opts.executors,
+      late,
+      job,
+    );
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
-      log.error("node lost", { node, error: error.message });
+      // When the job ends, the executors end too: that is no news.
+      if (this.#jobEnding) log.info("node executor ended", { node, error: error.message });
+      else log.error("node lost", { node, error: error.message });
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
@@ -434,7 +452,7 @@ export class AgentCore {
 
   #finished(
     rec: AgentTask,
-    state: "done" | "failed",
+    state: "done" | "failed" | "cancelled",
     detail: EventDetail,
     listed?: EventDetail,
   ): void {

@@ -10,6 +10,7 @@ import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { stepNodeLoss } from "./executor/step_node_loss.ts";
+import { PilotEndedError } from "./pilot/job_end.ts";
 import { ProcessGroup } from "./process_group.ts";
 import { TASK_MARKER } from "./task_marker.ts";
 import { errorToWire } from "./wire_error.ts";
@@ -19,12 +20,12 @@ import type { EventDetail, TaskRecord } from "./session.ts";
 export interface Reporter {
   running(rec: TaskRecord, where: string): void;
   /**
-   * The task ended: `done` with its detail, or `failed` with an error; `listed` is what its
-   * record keeps instead (an output by reference).
+   * The task ended: `done` with its detail, `failed` with an error, or `cancelled` with the
+   * error of the pilot's end; `listed` is what its record keeps instead (an output by reference).
    */
   finished(
     rec: TaskRecord,
-    state: "done" | "failed",
+    state: "done" | "failed" | "cancelled",
     detail: EventDetail,
     listed?: EventDetail,
   ): void;
@@ -79,6 +80,11 @@ export class ExecRunner {
   /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
   readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
   readonly #log: AgentLog;
+  /**
+   * In a Slurm job: whether it is ending now (asked when a command dies of a signal), and how
+   * the agent ends its tasks for it.
+   */
+  readonly #job: { ending: () => Promise<boolean>; end: () => void } | undefined;
 
   constructor(
     scheduler: SlotScheduler,
@@ -87,7 +93,9 @@ export class ExecRunner {
     log: AgentLog,
     executors?: NodeExecutors,
     refusal?: (rec: TaskRecord) => Error | undefined,
+    job?: { ending: () => Promise<boolean>; end: () => void },
   ) {
+    this.#job = job;
     this.#executors = executors;
     this.#refusal = refusal;
     this.#log = log;
@@ -266,13 +274,13 @@ export class ExecRunner {
       .catch((error) => this.#log.error("cannot free slots", { id: rec.id, error: String(error) }));
   }
 
-  #exited(
+  async #exited(
     rec: TaskRecord,
     files: string,
     task: WireExecutableTask,
     outcome: ProcessOutcome,
     placement: Placement,
-  ): void {
+  ): Promise<void> {
     // Outputs stay in memory while the command runs (files cost more than the command for
     // short tasks); they are written only when not empty, for ranged reads.
     const out = Buffer.from(outcome.stdout);
@@ -287,6 +295,14 @@ export class ExecRunner {
     if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);
     if (outcome.stderr.length > 0) writeOutput(`${files}.stderr`, outcome.stderr);
     if (rec.stop === undefined) return; // cancelled: already reported
+    if (await this.#endedWithJob(outcome)) {
+      // Slurm's SIGTERM of the job reached the command before the agent heard its own: the agent
+      // ends the job's tasks now (this one too), and starts nothing more.
+      this.#job!.end();
+      const e = new PilotEndedError(rec.id, nodeProcess.env.SLURM_JOB_ID, "SIGTERM");
+      this.#report.finished(rec, "cancelled", { error: { name: e.name, message: e.message } });
+      return;
+    }
     if (outcome.exitCode === 0) {
       if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
       else if (out.length > INLINE_BYTES) {
@@ -321,6 +337,16 @@ export class ExecRunner {
         stderr: outcome.stderr.slice(-INLINE_BYTES),
       },
     });
+  }
+
+  /**
+   * Whether a command that the agent did not stop died with the job: killed by a signal (or srun
+   * saying so with 137 or 143) while Slurm says the job ends. Only then is Slurm asked.
+   */
+  async #endedWithJob(outcome: ProcessOutcome): Promise<boolean> {
+    const killed = outcome.signal === "SIGTERM" || outcome.signal === "SIGKILL" ||
+      outcome.exitCode === 143 || outcome.exitCode === 137;
+    return killed && this.#job !== undefined && await this.#job.ending();
   }
 
   /** An error no one expected while finishing a task: it fails that task and is logged. */

@@ -71,7 +71,8 @@ export function runExecutor(args: readonly string[] = []): Promise<number> {
     }, (why) => end(1, `the agent sent ${why}`));
     // Slurm sends SIGTERM to every step when the job ends, the agent's too: the agent then
     // reports its tasks as cancelled by the job's end and closes this link, which ends the
-    // executor. Dying here first would make the agent take the node for lost meanwhile.
+    // executor. Dying here first would make the agent take the node for lost meanwhile. (The
+    // commands get it too, often before the agent does: the agent asks Slurm about those.)
     process.on("SIGTERM", () => {});
     process.stdin.on("data", (chunk: Uint8Array) => feed(chunk));
     process.stdin.on("end", () => end(0));

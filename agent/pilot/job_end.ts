@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { runSlurm, type SlurmCliOptions } from "./_slurm_cli.ts";
 
 /**
  * A task was cancelled because its pilot's Slurm job ended under it (SIGTERM from Slurm: cancelled,
@@ -41,5 +42,41 @@ export class PilotEndedError extends Error {
     );
     this.name = "PilotEndedError";
     this.jobId = jobId;
+  }
+}
+
+/** The states of a job that runs on; any other (CANCELLED, COMPLETING, TIMEOUT, …) is its end. */
+const RUNNING_STATES = new Set(["RUNNING", "PENDING", "CONFIGURING", "SUSPENDED"]);
+
+/**
+ * Whether the Slurm job `jobId` is ending, as `squeue` says now: a state other than running. Asked when a command dies of a signal the agent did not send: Slurm signals a
+ * job's steps when it ends, often before the agent hears its own SIGTERM.
+ *
+ * @param jobId The job's id.
+ * @param options Where Slurm's tools are.
+ * @returns `true` when the job ends; `false` when it runs on, or squeue cannot say (or does not
+ * know the job).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { jobEnding } from "./job_end.ts";
+ * const bin = mkdtempSync(`${tmpdir()}/slurm-bin-`);
+ * writeFileSync(`${bin}/squeue`, "#!/bin/sh\necho CANCELLED\n");
+ * chmodSync(`${bin}/squeue`, 0o755);
+ * assert.equal(await jobEnding("42", { slurmBin: bin }), true);
+ * ```
+ */
+export async function jobEnding(jobId: string, options: SlurmCliOptions = {}): Promise<boolean> {
+  try {
+    const r = await runSlurm("squeue", ["-h", "-j", jobId, "-o", "%T"], options);
+    // A job squeue does not know is not taken for ending: that would turn failures into
+    // cancellations.
+    const state = r.stdout.trim();
+    return r.exitCode === 0 && state !== "" && !RUNNING_STATES.has(state);
+  } catch {
+    return false;
   }
 }
