@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
+import process from "node:process";
 import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog } from "./agent_log.ts";
@@ -14,7 +15,9 @@ import { replayJournal, type ReplayTarget } from "./journal_replay.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
+import { jobEnding, PilotEndedError } from "./pilot/job_end.ts";
 import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
+import { WalltimeRefresh, type WalltimeRefreshOptions } from "./pilot/walltime_refresh.ts";
 import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import { firstIssue, wireTask } from "./schemas.ts";
@@ -43,8 +46,19 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
-  /** The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`). */
-  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs">;
+  /**
+   * Function tasks are placed by the scheduler on every node's cores, as commands are, and run
+   * on the Workers of their node's executor (which must have been started with the modules),
+   * instead of on `functionBackend` on the agent's node only.
+   */
+  functionsOnNodes?: boolean;
+  /**
+   * The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`); with
+   * `refresh`, the end is asked for again as the job runs (`pilot/walltime_refresh.ts`).
+   */
+  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs"> & {
+    refresh?: Pick<WalltimeRefreshOptions, "read" | "everyMs">;
+  };
   /**
    * The journal is compacted (closed sessions dropped, finished tasks checkpointed) whenever it
    * has grown by this much. Default 64 MiB.
@@ -82,6 +96,7 @@ export class AgentCore {
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
   readonly #clock: AllocationClock | undefined;
+  readonly #walltimeRefresh: WalltimeRefresh | undefined;
   readonly #reaper: ReturnType<typeof setInterval>;
   readonly #deadlines: SessionDeadlines;
   readonly #counts: Record<WireState, number> = {
@@ -94,6 +109,8 @@ export class AgentCore {
   };
   #nextN = 1;
   #closed = false;
+  /** Set once the pilot's job ends: the error of each task cancelled for it. */
+  #jobEnding: ((id: string) => Error) | undefined;
 
   private constructor(opts: CoreOptions, journal: Journal, log: AgentLog) {
     this.#opts = opts;
@@ -104,7 +121,8 @@ export class AgentCore {
     this.#scheduler = new SlotScheduler(opts.allocation);
     const report: Reporter = {
       running: (rec, where) => {
-        if (rec.task.kind === "function") rec.run = { host: HOST, startedAt: Date.now() };
+        // A function on a node's executor comes with its record; the agent's own pool runs here.
+        if (rec.task.kind === "function") rec.run ??= { host: HOST, startedAt: Date.now() };
         this.#emit(rec as AgentTask, "running", { where });
       },
       finished: (rec, state, detail, listed) =>
@@ -126,18 +144,44 @@ export class AgentCore {
       const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
       return refused?.state === "failed" ? refused.error : undefined;
     };
-    this.#exec = new ExecRunner(this.#scheduler, opts.launch, report, log, opts.executors, late);
+    // A command Slurm killed as the job ends is the job's end, not the command's failure.
+    const jobId = opts.allocation.source === "slurm" ? process.env.SLURM_JOB_ID : undefined;
+    const job = jobId === undefined ? undefined : {
+      ending: () => jobEnding(jobId),
+      end: () => this.endJob((id) => new PilotEndedError(id, jobId, "SIGTERM")),
+    };
+    this.#exec = new ExecRunner(
+      this.#scheduler,
+      opts.launch,
+      report,
+      log,
+      opts.executors,
+      late,
+      job,
+    );
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
-      log.error("node lost", { node, error: error.message });
+      // When the job ends, the executors end too: that is no news.
+      if (this.#jobEnding) log.info("node executor ended", { node, error: error.message });
+      else log.error("node lost", { node, error: error.message });
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
     // Near the allocation's end: what waits is cancelled at the drain, what runs at the cut.
     this.#clock = opts.walltime && new AllocationClock({
       ...opts.walltime,
-      onDrain: () => this.#endByWalltime("queued", (id) => this.#clock!.drainError(id)),
-      onCut: () => this.#endByWalltime("running", (id) => this.#clock!.cutError(id)),
+      onDrain: () => this.#endUnfinished("queued", (id) => this.#clock!.drainError(id)),
+      onCut: () => this.#endUnfinished("running", (id) => this.#clock!.cutError(id)),
+    });
+    const refresh = opts.walltime?.refresh;
+    this.#walltimeRefresh = this.#clock && refresh && new WalltimeRefresh(this.#clock, {
+      ...refresh,
+      onChange: (endsAt, before) =>
+        log.warn("the allocation's end moved", {
+          from: new Date(before).toISOString(),
+          to: new Date(endsAt).toISOString(),
+        }),
+      onProblem: (why) => log.warn(why),
     });
     this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
@@ -297,6 +341,32 @@ export class AgentCore {
     return `${(rec as AgentTask).files}.${which === "result" ? "result.json" : which}`;
   }
 
+  /**
+   * The pilot's job ends under the agent (Slurm's SIGTERM, see `pilot/job_end.ts`): every
+   * unfinished task of every session is cancelled with `error(id)`, and so is any task that
+   * arrives from now on; then the sessions' event logs close, so that each open stream sends
+   * what is left and ends. Not charged to the tasks' retries; another pilot can run them.
+   */
+  endJob(error: (id: string) => Error): void {
+    if (this.#jobEnding) return;
+    this.#jobEnding = error;
+    this.#clock?.close();
+    this.#walltimeRefresh?.close();
+    this.#endUnfinished("running", error);
+    for (const session of this.sessions.values()) session.log.close();
+  }
+
+  /**
+   * Asks Slurm for the allocation's end now (`POST /v1/walltime/refresh`), and moves the drain
+   * and the cut with it.
+   *
+   * @returns The walltime as `/v1/metrics` shows it, or `null` when the agent follows no end.
+   */
+  async refreshWalltime(): Promise<ReturnType<AllocationClock["metrics"]> | null> {
+    await this.#walltimeRefresh?.refresh();
+    return this.#clock?.metrics() ?? null;
+  }
+
   /** Counters for `/v1/metrics`. */
   metrics(): Record<string, unknown> {
     return {
@@ -304,7 +374,8 @@ export class AgentCore {
       sessions: this.sessions.size,
       tasks: { ...this.#counts },
       commands: { running: this.#exec.running, waiting: this.#exec.waiting },
-      functions: { active: this.#functions.active },
+      // On the nodes, function calls count among the commands (they share their queue).
+      functions: { active: this.#functions.active, onNodes: this.#opts.functionsOnNodes === true },
       free: this.#scheduler.free,
       lostNodes: this.#scheduler.disabled,
       walltime: this.#clock?.metrics() ?? null,
@@ -319,6 +390,7 @@ export class AgentCore {
     this.#closed = true;
     clearInterval(this.#reaper);
     this.#clock?.close();
+    this.#walltimeRefresh?.close();
     for (const session of this.sessions.values()) session.log.close();
     await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
     await this.#opts.executors?.close();
@@ -340,6 +412,11 @@ export class AgentCore {
 
   /** Hands an accepted task to its runner. */
   #run(rec: AgentTask): void {
+    if (this.#jobEnding) {
+      const e = this.#jobEnding(rec.id);
+      this.#emit(rec, "cancelled", { error: { name: e.name, message: e.message } });
+      return;
+    }
     const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
     if (refused) {
       this.#emit(rec, refused.state, {
@@ -347,7 +424,7 @@ export class AgentCore {
       });
       return;
     }
-    if (rec.task.kind === "function") this.#functions.submit(rec);
+    if (rec.task.kind === "function" && !this.#opts.functionsOnNodes) this.#functions.submit(rec);
     else this.#exec.submit(rec, rec.files);
   }
 
@@ -376,7 +453,7 @@ export class AgentCore {
 
   #finished(
     rec: AgentTask,
-    state: "done" | "failed",
+    state: "done" | "failed" | "cancelled",
     detail: EventDetail,
     listed?: EventDetail,
   ): void {
@@ -399,10 +476,11 @@ export class AgentCore {
 
   /**
    * Ends the unfinished tasks of every session that are `queued` (at the drain) or also those
-   * `running` (at the cut) as `cancelled`, with a WalltimeError: the pilot's end, not the task's
-   * failure, so the client's retry budget is not charged.
+   * `running` (at the cut, or when the job ends) as `cancelled`, with the error of the pilot's
+   * end (a WalltimeError, a PilotEndedError), not the task's failure, so the client's retry
+   * budget is not charged.
    */
-  #endByWalltime(upTo: "queued" | "running", error: (id: string) => Error): void {
+  #endUnfinished(upTo: "queued" | "running", error: (id: string) => Error): void {
     for (const session of this.sessions.values()) {
       for (const rec of session.tasks.values()) {
         if (isFinal(rec.state) || (upTo === "queued" && rec.state !== "queued")) continue;

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { statSync, writeFileSync } from "node:fs";
 import nodeProcess from "node:process";
-import type { WireError, WireExecutableTask, WireRunRecord } from "../protocol/v1.ts";
+import type { WireExecutableTask, WireFunctionTask, WireRunRecord } from "../protocol/v1.ts";
 import type { AgentLog } from "./agent_log.ts";
 import { host, type ProcessOutcome, type RunningProcess } from "../src/host/mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
@@ -10,26 +10,31 @@ import { launchCommand } from "./placement/launch.ts";
 import type { Placement, SlotScheduler } from "./placement/scheduler.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
 import { stepNodeLoss } from "./executor/step_node_loss.ts";
+import { PilotEndedError } from "./pilot/job_end.ts";
 import { ProcessGroup } from "./process_group.ts";
 import { TASK_MARKER } from "./task_marker.ts";
+import { errorToWire } from "./wire_error.ts";
 import type { EventDetail, TaskRecord } from "./session.ts";
 
 /** How a runner tells the agent about a task. */
 export interface Reporter {
   running(rec: TaskRecord, where: string): void;
   /**
-   * The task ended: `done` with its detail, or `failed` with an error; `listed` is what its
-   * record keeps instead (an output by reference).
+   * The task ended: `done` with its detail, `failed` with an error, or `cancelled` with the
+   * error of the pilot's end; `listed` is what its record keeps instead (an output by reference).
    */
   finished(
     rec: TaskRecord,
-    state: "done" | "failed",
+    state: "done" | "failed" | "cancelled",
     detail: EventDetail,
     listed?: EventDetail,
   ): void;
   /** The process group of a started command, for the journal. */
   started?(rec: TaskRecord, pid: number): void;
 }
+
+/** A command or a function call under way: what shutdown stops and waits for. */
+type Running = { kill(): void; readonly exited: Promise<unknown> };
 
 interface Waiting {
   rec: TaskRecord;
@@ -51,7 +56,9 @@ const MAX_RECORDED_COMMAND = 4096;
  * Runs commands: waits for a placement from the slot scheduler (highest
  * priority first, in arrival order), starts the command through the launch
  * method, writes its stdout and stderr to files named after the task's
- * number, and frees the slots when the process has exited.
+ * number, and frees the slots when the process has exited. With node
+ * executors that run functions, function tasks wait in the same queue and
+ * run on the Workers of the node they are placed on.
  *
  * @example
  * ```ts
@@ -66,13 +73,18 @@ export class ExecRunner {
   readonly #report: Reporter;
   readonly #queue = new ReadyQueue<Waiting>();
   #blocked: Waiting | undefined;
-  readonly #running = new Map<RunningProcess, ProcessGroup | undefined>();
+  readonly #running = new Map<Running, ProcessGroup | undefined>();
   #closed = false;
 
   readonly #executors: NodeExecutors | undefined;
   /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
   readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
   readonly #log: AgentLog;
+  /**
+   * In a Slurm job: whether it is ending now (asked when a command dies of a signal), and how
+   * the agent ends its tasks for it.
+   */
+  readonly #job: { ending: () => Promise<boolean>; end: () => void } | undefined;
 
   constructor(
     scheduler: SlotScheduler,
@@ -81,7 +93,9 @@ export class ExecRunner {
     log: AgentLog,
     executors?: NodeExecutors,
     refusal?: (rec: TaskRecord) => Error | undefined,
+    job?: { ending: () => Promise<boolean>; end: () => void },
   ) {
+    this.#job = job;
     this.#executors = executors;
     this.#refusal = refusal;
     this.#log = log;
@@ -95,26 +109,20 @@ export class ExecRunner {
     return this.#queue.size + (this.#blocked ? 1 : 0);
   }
 
-  /** How many commands run. */
+  /** How many commands (and function calls on the nodes) run. */
   get running(): number {
     return this.#running.size;
   }
 
   /**
-   * Queues a command. `files` is the path prefix of its output files
-   * (`…/{n}` gives `{n}.stdout` and `{n}.stderr`).
+   * Queues a command, or a function task to run on its node's executor. `files` is the path
+   * prefix of a command's output files (`…/{n}` gives `{n}.stdout` and `{n}.stderr`).
    */
   submit(rec: TaskRecord, files: string): void {
-    const task = rec.task as WireExecutableTask;
-    const r = task.resources ?? {};
-    const request = {
-      ranks: r.ranks ?? 1,
-      coresPerRank: r.coresPerRank ?? 1,
-      gpusPerRank: r.gpusPerRank ?? 0,
-    };
+    const task = rec.task as WireExecutableTask | WireFunctionTask;
     try {
       // A request that can never fit fails now rather than waiting forever.
-      const trial = this.#scheduler.place(request);
+      const trial = this.#scheduler.place(placementRequest(task));
       if (trial) this.#scheduler.release(trial);
     } catch (error) {
       this.#report.finished(rec, "failed", { error: errorToWire(error) });
@@ -153,15 +161,9 @@ export class ExecRunner {
         });
         continue;
       }
-      const task = next.rec.task as WireExecutableTask;
-      const r = task.resources ?? {};
       let placement: Placement | undefined;
       try {
-        placement = this.#scheduler.place({
-          ranks: r.ranks ?? 1,
-          coresPerRank: r.coresPerRank ?? 1,
-          gpusPerRank: r.gpusPerRank ?? 0,
-        });
+        placement = this.#scheduler.place(placementRequest(next.rec.task as WireExecutableTask));
       } catch (error) {
         // It fitted when it came, but nodes were lost since: it never will.
         this.#report.finished(next.rec, "failed", { error: errorToWire(error) });
@@ -176,6 +178,7 @@ export class ExecRunner {
   }
 
   #start(item: Waiting, placement: Placement): void {
+    if (item.rec.task.kind === "function") return this.#call(item.rec, placement);
     const { rec, files } = item;
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
@@ -247,13 +250,40 @@ export class ExecRunner {
       .catch((error) => this.#log.error("cannot free slots", { id: rec.id, error: String(error) }));
   }
 
-  #exited(
+  /** A function task on its node's Workers: reported as the agent's own pool reports it. */
+  #call(rec: TaskRecord, placement: Placement): void {
+    const node = placement.ranks[0]!.node;
+    const call = this.#executors?.call(placement, rec.task as WireFunctionTask);
+    if (call === undefined) {
+      this.#scheduler.release(placement);
+      const why = `node ${node} has no executor to run function tasks`;
+      this.#report.finished(rec, "failed", { error: { name: "Error", message: why } });
+      return;
+    }
+    this.#running.set(call, undefined);
+    rec.stop = () => call.kill();
+    rec.run = { host: node, startedAt: Date.now() };
+    this.#report.running(rec, node);
+    rec.gone = call.exited
+      .then(
+        (o) =>
+          o.ok
+            ? this.#report.finished(rec, "done", { value: o.value })
+            : this.#report.finished(rec, "failed", { error: o.error }),
+        (error) => this.#report.finished(rec, "failed", { error: errorToWire(error) }),
+      )
+      .catch((error) => this.#unexpected(rec, error))
+      .then(() => this.#release(call, placement))
+      .catch((error) => this.#log.error("cannot free slots", { id: rec.id, error: String(error) }));
+  }
+
+  async #exited(
     rec: TaskRecord,
     files: string,
     task: WireExecutableTask,
     outcome: ProcessOutcome,
     placement: Placement,
-  ): void {
+  ): Promise<void> {
     // Outputs stay in memory while the command runs (files cost more than the command for
     // short tasks); they are written only when not empty, for ranged reads.
     const out = Buffer.from(outcome.stdout);
@@ -269,6 +299,14 @@ export class ExecRunner {
     if (out.length > 0 || task.captureOutput) writeOutput(`${files}.stdout`, out);
     if (outcome.stderr.length > 0) writeOutput(`${files}.stderr`, outcome.stderr);
     if (rec.stop === undefined) return; // cancelled: already reported
+    if (await this.#endedWithJob(outcome)) {
+      // Slurm's SIGTERM of the job reached the command before the agent heard its own: the agent
+      // ends the job's tasks now (this one too), and starts nothing more.
+      this.#job!.end();
+      const e = new PilotEndedError(rec.id, nodeProcess.env.SLURM_JOB_ID, "SIGTERM");
+      this.#report.finished(rec, "cancelled", { error: { name: e.name, message: e.message } });
+      return;
+    }
     if (outcome.exitCode === 0) {
       if (task.captureOutput) this.#report.finished(rec, "done", { value: `${files}.stdout` });
       else if (out.length > INLINE_BYTES) {
@@ -305,6 +343,16 @@ export class ExecRunner {
     });
   }
 
+  /**
+   * Whether a command that the agent did not stop died with the job: killed by a signal (or srun
+   * saying so with 137 or 143) while Slurm says the job ends. Only then is Slurm asked.
+   */
+  async #endedWithJob(outcome: ProcessOutcome): Promise<boolean> {
+    const killed = outcome.signal === "SIGTERM" || outcome.signal === "SIGKILL" ||
+      outcome.exitCode === 143 || outcome.exitCode === 137;
+    return killed && this.#job !== undefined && await this.#job.ending();
+  }
+
   /** An error no one expected while finishing a task: it fails that task and is logged. */
   #unexpected(rec: TaskRecord, error: unknown): void {
     const message = (error as Error)?.message ?? String(error);
@@ -319,11 +367,29 @@ export class ExecRunner {
     }
   }
 
-  #release(process: RunningProcess, placement: Placement): void {
+  #release(process: Running, placement: Placement): void {
     this.#running.delete(process);
     this.#scheduler.release(placement);
     this.#pump();
   }
+}
+
+/** What the scheduler is asked for a task. */
+function placementRequest(
+  task: WireExecutableTask | WireFunctionTask,
+): { ranks: number; coresPerRank: number; gpusPerRank: number } {
+  const r = task.resources ?? {};
+  if (task.kind === "function" && (r.ranks ?? 1) !== 1) {
+    throw new RangeError(
+      `a function task runs as one call on one node: 'ranks' must be 1, got ${r.ranks}; ` +
+        "ask for cores with 'coresPerRank' instead",
+    );
+  }
+  return {
+    ranks: r.ranks ?? 1,
+    coresPerRank: r.coresPerRank ?? 1,
+    gpusPerRank: r.gpusPerRank ?? 0,
+  };
 }
 
 /** The command for the task's record: whole when short, else a string cut at the bound. */
@@ -360,16 +426,4 @@ function writeOutput(path: string, data: string | Uint8Array): void {
       { cause: error },
     );
   }
-}
-
-/** An error as it travels: name, message and stack. */
-export function errorToWire(error: unknown): WireError {
-  if (error instanceof Error) {
-    return {
-      name: error.name,
-      message: error.message,
-      ...(error.stack ? { stack: error.stack } : {}),
-    };
-  }
-  return { name: "Error", message: String(error) };
 }

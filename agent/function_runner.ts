@@ -1,6 +1,7 @@
 import type { Backend, BackendContext, TaskSpec } from "../src/backend.ts";
 import type { WireFunctionTask } from "../protocol/v1.ts";
-import { errorToWire, type Reporter } from "./exec_runner.ts";
+import type { Reporter } from "./exec_runner.ts";
+import { errorToWire } from "./wire_error.ts";
 import type { TaskRecord } from "./session.ts";
 
 /** The functions the agent may call: module name → export name → function. */

@@ -22,6 +22,11 @@ export interface AppOptions {
   /** Aborted to end every open event stream (agent shutdown, or a test cutting streams). */
   streams: () => AbortSignal;
   /**
+   * Each open event stream holds a promise here until it has sent its last event and ended:
+   * an agent whose job ends waits for them before it closes.
+   */
+  openStreams?: Set<Promise<void>>;
+  /**
    * Middleware run on every request before authentication, in order (one that answers a
    * preflight, say): what comes before the token check must not reach the core.
    */

@@ -14,6 +14,7 @@ import { type Allocation, allocationFromEnv, localAllocation } from "./placement
 import type { LaunchMethod } from "./placement/launch.ts";
 import { NodeExecutors } from "./executor/node_executors.ts";
 import { forgetJobGpuRequest, withSlurmGpus } from "./placement/slurm_gpus.ts";
+import { PilotEndedError } from "./pilot/job_end.ts";
 import { allocationWalltime, type WalltimeOptions } from "./pilot/walltime.ts";
 import { nodeAddress } from "./node_address.ts";
 import { makeSelfSignedCertificate } from "./self_signed.ts";
@@ -95,6 +96,14 @@ export interface AgentOptions {
    */
   executors?: boolean;
   /**
+   * Run function tasks on every node: the scheduler places them on the nodes' cores, as it places
+   * commands, and each node's executor runs them on Workers of its own (the task modules must be
+   * on a filesystem the nodes share). `false`: on the agent's node only, on its worker pool.
+   * Default: on with node executors and task modules, unless `functionBackend`,
+   * `functionsInThread` or `workers` chooses the agent's node.
+   */
+  functionsOnNodes?: boolean;
+  /**
    * Bytes of event JSON kept in memory per session (inline outputs make events large); an older
    * cursor gets 410 and re-syncs from the listing, which holds large outputs by reference.
    * Default 64 MiB.
@@ -147,6 +156,13 @@ export interface AgentHandle extends AsyncDisposable {
   dropStreams(): void;
   /** Stops serving, kills running commands, closes the journal. */
   close(): Promise<void>;
+  /**
+   * The pilot's job is ending under the agent (Slurm sent it `signal`, SIGTERM by default:
+   * `scancel`, preemption, the time limit): reports every unfinished task as cancelled with a
+   * `PilotEndedError`, waits (5 s at most) until the open event streams have sent those reports,
+   * then closes as {@linkcode AgentHandle.close} does.
+   */
+  endJob(signal?: string): Promise<void>;
 }
 
 /**
@@ -195,7 +211,8 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   const modules = await loadModules(urls);
   const allocation = await slurmAllocation(options);
   const launch = options.launch ?? "fork";
-  const executors = await startExecutors(options, allocation, launch);
+  const executors = await startExecutors(options, allocation, launch, urls);
+  const functionsOnNodes = executors !== undefined && onNodes(options, urls);
   const walltime = await allocationWalltime(options.walltime, allocation.source === "slurm");
   let core: AgentCore;
   try {
@@ -206,6 +223,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       allocation,
       launch,
       ...(executors ? { executors } : {}),
+      ...(functionsOnNodes ? { functionsOnNodes } : {}),
       modules,
       functionBackend: options.functionBackend ?? await functionBackend(options, urls, allocation),
       retainEvents: options.retainEvents ?? 100_000,
@@ -223,7 +241,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   }
   let streams = new AbortController();
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
+  const openStreams = new Set<Promise<void>>();
   const app = createApp(core, {
+    openStreams,
     token,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1_000,
@@ -277,14 +297,22 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     tls: tls !== undefined,
   });
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const stop = async () => {
+    log.info("agent stopping");
+    streams.abort();
+    await core.close();
+    await server.close();
+    log.info("agent stopped");
+    log.close();
+  };
+  const close = () => closing ??= stop();
+  const endJob = (signal = "SIGTERM") =>
     closing ??= (async () => {
-      log.info("agent stopping");
-      streams.abort();
-      await core.close();
-      await server.close();
-      log.info("agent stopped");
-      log.close();
+      const jobId = process.env.SLURM_JOB_ID;
+      log.warn("the pilot's job is ending: its unfinished tasks are cancelled", { jobId, signal });
+      core.endJob((id) => new PilotEndedError(id, jobId, signal));
+      await settled([...openStreams], END_DELIVERY_MS);
+      await stop();
     })();
   return {
     url,
@@ -295,18 +323,60 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       streams = new AbortController();
     },
     close,
+    endJob,
     [Symbol.asyncDispose]: close,
   };
 }
 
-/** The node executors, when asked for or by default (see {@linkcode AgentOptions.executors}). */
+/**
+ * How long an ending agent waits for its streams to send the last reports: well inside Slurm's
+ * `KillWait` (30 s by default) between SIGTERM and SIGKILL.
+ */
+const END_DELIVERY_MS = 5_000;
+
+/** Resolves when every promise has settled, or after `ms`. */
+async function settled(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  await Promise.race([Promise.allSettled(promises), late]);
+  clearTimeout(timer);
+}
+
+/**
+ * The node executors, when asked for or by default (see {@linkcode AgentOptions.executors}),
+ * given the task modules when they run function tasks, with one Worker per core of their node.
+ */
 async function startExecutors(
   o: AgentOptions,
   allocation: Allocation,
   launch: LaunchMethod,
+  urls: Map<string, string>,
 ): Promise<NodeExecutors | undefined> {
-  if (!(o.executors ?? (launch === "srun" && allocation.source === "slurm"))) return undefined;
-  return await NodeExecutors.start(allocation.nodes.map((n) => n.name));
+  const wanted = o.executors ?? (launch === "srun" && allocation.source === "slurm");
+  if (o.functionsOnNodes === true && !wanted) {
+    throw new TypeError(
+      "asyncflow agent: 'functionsOnNodes' needs node executors: give 'executors: true' " +
+        "(--launch srun in a Slurm job starts them by default)",
+    );
+  }
+  if (!wanted) return undefined;
+  const cores = new Map(allocation.nodes.map((n) => [n.name, n.cores]));
+  return await NodeExecutors.start(allocation.nodes.map((n) => n.name), {
+    ...(onNodes(o, urls) ? { functions: { modules: urls, workers: (n) => cores.get(n)! } } : {}),
+  });
+}
+
+/** Whether function tasks run on the nodes' executors (see {@linkcode AgentOptions.functionsOnNodes}). */
+function onNodes(o: AgentOptions, urls: Map<string, string>): boolean {
+  const agentChosen = o.functionBackend !== undefined || o.functionsInThread === true ||
+    o.workers !== undefined;
+  if (o.functionsOnNodes === true && agentChosen) {
+    throw new TypeError(
+      "asyncflow agent: 'functionsOnNodes' runs functions on the nodes' executors: it excludes " +
+        "'functionBackend', 'functionsInThread' and 'workers', which choose the agent's node",
+    );
+  }
+  return urls.size > 0 && (o.functionsOnNodes ?? !agentChosen);
 }
 
 function isLoopback(hostname: string): boolean {

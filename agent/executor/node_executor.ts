@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { WireError } from "../../protocol/v1.ts";
 import type {
   ProcessOutcome,
   ProcessRequest,
@@ -57,8 +58,19 @@ export interface NodeExecutorOptions {
   silenceMs?: number;
 }
 
+/** How a function call on a node ended: its result, or what it threw (as it travels). */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/** A function call under way on a node. */
+export interface RunningCall {
+  /** Settles when the call ends; rejects with {@linkcode NodeLostError} when the node is lost. */
+  readonly exited: Promise<CallOutcome>;
+  /** Ends the call (its Worker is terminated); `exited` then gives a `CancelledError`. */
+  kill(): void;
+}
+
 interface InFlight {
-  resolve(o: ProcessOutcome): void;
+  resolve(o: ProcessOutcome | CallOutcome): void;
   reject(e: Error): void;
 }
 
@@ -164,7 +176,7 @@ export class NodeExecutor {
       : [...request.command];
     const exited = new Promise<ProcessOutcome>((resolve, reject) => {
       if (this.#lost) return reject(this.#lost);
-      this.#inFlight.set(id, { resolve, reject });
+      this.#inFlight.set(id, { resolve: resolve as InFlight["resolve"], reject });
     });
     this.#send({
       t: "spawn",
@@ -175,6 +187,20 @@ export class NodeExecutor {
       maxBufferBytes: request.maxBufferBytes,
     });
     return { pid: undefined, exited, kill: () => this.#send({ t: "kill", id }) };
+  }
+
+  /**
+   * Calls a function of a task module on one of the node's Workers. `module` is the agent's
+   * name of a module the executor was started with (see {@linkcode NodeExecutorOptions}).
+   */
+  call(request: { module: string; export: string; args: unknown[] }): RunningCall {
+    const id = this.#nextId++;
+    const exited = new Promise<CallOutcome>((resolve, reject) => {
+      if (this.#lost) return reject(this.#lost);
+      this.#inFlight.set(id, { resolve: resolve as InFlight["resolve"], reject });
+    });
+    this.#send({ t: "call", id, ...request });
+    return { exited, kill: () => this.#send({ t: "kill", id }) };
   }
 
   /** Ends the link: the executor kills what it runs and exits; then its step ends. */
@@ -219,11 +245,13 @@ export class NodeExecutor {
     if (m.t === "ready") {
       this.#pid = m.pid;
       this.#ready?.();
-    } else if (m.t === "exit" || m.t === "error") {
+    } else if (m.t === "exit" || m.t === "error" || m.t === "returned" || m.t === "threw") {
       const waiting = this.#inFlight.get(m.id);
       if (waiting === undefined) return;
       this.#inFlight.delete(m.id);
       if (m.t === "error") waiting.reject(new Error(`on node ${this.node}: ${m.message}`));
+      else if (m.t === "returned") waiting.resolve({ ok: true, value: m.value });
+      else if (m.t === "threw") waiting.resolve({ ok: false, error: wireError(m.error) });
       else {
         const usage = usageOf(m.usage);
         waiting.resolve({
@@ -265,6 +293,16 @@ function usageOf(u: unknown): ProcessUsage | undefined {
   if (ok(cpuMs)) usage.cpuMs = cpuMs;
   if (ok(maxRssKiB)) usage.maxRssKiB = maxRssKiB;
   return Object.keys(usage).length > 0 ? usage : undefined;
+}
+
+/** What an executor says a function threw, held to the shape of an error. */
+function wireError(e: unknown): WireError {
+  const { name, message, stack } = (e ?? {}) as Partial<Record<keyof WireError, unknown>>;
+  return {
+    name: typeof name === "string" ? name : "Error",
+    message: typeof message === "string" ? message : String(message),
+    ...(typeof stack === "string" ? { stack } : {}),
+  };
 }
 
 /** The argv that runs the executor entry with this process's runtime. */

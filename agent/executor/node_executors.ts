@@ -2,10 +2,11 @@
  * One executor per node of the allocation, started once: single-rank commands are forked by
  * their node's executor instead of each being a Slurm step. Commands of several ranks are not
  * theirs, even on one node (an MPI program needs the PMI that srun or mpiexec gives it): they
- * stay with srun or mpiexec.
+ * stay with srun or mpiexec. Function tasks placed on a node run on its executor's Workers.
  *
  * @module
  */
+import type { WireFunctionTask } from "../../protocol/v1.ts";
 import type { RunningProcess } from "../../src/host/mod.ts";
 import { launchCommand } from "../placement/launch.ts";
 import type { Placement } from "../placement/scheduler.ts";
@@ -15,12 +16,18 @@ import {
   NodeExecutor,
   type NodeExecutorOptions,
   type NodeLostError,
+  type RunningCall,
 } from "./node_executor.ts";
 
 /** Options of {@linkcode NodeExecutors.start}. */
 export interface NodeExecutorsOptions extends NodeExecutorOptions {
   /** The argv that starts the executor on `node`; default {@linkcode srunExecutorArgv}. */
   argv?: (node: string) => string[];
+  /**
+   * Let the executors run function tasks: the agent's task modules (name → URL, reachable from
+   * every node) and how many Workers each node may run at once (its cores). Default: none.
+   */
+  functions?: { modules: ReadonlyMap<string, string>; workers: (node: string) => number };
 }
 
 /**
@@ -85,8 +92,16 @@ export class NodeExecutors {
     options: NodeExecutorsOptions = {},
   ): Promise<NodeExecutors> {
     const argv = options.argv ?? srunExecutorArgv;
+    const f = options.functions;
+    const functionArgs = (node: string) =>
+      f === undefined ? [] : [
+        ...[...f.modules].flatMap(([name, url]) => ["--module", `${name}=${url}`]),
+        ...["--workers", String(f.workers(node))],
+      ];
     const started = await Promise.allSettled(
-      nodes.map((node) => NodeExecutor.start(node, argv(node), options)),
+      nodes.map((node) =>
+        NodeExecutor.start(node, [...argv(node), ...functionArgs(node)], options)
+      ),
     );
     const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
     const failed = started.flatMap((s) =>
@@ -141,6 +156,17 @@ export class NodeExecutors {
       ...(cwd !== undefined ? { cwd } : {}),
       maxBufferBytes: Math.min(maxBufferBytes, MAX_OUTPUT_BYTES),
     });
+  }
+
+  /**
+   * Hands a function task to the executor of the node it was placed on, to run on one of that
+   * node's Workers.
+   *
+   * @returns The call under way, or `undefined` when the node has no executor.
+   */
+  call(placement: Placement, task: WireFunctionTask): RunningCall | undefined {
+    const ex = this.#byNode.get(placement.ranks[0]!.node);
+    return ex?.call({ module: task.fn.module, export: task.fn.export, args: task.args });
   }
 
   /** Ends every executor (each kills what it runs) and waits for their steps to end. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { WireError } from "../../protocol/v1.ts";
 
 /** The agent asks the executor to start a command in a process group of its own. */
 export interface SpawnMessage {
@@ -19,8 +20,27 @@ export interface SpawnMessage {
   maxBufferBytes: number;
 }
 
-/** Agent to executor. `ping` proves the agent still listens: without it the executor ends. */
-export type ToExecutor = SpawnMessage | { t: "kill"; id: number } | { t: "ping" };
+/**
+ * The agent asks the executor to call a function of a task module (one the agent loads too) on
+ * one of the executor's Workers.
+ */
+export interface CallMessage {
+  t: "call";
+  /** The agent's number for this call, unique per executor (shared with its commands). */
+  id: number;
+  /** The module's name, as the agent knows it (`--module name=path`). */
+  module: string;
+  /** The export's name. */
+  export: string;
+  /** The arguments, as JSON. */
+  args: unknown[];
+}
+
+/**
+ * Agent to executor. `kill` ends a command or a function call by its id. `ping` proves the agent
+ * still listens: without it the executor ends.
+ */
+export type ToExecutor = SpawnMessage | CallMessage | { t: "kill"; id: number } | { t: "ping" };
 
 /** Executor to agent. `beat` proves the node still answers. */
 export type FromExecutor =
@@ -36,7 +56,10 @@ export type FromExecutor =
     /** CPU time and peak memory, where the executor's node could measure them. */
     usage?: { cpuMs?: number; maxRssKiB?: number };
   }
-  | { t: "error"; id: number; message: string };
+  | { t: "error"; id: number; message: string }
+  /** A function call ended: its result (absent for `undefined`), or what it threw. */
+  | { t: "returned"; id: number; value?: unknown }
+  | { t: "threw"; id: number; error: WireError };
 
 /** How often each side proves it is alive. */
 export const BEAT_MS = 500;
@@ -45,7 +68,16 @@ export const BEAT_MS = 500;
  * line. A command that prints more is killed and fails with a message that says so.
  */
 export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-/** The longest line a side accepts: both streams at their bound, escaped at worst (`\u0000`). */
+/**
+ * The largest result of a function call run by an executor, as JSON: it travels in one line.
+ * A larger one fails its task with a message that says what to do instead.
+ */
+export const MAX_RESULT_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest line a side accepts: both streams of a command at their bound, escaped at worst
+ * (`\u0000`), which is also more than a function's result (already JSON) or a call's arguments
+ * (at most the agent's largest batch, 64 MiB).
+ */
 export const MAX_LINE_BYTES = 2 * 6 * MAX_OUTPUT_BYTES + 64 * 1024;
 
 /**
@@ -120,5 +152,24 @@ export function spawnProblem(m: Partial<SpawnMessage>): string | undefined {
   if (!Number.isSafeInteger(m.maxBufferBytes) || (m.maxBufferBytes as number) < 1) {
     return "'maxBufferBytes' must be a positive integer";
   }
+  return undefined;
+}
+
+/**
+ * Checks a call request field by field; returns what is wrong, or undefined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { callProblem } from "./protocol.ts";
+ * assert.equal(callProblem({ id: 1, module: "m", export: "f", args: [] }), undefined);
+ * assert.equal(callProblem({ id: 1, module: "m", export: "f" }), "'args' must be an array");
+ * ```
+ */
+export function callProblem(m: Partial<CallMessage>): string | undefined {
+  if (!Number.isSafeInteger(m.id)) return `'id' must be an integer, got ${JSON.stringify(m.id)}`;
+  if (typeof m.module !== "string" || m.module === "") return "'module' must be a module's name";
+  if (typeof m.export !== "string" || m.export === "") return "'export' must be an export's name";
+  if (!Array.isArray(m.args)) return "'args' must be an array";
   return undefined;
 }

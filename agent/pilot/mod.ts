@@ -21,6 +21,7 @@ export {
   writeBatchScript,
 } from "./batch_script.ts";
 export { cancelPilot } from "./cancel.ts";
+export { PilotEndedError } from "./job_end.ts";
 export { type PilotEndpoint, waitForEndpoint, type WaitForEndpointOptions } from "./endpoint.ts";
 export { neverStartReason, PilotCannotStartError } from "./never_start.ts";
 export { type PilotStatus, pilotStatus } from "./status.ts";

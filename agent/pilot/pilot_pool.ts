@@ -1,8 +1,9 @@
 /**
  * Several pilots serving one campaign, as one backend: tasks go to the first pilot with room;
- * what a pilot gives back because it ends — cancelled at its drain or cut by its walltime — or
- * refuses because its walltime is too short goes to the others, without reaching the engine's
- * retry budget. A pilot added later (`add`) takes its share of what waits.
+ * what a pilot gives back because it ends — cancelled at its drain or cut by its walltime, or
+ * because its job ended under it (`scancel`, preemption) — or refuses because its walltime is
+ * too short goes to the others, without reaching the engine's retry budget. A pilot added later
+ * (`add`) takes its share of what waits.
  *
  * @module
  */
@@ -45,6 +46,8 @@ interface Entry {
 
 /** The error of a task that is given back because its pilot ends (drain, cut, refusal). */
 const isWalltime = (e: unknown) => (e as Error | undefined)?.name === "WalltimeError";
+/** The error of a task cancelled because its pilot's job ended (see `job_end.ts`). */
+const isJobEnd = (e: unknown) => (e as Error | undefined)?.name === "PilotEndedError";
 /** RemoteBackend's error for an agent that stopped answering (see its `unreachableAfter`). */
 const isUnreachable = (e: unknown) =>
   /^RemoteBackend '.*': the agent at \S+ has not answered for more than/.test(
@@ -253,7 +256,7 @@ export class PilotPool implements Backend {
       cancelled: (id, reason) => {
         const entry = mine(id);
         if (entry === undefined) return;
-        if (isWalltime(reason)) { // the pilot drains or ends: it takes nothing more
+        if (isWalltime(reason) || isJobEnd(reason)) { // the pilot drains or ends: nothing more
           pilot.closed ??= (reason as Error).message;
           this.#giveBack(pilot, entry);
         } else {

@@ -62,6 +62,36 @@ export async function allocationEnd(
   if (end !== undefined && /^\d+$/.test(end)) return Number(end) * 1000;
   const job = env.SLURM_JOB_ID?.trim();
   if (job === undefined || !/^\d+$/.test(job)) return undefined;
+  return await jobEnd(job, options);
+}
+
+/**
+ * When Slurm will end job `job` now, in ms since the epoch, from `squeue`: unlike
+ * `SLURM_JOB_END_TIME`, which is fixed when the job starts, it follows a time limit changed
+ * while the job runs (`scontrol update JobId=… TimeLimit=…`).
+ *
+ * @param job The job's id.
+ * @param options Where Slurm's tools are.
+ * @returns The end, or `undefined` for a job without a time limit.
+ * @throws {Error} When squeue fails or prints something that is not a time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { jobEnd } from "./walltime.ts";
+ * // A stand-in squeue that prints what Slurm's would for a job of one hour more.
+ * const bin = mkdtempSync(`${tmpdir()}/slurm-bin-`);
+ * writeFileSync(`${bin}/squeue`, "#!/bin/sh\necho 2026-12-01T15:00:00\n");
+ * chmodSync(`${bin}/squeue`, 0o755);
+ * assert.equal(await jobEnd("42", { slurmBin: bin }), new Date(2026, 11, 1, 15).getTime());
+ * ```
+ */
+export async function jobEnd(
+  job: string,
+  options: SlurmCliOptions = {},
+): Promise<number | undefined> {
   const args = ["-h", "-j", job, "-o", "%e"];
   const r = await runSlurm("squeue", args, options);
   const text = r.stdout.trim();
@@ -108,6 +138,11 @@ export function parseSlurmTime(text: string, what: string): number | undefined {
 export interface WalltimeOptions {
   /** When the allocation ends, in ms since the epoch. Default: from Slurm ({@linkcode allocationEnd}). */
   endsAt?: number;
+  /**
+   * With the end from Slurm, how often the agent asks Slurm again (its time limit may change
+   * while the job runs), in ms; it also asks on `POST /v1/walltime/refresh`. Default 60 000.
+   */
+  refreshMs?: number;
   /** See {@linkcode AllocationClockOptions.drainMarginMs}. */
   drainMarginMs?: number;
   /** See {@linkcode AllocationClockOptions.cutMarginMs}. */
@@ -116,7 +151,7 @@ export interface WalltimeOptions {
 
 /**
  * What the agent's clock is armed with: the options with the end filled in from Slurm when
- * `inSlurm`, or `undefined` when there is no end to act on. It never fails the agent's start:
+ * `inSlurm` (and how to ask Slurm for it again), or `undefined` when there is no end to act on. It never fails the agent's start:
  * when Slurm cannot say, the agent runs without a clock and says so on stderr.
  *
  * @example
@@ -131,13 +166,25 @@ export async function allocationWalltime(
   options: WalltimeOptions | false | undefined,
   inSlurm: boolean,
   env: Record<string, string | undefined> = process.env,
-): Promise<(WalltimeOptions & { endsAt: number }) | undefined> {
+): Promise<
+  | (WalltimeOptions & {
+    endsAt: number;
+    refresh?: { read: () => Promise<number | undefined>; everyMs: number };
+  })
+  | undefined
+> {
   if (options === false) return undefined;
   if (options?.endsAt !== undefined) return { ...options, endsAt: options.endsAt };
   if (!inSlurm) return undefined;
   try {
     const endsAt = await allocationEnd(env);
-    return endsAt === undefined ? undefined : { ...options, endsAt };
+    if (endsAt === undefined) return undefined;
+    const job = env.SLURM_JOB_ID?.trim();
+    // The end Slurm gives can change while the job runs: it is asked for again.
+    const refresh = job !== undefined && /^\d+$/.test(job)
+      ? { refresh: { read: () => jobEnd(job), everyMs: options?.refreshMs ?? 60_000 } }
+      : {};
+    return { ...options, endsAt, ...refresh };
   } catch (error) {
     console.error(
       `asyncflow agent: warning: ${(error as Error).message}; the agent does not drain before ` +
@@ -188,15 +235,13 @@ export interface AllocationClockOptions {
  * ```
  */
 export class AllocationClock {
-  /** When the allocation ends, in ms since the epoch. */
-  readonly endsAt: number;
-  /** When the agent stops starting tasks. */
-  readonly drainsAt: number;
-  /** When the agent ends what still runs. */
-  readonly cutsAt: number;
   readonly #o: AllocationClockOptions;
+  readonly #drainMs: number;
+  readonly #cutMs: number;
+  #endsAt: number;
   readonly #now: () => number;
   #phase: "serving" | "draining" | "cut" = "serving";
+  #closed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -214,10 +259,39 @@ export class AllocationClock {
     }
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.endsAt = options.endsAt;
-    this.drainsAt = options.endsAt - drain;
-    this.cutsAt = options.endsAt - cut;
+    this.#drainMs = drain;
+    this.#cutMs = cut;
+    this.#endsAt = options.endsAt;
     this.#arm();
+  }
+
+  /** When the allocation ends, in ms since the epoch. */
+  get endsAt(): number {
+    return this.#endsAt;
+  }
+
+  /** When the agent stops starting tasks. */
+  get drainsAt(): number {
+    return this.#endsAt - this.#drainMs;
+  }
+
+  /** When the agent ends what still runs. */
+  get cutsAt(): number {
+    return this.#endsAt - this.#cutMs;
+  }
+
+  /**
+   * Moves the end (the job's time limit changed while it runs): the drain and the cut move with
+   * it, and what they do happens at once if their time has passed. A pilot that drains already
+   * goes on draining (its waiting tasks went to other pilots), though a later end delays its cut.
+   *
+   * @returns Whether the end changed.
+   */
+  setEnd(endsAt: number): boolean {
+    if (endsAt === this.#endsAt) return false;
+    this.#endsAt = endsAt;
+    this.#arm();
+    return true;
   }
 
   /** Whether the agent still starts tasks. */
@@ -277,10 +351,12 @@ export class AllocationClock {
   /** Disarms the clock. */
   close(): void {
     clearTimeout(this.#timer);
+    this.#closed = true;
   }
 
   #arm(): void {
     clearTimeout(this.#timer);
+    if (this.#closed) return;
     const now = this.#now();
     if (this.#phase === "serving" && now >= this.drainsAt) {
       this.#phase = "draining";

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { Session } from "../session.ts";
 import { type AgentEnv, intParam, problem } from "./_problem.ts";
 
@@ -13,8 +13,13 @@ const EVENTS_PER_FLUSH = 1024;
 const PING_MS = 15_000;
 const MAX_WAIT_MS = 30_000;
 
-/** The event routes of a session; `streams()` is aborted to end every open stream. */
-export function eventRoutes(options: { streams: () => AbortSignal }): Hono<AgentEnv> {
+/**
+ * The event routes of a session; `streams()` is aborted to end every open stream, and each
+ * stream is in `openStreams` until it has ended.
+ */
+export function eventRoutes(
+  options: { streams: () => AbortSignal; openStreams?: Set<Promise<void>> },
+): Hono<AgentEnv> {
   const app = new Hono<AgentEnv>();
   app.get("/", (c) => {
     const s = c.get("session");
@@ -47,43 +52,65 @@ export function eventRoutes(options: { streams: () => AbortSignal }): Hono<Agent
       }
       return longPoll(c, s, after, Math.min(ms, MAX_WAIT_MS), options.streams());
     }
-    return stream(c, s, after, options.streams());
+    return stream(c, s, after, options.streams(), options.openStreams);
   });
   return app;
 }
 
-function stream(c: Context, s: Session, after: number, stop: AbortSignal): Response {
+function stream(
+  c: Context,
+  s: Session,
+  after: number,
+  stop: AbortSignal,
+  open: Set<Promise<void>> | undefined,
+): Response {
   return streamSSE(c, async (sse) => {
-    const local = new AbortController();
-    sse.onAbort(() => local.abort());
-    const signal = AbortSignal.any([local.signal, stop]);
-    let cursor = after;
-    while (!signal.aborted) {
-      const batch = s.log.since(cursor, EVENTS_PER_FLUSH);
-      if (batch === undefined) {
-        await sse.writeSSE({ event: "gone", data: JSON.stringify({ after: cursor }) });
-        return;
-      }
-      if (batch.length > 0) {
-        cursor = batch[batch.length - 1]!.seq;
-        await sse.writeSSE({
-          id: String(cursor),
-          event: "events",
-          data: `[${batch.map((e) => e.json).join(",")}]`,
-        });
-        continue;
-      }
-      if (s.log.closed) {
-        await sse.writeSSE({ event: "end", data: JSON.stringify({ state: s.state }) });
-        return;
-      }
-      const before = s.log.last;
-      await s.log.wait(PING_MS, signal);
-      if (s.log.last === before && !s.log.closed && !signal.aborted) {
-        await sse.write(": ping\n\n");
-      }
+    const following = follow(sse, s, after, stop);
+    open?.add(following);
+    try {
+      await following;
+    } finally {
+      open?.delete(following);
     }
   });
+}
+
+/** Writes the session's events from `after` on until the log closes or the stream is stopped. */
+async function follow(
+  sse: SSEStreamingApi,
+  s: Session,
+  after: number,
+  stop: AbortSignal,
+): Promise<void> {
+  const local = new AbortController();
+  sse.onAbort(() => local.abort());
+  const signal = AbortSignal.any([local.signal, stop]);
+  let cursor = after;
+  while (!signal.aborted) {
+    const batch = s.log.since(cursor, EVENTS_PER_FLUSH);
+    if (batch === undefined) {
+      await sse.writeSSE({ event: "gone", data: JSON.stringify({ after: cursor }) });
+      return;
+    }
+    if (batch.length > 0) {
+      cursor = batch[batch.length - 1]!.seq;
+      await sse.writeSSE({
+        id: String(cursor),
+        event: "events",
+        data: `[${batch.map((e) => e.json).join(",")}]`,
+      });
+      continue;
+    }
+    if (s.log.closed) {
+      await sse.writeSSE({ event: "end", data: JSON.stringify({ state: s.state }) });
+      return;
+    }
+    const before = s.log.last;
+    await s.log.wait(PING_MS, signal);
+    if (s.log.last === before && !s.log.closed && !signal.aborted) {
+      await sse.write(": ping\n\n");
+    }
+  }
 }
 
 async function longPoll(

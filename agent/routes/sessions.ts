@@ -24,6 +24,8 @@ export interface SessionRouteOptions {
   maxSessions: number;
   /** Aborted to end every open event stream. */
   streams: () => AbortSignal;
+  /** Each open event stream until it has ended (see `AppOptions.openStreams`). */
+  openStreams?: Set<Promise<void>>;
   /** The body limit of a route, answering 413 above it. */
   limit: (maxSize: number) => import("hono").MiddlewareHandler;
   /** The file routes' directory and blob store. */

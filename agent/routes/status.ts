@@ -1,5 +1,6 @@
 /**
- * `GET /v1/health` and `GET /v1/metrics`: whether the agent serves, on what, and its counters.
+ * `GET /v1/health` and `GET /v1/metrics`: whether the agent serves, on what, and its counters;
+ * `POST /v1/walltime/refresh`: the allocation's end, asked of Slurm again.
  *
  * @module
  */
@@ -19,5 +20,7 @@ export function statusRoutes(core: AgentCore, files: () => BlobMetrics): Hono {
         launch: core.launch,
         allocation: core.allocation,
       }))
-    .get("/metrics", (c) => c.json({ ...core.metrics(), files: files() }));
+    .get("/metrics", (c) => c.json({ ...core.metrics(), files: files() }))
+    // After the job's time limit changed (scontrol update): the agent asks Slurm now.
+    .post("/walltime/refresh", async (c) => c.json({ walltime: await core.refreshWalltime() }));
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { onStopSignal } from "../run/signals.ts";
+import process from "node:process";
+import { onStopSignal, type StopSignal } from "../run/signals.ts";
 import {
   choiceFlag,
   durationFlag,
@@ -25,7 +26,9 @@ const AGENT_HELP = `Usage: asyncflow agent [options]
 
 Serves a pilot agent: an HTTP API (bearer token, loopback by default) that runs the tasks of
 remote engines (RemoteBackend) on this allocation's cores and GPUs, journaled in its directory.
-Prints one JSON line { url, dir, tokenFile } and serves until Ctrl-C or SIGTERM.
+Prints one JSON line { url, dir, tokenFile } and serves until Ctrl-C or SIGTERM. In a Slurm job,
+SIGTERM (scancel, preemption, the time limit) first reports every unfinished task as cancelled
+with a PilotEndedError, so that clients move them on at once.
 
 Options:
   --listen <host:port>   where to serve (default 127.0.0.1:0); the host "node" is this node's
@@ -102,8 +105,8 @@ export const agentCommand: Command = {
     const { guardRejections } = await import("../../agent/rejections.ts");
     guardRejections();
     // Before the endpoint line: whoever reads it may stop the agent at once.
-    const stopped = Promise.withResolvers<void>();
-    const off = onStopSignal(() => stopped.resolve());
+    const stopped = Promise.withResolvers<StopSignal>();
+    const off = onStopSignal((signal) => stopped.resolve(signal));
     let agent;
     try {
       agent = await mod.startAgent(options);
@@ -116,9 +119,12 @@ export const agentCommand: Command = {
     io.out(
       JSON.stringify({ url: agent.url, dir: agent.dir, tokenFile: `${agent.dir}/token` }) + "\n",
     );
-    await stopped.promise;
+    const signal = await stopped.promise;
     off();
-    await agent.close();
+    // In a Slurm job, SIGTERM means the job ends (scancel, preemption, its time limit) and
+    // SIGKILL follows: the clients hear at once that their tasks were cancelled, and why.
+    if (signal === "SIGTERM" && process.env.SLURM_JOB_ID !== undefined) await agent.endJob(signal);
+    else await agent.close();
     return EXIT.ok;
   },
 };

@@ -117,6 +117,22 @@ describe("NodeExecutor", () => {
     rmSync(dir, { recursive: true });
   });
 
+  it("outlives Slurm's SIGTERM: it serves on until the agent closes the link", async () => {
+    const ex = await start();
+    try {
+      const p = ex.spawn({ command: "sleep 0.2; echo on", maxBufferBytes: MB });
+      process.kill(ex.executorPid!, "SIGTERM"); // as Slurm does to every step at the job's end
+      assert.equal((await p.exited).stdout, "on\n");
+      assert.equal(
+        (await ex.spawn({ command: "echo on", maxBufferBytes: MB }).exited).stdout,
+        "on\n",
+      );
+      assert.equal(ex.lost, undefined);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it("a node whose executor dies is lost: its commands fail with NodeLostError naming it", async () => {
     const ex = await start("node7");
     const lost: NodeLostError[] = [];
