@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import process from "node:process";
 import type { SubmitResult, WireState, WireTask } from "../protocol/v1.ts";
 import type { Backend } from "../src/backend.ts";
 import { AgentLog } from "./agent_log.ts";
+import { takeBatch } from "./batch_intake.ts";
 import { ExecRunner, type Reporter } from "./exec_runner.ts";
 import { inStagingDir } from "./file_paths.ts";
 import type { NodeExecutors } from "./executor/node_executors.ts";
@@ -15,12 +15,10 @@ import { replayJournal, type ReplayTarget } from "./journal_replay.ts";
 import type { Allocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
-import { jobEnding, PilotEndedError } from "./pilot/job_end.ts";
-import { AllocationClock, type AllocationClockOptions } from "./pilot/walltime.ts";
-import { WalltimeRefresh, type WalltimeRefreshOptions } from "./pilot/walltime_refresh.ts";
+import { PilotLifetime, type WalltimeOptions } from "./pilot/pilot_lifetime.ts";
+import type { AllocationClock } from "./pilot/walltime.ts";
 import { identify } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
-import { firstIssue, wireTask } from "./schemas.ts";
 import {
   type AgentTask,
   type EventDetail,
@@ -56,9 +54,7 @@ export interface CoreOptions {
    * The allocation's end: refuse what cannot fit, drain, cut (see `pilot/walltime.ts`); with
    * `refresh`, the end is asked for again as the job runs (`pilot/walltime_refresh.ts`).
    */
-  walltime?: Pick<AllocationClockOptions, "endsAt" | "drainMarginMs" | "cutMarginMs"> & {
-    refresh?: Pick<WalltimeRefreshOptions, "read" | "everyMs">;
-  };
+  walltime?: WalltimeOptions;
   /**
    * The journal is compacted (closed sessions dropped, finished tasks checkpointed) whenever it
    * has grown by this much. Default 64 MiB.
@@ -95,8 +91,7 @@ export class AgentCore {
   readonly #scheduler: SlotScheduler;
   readonly #exec: ExecRunner;
   readonly #functions: FunctionRunner;
-  readonly #clock: AllocationClock | undefined;
-  readonly #walltimeRefresh: WalltimeRefresh | undefined;
+  readonly #lifetime: PilotLifetime;
   readonly #reaper: ReturnType<typeof setInterval>;
   readonly #deadlines: SessionDeadlines;
   readonly #counts: Record<WireState, number> = {
@@ -109,8 +104,6 @@ export class AgentCore {
   };
   #nextN = 1;
   #closed = false;
-  /** Set once the pilot's job ends: the error of each task cancelled for it. */
-  #jobEnding: ((id: string) => Error) | undefined;
 
   private constructor(opts: CoreOptions, journal: Journal, log: AgentLog) {
     this.#opts = opts;
@@ -139,17 +132,16 @@ export class AgentCore {
         this.#journal.flush();
       },
     };
+    const lifetime = new PilotLifetime({
+      allocation: opts.allocation,
+      ...(opts.walltime ? { walltime: opts.walltime } : {}),
+      log,
+      endUnfinished: (upTo, error) => this.#endUnfinished(upTo, error),
+      endJob: (error) => this.endJob(error),
+    });
+    this.#lifetime = lifetime;
     // A declared walltime is checked again when the task leaves the queue: time passed there.
-    const late = (rec: TaskRecord) => {
-      const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
-      return refused?.state === "failed" ? refused.error : undefined;
-    };
-    // A command Slurm killed as the job ends is the job's end, not the command's failure.
-    const jobId = opts.allocation.source === "slurm" ? process.env.SLURM_JOB_ID : undefined;
-    const job = jobId === undefined ? undefined : {
-      ending: () => jobEnding(jobId),
-      end: () => this.endJob((id) => new PilotEndedError(id, jobId, "SIGTERM")),
-    };
+    const late = (rec: TaskRecord) => lifetime.late(rec.id, declaredWalltime(rec));
     this.#exec = new ExecRunner(
       this.#scheduler,
       opts.launch,
@@ -157,32 +149,16 @@ export class AgentCore {
       log,
       opts.executors,
       late,
-      job,
+      lifetime.job,
     );
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {
       // When the job ends, the executors end too: that is no news.
-      if (this.#jobEnding) log.info("node executor ended", { node, error: error.message });
+      if (lifetime.ended) log.info("node executor ended", { node, error: error.message });
       else log.error("node lost", { node, error: error.message });
       this.#scheduler.disable(node);
     });
     this.#functions = new FunctionRunner(opts.functionBackend, opts.modules, report);
-    // Near the allocation's end: what waits is cancelled at the drain, what runs at the cut.
-    this.#clock = opts.walltime && new AllocationClock({
-      ...opts.walltime,
-      onDrain: () => this.#endUnfinished("queued", (id) => this.#clock!.drainError(id)),
-      onCut: () => this.#endUnfinished("running", (id) => this.#clock!.cutError(id)),
-    });
-    const refresh = opts.walltime?.refresh;
-    this.#walltimeRefresh = this.#clock && refresh && new WalltimeRefresh(this.#clock, {
-      ...refresh,
-      onChange: (endsAt, before) =>
-        log.warn("the allocation's end moved", {
-          from: new Date(before).toISOString(),
-          to: new Date(endsAt).toISOString(),
-        }),
-      onProblem: (why) => log.warn(why),
-    });
     this.#deadlines = new SessionDeadlines(REAP_EVERY_MS, opts.forgetExpiredAfterMs);
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
   }
@@ -277,47 +253,13 @@ export class AgentCore {
    * recorded, and a retry of the same request is safe.
    */
   submit(session: Session, tasks: readonly unknown[]): SubmitResult[] {
-    const results: SubmitResult[] = new Array(tasks.length);
-    const accepted: { task: WireTask; n: number }[] = [];
-    const lines: string[] = [];
-    const ids = new Set<string>();
-    for (let i = 0; i < tasks.length; i++) {
-      const raw = tasks[i];
-      const parsed = wireTask.safeParse(raw);
-      const id = typeof (raw as { id?: unknown })?.id === "string"
-        ? (raw as { id: string }).id
-        : `#${i}`;
-      if (!parsed.success) {
-        results[i] = { id, status: "rejected", error: `task ${i}: ${firstIssue(parsed.error)}` };
-        continue;
-      }
-      const task = parsed.data as WireTask;
-      if (session.tasks.has(task.id) || ids.has(task.id)) {
-        results[i] = { id, status: "duplicate" };
-        continue;
-      }
-      if (task.kind === "function") {
-        const problem = this.#functions.problem(task);
-        if (problem) {
-          results[i] = { id, status: "rejected", error: `task '${id}': ${problem}` };
-          continue;
-        }
-      }
-      let json: string;
-      try {
-        json = JSON.stringify(task);
-      } catch (error) {
-        // A value nested too deeply for this runtime's JSON: this task only.
-        const why = `task '${id}' cannot be journaled: ${(error as Error).message}`;
-        results[i] = { id, status: "rejected", error: why };
-        continue;
-      }
-      const n = this.#nextN++;
-      ids.add(task.id);
-      lines.push(`{"t":"task","sid":"${session.id}","n":${n},"task":${json}}`);
-      accepted.push({ task, n });
-      results[i] = { id, status: "accepted" };
-    }
+    const { results, lines, accepted } = takeBatch(
+      session.id,
+      tasks,
+      (id) => session.tasks.has(id),
+      (task) => this.#functions.problem(task),
+      () => this.#nextN++,
+    );
     // Durable before recorded, run or acknowledged: a retried request then finds the tasks.
     this.#journal.commit(lines);
     logBatch(this.#log, session, results, accepted.length);
@@ -348,10 +290,7 @@ export class AgentCore {
    * what is left and ends. Not charged to the tasks' retries; another pilot can run them.
    */
   endJob(error: (id: string) => Error): void {
-    if (this.#jobEnding) return;
-    this.#jobEnding = error;
-    this.#clock?.close();
-    this.#walltimeRefresh?.close();
+    if (!this.#lifetime.begin(error)) return;
     this.#endUnfinished("running", error);
     for (const session of this.sessions.values()) session.log.close();
   }
@@ -363,8 +302,7 @@ export class AgentCore {
    * @returns The walltime as `/v1/metrics` shows it, or `null` when the agent follows no end.
    */
   async refreshWalltime(): Promise<ReturnType<AllocationClock["metrics"]> | null> {
-    await this.#walltimeRefresh?.refresh();
-    return this.#clock?.metrics() ?? null;
+    return await this.#lifetime.refreshNow();
   }
 
   /** Counters for `/v1/metrics`. */
@@ -378,7 +316,7 @@ export class AgentCore {
       functions: { active: this.#functions.active, onNodes: this.#opts.functionsOnNodes === true },
       free: this.#scheduler.free,
       lostNodes: this.#scheduler.disabled,
-      walltime: this.#clock?.metrics() ?? null,
+      walltime: this.#lifetime.metrics(),
       unhandledRejections: unhandledRejections(),
       journal: { ok: this.#journal.failure === undefined, error: this.#journal.failure ?? null },
     };
@@ -389,8 +327,7 @@ export class AgentCore {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#reaper);
-    this.#clock?.close();
-    this.#walltimeRefresh?.close();
+    this.#lifetime.close();
     for (const session of this.sessions.values()) session.log.close();
     await Promise.allSettled([this.#exec.shutdown(), this.#functions.shutdown()]);
     await this.#opts.executors?.close();
@@ -412,12 +349,7 @@ export class AgentCore {
 
   /** Hands an accepted task to its runner. */
   #run(rec: AgentTask): void {
-    if (this.#jobEnding) {
-      const e = this.#jobEnding(rec.id);
-      this.#emit(rec, "cancelled", { error: { name: e.name, message: e.message } });
-      return;
-    }
-    const refused = this.#clock?.refusal(rec.id, declaredWalltime(rec));
+    const refused = this.#lifetime.refusal(rec.id, declaredWalltime(rec));
     if (refused) {
       this.#emit(rec, refused.state, {
         error: { name: refused.error.name, message: refused.error.message },
