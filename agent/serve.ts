@@ -1,9 +1,12 @@
 /**
- * Serves a web-standard handler on Deno, Bun or Node. By default every runtime serves it through
- * its `node:http` (`@hono/node-server`): Deno and Bun implement Node's header timeout, keep-alive
+ * Serves a web-standard handler on Deno, Bun or Node. By default Node and Bun serve it through
+ * their `node:http` (`@hono/node-server`): Bun implements Node's header timeout, keep-alive
  * timeout and `connection` event there, which is what bounds connections (`serve_limits.ts`);
  * `Deno.serve` and `Bun.serve` offer neither a header timeout nor a hook on accepted connections
- * (denoland/deno#3515). `server: "runtime"` picks those instead, for their speed.
+ * (denoland/deno#3515). Deno's `node:http` has them too, but stops accepting for good after an
+ * accept fails with EMFILE (a flood of idle connections), so Deno serves on `Deno.serve`, kept
+ * listening by `keepDenoServing`, unless `server: "node"` asks for `node:http`.
+ * `server: "runtime"` picks the runtime's own server on Bun too, for its speed.
  *
  * @module
  */
@@ -76,7 +79,10 @@ interface BunLike {
  * ```
  */
 export function listen(handler: Handler, options: ListenOptions): Promise<Listener> {
-  if (options.server === "runtime") {
+  // Deno's node:http stops accepting for good after one accept fails with EMFILE; Deno.serve is
+  // restarted when that happens (keepDenoServing), so on Deno it is the default.
+  const server = options.server ?? (runtime === "deno" ? "runtime" : "node");
+  if (server === "runtime") {
     const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
     if (runtime === "deno") return listenDeno(g.Deno!, handler, options);
     if (runtime === "bun") return Promise.resolve(listenBun(g.Bun!, handler, options));

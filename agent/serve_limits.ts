@@ -23,10 +23,13 @@ export interface ConnectionLimits {
    */
   maxConnections?: number;
   /**
-   * The HTTP server on Deno and Bun. `"node"` (the default): their `node:http`, which the
-   * limits above bound. `"runtime"`: `Deno.serve` or `Bun.serve`, faster per request (see
-   * docs/agent.md) but without a header timeout or a cap on connections, and on Deno without an
-   * idle timeout either. Node always serves through `node:http`.
+   * The HTTP server on Deno and Bun. `"node"` (the default on Bun): their `node:http`, which
+   * the limits above bound. `"runtime"` (the default on Deno): `Deno.serve` or `Bun.serve`,
+   * faster per request (see docs/agent.md) but without a header timeout or a cap on
+   * connections, and on Deno without an idle timeout either. Deno's `node:http` stops accepting
+   * for good once an accept fails for lack of descriptors, which `Deno.serve` is kept from
+   * (`keepDenoServing`), so Deno keeps its own server unless asked. Node always serves through
+   * `node:http`.
    */
   server?: "node" | "runtime";
 }

@@ -42,7 +42,7 @@ describe("agent connections", () => {
   it("cuts off a connection that sends no request, and one left idle after a request", async () => {
     await using agent = await startAgent({
       cores: 1,
-      connections: { headerTimeoutMs: 500, idleTimeoutMs: 1_000 },
+      connections: { server: "node", headerTimeoutMs: 500, idleTimeoutMs: 1_000 },
     });
     const silent = await open(agent.url);
     assert.match(await closedBy(silent, 15_000), TIMED_OUT);
@@ -57,7 +57,7 @@ describe("agent connections", () => {
   it("cuts off a client that sends its headers a byte at a time past the header timeout", async () => {
     await using agent = await startAgent({
       cores: 1,
-      connections: { headerTimeoutMs: 500, idleTimeoutMs: 60_000 },
+      connections: { server: "node", headerTimeoutMs: 500, idleTimeoutMs: 60_000 },
     });
     const slow = await open(agent.url);
     const closed = closedBy(slow, 8_000);
@@ -79,7 +79,7 @@ describe("agent connections", () => {
   it("answers a connection over the cap with a 503 and closes it, and serves the others", async () => {
     await using agent = await startAgent({
       cores: 1,
-      connections: { maxConnections: 3, headerTimeoutMs: 60_000 },
+      connections: { server: "node", maxConnections: 3, headerTimeoutMs: 60_000 },
     });
     const sockets = await Promise.all([1, 2, 3, 4].map(() => open(agent.url)));
     // Which one is refused is the runtime's choice (Bun announces them together, in any order).
@@ -110,7 +110,7 @@ describe("agent connections", () => {
       await using agent = await startAgent({
         cores: 1,
         tls: "self-signed",
-        connections: { headerTimeoutMs: 500, maxConnections: 2 },
+        connections: { server: "node", headerTimeoutMs: 500, maxConnections: 2 },
       });
       const silent = await open(agent.url);
       assert.equal(await closedBy(silent, 8_000), "");
@@ -130,7 +130,7 @@ describe("agent connections", () => {
       skip: runtime === "node" && "Node has no server of its own",
     },
     async () => {
-      await using bounded = await startAgent({ cores: 1 });
+      await using bounded = await startAgent({ cores: 1, connections: { server: "node" } });
       await using own = await startAgent({ cores: 1, connections: { server: "runtime" } });
       assert.equal((await call(bounded, "GET", "/v1/health")).status, 200);
       assert.equal((await call(own, "GET", "/v1/health")).status, 200);
@@ -151,7 +151,10 @@ describe("agent connections", () => {
       s.destroy();
       return got.split("\r\n\r\n")[0]!.toLowerCase();
     };
-    for (const [flags, nodeHttp] of [[[], true], [["--runtime-http"], false]] as const) {
+    // Deno keeps Deno.serve by default (its node:http stops accepting after an EMFILE).
+    for (
+      const [flags, nodeHttp] of [[[], runtime !== "deno"], [["--runtime-http"], false]] as const
+    ) {
       const agent = await agentProcess(
         mkdtempSync(`${tmpdir()}/asyncflow-http-`),
         ["--cores", "1", ...flags],
@@ -183,8 +186,12 @@ describe("agent connections", () => {
         s.on("data", (chunk) => String(chunk).startsWith("HTTP/1.1 503 ") && answered503++);
         sockets.push(s);
       }
-      // Beyond its cap (the file limit less a reserve) the agent answers 503 and closes.
-      await waitFor(() => answered503 >= 100, "503 answers to the connections over the cap");
+      // Beyond its cap (the file limit less a reserve) the agent answers 503 and closes. On Deno
+      // the agent serves on Deno.serve, which has no cap: it runs out of descriptors, and what
+      // is proved there is that it serves again once the flood is gone.
+      if (runtime !== "deno") {
+        await waitFor(() => answered503 >= 100, "503 answers to the connections over the cap");
+      }
       for (const s of sockets) s.destroy();
       let health = { status: 0 };
       for (let i = 0; i < 200 && health.status !== 200; i++) {
