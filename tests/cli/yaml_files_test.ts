@@ -100,7 +100,7 @@ describe("YAML inputs: and outputs:", () => {
     mkdirSync(join(dir, "in"), { recursive: true });
     for (const i of [1, 2, 3, 4]) writeFileSync(join(dir, "in", `p${i}.txt`), `point ${i}\n`);
     // The same campaign with its tasks listed readers first: aggregate, process, generate.
-    const [head, generate, process, aggregate] = campaign(dir).split(/\n(?=  \w+:\n)/);
+    const [head, generate, process, aggregate] = campaign(dir).split(/\n(?= {2}\w+:\n)/);
     const file = tmp.write("listed-first.yaml", [head, aggregate, process, generate].join("\n"));
     const r = await runCli(["run", file, "--no-record"]);
     assert.equal(r.code, 0, r.stderr);
