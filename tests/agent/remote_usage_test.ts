@@ -42,6 +42,7 @@ describe("resource use through the agent (Linux /proc)", { skip: !linux }, () =>
       );
       const argv = ["run", wf, "--backend", "remote", "--url", agent.url, "--token", agent.token];
       const r = await runCli([...argv, "--runs-dir", root, "-q", "--json"]);
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
       const run = JSON.parse(r.stdout);
       assert.equal(run.status, "ok", r.stderr);
       const events = readTrace(readFileSync(join(run.run.dir, "trace.jsonl"), "utf8"));
