@@ -1,9 +1,10 @@
 /**
  * The tasks a running agent holds, as the engine's events: what `asyncflow dashboard --agent`
  * shows. It lists the agent's sessions (`GET /v1/sessions`, again every `pollMs` for new ones),
- * reads each session's task listing once and then follows its event stream, as an observer (its
- * reads do not keep a session whose client has gone alive). The agent's token stays here: the
- * dashboard's page has its own.
+ * reads each session's task listing and then follows its event stream, as an observer (its
+ * reads do not keep a session whose client has gone alive). Every `pollMs` it also reads the
+ * listing's new entries: the agent sends no event for a task that waits, so that is how a task
+ * submitted later is shown waiting. The agent's token stays here: the dashboard's page has its own.
  *
  * @module
  */
@@ -55,6 +56,8 @@ export class AgentEventSource implements TaskEventSource {
   readonly #listeners = new Set<TaskEventListener>();
   /** Per followed session: the tasks seen (uid → what their events share, and whether final). */
   readonly #sessions = new Map<string, Map<string, { base: Base; final: boolean }>>();
+  /** Per followed session: how many entries of its task listing have been read. */
+  readonly #listed = new Map<string, number>();
   #running: Promise<void> | undefined;
 
   /**
@@ -94,9 +97,12 @@ export class AgentEventSource implements TaskEventSource {
           sessions: { session: string; client: string }[];
         };
         for (const s of sessions) {
-          if (this.#sessions.has(s.session)) continue;
-          this.#sessions.set(s.session, new Map());
-          followed.push(this.#follow(s.session, s.client || s.session.slice(0, 8)));
+          const workflowId = s.client || s.session.slice(0, 8);
+          if (this.#sessions.has(s.session)) await this.#newlySubmitted(s.session, workflowId);
+          else {
+            this.#sessions.set(s.session, new Map());
+            followed.push(this.#follow(s.session, workflowId));
+          }
         }
       } catch (error) {
         if (this.#stop.signal.aborted) break;
@@ -143,17 +149,50 @@ export class AgentEventSource implements TaskEventSource {
   async #listing(sid: string, workflowId: string): Promise<number> {
     let seq = 0;
     for (let offset = 0;;) {
-      const res = await agentFetch(
-        this.#conn.endpoint,
-        `/v1/sessions/${sid}/tasks?offset=${offset}`,
-        { ...this.#init(), headers: OBSERVE },
-      );
-      const page = await res.json() as { seq: number; total: number; tasks: Listed[] };
+      const page = await this.#page(sid, offset);
       if (offset === 0) seq = page.seq;
       for (const t of page.tasks) this.#applyListed(sid, workflowId, t);
       offset += page.tasks.length;
+      this.#listed.set(sid, offset);
       if (page.tasks.length === 0 || offset >= page.total) return seq;
     }
+  }
+
+  /**
+   * The tasks a session's client submitted since its listing was last read, shown waiting. The
+   * agent sends no event for a task that waits for a core, so only its listing (in submission
+   * order) has them; their later states come through the event stream.
+   */
+  async #newlySubmitted(sid: string, workflowId: string): Promise<void> {
+    let offset = this.#listed.get(sid);
+    if (offset === undefined) return; // its first listing has not been read yet
+    try {
+      for (;;) {
+        const page = await this.#page(sid, offset);
+        for (const t of page.tasks) this.#created(sid, workflowId, t, Date.now());
+        offset += page.tasks.length;
+        this.#listed.set(sid, offset);
+        if (page.tasks.length === 0 || offset >= page.total) return;
+      }
+    } catch (error) {
+      // A session that has just closed or expired: its stream's end says so.
+      if (!(error instanceof AgentHttpError && (error.status === 404 || error.status === 410))) {
+        throw error;
+      }
+    }
+  }
+
+  /** One page of a session's task listing, from `offset`. */
+  async #page(
+    sid: string,
+    offset: number,
+  ): Promise<{ seq: number; total: number; tasks: Listed[] }> {
+    const res = await agentFetch(
+      this.#conn.endpoint,
+      `/v1/sessions/${sid}/tasks?offset=${offset}`,
+      { ...this.#init(), headers: OBSERVE },
+    );
+    return await res.json() as { seq: number; total: number; tasks: Listed[] };
   }
 
   #applyListed(sid: string, workflowId: string, t: Listed): void {

@@ -77,7 +77,10 @@ export class LiveView {
   html(): string {
     if (this.#rendered?.version !== this.version || this.#rendered.ticks !== this.#ticks) {
       const start = performance.now();
-      const options = this.#finished ? this.#options : { ...this.#options, now: now() };
+      // While it goes on, the header says so rather than that the run may have been interrupted.
+      const options = this.#finished
+        ? this.#options
+        : { ...this.#options, now: now(), run: { ...this.#options.run, status: "running" } };
       this.#rendered = {
         version: this.version,
         ticks: this.#ticks,

@@ -1,7 +1,7 @@
 /**
  * `asyncflow dashboard --agent`: the CLI, as a process, follows a real agent on loopback while a
- * client runs a workflow on it through a RemoteBackend, and headless Chromium shows the agent's
- * tasks live — running, then done, with the resource columns — with no request outside the
+ * client runs a 1,000-task workflow on it through a RemoteBackend, and headless Chromium shows the
+ * agent's tasks live — waiting, running, then done, with the resource columns — with no request outside the
  * dashboard's server, no console error, the agent's token nowhere in the page or the CLI's
  * output, and a wrong page token refused. Also: an observer's reads do not keep a session alive.
  */
@@ -18,7 +18,7 @@ import { WorkflowEngine } from "../../mod.ts";
 import { OBSERVER_HEADER } from "../../protocol/v1.ts";
 import { cliArgv, tempDir } from "../cli/_helpers.ts";
 import { call } from "../agent/helpers.ts";
-import { add } from "../fixtures/task_functions.ts";
+import { add, waitForFile } from "../fixtures/task_functions.ts";
 
 const SHOTS = process.env.ASYNCFLOW_SCREENSHOTS;
 const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
@@ -63,7 +63,7 @@ describe("asyncflow dashboard --agent in Chromium", { skip: chromiumSkip }, () =
   });
   after(async () => await browser?.close());
 
-  it("shows a running agent's tasks live, keeping the agent's token out of the page", async () => {
+  it("shows a 1,000-task campaign on a running agent live, waiting tasks included, keeping the agent's token out of the page", async () => {
     const gate = join(tmp.dir, "gate");
     const backend = new RemoteBackend({
       url: agent.url,
@@ -89,30 +89,46 @@ describe("asyncflow dashboard --agent in Chromium", { skip: chromiumSkip }, () =
       });
       assert.equal((await page.goto(url, { waitUntil: "load" }))?.status(), 200);
 
-      const sum = flow.functionTask(add);
+      // Submitted after the dashboard started: one held command, two held functions that take
+      // the agent's two Workers, and 997 more functions that wait behind them.
       const held = flow.executableTask(
         () => ["sh", "-c", `while [ ! -e '${gate}' ]; do sleep 0.05; done`],
         { name: "held" },
       );
+      const hold = flow.functionTask(waitForFile);
+      const sum = flow.functionTask(add);
       const echo = flow.executableTask((n: number) => ["echo", String(n)], { name: "echo" });
-      const run = Promise.all([held(), echo(sum(1, 2)), echo(sum(3, 4))]);
+      const run = Promise.all([
+        held(),
+        hold(gate),
+        hold(gate),
+        ...Array.from({ length: 995 }, (_, i) => sum(i, 1)),
+        echo(sum(3, 4)),
+      ]);
 
-      // The held command runs while the others are done: the page says so as it happens.
-      await page.locator('[data-count="running"] b', { hasText: /^1$/ }).waitFor({
-        timeout: 30_000,
-      });
-      await page.locator('[data-count="done"] b', { hasText: /^4$/ }).waitFor({ timeout: 30_000 });
+      // The held tasks run; the functions behind them are shown waiting, from the agent's listing.
+      const pending = page.locator('[data-count="pending"] b', { hasText: /^996$/ });
+      await pending.waitFor({ timeout: 60_000 });
+      assert.equal(await count(page, "running"), "3");
+      // A live page says the run goes on, not that it may have been interrupted.
+      assert.equal(await page.locator("#run-status").getAttribute("data-status"), "running");
       assert.match(await page.locator("#tasks").textContent() ?? "", /held/);
       if (SHOTS) {
-        await page.screenshot({ path: join(SHOTS, "dashboard-agent-mid-run.png"), fullPage: true });
+        await page.screenshot({ path: join(SHOTS, "dashboard-agent-mid-run.png") });
       }
 
       writeFileSync(gate, "");
       await run;
-      await page.locator('[data-count="done"] b', { hasText: /^5$/ }).waitFor({ timeout: 30_000 });
+      await page.locator('[data-count="done"] b', { hasText: /^1000$/ }).waitFor({
+        timeout: 60_000,
+      });
       assert.equal(await count(page, "running"), "0");
+      assert.equal(await count(page, "pending"), "0");
       // The agent measured its commands: the task table has the resource columns.
       assert.match(await page.locator("#tasks").innerHTML(), />CPU<\/button>/);
+      if (SHOTS) {
+        await page.screenshot({ path: join(SHOTS, "dashboard-agent-end.png") });
+      }
 
       const html = await page.content();
       assert.ok(!html.includes(agent.token), "the agent's token is not in the page");
