@@ -26,6 +26,7 @@ import {
   isFinal,
   Session,
   type TaskRecord,
+  withTraceCarriers,
 } from "./session.ts";
 import { SessionDeadlines } from "./session_deadlines.ts";
 import { logBatch, logTaskChange } from "./task_log_lines.ts";
@@ -364,7 +365,7 @@ export class AgentCore {
     const rec: AgentTask = {
       id: task.id,
       n,
-      task: inStagingDir(task, this.#opts.dir, session.id),
+      task: withTraceCarriers(inStagingDir(task, this.#opts.dir, session.id)),
       state: "queued",
       session,
       files: `${this.#opts.dir}/sessions/${session.id}/${n}`,

@@ -1,10 +1,12 @@
 import type {
   WireError,
+  WireExecutableTask,
   WireRunRecord,
   WireState,
   WireTask,
   WireTraceContext,
 } from "../protocol/v1.ts";
+import { withTraceEnv } from "../src/trace_context.ts";
 import { EventLog } from "./event_log.ts";
 
 /** A finished task as a journal checkpoint keeps it: what the listing and the routes need. */
@@ -153,6 +155,19 @@ function traceOf(task: WireTask | FinishedTask): WireTraceContext | undefined {
   const { traceparent, tracestate } = task as WireTraceContext;
   if (traceparent === undefined) return undefined;
   return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
+
+/**
+ * A command as it is run: a task submitted with trace context gets it in `TRACEPARENT` and
+ * `TRACESTATE`, so an instrumented program joins the client's trace under the attempt's span.
+ */
+export function withTraceCarriers<T extends WireTask | FinishedTask>(task: T): T {
+  if (task.kind !== "executable") return task;
+  const trace = traceOf(task);
+  if (trace?.traceparent === undefined) return task;
+  const { traceparent, tracestate } = trace;
+  const context = tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+  return { ...task, env: withTraceEnv((task as WireExecutableTask).env, context) };
 }
 
 /** The task's kind and name, as its first event carries them. */

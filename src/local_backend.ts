@@ -8,6 +8,7 @@ import { ReadyQueue } from "./ready_queue.ts";
 import { Submission } from "./submission.ts";
 import { callInTaskContext } from "./task_context.ts";
 import { isThenable } from "./thenable.ts";
+import { withTraceEnv } from "./trace_context.ts";
 import { integerAtLeast, optionalOfType, positiveInteger } from "./validate.ts";
 
 /**
@@ -255,11 +256,12 @@ export class LocalBackend implements Backend {
         await (this.#workDirReady ??= host.mkdir(ctx.workDir));
         if (this.#withdrawn.delete(id) || this.#closed) return;
       }
+      const env = withTraceEnv(spec.env, ctx.traceContext?.(spec));
       process = (this.#launcher ? host.launch : host.spawn)({
         command: spec.command!,
         cwd,
-        ...(spec.env !== undefined || spec.resources !== undefined
-          ? { env: placementEnv(spec, grant) }
+        ...(env !== undefined || spec.resources !== undefined
+          ? { env: placementEnv(spec, grant, env) }
           : {}),
         ...(spec.captureOutput
           ? { stdoutPath: `${base}.stdout`, stderrPath: `${base}.stderr` }
@@ -345,14 +347,21 @@ function recordOf(
   return record;
 }
 
-/** The command's environment: its own `env` over what its placement sets, as the agent's fork does. */
-function placementEnv(spec: TaskSpec, grant: Grant): Record<string, string> {
-  if (spec.resources === undefined) return spec.env!;
+/**
+ * The command's environment: its own `env` (with its trace context) over what its placement sets,
+ * as the agent's fork does.
+ */
+function placementEnv(
+  spec: TaskSpec,
+  grant: Grant,
+  env: Record<string, string> | undefined,
+): Record<string, string> {
+  if (spec.resources === undefined) return env!;
   const placed: Record<string, string> = {
     OMP_NUM_THREADS: String(spec.resources.coresPerRank ?? 1),
   };
   if (grant.gpuIds.length > 0) placed.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
-  return { ...placed, ...spec.env };
+  return { ...placed, ...env };
 }
 
 /** `path` inside `base` when relative (`"."` and `".."` left to the system), as is when absolute. */

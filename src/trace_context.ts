@@ -53,3 +53,33 @@ export class TraceContextHook {
     return this.#provider?.(task);
   }
 }
+
+/**
+ * A command's environment with its attempt's trace context in `TRACEPARENT` and `TRACESTATE`,
+ * OpenTelemetry's carriers for a child process: an instrumented program the task runs joins the
+ * trace under the attempt's span. What the task's own `env` sets wins.
+ *
+ * @param env The task's own variables, if any.
+ * @param trace The attempt's trace context, if something traces.
+ * @returns `env` itself when there is no trace context.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withTraceEnv } from "./trace_context.ts";
+ * const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+ * assert.deepEqual(withTraceEnv({ A: "1" }, { traceparent }), { TRACEPARENT: traceparent, A: "1" });
+ * assert.equal(withTraceEnv(undefined, undefined), undefined);
+ * ```
+ */
+export function withTraceEnv(
+  env: Record<string, string> | undefined,
+  trace: TraceContext | undefined,
+): Record<string, string> | undefined {
+  if (trace === undefined) return env;
+  return {
+    TRACEPARENT: trace.traceparent,
+    ...(trace.tracestate === undefined ? {} : { TRACESTATE: trace.tracestate }),
+    ...env,
+  };
+}

@@ -2,7 +2,7 @@
  * W3C trace context carried to the agent: with the OpenTelemetry export on, each task a
  * RemoteBackend sends carries the `traceparent` of its span; the agent keeps it on the task and
  * on every event of it, so the remote work is parented under the client's span in the client's
- * trace. Against a real agent on loopback and the real SDK.
+ * trace, and gives a command it as TRACEPARENT. Against a real agent on loopback and the real SDK.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -54,14 +54,21 @@ describe("OpenTelemetry export through a RemoteBackend", () => {
     const telemetry = instrument(flow, { tracer: provider.getTracer("t"), metrics: false });
     const uids: Record<string, string> = {};
     let held = new Map<string, Loose>();
+    let printed = "";
     try {
       const sum = flow.functionTask(add);
       const echo = flow.executableTask((n: number) => ["echo", String(n)], { name: "echo" });
+      const print = flow.executableTask(() => ["sh", "-c", 'printf %s "$TRACEPARENT"'], {
+        name: "print",
+      });
       await flow.block(async function campaign() {
         const s = sum(1, 2);
         const e = echo(s);
+        const p = print();
         uids.add = s.uid;
         uids.echo = e.uid;
+        uids.print = p.uid;
+        printed = await p;
         return await e;
       })();
       // Read before the session closes (shutdown ends it).
@@ -75,6 +82,9 @@ describe("OpenTelemetry export through a RemoteBackend", () => {
     const [campaign] = spans.filter((s) => s.name === "campaign");
     assert.ok(run && campaign);
     const traceId = run.spanContext().traceId;
+    // The command ran on the agent with its attempt's span as TRACEPARENT.
+    const print = spans.find((s) => s.name === "print")!;
+    assert.equal(printed, `00-${traceId}-${print.spanContext().spanId}-01`);
     for (const name of ["add", "echo"]) {
       const span = spans.find((s) => s.name === name)!;
       assert.equal(span.spanContext().traceId, traceId, `${name} is in the client's trace`);

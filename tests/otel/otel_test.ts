@@ -135,6 +135,32 @@ describe("OpenTelemetry export", () => {
     }
   });
 
+  it("gives a command its attempt's span in TRACEPARENT; the task's own env wins", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const flow = await WorkflowEngine.create();
+    const telemetry = instrument(flow, { tracer: provider.getTracer("test"), metrics: false });
+    const print = ["sh", "-c", 'printf %s "$TRACEPARENT"'];
+    let seen = "", own = "";
+    try {
+      const traced = flow.executableTask(() => print, { name: "traced", env: { A: "1" } });
+      const mine = flow.executableTask(() => print, {
+        name: "mine",
+        env: { TRACEPARENT: "set by the task" },
+      });
+      [seen, own] = await Promise.all([traced(), mine()]) as [string, string];
+    } finally {
+      await flow.shutdown();
+      telemetry.stop();
+    }
+    const [span] = byName(exporter.getFinishedSpans(), "traced");
+    const sc = span!.spanContext();
+    assert.equal(seen, `00-${sc.traceId}-${sc.spanId}-01`);
+    assert.equal(own, "set by the task");
+  });
+
   it("exports the spans through the OTLP/HTTP exporter to a receiver on loopback", async () => {
     const bodies: unknown[] = [];
     const server = createServer((req: IncomingMessage, res) => {
