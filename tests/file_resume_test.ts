@@ -1,45 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { type TaskEvent, WorkflowEngine } from "../mod.ts";
-
-/**
- * generate → process → aggregate over a sweep of 4, wired by declared files alone: no task
- * receives another's future.
- */
-function campaign(flow: WorkflowEngine, dir: string): Promise<unknown> {
-  const generate = flow.executableTask(
-    (i: number) => `mkdir -p gen && cp in/p${i}.txt gen/p${i}.dat`,
-    {
-      name: "generate",
-      cwd: dir,
-      inputs: (i: number) => [`in/p${i}.txt`],
-      outputs: (i: number) => [`gen/p${i}.dat`],
-    },
-  );
-  const process = flow.executableTask(
-    (i: number) => `mkdir -p out && tr a-z A-Z < gen/p${i}.dat > out/p${i}.dat`,
-    {
-      name: "process",
-      cwd: dir,
-      inputs: (i: number) => [`gen/p${i}.dat`],
-      outputs: (i: number) => [`out/p${i}.dat`],
-    },
-  );
-  const points = [1, 2, 3, 4];
-  const aggregate = flow.executableTask(() => "cat out/p*.dat > out/all.txt", {
-    name: "aggregate",
-    cwd: dir,
-    inputs: points.map((i) => `out/p${i}.dat`),
-    outputs: ["out/all.txt"],
-  });
-  for (const i of points) {
-    generate.with({ key: i })(i);
-    process.with({ key: i })(i);
-  }
-  return aggregate();
-}
+import { campaignDir, fileCampaign } from "./fixtures/file_campaign.ts";
 
 /** One run of the campaign, resumed from the events of the one before (if any). */
 async function run(
@@ -58,7 +22,7 @@ async function run(
       ...(force ? { force } : {}),
     });
     flow.subscribe((e) => events.push(e));
-    await campaign(flow, dir);
+    await fileCampaign(flow, dir);
   }
   const ran = events.filter((e) => e.type === "submitted").map((e) => e.name).sort();
   const reruns = Object.fromEntries(
@@ -69,15 +33,13 @@ async function run(
 
 describe("file-aware resume", () => {
   it("reruns exactly the tasks whose declared files say so, and says why", async (t) => {
-    const dir = mkdtempSync(`${tmpdir()}/asyncflow-resume-`);
+    const dir = campaignDir();
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    mkdirSync(`${dir}/in`);
-    for (const i of [1, 2, 3, 4]) writeFileSync(`${dir}/in/p${i}.txt`, `point ${i}\n`);
 
     const first = await run(dir);
     assert.equal(first.ran.length, 9);
     assert.equal(
-      readFileSync(`${dir}/out/all.txt`, "utf8"),
+      readFileSync(`${dir}/out/all.dat`, "utf8"),
       "POINT 1\nPOINT 2\nPOINT 3\nPOINT 4\n",
     );
 
@@ -102,12 +64,12 @@ describe("file-aware resume", () => {
       "aggregate": "out/p2.dat changed",
     });
     assert.equal(
-      readFileSync(`${dir}/out/all.txt`, "utf8"),
+      readFileSync(`${dir}/out/all.dat`, "utf8"),
       "POINT 1\nPOINT TWO\nPOINT 3\nPOINT 4\n",
     );
 
     // An output edited by hand is changed too; `force` reruns by template or by name.
-    writeFileSync(`${dir}/out/all.txt`, "edited\n");
+    writeFileSync(`${dir}/out/all.dat`, "edited\n");
     const fifth = await run(dir, fourth.events, ["generate[4]", "process"]);
     assert.deepEqual(fifth.ran, [
       "aggregate",
@@ -117,7 +79,7 @@ describe("file-aware resume", () => {
       "process[3]",
       "process[4]",
     ]);
-    assert.equal(fifth.reruns["aggregate"], "out/all.txt changed");
+    assert.equal(fifth.reruns["aggregate"], "out/all.dat changed");
     assert.equal(fifth.reruns["process[1]"], "forced");
   });
 

@@ -7,8 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Buffer } from "node:buffer";
 import { type Backend, type TaskEvent, WorkflowEngine } from "../../mod.ts";
@@ -16,50 +15,7 @@ import { type AgentHandle, startAgent } from "../../agent/mod.ts";
 import { RemoteBackend } from "../../backends/remote/mod.ts";
 import { call } from "./helpers.ts";
 import { runCliProcess } from "../cli/_helpers.ts";
-
-const POINTS = [1, 2, 3, 4];
-
-/** The campaign: no task receives another's future; the declared files order them. */
-function campaign(flow: WorkflowEngine, dir: string): Promise<unknown> {
-  const generate = flow.executableTask(
-    (i: number) => `mkdir -p gen && cat in/p${i}.txt in/seed.bin > gen/p${i}.dat`,
-    {
-      name: "generate",
-      cwd: dir,
-      inputs: (i: number) => [`in/p${i}.txt`, "in/seed.bin"],
-      outputs: (i: number) => [`gen/p${i}.dat`],
-    },
-  );
-  const process = flow.executableTask(
-    (i: number) => `mkdir -p out && tr a-z A-Z < gen/p${i}.dat > out/p${i}.dat`,
-    {
-      name: "process",
-      cwd: dir,
-      inputs: (i: number) => [`gen/p${i}.dat`],
-      outputs: (i: number) => [`out/p${i}.dat`],
-    },
-  );
-  const aggregate = flow.executableTask(() => "cat out/p*.dat > out/all.dat", {
-    name: "aggregate",
-    cwd: dir,
-    inputs: POINTS.map((i) => `out/p${i}.dat`),
-    outputs: ["out/all.dat"],
-  });
-  for (const i of POINTS) {
-    generate.with({ key: i })(i);
-    process.with({ key: i })(i);
-  }
-  return aggregate();
-}
-
-/** A campaign directory with its inputs: text per point and one binary file of every byte. */
-function campaignDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "asyncflow-campaign-"));
-  mkdirSync(join(dir, "in"));
-  for (const i of POINTS) writeFileSync(join(dir, `in/p${i}.txt`), `point ${i}\n`);
-  writeFileSync(join(dir, "in/seed.bin"), Uint8Array.from({ length: 4096 }, (_, i) => i % 256));
-  return dir;
-}
+import { campaignDir, fileCampaign } from "../fixtures/file_campaign.ts";
 
 /** Every file under `dir`, by relative path, with its bytes. */
 function filesOf(dir: string): Map<string, Uint8Array> {
@@ -93,7 +49,7 @@ async function run(
         : {}),
     });
     flow.subscribe((e) => events.push(e));
-    await campaign(flow, dir);
+    await fileCampaign(flow, dir, { seed: true });
   }
   const ran = events.filter((e) => e.type === "submitted").map((e) => e.name).sort();
   return { events, ran };
@@ -107,8 +63,8 @@ after(async () => await agent.close());
 
 describe("a file campaign through an agent with its own directory", () => {
   it("ends with the same files as on the LocalBackend, byte for byte, and resumes by files", async (t) => {
-    const local = campaignDir();
-    const remote = campaignDir();
+    const local = campaignDir({ seed: true });
+    const remote = campaignDir({ seed: true });
     t.after(() => {
       rmSync(local, { recursive: true, force: true });
       rmSync(remote, { recursive: true, force: true });
@@ -146,8 +102,8 @@ describe("a file campaign through an agent with its own directory", () => {
   });
 
   it("in YAML through `asyncflow run --backend remote`, ends with the same files and resumes", async (t) => {
-    const local = campaignDir();
-    const remote = campaignDir();
+    const local = campaignDir({ seed: true });
+    const remote = campaignDir({ seed: true });
     t.after(() => {
       rmSync(local, { recursive: true, force: true });
       rmSync(remote, { recursive: true, force: true });
