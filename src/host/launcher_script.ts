@@ -28,17 +28,20 @@ $in = '';
 $SIG{CHLD} = sub {}; # wakes select; reaping is done in the loop
 $SIG{PIPE} = 'IGNORE';
 
-sub put {
-  my ($s) = @_; my $off = 0;
-  while ($off < length $s) {
-    my $w = syswrite(STDOUT, $s, length($s) - $off, $off);
+# Reports wait in $out and go in one write per turn of the loop, before it waits again.
+my $out = '';
+sub flush {
+  my $off = 0;
+  while ($off < length $out) {
+    my $w = syswrite(STDOUT, $out, length($out) - $off, $off);
     if (defined $w) { $off += $w; next; }
     next if $!{EINTR};
     if ($!{EAGAIN}) { my $wout = ''; vec($wout, fileno(STDOUT), 1) = 1; select(undef, $wout, undef, undef); next; }
     exit 1; # the runtime is gone
   }
+  $out = '';
 }
-sub report { my ($t, $id, $data) = @_; put("$t $id " . length($data) . "\n" . $data); }
+sub report { my ($t, $id, $data) = @_; $out .= "$t $id " . length($data) . "\n" . $data; flush() if length $out > 65536; }
 
 sub finish {
   my ($k) = @_;
@@ -94,13 +97,14 @@ while (1) {
   # A command that closed its streams but is not reaped yet is looked at again soon: its SIGCHLD
   # may come between the reap above and select, and would not wake it.
   my $late = grep { $_->{open} == 0 } values %kids;
+  flush();
   my $rout = $rin;
   my $n = select($rout, undef, undef, $late ? 0.01 : undef);
   next if $n <= 0;
   if (vec($rout, 0, 1)) {
     my $r = sysread(STDIN, $in, 65536, length $in);
     if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 1; }
-    exit 0 if $r == 0;
+    if ($r == 0) { flush(); exit 0; }
     while ($in =~ /^(\d+)\n/) {
       my $at = length($1) + 1; my $len = $1;
       last if length($in) < $at + $len;
