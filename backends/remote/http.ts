@@ -95,6 +95,27 @@ export async function agentFetch(
   throw new AgentHttpError(res.status, code, message);
 }
 
+/**
+ * Drops a response's body that is not needed. Cancelling it can fail once its request was aborted
+ * meanwhile (Bun then rejects with the abort's reason); that changes nothing, so it is not an
+ * error — unhandled, it would be one of the whole process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { discardBody } from "./http.ts";
+ * let cancels = 0;
+ * const body = new ReadableStream({
+ *   cancel: () => (cancels++, Promise.reject(new DOMException("aborted", "AbortError"))),
+ * });
+ * await discardBody(new Response(body)); // resolves
+ * assert.equal(cancels, 1);
+ * ```
+ */
+export function discardBody(res: Response): Promise<void> {
+  return res.body?.cancel().catch(() => {}) ?? Promise.resolve();
+}
+
 /** Waits `ms`, or less when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

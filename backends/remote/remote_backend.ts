@@ -2,7 +2,7 @@ import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { type FunctionAddress, indexModules } from "./addressing.ts";
 import { positive, type RemoteBackendOptions, remoteTimings } from "./options.ts";
 import { AgentConnection } from "./connection.ts";
-import { agentFetch, AgentHttpError, pause } from "./http.ts";
+import { agentFetch, AgentHttpError, discardBody, pause } from "./http.ts";
 import type { SubmitResult, WireTask } from "../../protocol/v1.ts";
 import { applyEvent } from "./apply_event.ts";
 import { EventCursor, type FollowedSession } from "./event_cursor.ts";
@@ -180,7 +180,7 @@ export class RemoteBackend implements Backend {
       await agentFetch(this.#conn.endpoint, `/v1/sessions/${this.#sid}`, {
         method: "DELETE",
         signal: AbortSignal.timeout(5_000),
-      }).then((r) => r.body?.cancel(), () => {});
+      }).then(discardBody, () => {});
     }
     // The loop ends only once closed; what it meets on the way out (a request the stop aborted,
     // inside its error handling) is of no one's concern any more.
@@ -306,7 +306,7 @@ export class RemoteBackend implements Backend {
     }).then(
       (res) => {
         this.#contact();
-        return res.body?.cancel();
+        return discardBody(res);
       },
       (error) => {
         // Not delivered: try again when the agent answers (an unknown task is fine).
@@ -397,7 +397,7 @@ export class RemoteBackend implements Backend {
         const orphans = [...this.#orphans];
         this.#orphans.clear();
         for (const id of orphans) this.#sendCancel(id);
-        return res.body?.cancel();
+        return discardBody(res);
       }, (error) => {
         if (this.#closed) return;
         this.#lastError = error;

@@ -15,7 +15,7 @@ import type { WireExecutableTask, WireTask } from "../../protocol/v1.ts";
 import { nodeBuiltins } from "./_node_builtins.ts";
 import type { AgentConnection } from "./connection.ts";
 import { fingerprint, type LocalFile, readStream, statFile, writeStream } from "./file_transfer.ts";
-import { agentFetch, AgentHttpError } from "./http.ts";
+import { agentFetch, AgentHttpError, discardBody } from "./http.ts";
 import type { RemoteBackendOptions } from "./options.ts";
 
 /** Whether a task's declared outputs come back to the client: `always` (default) or `never`. */
@@ -221,7 +221,7 @@ export class FileStaging {
         body: { dirs: plan.dirs, files },
         signal: this.#conn.signal,
       });
-      await res.body?.cancel();
+      await discardBody(res);
     };
     await send();
     try {
@@ -368,7 +368,7 @@ export class FileStaging {
       allow: [404],
       signal,
     });
-    await head.body?.cancel();
+    await discardBody(head);
     if (head.ok) return;
     const max = Number(head.headers.get("x-max-file-bytes"));
     if (max > 0 && file.size > max) {
@@ -387,7 +387,7 @@ export class FileStaging {
         stream: readStream(local),
         signal,
       });
-      await res.body?.cancel();
+      await discardBody(res);
     } finally {
       this.#uploads--;
       this.#waiting.shift()?.();
