@@ -5,7 +5,9 @@
  * tests in the same process are not redirected.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime as runtimeOf } from "../../src/host/runtime.ts";
@@ -103,5 +105,57 @@ export async function until(check: () => boolean, what: string, ms = 60_000): Pr
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Two pilots, A and B, for the tests of one campaign on both: `create` makes their directories
+ * under a new work directory, `submit` starts both jobs with `asyncflow pilot submit … --wait` and
+ * gives their job ids, and `cancel` ends both and removes the work directory.
+ */
+export class TwoPilots {
+  #work = "";
+  readonly #name: string;
+
+  /** @param name Names the work directory and the jobs (`asyncflow-mn-<name>-a`). */
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  /** The work directory (also for the test's own files). */
+  get work(): string {
+    return this.#work;
+  }
+
+  /** A's and B's pilot directories. */
+  get dirs(): [string, string] {
+    return [join(this.#work, "a"), join(this.#work, "b")];
+  }
+
+  /** Their endpoint files, as a PilotPool takes them. */
+  get endpointFiles(): [string, string] {
+    return [join(this.dirs[0], "endpoint.json"), join(this.dirs[1], "endpoint.json")];
+  }
+
+  create(): void {
+    this.#work = mkdtempSync(join(tmpdir(), `asyncflow-mn-${this.#name}-`));
+  }
+
+  /** Submits both (each with its own `pilot submit` options) and waits for their agents. */
+  async submit(a: string[], b: string[]): Promise<[string, string]> {
+    const submit = (dir: string, which: string, options: string[]) =>
+      asyncflow([
+        ...["pilot", "submit", "--dir", dir, ...options],
+        ...["--job-name", `asyncflow-mn-${this.#name}-${which}`, "--wait", "--timeout", "90"],
+      ]);
+    const [dirA, dirB] = this.dirs;
+    await Promise.all([submit(dirA, "a", a), submit(dirB, "b", b)]);
+    const job = (dir: string) => JSON.parse(readFileSync(join(dir, "pilot.json"), "utf8")).jobId;
+    return [job(dirA), job(dirB)];
+  }
+
+  async cancel(): Promise<void> {
+    for (const dir of this.dirs) await asyncflow(["pilot", "cancel", dir]).catch(() => {});
+    rmSync(this.#work, { recursive: true, force: true });
   }
 }

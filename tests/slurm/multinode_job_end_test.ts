@@ -9,12 +9,11 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { PilotPool } from "../../agent/pilot/mod.ts";
-import { asyncflow, multinodeSkipReason, onCluster, until } from "./_multinode.ts";
+import { multinodeSkipReason, onCluster, TwoPilots, until } from "./_multinode.ts";
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP job end test: ${skip}`);
@@ -22,45 +21,33 @@ if (skip) console.log(`SKIP job end test: ${skip}`);
 describe(
   skip ? `a pilot cancelled from outside (skipped: ${skip})` : "a pilot cancelled from outside",
   () => {
-    let work = "";
+    const pilots = new TwoPilots("jobend");
     let flow: WorkflowEngine | undefined;
-    const dirs = () => [join(work, "a"), join(work, "b")];
     before(() => {
-      if (skip) return;
-      work = mkdtempSync(join(tmpdir(), "asyncflow-mn-jobend-"));
+      if (!skip) pilots.create();
     });
     after(async () => {
       if (skip) return;
       await flow?.shutdown();
-      for (const dir of dirs()) await asyncflow(["pilot", "cancel", dir]).catch(() => {});
-      rmSync(work, { recursive: true, force: true });
+      await pilots.cancel();
     });
 
     it(
       "reports its tasks at once, and a PilotPool moves them to the other pilot",
       { skip, timeout: 100_000 },
       async () => {
-        const [a, b] = dirs() as [string, string];
-        await Promise.all([
-          asyncflow([
-            ...["pilot", "submit", "--dir", a, "--nodes", "1", "--walltime", "5"],
-            ...["--job-name", "asyncflow-mn-jobend-a", "--wait", "--timeout", "90"],
-          ]),
-          asyncflow([
-            ...["pilot", "submit", "--dir", b, "--nodes", "2", "--walltime", "5"],
-            ...["--job-name", "asyncflow-mn-jobend-b", "--wait", "--timeout", "90"],
-          ]),
-        ]);
-        const job = (dir: string) =>
-          JSON.parse(readFileSync(join(dir, "pilot.json"), "utf8")).jobId;
-        const [jobA, jobB] = [job(a), job(b)];
-        const pool = new PilotPool([join(a, "endpoint.json"), join(b, "endpoint.json")], {
+        const [a] = pilots.dirs;
+        const [jobA, jobB] = await pilots.submit(
+          ["--nodes", "1", "--walltime", "5"],
+          ["--nodes", "2", "--walltime", "5"],
+        );
+        const pool = new PilotPool(pilots.endpointFiles, {
           remote: { unreachableAfter: "2m" },
         });
         flow = await WorkflowEngine.create({ backend: pool });
         const retried: TaskEvent[] = [];
         flow.subscribe((e) => e.type === "retried" && retried.push(e));
-        const started = join(work, "started");
+        const started = join(pilots.work, "started");
         mkdirSync(started);
         // On A a task holds its core; on B it ends at once.
         const task = flow.executableTask((i: number) => [

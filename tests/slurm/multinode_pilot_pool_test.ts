@@ -9,54 +9,41 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type TaskEvent, WorkflowEngine } from "../../mod.ts";
 import { PilotPool } from "../../agent/pilot/mod.ts";
 import { parseSlurmTime } from "../../agent/pilot/walltime.ts";
 import { readEndpointFile } from "../../backends/remote/connection.ts";
 import { agentFetch } from "../../backends/remote/http.ts";
-import { asyncflow, multinodeSkipReason, onCluster } from "./_multinode.ts";
+import { multinodeSkipReason, onCluster, TwoPilots } from "./_multinode.ts";
 
 const skip = multinodeSkipReason();
 if (skip) console.log(`SKIP pilot pool test: ${skip}`);
 
 describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one campaign", () => {
-  let work = "";
+  const pilots = new TwoPilots("pool");
   let flow: WorkflowEngine | undefined;
-  const dirs = () => [join(work, "a"), join(work, "b")];
   before(() => {
-    if (skip) return;
-    work = mkdtempSync(join(tmpdir(), "asyncflow-mn-pool-"));
+    if (!skip) pilots.create();
   });
   after(async () => {
     if (skip) return;
     await flow?.shutdown();
-    for (const dir of dirs()) await asyncflow(["pilot", "cancel", dir]).catch(() => {});
-    rmSync(work, { recursive: true, force: true });
+    await pilots.cancel();
   });
 
   it(
     "what the ending pilot holds finishes on the other, without retries",
     { skip, timeout: 150_000 },
     async () => {
-      const [a, b] = dirs() as [string, string];
-      await Promise.all([
-        asyncflow([
-          // Two minutes, draining after 30 s and cut after 40 s: the 30 s before the drain are
-          // for both pilots and the client to start on a loaded machine (15 s were not enough).
-          ...["pilot", "submit", "--dir", a, "--nodes", "1", "--walltime", "2"],
-          ...["--drain-margin", "90", "--cut-margin", "80", "--job-name", "asyncflow-mn-pool-a"],
-          ...["--wait", "--timeout", "90"],
-        ]),
-        asyncflow([
-          ...["pilot", "submit", "--dir", b, "--nodes", "2", "--walltime", "10"],
-          ...["--job-name", "asyncflow-mn-pool-b", "--wait", "--timeout", "90"],
-        ]),
-      ]);
-      const job = (dir: string) => JSON.parse(readFileSync(join(dir, "pilot.json"), "utf8")).jobId;
-      const [jobA, jobB] = [job(a), job(b)];
+      const [a] = pilots.dirs;
+      const [jobA, jobB] = await pilots.submit(
+        // Two minutes, draining after 30 s and cut after 40 s: the 30 s before the drain are
+        // for both pilots and the client to start on a loaded machine (15 s were not enough).
+        ["--nodes", "1", "--walltime", "2", "--drain-margin", "90", "--cut-margin", "80"],
+        ["--nodes", "2", "--walltime", "10"],
+      );
       // A learnt its end from Slurm.
       const endA = parseSlurmTime(
         onCluster("squeue", ["-h", "-j", jobA, "-o", "%e"]).trim(),
@@ -66,13 +53,13 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
         await (await agentFetch(readEndpointFile(join(a, "endpoint.json")), "/v1/metrics", {}))
           .json();
       assert.equal(metricsA.walltime.endsAt, new Date(endA).toISOString(), "Slurm's end");
-      const pool = new PilotPool([join(a, "endpoint.json"), join(b, "endpoint.json")]);
+      const pool = new PilotPool(pilots.endpointFiles);
       flow = await WorkflowEngine.create({ backend: pool });
       const retried: TaskEvent[] = [];
       flow.subscribe((e) => {
         if (e.type === "retried") retried.push(e);
       });
-      const started = join(work, "started");
+      const started = join(pilots.work, "started");
       mkdirSync(started);
       const task = flow.executableTask((i: number) => [
         "sh",
