@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { open, rename, stat, unlink } from "node:fs/promises";
+import { BlobQuota } from "./blob_quota.ts";
 
 /** Bytes gathered before a write to the temporary file. */
 const WRITE_BYTES = 1024 * 1024;
@@ -33,7 +34,7 @@ export const SHA256 = /^[0-9a-f]{64}$/;
 export class UploadError extends Error {
   /** Always `"UploadError"`. */
   override name = "UploadError";
-  /** 400 (cut short), 413 (too large), 422 (wrong hash) or 507 (no space). */
+  /** 400 (cut short), 413 (too large), 422 (wrong hash) or 507 (no space on the disk or in the store). */
   readonly status: 400 | 413 | 422 | 507;
   /** The problem's code. */
   readonly code: string;
@@ -59,6 +60,11 @@ export interface BlobMetrics {
   /** Files sent back to clients, and their bytes. */
   sent: number;
   bytesSent: number;
+  /** The bytes the store holds now, and the most it may (`maxStoreBytes`). */
+  bytesHeld: number;
+  maxStoreBytes: number;
+  /** Blobs removed to make room (the least recently used). */
+  evicted: number;
 }
 
 /**
@@ -88,22 +94,30 @@ export class BlobStore {
     placed: 0,
     sent: 0,
     bytesSent: 0,
+    bytesHeld: 0,
+    maxStoreBytes: 0,
+    evicted: 0,
   };
   readonly #dir: string;
   readonly #tmp: string;
+  readonly #quota: BlobQuota;
 
   /**
    * Opens the store in `{agentDir}/blobs`; temporary files a killed agent left are removed.
    *
    * @param agentDir The agent's directory.
    * @param maxBytes The largest blob.
+   * @param maxStoreBytes The most all blobs may take (see `blob_quota.ts`). Default: no bound.
    */
-  constructor(agentDir: string, maxBytes: number) {
+  constructor(agentDir: string, maxBytes: number, maxStoreBytes = Infinity) {
     this.#dir = `${agentDir}/blobs`;
     this.#tmp = `${this.#dir}/.tmp`;
     this.maxBytes = maxBytes;
     rmSync(this.#tmp, { recursive: true, force: true });
     mkdirSync(this.#tmp, { recursive: true, mode: 0o700 });
+    this.#quota = new BlobQuota(this.#dir, maxStoreBytes);
+    this.metrics.maxStoreBytes = maxStoreBytes;
+    this.metrics.bytesHeld = this.#quota.heldBytes;
   }
 
   /** The file of a blob. */
@@ -111,11 +125,16 @@ export class BlobStore {
     return `${this.#dir}/${sha}`;
   }
 
-  /** The size of a stored blob, or `undefined` when the store has none of that name. */
+  /**
+   * The size of a stored blob, or `undefined` when the store has none of that name. Asking marks
+   * the blob used: a client asks before it places it.
+   */
   async size(sha: string): Promise<number | undefined> {
     try {
       const s = await stat(this.path(sha));
-      return s.isFile() ? s.size : undefined;
+      if (!s.isFile()) return undefined;
+      this.#quota.used(sha);
+      return s.size;
     } catch {
       return undefined;
     }
@@ -130,12 +149,17 @@ export class BlobStore {
    * @param declared The body's `Content-Length`, when it has one.
    * @returns The blob's size.
    * @throws {UploadError} When the body is over the limit, short of its length, of another hash,
-   * or the disk is full; nothing of it is left.
+   * or the disk or the store is full; nothing of it is left.
    */
   async put(sha: string, body: ReadableStream<Uint8Array>, declared?: number): Promise<number> {
+    if (declared !== undefined && !this.#quota.makeRoom(declared)) {
+      this.metrics.refused++;
+      throw this.#storeFull();
+    }
     const tmp = `${this.#tmp}/${randomBytes(12).toString("hex")}`;
     const file = await open(tmp, "wx", 0o600);
     let kept = false;
+    let reserved = 0;
     try {
       const hash = createHash("sha256");
       let bytes = 0;
@@ -152,6 +176,9 @@ export class BlobStore {
           if (done) break;
           bytes += value.length;
           if (bytes > this.maxBytes) throw this.#tooLarge();
+          if (!this.#quota.makeRoom(value.length)) throw this.#storeFull();
+          this.#quota.reserve(value.length);
+          reserved += value.length;
           hash.update(value);
           if (held + value.length > buffer.length) {
             await writeAll(file, buffer.subarray(0, held));
@@ -187,6 +214,7 @@ export class BlobStore {
       await file.close();
       await rename(tmp, this.path(sha));
       kept = true;
+      this.#quota.added(sha, bytes);
       this.metrics.stored++;
       this.metrics.bytesStored += bytes;
       return bytes;
@@ -194,6 +222,9 @@ export class BlobStore {
       this.metrics.refused++;
       throw noSpace(error);
     } finally {
+      this.#quota.release(reserved);
+      this.metrics.bytesHeld = this.#quota.heldBytes;
+      this.metrics.evicted = this.#quota.evicted;
       if (!kept) {
         await file.close().catch(() => {});
         await unlink(tmp).catch(() => {});
@@ -207,6 +238,17 @@ export class BlobStore {
       413,
       "too_large",
       `the file is larger than the agent's limit of ${this.maxBytes} bytes (maxFileBytes)`,
+    );
+  }
+
+  /** The refusal of a blob the store has no room for, even without its unused blobs. */
+  #storeFull(): UploadError {
+    return new UploadError(
+      507,
+      "store_full",
+      `the agent's store of uploaded files is full: it holds ${this.#quota.heldBytes} bytes of ` +
+        `its ${this.#quota.maxBytes} (maxStoreBytes), and what it holds was used in the last ` +
+        "minute: send the file again later, or start the agent with a larger --max-store-bytes",
     );
   }
 

@@ -37,12 +37,17 @@ export interface AppOptions {
   dir: string;
   /** The largest file a client may upload (`PUT …/blobs/{sha256}`). Default 1 GiB. */
   maxFileBytes?: number;
+  /** The most the uploaded files may take in all (`blob_quota.ts`). Default 32 GiB. */
+  maxStoreBytes?: number;
   /** Where the file routes say what they stored and refused. Default: nowhere. */
   log?: AgentLog;
 }
 
 /** The default of {@linkcode AppOptions.maxFileBytes}: 1 GiB. */
 export const MAX_FILE_BYTES = 1024 ** 3;
+
+/** The default of {@linkcode AppOptions.maxStoreBytes}: 32 GiB. */
+export const MAX_STORE_BYTES = 32 * 1024 ** 3;
 
 /**
  * The agent's HTTP API as a web-standard handler (hono): on every request the middleware chain
@@ -87,7 +92,11 @@ export function createApp(core: AgentCore, options: AppOptions): Hono<AgentEnv> 
       onError: (c) => problem(c, 413, "too_large", `the body is larger than ${maxSize} bytes`),
     });
   app.route("/v1/page-tokens", pageTokenRoutes(pageTokens));
-  const store = new BlobStore(options.dir, options.maxFileBytes ?? MAX_FILE_BYTES);
+  const store = new BlobStore(
+    options.dir,
+    options.maxFileBytes ?? MAX_FILE_BYTES,
+    options.maxStoreBytes ?? MAX_STORE_BYTES,
+  );
   app.route("/v1", statusRoutes(core, () => store.metrics));
   app.route(
     "/v1/sessions",

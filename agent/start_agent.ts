@@ -21,6 +21,7 @@ import { makeSelfSignedCertificate } from "./self_signed.ts";
 import { listen } from "./serve.ts";
 import type { ConnectionLimits } from "./serve_limits.ts";
 import { loadOrCreateToken } from "./token.ts";
+import { positiveInteger } from "../src/validate.ts";
 
 /**
  * Options of {@linkcode startAgent}.
@@ -87,6 +88,11 @@ export interface AgentOptions {
   maxBodyBytes?: number;
   /** The largest file a client may upload for staging, in bytes (413 above). Default 1 GiB. */
   maxFileBytes?: number;
+  /**
+   * The most the uploaded files may take in all, in bytes: beyond it the least recently used go,
+   * and an upload with no room even then gets 507 `store_full`. Default 32 GiB.
+   */
+  maxStoreBytes?: number;
   /** Events kept in memory per session for reconnecting clients. Default 100 000. */
   retainEvents?: number;
   /**
@@ -185,6 +191,9 @@ export interface AgentHandle extends AsyncDisposable {
  * ```
  */
 export async function startAgent(options: AgentOptions = {}): Promise<AgentHandle> {
+  for (const key of ["maxFileBytes", "maxStoreBytes"] as const) {
+    if (options[key] !== undefined) positiveInteger(options[key], key, "asyncflow agent");
+  }
   const listenOn = parseListen(options.listen ?? "127.0.0.1:0");
   const port = listenOn.port;
   const hostname = listenOn.hostname === "node" ? await nodeAddress() : listenOn.hostname;
@@ -251,6 +260,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     dir,
     maxFileBytes,
+    ...(options.maxStoreBytes === undefined ? {} : { maxStoreBytes: options.maxStoreBytes }),
     log,
   });
   let server;

@@ -191,6 +191,40 @@ export function positiveInt(command: string, name: string, value: unknown): numb
   return integerFlag(command, name, value, 1);
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  K: 1024,
+  M: 1024 ** 2,
+  G: 1024 ** 3,
+  T: 1024 ** 4,
+};
+
+/**
+ * Reads a flag that is a size in bytes: a whole number, or one with `K`, `M`, `G` or `T` (powers
+ * of 1024, `iB` or `B` after them allowed): `512M`, `32G`, `1GiB`.
+ *
+ * @returns The bytes, or `undefined` when the flag was not given.
+ * @throws {UsageError} When it is not a positive size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sizeFlag } from "./usage.ts";
+ * assert.equal(sizeFlag("agent", "max-store-bytes", "32G"), 32 * 1024 ** 3);
+ * assert.equal(sizeFlag("agent", "max-file-bytes", "4096"), 4096);
+ * assert.throws(() => sizeFlag("agent", "max-file-bytes", "1.5G"), /'--max-file-bytes' must be a size in bytes/);
+ * ```
+ */
+export function sizeFlag(command: string, name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([1-9]\d*)([KMGT]?)(?:i?B)?$/i.exec(String(value).trim());
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]! : NaN;
+  return flagCheck(command, (where) => {
+    if (Number.isSafeInteger(bytes)) return bytes;
+    throw invalid(where, `--${name}`, "a size in bytes (4096, 512M, 32G)", value);
+  });
+}
+
 /**
  * Reads a flag that takes one of a few words.
  *

@@ -14,6 +14,7 @@ import {
   pairFlags,
   parseCommandArgs,
   positiveInt,
+  sizeFlag,
   UsageError,
 } from "../usage.ts";
 import type { Command } from "./command.ts";
@@ -56,6 +57,10 @@ Options:
                          another pilot
   --cut-margin <time>    end what still runs this long before the end (default 10 s), so that
                          its report reaches the client before Slurm ends the agent
+  --max-file-bytes <n>   the largest file a client may upload for staging (default 1G; a
+                         size: 4096, 512M, 32G)
+  --max-store-bytes <n>  the most uploaded files may take in all (default 32G): beyond it the
+                         least recently used go; an upload with no room even then gets 507
   --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
                          warnings and errors also go to stderr
   --runtime-http         on Bun: serve with Bun.serve, faster per request but with no
@@ -93,6 +98,8 @@ export const agentCommand: Command = {
       "drain-margin": { type: "string" },
       "cut-margin": { type: "string" },
       "runtime-http": { type: "boolean" },
+      "max-file-bytes": { type: "string" },
+      "max-store-bytes": { type: "string" },
     });
     if (values.help) {
       io.out(AGENT_HELP + "\n");
@@ -141,6 +148,8 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
   const cores = positiveInt("agent", "cores", values.cores);
   const workers = positiveInt("agent", "workers", values.workers);
   const gpus = integerFlag("agent", "gpus", values.gpus, 0);
+  const maxFileBytes = sizeFlag("agent", "max-file-bytes", values["max-file-bytes"]);
+  const maxStoreBytes = sizeFlag("agent", "max-store-bytes", values["max-store-bytes"]);
   // A margin before the allocation's end: zero allowed.
   const drain = durationFlag("agent", "drain-margin", values["drain-margin"], true);
   const cut = durationFlag("agent", "cut-margin", values["cut-margin"], true);
@@ -171,6 +180,8 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
     ...given("cores", cores),
     ...given("gpus", gpus),
     ...given("workers", workers),
+    ...given("maxFileBytes", maxFileBytes),
+    ...given("maxStoreBytes", maxStoreBytes),
     ...given("endpointFile", values["endpoint-file"] as string | undefined),
     ...given("logLevel", logLevel),
     ...(values["tls-self-signed"] ? { tls: "self-signed" as const } : {}),
