@@ -24,6 +24,9 @@ Options:
   --trace <file>       take the graph and the states from this trace of the workflow
   --collapse           one node per template (tasks of the same name in the same block),
                        'name ×N', as snakemake --rulegraph draws rules
+  --param <name=value> set a parameter of a YAML workflow's params: (repeatable), as
+                       'asyncflow run' takes it: the graph is the one that run would make
+  --params <file>      a YAML or JSON mapping of parameter names to values; --param wins
   -o, --output <file>  write to <file> instead of stdout
   -h, --help           this help`;
 
@@ -38,6 +41,8 @@ export const graphCommand: Command = {
       trace: { type: "string" },
       collapse: { type: "boolean" },
       output: { type: "string", short: "o" },
+      param: { type: "string", multiple: true },
+      params: { type: "string" },
     });
     if (values.help) {
       io.out(HELP + "\n");
@@ -56,12 +61,17 @@ export const graphCommand: Command = {
     );
     const tracePath = (values.trace as string | undefined) ??
       (input.endsWith(".jsonl") ? input : undefined);
+    const params = {
+      flags: (values.param ?? []) as string[],
+      ...(values.params === undefined ? {} : { file: values.params as string }),
+    };
     let events: TaskEvent[];
     if (tracePath !== undefined) {
-      if (tracePath !== input) await loadWorkflow("graph", input); // Still say when the workflow itself is wrong.
+      // Still say when the workflow itself is wrong.
+      if (tracePath !== input) await loadWorkflow("graph", input, params);
       events = readTrace(await readText("graph", tracePath));
     } else {
-      events = await dryRunEvents(await loadWorkflow("graph", input));
+      events = await dryRunEvents(await loadWorkflow("graph", input, params));
     }
     // A dry run's states say nothing (everything is "done"): colour only what really ran.
     const colorByState = tracePath !== undefined;

@@ -76,7 +76,7 @@ export async function loadWorkflow(
     const { yamlWorkflow } = await import("../yaml/build.ts");
     const { resolveParams } = await import("../yaml/params.ts");
     const loaded = await loadYamlWorkflow(file);
-    const resolved = await resolveParams(loaded.def.params ?? {}, params);
+    const resolved = await resolveParams(loaded.def.params ?? {}, params, command);
     const values = Object.fromEntries(resolved.map((p) => [p.name, p.value]));
     const { topLevelIterationProblems } = await import("../yaml/iteration_params.ts");
     const problems = topLevelIterationProblems(loaded.def, values);

@@ -78,10 +78,10 @@ export function paramValue(text: string): unknown {
  * assert.throws(() => parseParamFlag("n"), /name=value/);
  * ```
  */
-export function parseParamFlag(flag: string): [string, unknown] {
+export function parseParamFlag(flag: string, command = "run"): [string, unknown] {
   const eq = flag.indexOf("=");
   if (eq <= 0) {
-    throw new UsageError("run", `'--param' takes name=value (such as n=4), got '${flag}'`);
+    throw new UsageError(command, `'--param' takes name=value (such as n=4), got '${flag}'`);
   }
   return [flag.slice(0, eq).trim(), paramValue(flag.slice(eq + 1))];
 }
@@ -91,6 +91,7 @@ export function parseParamFlag(flag: string): [string, unknown] {
  *
  * @param declared The workflow's `params:` (names and defaults).
  * @param overrides The command line's `--params` file and `--param` flags.
+ * @param command The command whose flags they are, for its messages. Default `"run"`.
  * @returns Each declared parameter's value and its source.
  * @throws {UsageError} On a malformed or unknown `--param`, or a params file that cannot be read.
  * @throws {WorkflowFileError} On a params file that is not a mapping or names an unknown parameter.
@@ -110,20 +111,21 @@ export function parseParamFlag(flag: string): [string, unknown] {
 export async function resolveParams(
   declared: Readonly<Record<string, unknown>>,
   overrides: ParamOverrides,
+  command = "run",
 ): Promise<ResolvedParam[]> {
   const names = Object.keys(declared);
   const resolved = new Map<string, ResolvedParam>(
     names.map((name) => [name, { name, value: declared[name], from: "default" }]),
   );
   if (overrides.file !== undefined) {
-    for (const [name, value] of await readParamsFile(overrides.file, names)) {
+    for (const [name, value] of await readParamsFile(overrides.file, names, command)) {
       resolved.set(name, { name, value, from: "params file" });
     }
   }
   for (const flag of overrides.flags ?? []) {
-    const [name, value] = parseParamFlag(flag);
+    const [name, value] = parseParamFlag(flag, command);
     if (!resolved.has(name)) {
-      throw new UsageError("run", `--param ${flag}: ${unknownParameter(name, names)}`);
+      throw new UsageError(command, `--param ${flag}: ${unknownParameter(name, names)}`);
     }
     resolved.set(name, { name, value, from: "--param" });
   }
@@ -131,14 +133,14 @@ export async function resolveParams(
 }
 
 /** The values of a params file, checked against the declared names. */
-async function readParamsFile(file: string, names: readonly string[]) {
+async function readParamsFile(file: string, names: readonly string[], command: string) {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : error;
-    throw new UsageError("run", `cannot read the params file '${file}': ${why}`);
+    throw new UsageError(command, `cannot read the params file '${file}': ${why}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });

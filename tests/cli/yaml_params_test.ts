@@ -156,6 +156,28 @@ describe("YAML workflow params from the command line and a params file", () => {
     );
   });
 
+  it("asyncflow graph draws the graph the parameters make, and names itself in their errors", async () => {
+    const file = tmp.write(
+      "graph_params.yaml",
+      "params: { seeds: [1, 2] }\ntasks:\n  a: { command: 'echo ${{ item }}', for_each: '${{ params.seeds }}' }\n",
+    );
+    const nodes = async (...flags: string[]) => {
+      const r = await runCli(["graph", file, "--collapse", ...flags]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.match(/a ×(\d+)/)?.[1];
+    };
+    assert.equal(await nodes(), "2");
+    assert.equal(await nodes("--param", "seeds=[1, 2, 3]"), "3");
+    const params = tmp.write("graph_params.json", '{ "seeds": [4, 5, 6, 7] }');
+    assert.equal(await nodes("--params", params), "4");
+    const bad = await runCli(["graph", file, "--param", "points=[1]"]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /^asyncflow graph: --param points=\[1\]: the workflow has no parameter 'points'/,
+    );
+  });
+
   it("refuses parameter values that cannot be iterated over, before anything runs", async () => {
     const file = tmp.write(
       "iterate_bad.yaml",
