@@ -48,8 +48,9 @@ Options:
                        ones (default: 50)
   --no-record          write no run directory
   --trace <file>       also write the event stream (JSONL, with results) to <file>
-  --resume <run>       skip tasks that completed with the same name, arguments and command
-                       in <run>: a run id, an id prefix, 'last', or a trace file; a task
+  --resume [<run>]     skip tasks that completed with the same name, arguments and command
+                       in <run>: a run id, an id prefix, 'last' (the default when --resume
+                       ends the line or an option follows it), or a trace file; a task
                        that declared files runs again when an output is missing or changed,
                        or an input changed, and says why (docs/files.md)
   --force <task>       with --resume: run this task again although it completed (a name,
@@ -74,7 +75,7 @@ export const runCommand: Command = {
   summary: "run a workflow (YAML or TypeScript) with live progress, traces and resume",
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs("run", argv, {
+    const { values, positionals } = parseCommandArgs("run", resumeLastByDefault(argv), {
       backend: { type: "string" },
       processes: { type: "string" },
       workers: { type: "string" },
@@ -232,4 +233,19 @@ function withParams<T extends object>(summary: T, params: readonly ResolvedParam
 /** One command of a dry run, as `snakemake -n -p` shows them: which task, then the command. */
 function formatDryRunCommand(c: { uid: string; name: string; command: string; cwd?: string }) {
   return `# ${c.name} (${c.uid})${c.cwd === undefined ? "" : ` in ${c.cwd}`}\n${c.command}\n`;
+}
+
+/**
+ * `--resume` with no run after it (last on the line, or before another option) resumes the last
+ * run, as `asyncflow resume` does: `asyncflow run wf.yaml --resume`.
+ */
+function resumeLastByDefault(argv: readonly string[]): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === "--") break;
+    if (out[i] === "--resume" && (i + 1 === out.length || out[i + 1]!.startsWith("-"))) {
+      out.splice(i + 1, 0, "last");
+    }
+  }
+  return out;
 }

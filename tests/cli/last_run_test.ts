@@ -61,5 +61,12 @@ describe("report and resume take a run, and default to the last one", () => {
     const third = await runCli(["run", file, "--runs-dir", runs, "--resume", "last", "--json"]);
     assert.equal(JSON.parse(third.stdout).tasks.resumed, 2);
     assert.equal(readFileSync(log, "utf8"), "a\nb\nb\n");
+    // And 'last' is what a bare --resume means, at the end of the line or before an option.
+    for (const argv of [["--json", "--resume"], ["--resume", "--json"]]) {
+      const bare = await runCli(["run", file, "--runs-dir", runs, ...argv]);
+      assert.equal(bare.code, 0, bare.stderr);
+      assert.equal(JSON.parse(bare.stdout).tasks.resumed, 2);
+    }
+    assert.equal(readFileSync(log, "utf8"), "a\nb\nb\n");
   });
 });
