@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { closeSync, openSync, renameSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { JsonlAppender, JsonlWriteError } from "../jsonl/jsonl_appender.ts";
+import { forEachLineBytes } from "../jsonl/jsonl_lines.ts";
 import type { JournalRecord } from "./journal.ts";
-import { forEachLineBytes, JournalWriteError, writeWhole } from "./journal_file.ts";
+import { JournalWriteError } from "./journal_write_error.ts";
 
 const FINAL: ReadonlySet<unknown> = new Set(["done", "failed", "cancelled", "lost"]);
 /**
@@ -34,14 +36,14 @@ const EVENT_HEAD =
  * rewrites the file without what a replay no longer needs: to a temporary file, renamed over the
  * journal (a crash leaves the old or the new file whole).
  *
- * @returns The rewritten file, open for appending, or `undefined` when the file was left as it
- * was.
+ * @returns The rewritten file, open for appending (at `path`), or `undefined` when the file was
+ * left as it was.
  * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { closeSync, readFileSync, writeFileSync } from "node:fs";
+ * import { readFileSync, writeFileSync } from "node:fs";
  * import { compactFile } from "./journal_compaction.ts";
  * const sid = "a".repeat(32);
  * const path = `${Deno.makeTempDirSync()}/journal.jsonl`;
@@ -52,7 +54,7 @@ const EVENT_HEAD =
  *   { t: "ev", sid, e: { seq: 2, id: "t1", state: "done", time: 2, value: "" } },
  * ].map((r) => JSON.stringify(r)).join("\n") + "\n");
  * const records: unknown[] = [];
- * closeSync(compactFile(path, records as never)!);
+ * compactFile(path, records as never)!.close();
  * assert.deepEqual(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).t), ["open", "fin"]);
  * assert.deepEqual(records.at(-1), {
  *   t: "fin", sid, n: 1, id: "t1", kind: "executable",
@@ -61,7 +63,7 @@ const EVENT_HEAD =
  * });
  * ```
  */
-export function compactFile(path: string, records?: JournalRecord[]): number | undefined {
+export function compactFile(path: string, records?: JournalRecord[]): JsonlAppender | undefined {
   const closed = new Set<string>();
   const finished = new Set<string>(); // `${sid}\n${id}` of tasks whose final event is an `ev` line
   forEachLineBytes(path, (bytes) => {
@@ -76,26 +78,18 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
   });
   const rewrite = closed.size > 0 || finished.size > 0;
   const tmp = rewrite ? `${path}.tmp` : undefined;
-  const fd = tmp === undefined ? undefined : openSync(tmp, "w", 0o600);
+  const out = tmp === undefined ? undefined : openTmp(tmp);
   // A finished task's number and kind, from its `task` line until its final event is written.
   const accepted = new Map<
     string,
     { n: number; kind: string; running?: Record<string, unknown> }
   >();
   try {
-    let out: string[] = [];
-    let outBytes = 0;
-    let written = 0;
     const keep = (record: JournalRecord, line: string) => {
       records?.push(record);
-      if (fd === undefined) return;
-      out.push(line);
-      outBytes += line.length;
-      if (outBytes > 1024 * 1024) {
-        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-        out = [];
-        outBytes = 0;
-      }
+      if (out === undefined) return;
+      out.add(line);
+      if (out.pendingChars > 1024 * 1024) out.flush();
     };
     forEachLineBytes(path, (bytes) => {
       // A task line that goes is neither decoded whole nor parsed: it holds the task's
@@ -151,16 +145,28 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
       }
       // Its pid: the command is gone.
     });
-    if (fd === undefined) return undefined;
-    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-    renameSync(tmp!, path);
-    return fd;
+    if (out === undefined) return undefined;
+    out.flush();
+    out.moveTo(path);
+    return out;
   } catch (error) {
-    if (fd !== undefined) {
-      closeSync(fd);
+    if (out !== undefined) {
+      try {
+        out.close();
+      } catch { /* what failed is the error below */ }
       rmSync(tmp!, { force: true });
     }
-    throw error instanceof JournalWriteError ? error : new JournalWriteError(tmp ?? path, error);
+    throw error instanceof JsonlWriteError
+      ? new JournalWriteError(error.path, error.cause)
+      : new JournalWriteError(tmp ?? path, error);
+  }
+}
+
+function openTmp(tmp: string): JsonlAppender {
+  try {
+    return JsonlAppender.open(tmp, { start: "truncate", mode: 0o600 });
+  } catch (error) {
+    throw new JournalWriteError(tmp, error);
   }
 }
 

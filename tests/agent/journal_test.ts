@@ -4,7 +4,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { Journal, JournalWriteError } from "../../agent/journal.ts";
-import { forEachLine } from "../../agent/journal_file.ts";
 import { fillDisk, smallDisk } from "./helpers.ts";
 
 const notRoot = process.getuid?.() !== 0 && "mounting a small tmpfs needs root";
@@ -145,16 +144,6 @@ describe("Journal", () => {
       }
     },
   );
-
-  it("reads lines longer than its read buffer and a file without a last newline", () => {
-    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/lines`;
-    const long = "x".repeat(3 * 1024 * 1024 + 17);
-    writeFileSync(path, `a\n\n${long}\né\nlast`);
-    const seen: string[] = [];
-    forEachLine(path, (l) => seen.push(l));
-    assert.deepEqual(seen.map((l) => l.length), [1, long.length, 1, 4]);
-    assert.deepEqual([seen[0], seen[2], seen[3]], ["a", "é", "last"]);
-  });
 
   // A journal larger than the longest string a runtime can hold (~512 MiB on V8): writes
   // ~600 MiB, so it runs only with ASYNCFLOW_HEAVY_TESTS=1.
