@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, truncateSync } from "node:fs";
 import { JsonlAppender, JsonlWriteError } from "../jsonl/jsonl_appender.ts";
 import { AgentLog } from "./agent_log.ts";
 import { compactFile } from "./journal_compaction.ts";
@@ -88,18 +88,29 @@ export class Journal {
   /**
    * Opens (or creates) a journal and reads back what it holds, compacted: the
    * lines of closed sessions are dropped and finished tasks checkpointed (the
-   * file is rewritten when there are any). A torn line (the agent died while writing it) is skipped. The file is
-   * read line by line, so its size is not bounded by the longest string.
+   * file is rewritten when there are any). A torn last line (the agent died while writing it) is
+   * dropped and cut from the file; a line before it that is not JSON is skipped and said. The
+   * file is read line by line, so its size is not bounded by the longest string.
    *
-   * @param log Where write failures are said. Default: stderr.
+   * @param log Where write failures and skipped lines are said. Default: stderr.
    */
   static open(
     path: string,
     log: AgentLog = new AgentLog(),
   ): { journal: Journal; records: JournalRecord[] } {
     const records: JournalRecord[] = [];
-    const out = (existsSync(path) ? compactFile(path, records) : undefined) ??
-      JsonlAppender.open(path, { mode: 0o600 });
+    const read = existsSync(path) ? compactFile(path, records) : undefined;
+    if (read !== undefined && read.damaged > 0) {
+      log.warn("skipped journal lines that are not JSON", {
+        path,
+        lines: read.damaged,
+        first: read.firstDamage,
+      });
+    }
+    // A torn last line goes: its write never finished, so nothing of it was acknowledged, and a
+    // torn line stays the file's last (the one place a reader takes it for one).
+    if (read?.out === undefined && read?.tornAt !== undefined) truncateSync(path, read.tornAt);
+    const out = read?.out ?? JsonlAppender.open(path, { mode: 0o600 });
     return { journal: new Journal(path, out, log), records };
   }
 
@@ -126,7 +137,7 @@ export class Journal {
     if (this.#out.size - this.#compactedSize < Math.max(growthBytes, this.#kept)) return;
     let done = false;
     try {
-      const out = compactFile(this.#path);
+      const { out } = compactFile(this.#path);
       if (out !== undefined) {
         const old = this.#out;
         this.#out = out;

@@ -9,6 +9,7 @@
  */
 import { rmSync } from "node:fs";
 import { JsonlAppender, JsonlWriteError } from "../jsonl/jsonl_appender.ts";
+import { parseJsonLine, TORN } from "../jsonl/json_line.ts";
 import { forEachLineBytes } from "../jsonl/jsonl_lines.ts";
 import type { JournalRecord } from "./journal.ts";
 import { JournalWriteError } from "./journal_write_error.ts";
@@ -30,14 +31,32 @@ const HEAD_BYTES = 2048;
 const EVENT_HEAD =
   /^\{"t":"ev","sid":"([0-9a-f]{32})","e":\{"seq":\d+,"id":"([^"\\]+)","state":"(\w+)"/;
 
+/** What {@linkcode compactFile} did, and what it found that is not a record. */
+export interface Compaction {
+  /**
+   * The rewritten file, open for appending (at the journal's path), or `undefined` when the file
+   * was left as it was.
+   */
+  readonly out: JsonlAppender | undefined;
+  /**
+   * Where a torn last line starts (the agent was killed while writing it; nothing after it was
+   * acknowledged), or `undefined`. A rewritten file is without it; one left as it was still ends
+   * with it.
+   */
+  readonly tornAt: number | undefined;
+  /** How many lines before the last are not JSON (damage: skipped). */
+  readonly damaged: number;
+  /** The first of them, as `parseJsonLine` says it. */
+  readonly firstDamage: string | undefined;
+}
+
 /**
- * Reads a journal file line by line, collects into `records` what it keeps (skipping torn
- * lines) and, when some session was closed or some task finished since the last compaction,
- * rewrites the file without what a replay no longer needs: to a temporary file, renamed over the
- * journal (a crash leaves the old or the new file whole).
+ * Reads a journal file line by line, collects into `records` what it keeps (skipping a torn
+ * last line and damaged ones, by `parseJsonLine`'s rule) and, when some session was closed or
+ * some task finished since the last compaction, rewrites the file without what a replay no longer
+ * needs: to a temporary file, renamed over the journal (a crash leaves the old or the new file
+ * whole).
  *
- * @returns The rewritten file, open for appending (at `path`), or `undefined` when the file was
- * left as it was.
  * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
  *
  * @example
@@ -54,7 +73,7 @@ const EVENT_HEAD =
  *   { t: "ev", sid, e: { seq: 2, id: "t1", state: "done", time: 2, value: "" } },
  * ].map((r) => JSON.stringify(r)).join("\n") + "\n");
  * const records: unknown[] = [];
- * compactFile(path, records as never)!.close();
+ * compactFile(path, records as never).out!.close();
  * assert.deepEqual(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).t), ["open", "fin"]);
  * assert.deepEqual(records.at(-1), {
  *   t: "fin", sid, n: 1, id: "t1", kind: "executable",
@@ -63,7 +82,7 @@ const EVENT_HEAD =
  * });
  * ```
  */
-export function compactFile(path: string, records?: JournalRecord[]): JsonlAppender | undefined {
+export function compactFile(path: string, records?: JournalRecord[]): Compaction {
   const closed = new Set<string>();
   const finished = new Set<string>(); // `${sid}\n${id}` of tasks whose final event is an `ev` line
   forEachLineBytes(path, (bytes) => {
@@ -84,6 +103,9 @@ export function compactFile(path: string, records?: JournalRecord[]): JsonlAppen
     string,
     { n: number; kind: string; running?: Record<string, unknown> }
   >();
+  let tornAt: number | undefined;
+  let damaged = 0;
+  let firstDamage: string | undefined;
   try {
     const keep = (record: JournalRecord, line: string) => {
       records?.push(record);
@@ -91,7 +113,7 @@ export function compactFile(path: string, records?: JournalRecord[]): JsonlAppen
       out.add(line);
       if (out.pendingChars > 1024 * 1024) out.flush();
     };
-    forEachLineBytes(path, (bytes) => {
+    forEachLineBytes(path, (bytes, number, last, offset) => {
       // A task line that goes is neither decoded whole nor parsed: it holds the task's
       // arguments, which may be large.
       const start = bytes.toString("utf8", 0, HEAD_BYTES);
@@ -105,13 +127,20 @@ export function compactFile(path: string, records?: JournalRecord[]): JsonlAppen
         }
       }
       const line = bytes.length <= HEAD_BYTES ? start : bytes.toString("utf8");
-      let record: JournalRecord;
+      let value: unknown;
       try {
-        record = JSON.parse(line) as JournalRecord;
-        if (typeof record?.sid !== "string") return; // not a record this agent wrote
-      } catch {
-        return; // a line cut short by a crash: everything after it was never acknowledged
+        value = parseJsonLine(line, number, last, "journal");
+      } catch (error) {
+        damaged++;
+        firstDamage ??= (error as Error).message;
+        return;
       }
+      if (value === TORN) {
+        tornAt = offset;
+        return;
+      }
+      const record = value as JournalRecord;
+      if (typeof record?.sid !== "string") return; // not a record this agent wrote
       if (closed.has(record.sid)) return;
       const id = record.t === "task"
         ? (record.task as { id?: unknown })?.id
@@ -145,10 +174,11 @@ export function compactFile(path: string, records?: JournalRecord[]): JsonlAppen
       }
       // Its pid: the command is gone.
     });
-    if (out === undefined) return undefined;
-    out.flush();
-    out.moveTo(path);
-    return out;
+    if (out !== undefined) {
+      out.flush();
+      out.moveTo(path);
+    }
+    return { out, tornAt, damaged, firstDamage };
   } catch (error) {
     if (out !== undefined) {
       try {

@@ -5,13 +5,15 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 const CHUNK = 1024 * 1024;
 
 /**
  * Calls `onLine` with each line of the file at `path` (without its newline; empty lines skipped),
- * reading 1 MiB at a time: memory follows the longest line, not the file.
+ * its number (from 1), whether it is the last (nothing but line breaks after it) and the offset
+ * in bytes where it starts, reading 1 MiB at a time: memory follows the longest line, not the
+ * file.
  *
  * @example
  * ```ts
@@ -25,8 +27,14 @@ const CHUNK = 1024 * 1024;
  * assert.deepEqual(lines, ['{"a":1}', '{"b":2}']);
  * ```
  */
-export function forEachLine(path: string, onLine: (line: string) => void): void {
-  forEachLineBytes(path, (line) => onLine(line.toString("utf8")));
+export function forEachLine(
+  path: string,
+  onLine: (line: string, number: number, last: boolean, offset: number) => void,
+): void {
+  forEachLineBytes(
+    path,
+    (line, number, last, offset) => onLine(line.toString("utf8"), number, last, offset),
+  );
 }
 
 /**
@@ -39,17 +47,24 @@ export function forEachLine(path: string, onLine: (line: string) => void): void 
  * import { writeFileSync } from "node:fs";
  * import { forEachLineBytes } from "./jsonl_lines.ts";
  * const path = `${Deno.makeTempDirSync()}/log.jsonl`;
- * writeFileSync(path, '{"a":1}\n{"b":2}\n');
- * const sizes: number[] = [];
- * forEachLineBytes(path, (line) => sizes.push(line.length));
- * assert.deepEqual(sizes, [7, 7]);
+ * writeFileSync(path, '{"a":1}\n{"b":2}\n\n');
+ * const seen: string[] = [];
+ * forEachLineBytes(path, (line, number, last) => seen.push(`${number}:${line.length}:${last}`));
+ * assert.deepEqual(seen, ["1:7:false", "2:7:true"]);
  * ```
  */
-export function forEachLineBytes(path: string, onLine: (line: Buffer) => void): void {
+export function forEachLineBytes(
+  path: string,
+  onLine: (line: Buffer, number: number, last: boolean, offset: number) => void,
+): void {
   const fd = openSync(path, "r");
   try {
+    const end = contentEnd(fd);
     const chunk = Buffer.alloc(CHUNK);
     let rest: Buffer[] = [];
+    let number = 0;
+    let offset = 0; // of the chunk in the file
+    let at = 0; // where the line being read starts in the file
     let read: number;
     while ((read = readSync(fd, chunk, 0, CHUNK, null)) > 0) {
       let start = 0;
@@ -58,14 +73,32 @@ export function forEachLineBytes(path: string, onLine: (line: Buffer) => void): 
         const piece = chunk.subarray(start, nl);
         const line = rest.length === 0 ? piece : Buffer.concat([...rest, piece]);
         rest = [];
-        if (line.length > 0) onLine(line);
+        number++;
+        if (line.length > 0) onLine(line, number, offset + nl === end, at);
         start = nl + 1;
+        at = offset + start;
       }
       if (start < read) rest.push(Buffer.from(chunk.subarray(start, read)));
+      offset += read;
     }
     const last = Buffer.concat(rest);
-    if (last.length > 0) onLine(last);
+    if (last.length > 0) onLine(last, number + 1, true, at);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where the file's content ends: its size less the line breaks it ends with. */
+function contentEnd(fd: number): number {
+  let end = fstatSync(fd).size;
+  const tail = Buffer.alloc(4096);
+  while (end > 0) {
+    const from = Math.max(0, end - tail.length);
+    const got = readSync(fd, tail, 0, end - from, from);
+    let i = got - 1;
+    while (i >= 0 && tail[i] === 10) i--;
+    if (i >= 0) return from + i + 1;
+    end = from;
+  }
+  return 0;
 }

@@ -38,7 +38,7 @@ describe("journal compaction of large tasks", () => {
     ];
     const path = `${mkdtempSync(`${tmpdir()}/asyncflow-compaction-`)}/journal.jsonl`;
     writeFileSync(path, lines.join("\n") + "\n");
-    compactFile(path)!.close();
+    compactFile(path).out!.close();
     const kept = readFileSync(path, "utf8").trim().split("\n");
     assert.equal(kept.length, 4);
     assert.equal(kept[1], unfinished);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
+import { AgentLog } from "../../agent/agent_log.ts";
 import { Journal, JournalWriteError } from "../../agent/journal.ts";
 import { fillDisk, smallDisk } from "./helpers.ts";
 
@@ -37,6 +38,36 @@ describe("Journal", () => {
     journal.close();
     const lines = readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
     assert.deepEqual(lines, [...live, task("B", 2)]);
+  });
+
+  it("cuts a torn last line from a file it does not rewrite, so no line is glued to it or left behind it", () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/journal.jsonl`;
+    const live = [open("B"), task("B", 1)];
+    writeFileSync(path, live.join("\n") + '\n{"t":"task","sid":"B","n":2,"ta');
+    const first = Journal.open(path);
+    assert.deepEqual(first.records.map((r) => `${r.t}:${r.sid}`), ["open:B", "task:B"]);
+    first.journal.commit([task("B", 3)]);
+    first.journal.close();
+    assert.deepEqual(readFileSync(path, "utf8"), [...live, task("B", 3)].join("\n") + "\n");
+    const said: string[] = [];
+    const again = Journal.open(path, new AgentLog({ stderr: (l) => said.push(l) }));
+    again.journal.close();
+    assert.equal(again.records.length, 3);
+    assert.deepEqual(said, [], "no damage: the torn line was the last and is gone");
+  });
+
+  it("skips a line before the last that is not JSON, and says so", () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-journal-`)}/journal.jsonl`;
+    writeFileSync(path, [open("B"), "{damaged", task("B", 1)].join("\n") + "\n");
+    const said: string[] = [];
+    const { journal, records } = Journal.open(path, new AgentLog({ stderr: (l) => said.push(l) }));
+    journal.close();
+    assert.deepEqual(records.map((r) => r.t), ["open", "task"]);
+    assert.equal(said.length, 1);
+    assert.match(
+      said[0]!,
+      /skipped journal lines that are not JSON .*lines=1 .*journal line 2 is not valid JSON/,
+    );
   });
 
   it("compacts while running once the file has grown, and goes on appending", () => {

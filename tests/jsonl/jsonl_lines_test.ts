@@ -14,4 +14,17 @@ describe("forEachLine", () => {
     assert.deepEqual(seen.map((l) => l.length), [1, long.length, 1, 4]);
     assert.deepEqual([seen[0], seen[2], seen[3]], ["a", "é", "last"]);
   });
+
+  it("numbers lines from 1, says which is the last and where each starts, across reads", () => {
+    const path = `${mkdtempSync(`${tmpdir()}/asyncflow-jsonl-`)}/lines`;
+    const long = "y".repeat(1024 * 1024 + 5); // crosses the 1 MiB read
+    writeFileSync(path, `a\n\n${long}\nb\n\n\n`);
+    const seen: [number, number, boolean, number][] = [];
+    forEachLine(path, (l, number, last, offset) => seen.push([l.length, number, last, offset]));
+    assert.deepEqual(seen, [
+      [1, 1, false, 0],
+      [long.length, 3, false, 3],
+      [1, 4, true, 3 + long.length + 1],
+    ]);
+  });
 });
