@@ -60,8 +60,11 @@ describe("agent CORS (--cors-origin)", () => {
     for (const origin of ["*", "http://a.example/path"]) {
       const io = memoryIo();
       assert.equal(await main(["agent", "--cors-origin", origin], io), EXIT.usage);
-      assert.match(io.stderr, /'--cors-origin' must be an origin such as .* got '/);
-      assert.ok(io.stderr.includes(`got '${origin}'`), io.stderr);
+      assert.match(
+        io.stderr,
+        /^asyncflow agent: '--cors-origin' must be an origin such as .*, got /,
+      );
+      assert.ok(io.stderr.includes(`got the string ${JSON.stringify(origin)}\n`), io.stderr);
     }
   });
 });
