@@ -116,7 +116,9 @@ export class JsonlAppender {
    *   be opened.
    */
   static open(path: string, options: JsonlAppenderOptions = {}): JsonlAppender {
-    const fd = openSync(path, options.start === "truncate" ? "w+" : "a+", options.mode ?? 0o666);
+    // Read too when appending, for the last byte; only written when truncating (a path such as
+    // /dev/stdout may not be open for reading).
+    const fd = openSync(path, options.start === "truncate" ? "w" : "a+", options.mode ?? 0o666);
     try {
       return new JsonlAppender(fd, path);
     } catch (error) {
@@ -221,7 +223,7 @@ export class JsonlAppender {
   #writeWhole(fd: number, text: string): number {
     // Bytes, not the string: Deno's writeSync(fd, string) did not always reach the file before
     // the process was killed right after (a journaled pid went missing), its Buffer form does.
-    const data = Buffer.from(text);
+    const data = encode(text);
     let at = 0;
     try {
       while (at < data.length) at += writeSync(fd, data, at, data.length - at);
@@ -239,7 +241,27 @@ export class JsonlAppender {
   }
 }
 
+/** The bytes of a flush up to this size are encoded into one buffer, kept for the next. */
+const SCRATCH_BYTES = 1024 * 1024;
+/** Shared by every appender: a flush encodes and writes synchronously, so none overlap. */
+let scratch: Buffer | undefined;
+const encoder = new TextEncoder();
+
+/**
+ * `text` as UTF-8. Into the kept buffer when it fits: half the cost of a new buffer per flush
+ * on Node (`Buffer.from`: 276 µs for 256 KB, 127 µs here; bench/jsonl_ab.ts).
+ */
+function encode(text: string): Buffer {
+  scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+  const { read, written } = encoder.encodeInto(text, scratch);
+  return read === text.length ? scratch.subarray(0, written) : Buffer.from(text);
+}
+
 function endsWithNewline(fd: number, size: number): boolean {
   const last = Buffer.alloc(1);
-  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 10;
+  try {
+    return readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 10;
+  } catch {
+    return true; // not readable (a device): nothing to tell, nothing to add
+  }
 }
