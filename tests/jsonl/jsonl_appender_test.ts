@@ -80,38 +80,41 @@ describe("JsonlAppender", () => {
     });
   });
 
-  it(
-    "goes on after a short write and, when the disk is full, cuts the flush off whole, keeps its lines and writes them once there is space",
-    { skip: notRoot },
-    () => {
-      const disk = smallDisk(256)!;
-      try {
-        const path = `${disk.dir}/a.jsonl`;
-        const out = JsonlAppender.open(path);
-        out.flush([line(0)]);
-        const before = readFileSync(path, "utf8");
-        const full = leaveFree(disk.dir, 8192);
-        // ~20 KB in one write: the kernel takes 8 KiB of it (a short write; Deno's writeSync
-        // continues it itself), the rest meets a full disk.
-        for (let n = 1; n <= 200; n++) out.add(line(n));
-        assert.throws(() => out.flush([line(999)]), (e: unknown) => {
-          assert.ok(e instanceof JsonlWriteError);
-          assert.equal(e.diskFull, true);
-          assert.equal(e.code, "ENOSPC");
-          assert.equal(e.path, path);
-          assert.match(e.message, /its disk is full .*; free space there and retry/);
-          return true;
-        });
-        assert.equal(readFileSync(path, "utf8"), before, "nothing of the failed flush is left");
-        assert.equal(out.size, Buffer.byteLength(before));
-        assert.equal(out.pendingLines, 200, "the buffered lines wait for the next flush");
-        full.free();
-        out.close();
-        const lines = readFileSync(path, "utf8").trimEnd().split("\n");
-        assert.deepEqual(lines, Array.from({ length: 201 }, (_, n) => line(n)));
-      } finally {
-        disk.unmount();
-      }
-    },
-  );
+  for (const start of ["append", "truncate"] as const) {
+    it(
+      `goes on after a short write and, when the disk is full, cuts the flush off whole, keeps its lines and writes them once there is space (${start})`,
+      { skip: notRoot },
+      () => {
+        const disk = smallDisk(256)!;
+        try {
+          const path = `${disk.dir}/a.jsonl`;
+          // Truncating too: the next write must follow the cut, not the place the failed one reached.
+          const out = JsonlAppender.open(path, { start });
+          out.flush([line(0)]);
+          const before = readFileSync(path, "utf8");
+          const full = leaveFree(disk.dir, 8192);
+          // ~20 KB in one write: the kernel takes 8 KiB of it (a short write; Deno's writeSync
+          // continues it itself), the rest meets a full disk.
+          for (let n = 1; n <= 200; n++) out.add(line(n));
+          assert.throws(() => out.flush([line(999)]), (e: unknown) => {
+            assert.ok(e instanceof JsonlWriteError);
+            assert.equal(e.diskFull, true);
+            assert.equal(e.code, "ENOSPC");
+            assert.equal(e.path, path);
+            assert.match(e.message, /its disk is full .*; free space there and retry/);
+            return true;
+          });
+          assert.equal(readFileSync(path, "utf8"), before, "nothing of the failed flush is left");
+          assert.equal(out.size, Buffer.byteLength(before));
+          assert.equal(out.pendingLines, 200, "the buffered lines wait for the next flush");
+          full.free();
+          out.close();
+          const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+          assert.deepEqual(lines, Array.from({ length: 201 }, (_, n) => line(n)));
+        } finally {
+          disk.unmount();
+        }
+      },
+    );
+  }
 });
