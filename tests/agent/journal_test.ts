@@ -140,6 +140,33 @@ describe("Journal", () => {
   );
 
   it(
+    "after a compaction, a write that failed on a full disk leaves no hole before the next one",
+    { skip: notRoot },
+    () => {
+      const disk = smallDisk(256)!;
+      try {
+        const path = `${disk.dir}/journal.jsonl`;
+        writeFileSync(
+          path,
+          [open("A"), line({ t: "close", sid: "A" }), open("B")].join("\n") + "\n",
+        );
+        const { journal } = Journal.open(path); // rewritten: the journal writes to the new file
+        const full = fillDisk(disk.dir);
+        const big = Array.from({ length: 200 }, (_, n) => task("B", n + 1));
+        assert.throws(() => journal.commit(big), JournalWriteError);
+        full.free();
+        journal.commit([task("B", 999)]);
+        journal.close();
+        const text = readFileSync(path, "utf8");
+        assert.ok(!text.includes("\0"), "no NUL bytes where the failed write was cut off");
+        assert.deepEqual(text.split("\n").filter((l) => l !== ""), [open("B"), task("B", 999)]);
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
+
+  it(
     "keeps writing to its own file when a compaction fails on a full disk",
     { skip: notRoot },
     () => {
