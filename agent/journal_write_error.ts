@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isDiskFull } from "../jsonl/jsonl_appender.ts";
 
 /**
  * A journal write that failed: nothing of it is in the file. `status` is what the agent answers
@@ -29,7 +30,7 @@ export class JournalWriteError extends Error {
    */
   constructor(path: string, cause: unknown) {
     const code = (cause as { code?: string })?.code ?? "unknown";
-    const full = code === "ENOSPC" || code === "EDQUOT";
+    const full = isDiskFull(code);
     super(
       `the agent cannot write its journal ${path} (${(cause as Error)?.message ?? cause}): ` +
         (full

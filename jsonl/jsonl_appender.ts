@@ -16,6 +16,23 @@ import {
 } from "node:fs";
 
 /**
+ * Whether a write failed because the disk (or the user's quota) is full: what freeing space fixes.
+ *
+ * @param code The system's error code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isDiskFull } from "./jsonl_appender.ts";
+ * assert.equal(isDiskFull("EDQUOT"), true);
+ * assert.equal(isDiskFull("EIO"), false);
+ * ```
+ */
+export function isDiskFull(code: string): boolean {
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
+/**
  * A write to a JSONL file that failed: nothing of it is in the file. Its message names the
  * file, the system's error and what to do; `diskFull` tells a full disk (or quota) from the rest.
  *
@@ -43,7 +60,7 @@ export class JsonlWriteError extends Error {
    */
   constructor(path: string, cause: unknown) {
     const code = (cause as { code?: string })?.code ?? "unknown";
-    const diskFull = code === "ENOSPC" || code === "EDQUOT";
+    const diskFull = isDiskFull(code);
     const said = String((cause as Error)?.message ?? cause);
     const why = said.includes(code) ? said : `${code}: ${said}`;
     super(
