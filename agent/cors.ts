@@ -9,6 +9,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
+import { invalid } from "../src/validate.ts";
 
 /** The request headers the client sends. */
 const ALLOWED_HEADERS = "authorization, content-type, accept, last-event-id";
@@ -18,35 +19,42 @@ const EXPOSED_HEADERS = "x-total-bytes";
 const PREFLIGHT_MAX_AGE = 600;
 
 /**
- * Checks `--cors-origin` values: each must be an origin exactly
- * (`scheme://host[:port]`, no path, no `*`).
+ * Checks one allowed origin (`--cors-origin`, `corsOrigins`): it must be an origin exactly
+ * (`scheme://host[:port]`, no path, no `*`), in the message form of every check
+ * (`src/validate.ts`).
  *
- * @param origins The values given.
- * @returns Problems, one per bad value (empty when all are fine).
+ * @param value The value given.
+ * @param name The flag or option, for the message: `--cors-origin`.
+ * @param where The place, for the message: `asyncflow agent`.
+ * @returns The origin.
+ * @throws {TypeError} `<where>: '<name>' must be an origin such as …, got <value>`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { corsOriginProblems } from "./cors.ts";
- * assert.deepEqual(corsOriginProblems(["http://127.0.0.1:8080"]), []);
- * assert.match(corsOriginProblems(["*"])[0]!, /--cors-origin must be an origin/);
+ * import { corsOrigin } from "./cors.ts";
+ * assert.equal(corsOrigin("http://127.0.0.1:8080", "--cors-origin", "asyncflow agent"), "http://127.0.0.1:8080");
+ * assert.throws(
+ *   () => corsOrigin("*", "--cors-origin", "asyncflow agent"),
+ *   /^TypeError: asyncflow agent: '--cors-origin' must be an origin such as .*, got the string "\*"$/,
+ * );
  * ```
  */
-export function corsOriginProblems(origins: readonly string[]): string[] {
-  const problems: string[] = [];
-  for (const origin of origins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch { /* reported below */ }
-    if (parsed === undefined || parsed.origin !== origin || parsed.origin === "null") {
-      problems.push(
-        `--cors-origin must be an origin such as 'https://app.example.org' or ` +
-          `'http://127.0.0.1:8080' (scheme, host and port only), got '${origin}'`,
-      );
-    }
+export function corsOrigin(value: string, name: string, where: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch { /* refused below */ }
+  if (parsed === undefined || parsed.origin !== value || parsed.origin === "null") {
+    throw invalid(
+      where,
+      name,
+      "an origin such as 'https://app.example.org' or 'http://127.0.0.1:8080' " +
+        "(scheme, host and port only)",
+      value,
+    );
   }
-  return problems;
+  return value;
 }
 
 /**

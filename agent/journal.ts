@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
+import { existsSync, truncateSync } from "node:fs";
+import { JsonlAppender, JsonlWriteError } from "../jsonl/jsonl_appender.ts";
 import { AgentLog } from "./agent_log.ts";
 import { compactFile } from "./journal_compaction.ts";
-import { JournalWriteError, writeWhole } from "./journal_file.ts";
+import { JournalWriteError } from "./journal_write_error.ts";
 
-export { JournalWriteError } from "./journal_file.ts";
+export { JournalWriteError } from "./journal_write_error.ts";
 
 /**
  * One line of the journal. `open`: a session began; `task`: a task was
@@ -67,44 +68,50 @@ export type JournalRecord =
 export class Journal {
   readonly #path: string;
   readonly #log: AgentLog;
-  #fd: number;
-  #pending: string[] = [];
+  /** The file, and the lines waiting for it. */
+  #out: JsonlAppender;
   #scheduled = false;
   #closed = false;
   #failure: JournalWriteError | undefined;
-  /** The file's size: only this journal writes to it (kept here, not asked of the kernel). */
-  #size: number;
   /** The file's size after the last compaction (or attempt): the next one waits until it has grown. */
   #compactedSize: number;
   /** What the last compaction that succeeded kept (or the file at open): the next rewrites as much. */
   #kept: number;
 
-  private constructor(path: string, fd: number, log: AgentLog) {
+  private constructor(path: string, out: JsonlAppender, log: AgentLog) {
     this.#path = path;
     this.#log = log;
-    this.#fd = fd;
-    this.#size = this.#compactedSize = this.#kept = fstatSync(fd).size;
+    this.#out = out;
+    this.#compactedSize = this.#kept = out.size;
   }
 
   /**
    * Opens (or creates) a journal and reads back what it holds, compacted: the
    * lines of closed sessions are dropped and finished tasks checkpointed (the
-   * file is rewritten when there are any). A torn line (the agent died while writing it) is skipped. The file is
-   * read line by line, so its size is not bounded by the longest string.
+   * file is rewritten when there are any). A torn last line (the agent died while writing it) is
+   * dropped and cut from the file; a line before it that is not JSON is skipped and said. The
+   * file is read line by line, so its size is not bounded by the longest string.
    *
-   * @param log Where write failures are said. Default: stderr.
+   * @param log Where write failures and skipped lines are said. Default: stderr.
    */
   static open(
     path: string,
     log: AgentLog = new AgentLog(),
   ): { journal: Journal; records: JournalRecord[] } {
     const records: JournalRecord[] = [];
-    let fd = existsSync(path) ? compactFile(path, records) : undefined;
-    fd ??= openSync(path, "a", 0o600);
-    // A last line cut right at its end must not glue itself to the next record.
-    const size = fstatSync(fd).size;
-    if (size > 0) writeWhole(fd, path, "\n", size);
-    return { journal: new Journal(path, fd, log), records };
+    const read = existsSync(path) ? compactFile(path, records) : undefined;
+    if (read !== undefined && read.damaged > 0) {
+      log.warn("skipped journal lines that are not JSON", {
+        path,
+        lines: read.damaged,
+        first: read.firstDamage,
+      });
+    }
+    // A torn last line goes: its write never finished, so nothing of it was acknowledged, and a
+    // torn line stays the file's last (the one place a reader takes it for one).
+    if (read?.out === undefined && read?.tornAt !== undefined) truncateSync(path, read.tornAt);
+    const out = read?.out ?? JsonlAppender.open(path, { mode: 0o600 });
+    return { journal: new Journal(path, out, log), records };
   }
 
   /** Why the last write failed, while the journal cannot write; `undefined` when it can. */
@@ -127,14 +134,14 @@ export class Journal {
     if (this.#closed || !this.flush()) return;
     // And by as much as it held after the last one: a compaction reads and rewrites all that
     // live sessions hold, so its cost stays a constant share of what is written (at most 2×).
-    if (this.#size - this.#compactedSize < Math.max(growthBytes, this.#kept)) return;
+    if (this.#out.size - this.#compactedSize < Math.max(growthBytes, this.#kept)) return;
     let done = false;
     try {
-      const fd = compactFile(this.#path);
-      if (fd !== undefined) {
-        const old = this.#fd;
-        this.#fd = fd;
-        closeSync(old);
+      const { out } = compactFile(this.#path);
+      if (out !== undefined) {
+        const old = this.#out;
+        this.#out = out;
+        old.close(); // flushed above: nothing is waiting in it
       }
       done = true;
     } catch (error) {
@@ -143,14 +150,14 @@ export class Journal {
         error: (error as Error).message,
       });
     }
-    this.#size = this.#compactedSize = fstatSync(this.#fd).size;
-    if (done) this.#kept = this.#size;
+    this.#compactedSize = this.#out.size;
+    if (done) this.#kept = this.#compactedSize;
   }
 
   /** Adds one line (a JSON text without a newline), written within this turn. */
   append(line: string): void {
     if (this.#closed) return;
-    this.#pending.push(line);
+    this.#out.add(line);
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => this.flush());
@@ -165,16 +172,8 @@ export class Journal {
    */
   commit(lines: readonly string[]): void {
     if (this.#closed) throw new JournalWriteError(this.#path, new Error("the journal is closed"));
-    const all = this.#pending.length === 0 ? lines : [...this.#pending, ...lines];
-    if (all.length === 0) return;
-    try {
-      this.#size = writeWhole(this.#fd, this.#path, all.join("\n") + "\n", this.#size);
-    } catch (error) {
-      this.#failed(error as JournalWriteError);
-      throw error;
-    }
-    this.#pending = [];
-    this.#failure = undefined;
+    if (lines.length === 0 && this.#out.pendingLines === 0) return;
+    this.#write(lines, true);
   }
 
   /**
@@ -184,29 +183,34 @@ export class Journal {
    */
   flush(): boolean {
     this.#scheduled = false;
-    if (this.#pending.length === 0 || this.#closed) return true;
-    try {
-      this.#size = writeWhole(this.#fd, this.#path, this.#pending.join("\n") + "\n", this.#size);
-    } catch (error) {
-      this.#failed(error as JournalWriteError);
-      return false;
-    }
-    this.#pending = [];
-    this.#failure = undefined;
-    return true;
+    if (this.#out.pendingLines === 0 || this.#closed) return true;
+    return this.#write([], false);
   }
 
   /** Writes what is buffered (if it can) and closes the file. */
   close(): void {
     if (this.#closed) return;
+    // What a failed flush leaves buffered is dropped with the file: the flush has said why.
     this.flush();
     this.#closed = true;
-    closeSync(this.#fd);
+    this.#out.drop();
   }
 
-  #failed(error: JournalWriteError): void {
-    // Said once per outage, not once per write.
-    if (this.#failure === undefined) this.#log.error(error.message);
-    this.#failure = error;
+  /** One write of what is buffered and `lines`; a failure is said, and thrown when `rethrow`. */
+  #write(lines: readonly string[], rethrow: boolean): boolean {
+    try {
+      this.#out.flush(lines);
+    } catch (error) {
+      const failure = error instanceof JsonlWriteError
+        ? new JournalWriteError(this.#path, error.cause)
+        : new JournalWriteError(this.#path, error);
+      // Said once per outage, not once per write.
+      if (this.#failure === undefined) this.#log.error(failure.message);
+      this.#failure = failure;
+      if (rethrow) throw failure;
+      return false;
+    }
+    this.#failure = undefined;
+    return true;
   }
 }

@@ -7,9 +7,12 @@
  *
  * @module
  */
-import { closeSync, openSync, renameSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { JsonlAppender, JsonlWriteError } from "../jsonl/jsonl_appender.ts";
+import { parseJsonLine, TORN } from "../jsonl/json_line.ts";
+import { forEachLineBytes } from "../jsonl/jsonl_lines.ts";
 import type { JournalRecord } from "./journal.ts";
-import { forEachLineBytes, JournalWriteError, writeWhole } from "./journal_file.ts";
+import { JournalWriteError } from "./journal_write_error.ts";
 
 const FINAL: ReadonlySet<unknown> = new Set(["done", "failed", "cancelled", "lost"]);
 /**
@@ -28,20 +31,38 @@ const HEAD_BYTES = 2048;
 const EVENT_HEAD =
   /^\{"t":"ev","sid":"([0-9a-f]{32})","e":\{"seq":\d+,"id":"([^"\\]+)","state":"(\w+)"/;
 
+/** What {@linkcode compactFile} did, and what it found that is not a record. */
+export interface Compaction {
+  /**
+   * The rewritten file, open for appending (at the journal's path), or `undefined` when the file
+   * was left as it was.
+   */
+  readonly out: JsonlAppender | undefined;
+  /**
+   * Where a torn last line starts (the agent was killed while writing it; nothing after it was
+   * acknowledged), or `undefined`. A rewritten file is without it; one left as it was still ends
+   * with it.
+   */
+  readonly tornAt: number | undefined;
+  /** How many lines before the last are not JSON (damage: skipped). */
+  readonly damaged: number;
+  /** The first of them, as `parseJsonLine` says it. */
+  readonly firstDamage: string | undefined;
+}
+
 /**
- * Reads a journal file line by line, collects into `records` what it keeps (skipping torn
- * lines) and, when some session was closed or some task finished since the last compaction,
- * rewrites the file without what a replay no longer needs: to a temporary file, renamed over the
- * journal (a crash leaves the old or the new file whole).
+ * Reads a journal file line by line, collects into `records` what it keeps (skipping a torn
+ * last line and damaged ones, by `parseJsonLine`'s rule) and, when some session was closed or
+ * some task finished since the last compaction, rewrites the file without what a replay no longer
+ * needs: to a temporary file, renamed over the journal (a crash leaves the old or the new file
+ * whole).
  *
- * @returns The rewritten file, open for appending, or `undefined` when the file was left as it
- * was.
  * @throws {JournalWriteError} When the rewrite fails; the journal is untouched.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { closeSync, readFileSync, writeFileSync } from "node:fs";
+ * import { readFileSync, writeFileSync } from "node:fs";
  * import { compactFile } from "./journal_compaction.ts";
  * const sid = "a".repeat(32);
  * const path = `${Deno.makeTempDirSync()}/journal.jsonl`;
@@ -52,7 +73,7 @@ const EVENT_HEAD =
  *   { t: "ev", sid, e: { seq: 2, id: "t1", state: "done", time: 2, value: "" } },
  * ].map((r) => JSON.stringify(r)).join("\n") + "\n");
  * const records: unknown[] = [];
- * closeSync(compactFile(path, records as never)!);
+ * compactFile(path, records as never).out!.close();
  * assert.deepEqual(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).t), ["open", "fin"]);
  * assert.deepEqual(records.at(-1), {
  *   t: "fin", sid, n: 1, id: "t1", kind: "executable",
@@ -61,7 +82,7 @@ const EVENT_HEAD =
  * });
  * ```
  */
-export function compactFile(path: string, records?: JournalRecord[]): number | undefined {
+export function compactFile(path: string, records?: JournalRecord[]): Compaction {
   const closed = new Set<string>();
   const finished = new Set<string>(); // `${sid}\n${id}` of tasks whose final event is an `ev` line
   forEachLineBytes(path, (bytes) => {
@@ -76,28 +97,23 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
   });
   const rewrite = closed.size > 0 || finished.size > 0;
   const tmp = rewrite ? `${path}.tmp` : undefined;
-  const fd = tmp === undefined ? undefined : openSync(tmp, "w", 0o600);
+  const out = tmp === undefined ? undefined : openTmp(tmp);
   // A finished task's number and kind, from its `task` line until its final event is written.
   const accepted = new Map<
     string,
     { n: number; kind: string; running?: Record<string, unknown> }
   >();
+  let tornAt: number | undefined;
+  let damaged = 0;
+  let firstDamage: string | undefined;
   try {
-    let out: string[] = [];
-    let outBytes = 0;
-    let written = 0;
     const keep = (record: JournalRecord, line: string) => {
       records?.push(record);
-      if (fd === undefined) return;
-      out.push(line);
-      outBytes += line.length;
-      if (outBytes > 1024 * 1024) {
-        written = writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-        out = [];
-        outBytes = 0;
-      }
+      if (out === undefined) return;
+      out.add(line);
+      if (out.pendingChars > 1024 * 1024) out.flush();
     };
-    forEachLineBytes(path, (bytes) => {
+    forEachLineBytes(path, (bytes, number, last, offset) => {
       // A task line that goes is neither decoded whole nor parsed: it holds the task's
       // arguments, which may be large.
       const start = bytes.toString("utf8", 0, HEAD_BYTES);
@@ -111,13 +127,20 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
         }
       }
       const line = bytes.length <= HEAD_BYTES ? start : bytes.toString("utf8");
-      let record: JournalRecord;
+      let value: unknown;
       try {
-        record = JSON.parse(line) as JournalRecord;
-        if (typeof record?.sid !== "string") return; // not a record this agent wrote
-      } catch {
-        return; // a line cut short by a crash: everything after it was never acknowledged
+        value = parseJsonLine(line, number, last, "journal");
+      } catch (error) {
+        damaged++;
+        firstDamage ??= (error as Error).message;
+        return;
       }
+      if (value === TORN) {
+        tornAt = offset;
+        return;
+      }
+      const record = value as JournalRecord;
+      if (typeof record?.sid !== "string") return; // not a record this agent wrote
       if (closed.has(record.sid)) return;
       const id = record.t === "task"
         ? (record.task as { id?: unknown })?.id
@@ -151,16 +174,29 @@ export function compactFile(path: string, records?: JournalRecord[]): number | u
       }
       // Its pid: the command is gone.
     });
-    if (fd === undefined) return undefined;
-    if (out.length > 0) writeWhole(fd, tmp!, out.join("\n") + "\n", written);
-    renameSync(tmp!, path);
-    return fd;
+    if (out !== undefined) {
+      out.flush();
+      out.moveTo(path);
+    }
+    return { out, tornAt, damaged, firstDamage };
   } catch (error) {
-    if (fd !== undefined) {
-      closeSync(fd);
+    if (out !== undefined) {
+      try {
+        out.close();
+      } catch { /* what failed is the error below */ }
       rmSync(tmp!, { force: true });
     }
-    throw error instanceof JournalWriteError ? error : new JournalWriteError(tmp ?? path, error);
+    throw error instanceof JsonlWriteError
+      ? new JournalWriteError(error.path, error.cause)
+      : new JournalWriteError(tmp ?? path, error);
+  }
+}
+
+function openTmp(tmp: string): JsonlAppender {
+  try {
+    return JsonlAppender.open(tmp, { start: "truncate", mode: 0o600 });
+  } catch (error) {
+    throw new JournalWriteError(tmp, error);
   }
 }
 

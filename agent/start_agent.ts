@@ -9,6 +9,7 @@ import type { Backend } from "../src/backend.ts";
 import { AgentLog, type LogLevel } from "./agent_log.ts";
 import { createApp, MAX_FILE_BYTES } from "./http_api.ts";
 import { AgentCore } from "./agent_core.ts";
+import { corsOrigin } from "./cors.ts";
 import type { ModuleTable } from "./function_runner.ts";
 import { type Allocation, allocationFromEnv, localAllocation } from "./placement/allocation.ts";
 import type { LaunchMethod } from "./placement/launch.ts";
@@ -75,7 +76,10 @@ export interface AgentOptions {
   tls?: { cert: string; key: string } | "self-signed";
   /** Also write `{ url, token }` here (mode 0600), besides `{dir}/endpoint.json`. */
   endpointFile?: string;
-  /** Origins whose pages may call the agent from a browser (CORS; see `cors.ts`). Default: none. */
+  /**
+   * Origins whose pages may call the agent from a browser (CORS; see `cors.ts`), each exactly
+   * `scheme://host[:port]` (a `TypeError` otherwise). Default: none.
+   */
   corsOrigins?: readonly string[];
   /**
    * Bounds on connections: the header timeout (10 s), the idle timeout (75 s) and the most
@@ -194,6 +198,8 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
   for (const key of ["maxFileBytes", "maxStoreBytes"] as const) {
     if (options[key] !== undefined) positiveInteger(options[key], key, "asyncflow agent");
   }
+  // Refused, not ignored: an origin that is not one would match no page, silently.
+  for (const o of options.corsOrigins ?? []) corsOrigin(o, "corsOrigins", "startAgent");
   const listenOn = parseListen(options.listen ?? "127.0.0.1:0");
   const port = listenOn.port;
   const hostname = listenOn.hostname === "node" ? await nodeAddress() : listenOn.hostname;

@@ -92,7 +92,7 @@ export function parseCommandArgs(
 ): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: negativeValues(argv, options),
       options: { ...options, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
       strict: true,
@@ -112,6 +112,35 @@ export function parseCommandArgs(
     }
     throw new UsageError(command, message.split("\n")[0]!.replace(/\.$/, ""));
   }
+}
+
+/**
+ * Joins a value-taking flag to a negative number after it (`--limit -1` → `--limit=-1`, `-n -1` →
+ * `-n-1`), which
+ * parseArgs would otherwise take for an option of its own ("argument is ambiguous"): the value
+ * then reaches the flag's check, which says what it must be, as for any other bad value.
+ */
+function negativeValues(argv: readonly string[], options: ParseArgsOptionsConfig): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.type !== "string") continue;
+    takesValue.add(`--${name}`);
+    if (option.short) takesValue.add(`-${option.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`); // -n-1: -n's value
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseJsonLine, preview, TORN } from "../jsonl/json_line.ts";
 import { TASK_EVENT_TYPES, type TaskEvent } from "../src/events.ts";
 
 const TYPES: ReadonlySet<string> = new Set(TASK_EVENT_TYPES);
@@ -6,7 +7,8 @@ const TYPES: ReadonlySet<string> = new Set(TASK_EVENT_TYPES);
  * Parses a JSONL trace: one {@linkcode TaskEvent} per line, blank lines
  * ignored. A final line that does not parse is dropped, because a trace of a
  * run that was killed mid-write ends that way; a bad line anywhere else means
- * the file is damaged, and throws.
+ * the file is damaged, and throws (the rule of every JSONL file here:
+ * `parseJsonLine`, which the agent's journal follows too).
  *
  * @param text The file's content.
  * @returns The events, in file order.
@@ -33,14 +35,8 @@ export function readTrace(text: string): TaskEvent[] {
   for (let i = 0; i <= last; i++) {
     const line = lines[i]!.trim();
     if (line === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      if (i === last) break; // a truncated final write
-      const why = error instanceof Error ? error.message : String(error);
-      throw new SyntaxError(`trace line ${i + 1} is not valid JSON (${why}): ${preview(line)}`);
-    }
+    const value = parseJsonLine(line, i + 1, i === last, "trace");
+    if (value === TORN) break;
     const problem = eventProblem(value);
     if (problem) throw new SyntaxError(`trace line ${i + 1} is not a task event: ${problem}`);
     events.push(value as TaskEvent);
@@ -69,8 +65,4 @@ function eventProblem(value: unknown): string | undefined {
     return `'deps' must be an array of uids, got ${preview(JSON.stringify(e.deps))}`;
   }
   return undefined;
-}
-
-function preview(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

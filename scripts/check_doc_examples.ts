@@ -86,6 +86,7 @@ if (import.meta.main) {
     "otel",
     "dashboard",
     "protocol",
+    "jsonl",
   ];
   let count = 0;
   const problems: string[] = [];

@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-# The folders of every export in deno.json, and src/ (the core, reached through mod.ts): a new
-# export's folder is checked without anyone adding it here.
+# The folders of every export in deno.json, src/ (the core, reached through mod.ts) and jsonl/
+# (the JSONL files the agent and the CLI share): a new export's folder is checked without anyone
+# adding it here.
 mapfile -t roots < <(deno eval --quiet '
   const exports = JSON.parse(Deno.readTextFileSync("deno.json")).exports;
   const tops = Object.values(exports).map((p) => p.replace(/^\.\//, "").split("/")[0]);
-  console.log([...new Set(["src", ...tops])].join("\n"));')
+  console.log([...new Set(["src", "jsonl", ...tops])].join("\n"));')
 echo "check_docs: ${roots[*]}"
 deno run -A scripts/check_doc_lint.ts
 deno run --allow-read scripts/check_doc_examples.ts "${roots[@]}"

@@ -10,6 +10,7 @@ import {
   choiceFlag,
   durationFlag,
   EXIT,
+  flagCheck,
   integerFlag,
   pairFlags,
   parseCommandArgs,
@@ -154,11 +155,8 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
   const drain = durationFlag("agent", "drain-margin", values["drain-margin"], true);
   const cut = durationFlag("agent", "cut-margin", values["cut-margin"], true);
   const origins = (values["cors-origin"] as string[] | undefined) ?? [];
-  const { corsOriginProblems } = await import("../../agent/cors.ts");
-  const wrongOrigin = corsOriginProblems(origins)[0];
-  if (wrongOrigin !== undefined) {
-    throw new UsageError("agent", wrongOrigin.replace(/^--cors-origin/, "'--cors-origin'"));
-  }
+  const { corsOrigin } = await import("../../agent/cors.ts");
+  for (const o of origins) flagCheck("agent", (where) => corsOrigin(o, "--cors-origin", where));
   if (values["functions-in-thread"] && workers !== undefined) {
     throw new UsageError("agent", "'--functions-in-thread' and '--workers' exclude each other");
   }

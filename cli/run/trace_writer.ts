@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TaskEvent } from "../../mod.ts";
+import { JsonlAppender } from "../../jsonl/jsonl_appender.ts";
 
 const FLUSH_EVERY_MS = 200;
 const FLUSH_AT_BYTES = 256 * 1024;
@@ -22,21 +23,28 @@ export const MAX_INLINE_RESULT = 64 * 1024;
  * A trace file being written.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFileSync } from "node:fs";
+ * import { WorkflowEngine } from "@asyncflow/asyncflow";
  * import { TraceWriter } from "./trace_writer.ts";
- * const trace = new TraceWriter("run.jsonl");
+ * const trace = new TraceWriter(`${Deno.makeTempDirSync()}/run.jsonl`);
+ * const flow = await WorkflowEngine.create();
  * const stop = flow.subscribe(trace.write);
- * // … run …
+ * await flow.functionTask(function one() { return 1; })();
+ * await flow.shutdown();
  * stop();
  * trace.close();
+ * const lines = readFileSync(trace.path, "utf8").trimEnd().split("\n");
+ * assert.equal(JSON.parse(lines.at(-1)!).type, "done");
+ * assert.equal(trace.failure, undefined);
  * ```
  */
 export class TraceWriter {
   /** The file's path. */
   readonly path: string;
-  #fd: number | undefined;
-  #buffer: string[] = [];
-  #bytes = 0;
+  /** The file, and the lines waiting for it; `undefined` once closed or failed. */
+  #out: JsonlAppender | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -47,16 +55,14 @@ export class TraceWriter {
    */
   constructor(path: string) {
     this.path = path;
-    this.#fd = openSync(path, "w");
+    this.#out = JsonlAppender.open(path, { start: "truncate" });
   }
 
   /** Buffers one event; a listener for `flow.subscribe`. */
   readonly write = (event: TaskEvent): void => {
-    if (this.#fd === undefined) return;
-    const line = this.#serialize(event) + "\n";
-    this.#buffer.push(line);
-    this.#bytes += line.length;
-    if (this.#bytes >= FLUSH_AT_BYTES) this.flush();
+    if (this.#out === undefined) return;
+    this.#out.add(this.#serialize(event));
+    if (this.#out.pendingChars >= FLUSH_AT_BYTES) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   };
 
@@ -66,26 +72,22 @@ export class TraceWriter {
    */
   failure: string | undefined;
 
-  /** Writes what is buffered. */
+  /**
+   * Writes what is buffered. When that fails, the trace stops where its last whole write ended
+   * (the failed one is cut off again) and {@linkcode failure} says why.
+   */
   flush(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#fd === undefined || this.#buffer.length === 0) return;
-    const text = this.#buffer.join("");
-    this.#buffer = [];
-    this.#bytes = 0;
+    const out = this.#out;
+    if (out === undefined || out.pendingLines === 0) return;
     try {
-      writeSync(this.#fd, text);
+      out.flush();
     } catch (error) {
-      const e = error as { code?: string; message?: string };
-      const message = e.message ?? String(error);
-      this.failure = e.code === undefined || message.includes(e.code)
-        ? message
-        : `${e.code}: ${message}`;
-      const fd = this.#fd;
-      this.#fd = undefined;
+      this.failure = (error as Error).message;
+      this.#out = undefined;
       try {
-        closeSync(fd);
+        out.drop();
       } catch {
         // Already failing: the first error is the one to report.
       }
@@ -95,8 +97,8 @@ export class TraceWriter {
   /** Writes what is buffered and closes the file; later events are dropped. */
   close(): void {
     this.flush();
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+    this.#out?.close(); // flushed above: nothing is left to fail
+    this.#out = undefined;
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { compactFile } from "../../agent/journal_compaction.ts";
 
@@ -38,7 +38,7 @@ describe("journal compaction of large tasks", () => {
     ];
     const path = `${mkdtempSync(`${tmpdir()}/asyncflow-compaction-`)}/journal.jsonl`;
     writeFileSync(path, lines.join("\n") + "\n");
-    closeSync(compactFile(path)!);
+    compactFile(path).out!.close();
     const kept = readFileSync(path, "utf8").trim().split("\n");
     assert.equal(kept.length, 4);
     assert.equal(kept[1], unfinished);

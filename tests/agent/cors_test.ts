@@ -56,12 +56,29 @@ describe("agent CORS (--cors-origin)", () => {
     await ok.body?.cancel();
   });
 
+  it("refuses a corsOrigins entry that is not an origin, in the message form of every option", async () => {
+    await assert.rejects(
+      startAgent({ corsOrigins: [PAGE, "http://a.example/path"], cores: 1 }),
+      (e: unknown) => {
+        assert.ok(e instanceof TypeError);
+        assert.match(
+          e.message,
+          /^startAgent: 'corsOrigins' must be an origin such as .*, got the string "http:\/\/a\.example\/path"$/,
+        );
+        return true;
+      },
+    );
+  });
+
   it("refuses a --cors-origin that is not an origin", async () => {
     for (const origin of ["*", "http://a.example/path"]) {
       const io = memoryIo();
       assert.equal(await main(["agent", "--cors-origin", origin], io), EXIT.usage);
-      assert.match(io.stderr, /'--cors-origin' must be an origin such as .* got '/);
-      assert.ok(io.stderr.includes(`got '${origin}'`), io.stderr);
+      assert.match(
+        io.stderr,
+        /^asyncflow agent: '--cors-origin' must be an origin such as .*, got /,
+      );
+      assert.ok(io.stderr.includes(`got the string ${JSON.stringify(origin)}\n`), io.stderr);
     }
   });
 });

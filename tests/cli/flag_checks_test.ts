@@ -6,6 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EXIT, main, memoryIo } from "../../cli/main.ts";
+import { corsOrigin } from "../../agent/cors.ts";
 import { integerText, oneOf } from "../../src/validate.ts";
 
 /** The problem src/validate.ts states for `check`, without its place. */
@@ -31,6 +32,19 @@ describe("flag checks across commands", () => {
       problemOf((w) => integerText("70000", 0, "--dashboard-port", w, 65535)),
     ],
     ["log", ["--limit", "1.5"], problemOf((w) => integerText("1.5", 1, "--limit", w))],
+    // A negative number after a flag is its value, not an option: checked like any other.
+    ["log", ["--limit", "-1"], problemOf((w) => integerText("-1", 1, "--limit", w))],
+    ["log", ["-n", "-2"], problemOf((w) => integerText("-2", 1, "--limit", w))],
+    [
+      "run",
+      ["w.yaml", "--processes", "-0.5"],
+      problemOf((w) => integerText("-0.5", 1, "--processes", w)),
+    ],
+    [
+      "agent",
+      ["--cors-origin", "*"],
+      problemOf((w) => corsOrigin("*", "--cors-origin", w)),
+    ],
     ["agent", ["--cores", "two"], problemOf((w) => integerText("two", 1, "--cores", w))],
     [
       "agent",
