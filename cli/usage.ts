@@ -110,6 +110,23 @@ export function parseCommandArgs(
         `unknown option '${unknown[1]}'${didYouMean(unknown[1]!, known)}`,
       );
     }
+    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      // A value that starts with '-' (a token, say) reads as an option; '=' joins it to its flag.
+      const flag = ambiguous[1]!.split(",")[0]!.trim();
+      const next = argv[argv.indexOf(flag) + 1] ?? "";
+      throw new UsageError(
+        command,
+        `'${flag}' is followed by '${next}', which reads as an option: to give a value that ` +
+          `starts with '-', join it to its flag, as in ${flag}${
+            flag.startsWith("--") ? "=" : ""
+          }${next}`,
+      );
+    }
+    const missing = /^Option '(-\S+)(?:, (--\S+))? <value>' argument missing/.exec(message);
+    if (missing) {
+      throw new UsageError(command, `'${missing[2] ?? missing[1]}' needs a value after it`);
+    }
     throw new UsageError(command, message.split("\n")[0]!.replace(/\.$/, ""));
   }
 }

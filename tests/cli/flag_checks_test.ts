@@ -62,6 +62,22 @@ describe("flag checks across commands", () => {
       ["--dir", "/tmp/p", "--nodes", "0"],
       problemOf((w) => integerText("0", 1, "--nodes", w)),
     ],
+    // A value that starts with '-' and is not a number: how to give it, rather than parseArgs'
+    // "argument is ambiguous"; and a flag with nothing after it.
+    [
+      "run",
+      ["w.yaml", "--token", "-xY_z"],
+      "'--token' is followed by '-xY_z', which reads as an option: to give a value that starts " +
+      "with '-', join it to its flag, as in --token=-xY_z",
+    ],
+    [
+      "graph",
+      ["w.yaml", "-o", "-x"],
+      "'-o' is followed by '-x', which reads as an option: to give a value that starts with '-', " +
+      "join it to its flag, as in -o-x",
+    ],
+    ["run", ["w.yaml", "--backend"], "'--backend' needs a value after it"],
+    ["graph", ["w.yaml", "-o"], "'--output' needs a value after it"],
   ];
   for (const [command, argv, problem] of cases) {
     it(`asyncflow ${command} ${argv.join(" ")}`, async () => {
