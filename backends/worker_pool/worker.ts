@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { isThenable } from "../../src/thenable.ts";
 import { parentPortOf } from "./_runtime.ts";
 import {
   ERROR,
@@ -150,10 +151,6 @@ function errorFields(error: Error): Record<string, unknown> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 function pump(): void {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isThenable } from "../../src/thenable.ts";
 import {
   paramProblems,
   type PathIssue,
@@ -126,9 +127,4 @@ export async function settledValue(value: unknown): Promise<unknown> {
     return Object.fromEntries(entries);
   }
   return value;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as { then?: unknown }).then === "function";
 }
