@@ -12,7 +12,9 @@
  * `P` its pid, `1`/`2` bytes it wrote on stdout/stderr, `E` the end of stream 1 or 2, `W` its raw
  * wait status once reaped, then `X` when all of them are in, with nothing or, when it could not
  * start, `c<errno>` (no such working directory) or `e<errno>` (exec failed). The launcher ends
- * when stdin closes; what it started runs on, as a detached child of this runtime would.
+ * when stdin closes, and only then: it ignores SIGTERM, SIGINT and SIGHUP, which reach it with the
+ * runtime's process group or Slurm job step, so that the runtime decides what becomes of the
+ * commands. What it started runs on after it, as a detached child of this runtime would.
  *
  * @module
  */
@@ -27,6 +29,9 @@ my $rin = ''; vec($rin, 0, 1) = 1;
 $in = '';
 $SIG{CHLD} = sub {}; # wakes select; reaping is done in the loop
 $SIG{PIPE} = 'IGNORE';
+# A signal to the runtime's whole group or job (Ctrl-C, Slurm's SIGTERM at a job's end) is for
+# the runtime and the commands to act on: the launcher ends only when the runtime goes (stdin).
+$SIG{$_} = 'IGNORE' for qw(TERM INT HUP);
 
 sub put {
   my ($s) = @_; my $off = 0;
@@ -68,7 +73,7 @@ sub start {
   if (!defined $pid) { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; }
   if ($pid == 0) {
     # Perl ignores SIGFPE and may block signals: a command starts with the defaults.
-    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE);
+    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE TERM INT HUP);
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     POSIX::setsid();
     open(STDIN, '<', '/dev/null');

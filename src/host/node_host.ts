@@ -10,7 +10,7 @@ import type {
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
-import { LaunchedChild, type LaunchedStream, Launcher } from "./launcher.ts";
+import { LaunchedChild, type LaunchedStream, Launcher, LauncherGoneError } from "./launcher.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
@@ -193,6 +193,7 @@ function spawnProcess(
   // Linux only; the last read that can succeed is when its stdout closes, as it exits.
   let sampler: UsageSampler | undefined;
   const started = () => {
+    if (child.pid !== undefined) request.onStart?.(child.pid);
     if (killAsked) kill();
     if (!request.measureUsage || child.pid === undefined || !hasProc(b)) return;
     sampler = new UsageSampler(child.pid, (path) => b.fs.readFileSync(path, "utf8"));
@@ -205,6 +206,7 @@ function spawnProcess(
     child.once("error", (error) => {
       clearTimeout(killTimer);
       sampler?.stop();
+      if (error instanceof LauncherGoneError) return reject(error); // it did start
       // A missing cwd fails the spawn with ENOENT, which names the program (or setsid) instead.
       const why = request.cwd !== undefined && !isDirectory(b, request.cwd)
         ? `the working directory '${request.cwd}' does not exist (or is not a directory)`
