@@ -32,6 +32,9 @@ $SIG{PIPE} = 'IGNORE';
 # A signal to the runtime's whole group or job (Ctrl-C, Slurm's SIGTERM at a job's end) is for
 # the runtime and the commands to act on: the launcher ends only when the runtime goes (stdin).
 $SIG{$_} = 'IGNORE' for qw(TERM INT HUP);
+# They are held across each fork: one sent to a new command before it restored their defaults
+# then waits for it, rather than being ignored (a kill that came before its pid was known).
+my $held = POSIX::SigSet->new(POSIX::SIGTERM(), POSIX::SIGINT(), POSIX::SIGHUP());
 
 sub put {
   my ($s) = @_; my $off = 0;
@@ -69,8 +72,9 @@ sub start {
   my $envc = shift @f; my @env = $envc >= 0 ? splice(@f, 0, $envc) : ();
   my ($or, $ow, $er, $ew, $sr, $sw);
   pipe($or, $ow) && pipe($er, $ew) && pipe($sr, $sw) or do { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; };
+  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $held);
   my $pid = fork();
-  if (!defined $pid) { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; }
+  if (!defined $pid) { POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $held); report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; }
   if ($pid == 0) {
     # Perl ignores SIGFPE and may block signals: a command starts with the defaults.
     $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE TERM INT HUP);
@@ -84,6 +88,7 @@ sub start {
     { no warnings; exec { $argv[0] } @argv; }
     $fail->('e');
   }
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $held);
   close($ow); close($ew); close($sw);
   report('P', $id, $pid);
   my $k = { id => $id, pid => $pid, open => 3, failed => '', h1 => $or, h2 => $er, hs => $sr };
