@@ -81,6 +81,8 @@ export class LaunchedChild extends Emitter {
   exitCode: number | null = null;
   /** The name of the signal that ended it, once reaped. */
   signalCode: string | null = null;
+  /** Its CPU time, user and system, with the children it waited for, in ms, once reaped. */
+  cpuMs: number | undefined;
   /** What it writes on stdout. */
   readonly stdout: LaunchedStream = new LaunchedStream();
   /** What it writes on stderr. */
@@ -277,7 +279,9 @@ export class Launcher {
         (data[0] === 49 ? child.stdout : child.stderr).emit("end");
         return;
       case "W": {
-        const status = Number(decoder.decode(data));
+        const [statusText, cpuText] = decoder.decode(data).split(" ");
+        const status = Number(statusText);
+        if (cpuText !== undefined) child.cpuMs = Number(cpuText);
         const signal = status & 0x7f;
         if (signal !== 0) child.signalCode = this.#host.signalName(signal);
         else child.exitCode = (status >> 8) & 0xff;

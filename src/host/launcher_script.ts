@@ -10,7 +10,10 @@
  * stdout and stderr on pipes of its own, and execs its program (a name without a slash is looked
  * up on the PATH of its environment). Reports go to stdout as `<type> <id> <bytes>\n<data>`:
  * `P` its pid, `1`/`2` bytes it wrote on stdout/stderr, `E` the end of stream 1 or 2, `W` its raw
- * wait status once reaped, then `X` when all of them are in, with nothing or, when it could not
+ * wait status once reaped and, after a space, the CPU time in ms, user and system, of it and the
+ * children it waited for (the growth of the launcher's children's `times` at that reap: the
+ * kernel's own figure, which no read of `/proc` can give once the command is reaped), then `X`
+ * when all of them are in, with nothing or, when it could not
  * start, `c<errno>` (no such working directory) or `e<errno>` (exec failed). The launcher ends
  * when stdin closes, and only then: it ignores SIGTERM, SIGINT and SIGHUP, which reach it with the
  * runtime's process group or Slurm job step, so that the runtime decides what becomes of the
@@ -96,10 +99,14 @@ sub start {
   for ([$or, '1'], [$er, '2'], [$sr, 's']) { my $fd = fileno($_->[0]); $fds{$fd} = [$k, $_->[1]]; vec($rin, $fd, 1) = 1; }
 }
 
+my $spent = 0; # the CPU time of the children reaped so far, in s: each reap adds one's
 while (1) {
   while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my (undef, undef, $cu, $cs) = times;
+    my $ms = int(($cu + $cs - $spent) * 1000 + 0.5);
+    $spent = $cu + $cs;
     my $k = $kids{$p} or next;
-    $k->{status} = $?; report('W', $k->{id}, $?); finish($k);
+    $k->{status} = $?; report('W', $k->{id}, "$? " . ($ms > 0 ? $ms : 0)); finish($k);
   }
   # A command that closed its streams but is not reaped yet is looked at again soon: its SIGCHLD
   # may come between the reap above and select, and would not wake it.

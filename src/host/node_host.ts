@@ -7,6 +7,7 @@ import type {
   Host,
   ProcessOutcome,
   ProcessRequest,
+  ProcessUsage,
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
@@ -242,7 +243,7 @@ function spawnProcess(
         stderr,
         stdoutBytes: o.bytes,
         stderrBytes: e.bytes,
-        ...(sampler ? { usage: sampler.usage } : {}),
+        ...(request.measureUsage ? usageOf(child, sampler) : {}),
       });
     });
   });
@@ -253,6 +254,17 @@ function spawnProcess(
     exited,
     kill,
   };
+}
+
+/**
+ * What a command used: the samples of its memory and, for its CPU time, the kernel's figure at
+ * its reap where the launcher reports it (exact, where a last sample may come too late).
+ */
+function usageOf(child: Child, sampler: UsageSampler | undefined): { usage?: ProcessUsage } {
+  const usage = sampler?.usage;
+  const cpuMs = child instanceof LaunchedChild ? child.cpuMs : undefined;
+  if (cpuMs === undefined) return usage ? { usage } : {};
+  return { usage: { ...usage, cpuMs } };
 }
 
 let procReadable: boolean | undefined;
