@@ -190,9 +190,10 @@ export class ExecRunner {
     // A launched command's pid comes a moment after its start (before its end): what needs it
     // waits for it here.
     let pidCame: ((pid: number) => void) | undefined;
+    let onNode: RunningProcess | undefined;
     try {
       // A single-rank command goes to its node's executor when there are executors.
-      const onNode = this.#executors?.launch(
+      onNode = this.#executors?.launch(
         placement,
         task.command,
         task.env,
@@ -240,19 +241,22 @@ export class ExecRunner {
       startedAt: Date.now(),
     };
     rec.run = run;
+    // `running` goes out with the pid, and right before it is journaled: the pid's immediate
+    // flush then writes the event with it, so a restart never finds a command's pid without its
+    // `running` (the event would go missing). Until then the task is `queued` in the journal: an
+    // agent that dies before a launched command's pid came has a restart run it again when no
+    // process carries its mark (the launcher never forked it), or end what does and call it lost.
     const known = (pid: number) => {
       group = new ProcessGroup(pid);
       this.#running.set(process, group);
       if (terminated) group.terminate(); // what it left behind gets the SIGKILL after the grace
       run.pid = pid;
+      this.#report.running(rec, nodes); // ignored when cancelled meanwhile: it is final
       this.#report.started?.(rec, pid);
     };
-    this.#report.running(rec, nodes);
-    // After `running`: the pid's immediate flush then writes the event with it, so a restart
-    // never finds a command's pid without its `running` (the event would go missing). Until the
-    // pid is journaled, the mark in the command's environment lets a restart find it.
     if (process.pid !== undefined) known(process.pid);
-    else pidCame = known; // never, for a command on a node executor: its pid is that node's
+    else if (onNode) this.#report.running(rec, nodes); // its pid is that of another node
+    else pidCame = known;
     // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
     // the slots come back.
     rec.gone = process.exited
