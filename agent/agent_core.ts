@@ -17,7 +17,7 @@ import type { LaunchMethod } from "./placement/launch.ts";
 import { SlotScheduler } from "./placement/scheduler.ts";
 import { PilotLifetime, type WalltimeOptions } from "./pilot/pilot_lifetime.ts";
 import type { AllocationClock } from "./pilot/walltime.ts";
-import { identify } from "./process_identity.ts";
+import { identifyStarted } from "./process_identity.ts";
 import { unhandledRejections } from "./rejections.ts";
 import {
   type AgentTask,
@@ -45,6 +45,11 @@ export interface CoreOptions {
   forgetExpiredAfterMs: number;
   /** Node executors for single-rank commands; without them every command goes through `launch`. */
   executors?: NodeExecutors;
+  /**
+   * Start the commands of this node through the host's launcher (`Host.launch`) rather than a
+   * spawn each. Default: on Node and Deno, not on Bun (as `LocalBackend`'s `launcher`).
+   */
+  launcher?: boolean;
   /**
    * Function tasks are placed by the scheduler on every node's cores, as commands are, and run
    * on the Workers of their node's executor (which must have been started with the modules),
@@ -124,7 +129,7 @@ export class AgentCore {
       started: (rec, pid) => {
         // With what tells this process from a later one under the same pid: a restart kills
         // only on a match.
-        const who = identify(pid) ?? { pid };
+        const who = identifyStarted(pid);
         this.#journal.append(
           JSON.stringify({ t: "pid", sid: (rec as AgentTask).session.id, id: rec.id, ...who }),
         );
@@ -151,6 +156,7 @@ export class AgentCore {
       opts.executors,
       late,
       lifetime.job,
+      opts.launcher,
     );
     // A lost node takes no more work; its tasks fail with NodeLostError, for retries elsewhere.
     opts.executors?.onLost((node, error) => {

@@ -80,6 +80,8 @@ export class ExecRunner {
   /** Why a task may not start now (its declared walltime no longer fits), checked at its start. */
   readonly #refusal: ((rec: TaskRecord) => Error | undefined) | undefined;
   readonly #log: AgentLog;
+  /** Whether commands of this node start through the host's launcher (`Host.launch`). */
+  readonly #launcher: boolean;
   /**
    * In a Slurm job: whether it is ending now (asked when a command dies of a signal), and how
    * the agent ends its tasks for it.
@@ -94,7 +96,9 @@ export class ExecRunner {
     executors?: NodeExecutors,
     refusal?: (rec: TaskRecord) => Error | undefined,
     job?: { ending: () => Promise<boolean>; end: () => void },
+    launcher = host.runtime !== "bun",
   ) {
+    this.#launcher = launcher;
     this.#job = job;
     this.#executors = executors;
     this.#refusal = refusal;
@@ -183,9 +187,13 @@ export class ExecRunner {
     const task = rec.task as WireExecutableTask;
     let process: RunningProcess;
     let asRun: string | readonly string[] = task.command;
+    // A launched command's pid comes a moment after its start (before its end): what needs it
+    // waits for it here.
+    let pidCame: ((pid: number) => void) | undefined;
+    let onNode: RunningProcess | undefined;
     try {
       // A single-rank command goes to its node's executor when there are executors.
-      const onNode = this.#executors?.launch(
+      onNode = this.#executors?.launch(
         placement,
         task.command,
         task.env,
@@ -196,7 +204,7 @@ export class ExecRunner {
       if (!onNode && task.cwd !== undefined) checkCwd(task.cwd);
       const launch = onNode ? undefined : launchCommand(this.#method, placement, task.command);
       if (launch) asRun = launch.argv;
-      process = onNode ?? host.spawn({
+      process = onNode ?? (this.#launcher ? host.launch : host.spawn)({
         command: launch!.argv,
         // The mark lets a restarted agent find this command even if it died before the pid
         // reached the journal (task_marker.ts).
@@ -206,6 +214,7 @@ export class ExecRunner {
         // Forked here, the command's processes are this host's children, as a recorded local
         // run's; under srun they run under slurmstepd elsewhere, and the figures would be srun's.
         measureUsage: this.#method === "fork",
+        onStart: (pid) => pidCame?.(pid),
       });
     } catch (error) {
       this.#scheduler.release(placement);
@@ -214,26 +223,40 @@ export class ExecRunner {
     }
     // The group outlives the shell when the command leaves processes behind: they are reached
     // through it, and hold the command's slots until the group is empty.
-    const group = process.pid !== undefined ? new ProcessGroup(process.pid) : undefined;
+    let group: ProcessGroup | undefined;
+    let terminated = false;
     this.#running.set(process, group);
     const terminate = () => {
-      process.kill();
+      terminated = true;
+      process.kill(); // before its pid came, it is killed when the pid comes
       group?.terminate();
     };
     rec.stop = terminate;
     rec.terminate = terminate;
     const nodes = [...new Set(placement.ranks.map((p) => p.node))].join(",");
-    rec.run = {
+    const run: WireRunRecord = {
       command: recorded(asRun),
       cwd: task.cwd ?? nodeProcess.cwd(),
       host: nodes,
-      ...(process.pid !== undefined ? { pid: process.pid } : {}),
       startedAt: Date.now(),
     };
-    this.#report.running(rec, nodes);
-    // After `running`: the pid's immediate flush then writes the event with it, so a restart
-    // never finds a command's pid without its `running` (the event would go missing).
-    if (process.pid !== undefined) this.#report.started?.(rec, process.pid);
+    rec.run = run;
+    // `running` goes out with the pid, and right before it is journaled: the pid's immediate
+    // flush then writes the event with it, so a restart never finds a command's pid without its
+    // `running` (the event would go missing). Until then the task is `queued` in the journal: an
+    // agent that dies before a launched command's pid came has a restart run it again when no
+    // process carries its mark (the launcher never forked it), or end what does and call it lost.
+    const known = (pid: number) => {
+      group = new ProcessGroup(pid);
+      this.#running.set(process, group);
+      if (terminated) group.terminate(); // what it left behind gets the SIGKILL after the grace
+      run.pid = pid;
+      this.#report.running(rec, nodes); // ignored when cancelled meanwhile: it is final
+      this.#report.started?.(rec, pid);
+    };
+    if (process.pid !== undefined) known(process.pid);
+    else if (onNode) this.#report.running(rec, nodes); // its pid is that of another node
+    else pidCame = known;
     // Nothing here may throw into nowhere: whatever goes wrong fails this task, is logged, and
     // the slots come back.
     rec.gone = process.exited

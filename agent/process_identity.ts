@@ -67,9 +67,37 @@ export function identify(pid: number): ProcessIdentity | undefined {
 }
 
 /**
+ * The identity of a process this host started: {@linkcode identify}'s, or, when the process has
+ * exited already, its pid, boot and host without a start time. A command started through the
+ * launcher has its pid reported a moment later, when it may be gone (and reaped) already; the
+ * group it leaves behind is still this host's, and {@linkcode mayKill} lets a restart end it
+ * while no other process holds the pid.
+ *
+ * @param pid The process id, just reported by whoever started it.
+ * @returns What the journal records.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { identifyStarted, mayKill } from "./process_identity.ts";
+ * const gone = identifyStarted(2 ** 22 + 12345); // above the largest pid Linux gives
+ * assert.equal(gone.start, undefined);
+ * if (gone.boot !== undefined) assert.equal(mayKill(gone), true);
+ * ```
+ */
+export function identifyStarted(pid: number): Partial<ProcessIdentity> & { pid: number } {
+  const known = identify(pid);
+  if (known !== undefined) return known;
+  const b = bootId();
+  return b === undefined ? { pid } : { pid, boot: b, host: hostname() };
+}
+
+/**
  * Whether the process group a journal recorded may be killed: it was started on this host in
  * this boot, and the pid is either still the same process (same start time) or held by no
- * process at all (its members live on; a group id is not reused while it has members).
+ * process at all (its members live on; a group id is not reused while it has members). A record
+ * without a start time (the process had exited when its pid was journaled) matches only the
+ * latter.
  *
  * @param recorded What the journal holds.
  * @returns `true` only on a match; a reason when not.
@@ -93,6 +121,9 @@ export function mayKill(recorded: Partial<ProcessIdentity> & { pid: number }): t
     return `pid ${pid} was started before the last reboot (or its boot is unknown)`;
   }
   const now = startTime(pid);
+  if (now !== undefined && recorded.start === undefined) {
+    return `pid ${pid} is held by a process (started at tick ${now}) though it had exited when journaled`;
+  }
   if (now !== undefined && now !== recorded.start) {
     return `pid ${pid} is now another process (started at tick ${now}, not ${recorded.start})`;
   }

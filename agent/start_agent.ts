@@ -106,6 +106,14 @@ export interface AgentOptions {
    */
   executors?: boolean;
   /**
+   * Start commands through one long-lived launcher process on each node (the agent's, and each
+   * node executor's) rather than by a spawn of the runtime each: the same processes, groups,
+   * exit codes, signals and outputs, several times the rate on Node and Deno (see
+   * `LocalBackend`'s `launcher`). Where there is no launcher (no `/usr/bin/perl`), commands are
+   * spawned directly. Default: on Node and Deno, not on Bun, whose own spawn is as fast.
+   */
+  launcher?: boolean;
+  /**
    * Run function tasks on every node: the scheduler places them on the nodes' cores, as it places
    * commands, and each node's executor runs them on Workers of its own (the task modules must be
    * on a filesystem the nodes share). `false`: on the agent's node only, on its worker pool.
@@ -238,6 +246,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<AgentHandl
       allocation,
       launch,
       ...(executors ? { executors } : {}),
+      ...(options.launcher !== undefined ? { launcher: options.launcher } : {}),
       ...(functionsOnNodes ? { functionsOnNodes } : {}),
       modules,
       functionBackend: options.functionBackend ?? await functionBackend(options, urls, allocation),
@@ -378,6 +387,7 @@ async function startExecutors(
   if (!wanted) return undefined;
   const cores = new Map(allocation.nodes.map((n) => [n.name, n.cores]));
   return await NodeExecutors.start(allocation.nodes.map((n) => n.name), {
+    ...(o.launcher !== undefined ? { launcher: o.launcher } : {}),
     ...(onNodes(o, urls) ? { functions: { modules: urls, workers: (n) => cores.get(n)! } } : {}),
   });
 }

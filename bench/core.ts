@@ -12,9 +12,8 @@
 import { LocalBackend, NoopBackend, WorkflowEngine } from "../mod.ts";
 import { host } from "../src/host/mod.ts";
 import process from "node:process";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { spawnFloor } from "./spawn_floor.ts";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 20_000 : 100_000;
@@ -29,48 +28,6 @@ const rows: {
   /** The ratio to the posix_spawn floor, for commands. */
   floor?: number;
 }[] = [];
-
-/**
- * `/bin/true` per second from a C loop of posix_spawn, 4 at a time (best of 2), where the machine
- * has a C compiler; undefined elsewhere.
- */
-function spawnFloor(n: number): number | undefined {
-  const dir = mkdtempSync(`${tmpdir()}/asyncflow-floor-`);
-  try {
-    writeFileSync(`${dir}/floor.c`, FLOOR_C);
-    const cc = spawnSync("cc", ["-O2", "-o", `${dir}/floor`, `${dir}/floor.c`]);
-    if (cc.status !== 0) return undefined;
-    const runs = [0, 1].map(() => Number(spawnSync(`${dir}/floor`, [String(n)]).stdout));
-    return Math.max(...runs);
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const FLOOR_C = `#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <time.h>
-extern char **environ;
-int main(int argc, char **argv) {
-  int n = atoi(argv[1]), started = 0, running = 0, status;
-  char *args[] = {"/bin/true", 0};
-  struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
-  while (started < n || running > 0) {
-    for (; running < 4 && started < n; started++, running++) {
-      pid_t pid;
-      if (posix_spawn(&pid, "/bin/true", 0, 0, args, environ)) return 1;
-    }
-    if (wait(&status) > 0) running--;
-  }
-  clock_gettime(CLOCK_MONOTONIC, &b);
-  printf("%.0f\\n", n / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9));
-  return 0;
-}
-`;
 
 function gc(): void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };

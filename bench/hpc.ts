@@ -1,7 +1,8 @@
 /**
- * Short commands (`/bin/true`) per second across the nodes of a Slurm allocation, launched three
+ * Short commands (`/bin/true`) per second across the nodes of a Slurm allocation, launched four
  * ways in the same job, interleaved round by round: by the node executors (one per node, started
- * once), as one `srun` step per command (what the agent did before), and — the floor — forked on
+ * once; through their launcher on Node and Deno), by executors that spawn each command, as one
+ * `srun` step per command (what the agent did before), and — the floor — forked on
  * the batch node itself (the most one node's forking gives). Every core of the allocation is kept
  * busy: one command per core at a time, placed by the agent's scheduler.
  *
@@ -58,6 +59,8 @@ async function measure(): Promise<void> {
     functions: { modules: new Map([["bench", TASKS]]), workers: (n) => coresOf.get(n)! },
   });
   const startMs = performance.now() - t0;
+  // The same executors with a spawn of the runtime per command instead of their launcher.
+  const spawning = await NodeExecutors.start(nodes, { launcher: false });
   const MB = 1 << 20;
   const many = values.quick ? 300 : 1500;
   const few = values.quick ? 30 : 120; // srun is slow: fewer, for a round of similar length
@@ -76,6 +79,12 @@ async function measure(): Promise<void> {
       rate(
         new SlotScheduler(allocation),
         (p) => exited(executors.launch(p, ["/bin/true"], undefined, undefined, MB)!),
+        many,
+      ),
+    "executors, a spawn each": () =>
+      rate(
+        new SlotScheduler(allocation),
+        (p) => exited(spawning.launch(p, ["/bin/true"], undefined, undefined, MB)!),
         many,
       ),
     "srun per command": () =>
@@ -100,6 +109,7 @@ async function measure(): Promise<void> {
   }
   await pool.close();
   await executors.close();
+  await spawning.close();
   console.log(
     `${host.runtime}, ${nodes.length} nodes (${nodes.join(",")}), ${cores} cores, one /bin/true ` +
       `per core at a time, ${rounds} rounds; executors started in ${startMs.toFixed(0)} ms`,
@@ -119,6 +129,8 @@ async function measure(): Promise<void> {
   console.log(
     `${"executors / floor, per round".padEnd(42)} ${summary(ratio("executors", "floor"), "x")}`,
   );
+  const launched = ratio("executors", "executors, a spawn each");
+  console.log(`${"executors: launcher / a spawn each".padEnd(42)} ${summary(launched, "x")}`);
   const spread = ratio("functions on every node", "functions on the agent's pool");
   console.log(`${"functions: every node / agent's pool".padEnd(42)} ${summary(spread, "x")}`);
   const link = ratio("functions on the first node's executor", "functions on the agent's pool");

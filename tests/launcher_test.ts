@@ -87,6 +87,18 @@ describe("the command launcher", { skip }, () => {
     assert.ok(p.pid! > 1);
   });
 
+  it("a kill as the launcher forks reaches the command as a SIGTERM, not held off by the launcher's own ignoring of it", async () => {
+    // The launcher ignores SIGTERM; a command gets it at the default only once its process has
+    // reset it, a moment after the fork, which is when a kill asked before the pid lands.
+    const signals = new Set<string | null>();
+    for (let i = 0; i < 20; i++) {
+      const p = host.launch({ command: ["sleep", "30"] });
+      p.kill();
+      signals.add((await p.exited).signal);
+    }
+    assert.deepEqual([...signals], ["SIGTERM"]);
+  });
+
   it("fails what ran on a launcher that died, kills it, and starts a new one", async () => {
     const dir = mkdtempSync(`${tmpdir()}/asyncflow-launcher-`);
     await using flow = await WorkflowEngine.create({

@@ -14,7 +14,7 @@ const IDLE = "sleep 1.1";
 
 /** Runs each command on a LocalBackend and returns the record of each. */
 async function recordsOf(
-  options: { measureUsage?: boolean },
+  options: { measureUsage?: boolean; launcher?: boolean },
   ...commands: (string | string[])[]
 ): Promise<ExecutionRecord[]> {
   await using flow = await WorkflowEngine.create({ backends: [new LocalBackend(options)] });
@@ -87,6 +87,20 @@ describe("resource use per command (LocalBackend, Linux /proc)", { skip: !linux 
       tmp.cleanup();
     }
   });
+
+  it(
+    "through the launcher, a command's CPU time is the kernel's at its end, not its last sample's",
+    {
+      skip: existsSync("/usr/bin/perl") ? false : "needs /usr/bin/perl",
+    },
+    async () => {
+      // 0.7 s of CPU however loaded the machine: the samples come 10, 20, 40 … 640 ms apart, so the
+      // last one before its end would have seen at most ≈0.63 s of it.
+      const burn = ["perl", "-e", "1 while do { my @t = times; $t[0] + $t[1] < 0.7 }"];
+      const [r] = await recordsOf({ measureUsage: true, launcher: true }, burn);
+      assert.ok(r!.cpuMs! >= 700 && r!.cpuMs! < 1_000, `cpuMs ${r!.cpuMs} of a 0.7 s CPU burn`);
+    },
+  );
 
   it("measures nothing unless asked for or recorded", async () => {
     const [r] = await recordsOf({}, "sleep 0.1");

@@ -1,6 +1,7 @@
 /**
  * A node executor: the small process the agent starts once per node, as a Slurm step. It forks
- * the single-rank commands the agent places on its node, each in a process group of its own,
+ * the single-rank commands the agent places on its node (through a launcher of its own where its
+ * runtime's default says so), each in a process group of its own,
  * runs the function tasks placed there on Workers (`function_calls.ts`), reports how they ended,
  * and kills them on request. It talks over its stdin and stdout only
  * (no listener). When the agent goes silent or its stdin ends, it kills what it runs and exits:
@@ -29,8 +30,10 @@ const AGENT_SILENCE_MS = 10 * BEAT_MS;
 /**
  * Runs the executor on this process's stdin and stdout until the agent goes.
  *
- * @param args The executor's arguments: `--module name=url` for each of the agent's task modules
- * and `--workers n`, the most function calls at once (default 1).
+ * @param args The executor's arguments: `--module name=url` for each of the agent's task modules,
+ * `--workers n`, the most function calls at once (default 1), and `--launcher on|off`, whether
+ * commands start through one long-lived launcher process (`Host.launch`; default: on Node and
+ * Deno, not on Bun).
  * @returns The exit code: 0 when the agent closed the link, 1 when it fell silent or spoke wrongly.
  *
  * @example
@@ -42,7 +45,7 @@ const AGENT_SILENCE_MS = 10 * BEAT_MS;
 export function runExecutor(args: readonly string[] = []): Promise<number> {
   const running = new Map<number, RunningProcess>();
   const send = (m: FromExecutor) => process.stdout.write(JSON.stringify(m) + "\n");
-  const { modules, workers } = functionOptions(args);
+  const { modules, workers, launcher } = executorOptions(args);
   const calls = new FunctionCalls(modules, workers, send);
   let heard = Date.now();
   return new Promise((resolve) => {
@@ -102,7 +105,7 @@ export function runExecutor(args: readonly string[] = []): Promise<number> {
       }
       let p: RunningProcess;
       try {
-        p = host.spawn({
+        p = (launcher ? host.launch : host.spawn)({
           command: m.argv,
           ...(m.cwd !== undefined ? { cwd: m.cwd } : {}),
           ...(m.env !== undefined ? { env: m.env } : {}),
@@ -135,14 +138,25 @@ function spawnError(error: Error, m: SpawnMessage): string {
     "(e.g. 'cmd > out.txt') and read them from there";
 }
 
-/** The task modules and the number of Workers, from the executor's arguments. */
-function functionOptions(
+/**
+ * The task modules, the number of Workers and whether commands start through a launcher, from
+ * the executor's arguments.
+ */
+function executorOptions(
   args: readonly string[],
-): { modules: Map<string, string>; workers: number } {
+): { modules: Map<string, string>; workers: number; launcher: boolean } {
   const { values } = parseArgs({
     args: [...args],
-    options: { module: { type: "string", multiple: true }, workers: { type: "string" } },
+    options: {
+      module: { type: "string", multiple: true },
+      workers: { type: "string" },
+      launcher: { type: "string" },
+    },
   });
+  const launcher = values.launcher ?? (host.runtime !== "bun" ? "on" : "off");
+  if (launcher !== "on" && launcher !== "off") {
+    throw new TypeError(`--launcher must be 'on' or 'off', got '${launcher}'`);
+  }
   const modules = new Map<string, string>();
   for (const m of values.module ?? []) {
     const eq = m.indexOf("=");
@@ -153,7 +167,7 @@ function functionOptions(
   if (!Number.isSafeInteger(workers) || workers < 1) {
     throw new TypeError(`--workers must be a positive integer, got '${values.workers}'`);
   }
-  return { modules, workers };
+  return { modules, workers, launcher: launcher === "on" };
 }
 
 if (import.meta.main) process.exit(await runExecutor(process.argv.slice(2)));

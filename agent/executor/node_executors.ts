@@ -28,6 +28,11 @@ export interface NodeExecutorsOptions extends NodeExecutorOptions {
    * every node) and how many Workers each node may run at once (its cores). Default: none.
    */
   functions?: { modules: ReadonlyMap<string, string>; workers: (node: string) => number };
+  /**
+   * Whether the executors start commands through a launcher of their own (`Host.launch`).
+   * Default: their runtime's default (on Node and Deno, not on Bun).
+   */
+  launcher?: boolean;
 }
 
 /**
@@ -98,9 +103,12 @@ export class NodeExecutors {
         ...[...f.modules].flatMap(([name, url]) => ["--module", `${name}=${url}`]),
         ...["--workers", String(f.workers(node))],
       ];
+    const launcherArgs = options.launcher === undefined
+      ? []
+      : ["--launcher", options.launcher ? "on" : "off"];
     const started = await Promise.allSettled(
       nodes.map((node) =>
-        NodeExecutor.start(node, [...argv(node), ...functionArgs(node)], options)
+        NodeExecutor.start(node, [...argv(node), ...functionArgs(node), ...launcherArgs], options)
       ),
     );
     const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);

@@ -51,6 +51,8 @@ Options:
   --new-token            do not reuse the token found in the directory
   --no-executors         one srun per command; default with --launch srun in a Slurm job: one
                          executor per node (a Slurm step) forks the single-rank commands
+  --no-launcher          a spawn of the runtime per command; default on Node and Deno: one
+                         long-lived launcher process per node starts them, several times faster
   --cors-origin <origin> let pages from this origin (e.g. http://127.0.0.1:8080) call the agent
                          from a browser (repeatable); every request still needs a token
   --drain-margin <time>  in a Slurm job with a time limit: stop starting tasks this long before
@@ -93,6 +95,7 @@ export const agentCommand: Command = {
       "tls-self-signed": { type: "boolean" },
       "new-token": { type: "boolean" },
       "no-executors": { type: "boolean" },
+      "no-launcher": { type: "boolean" },
       "log-level": { type: "string" },
       "functions-in-thread": { type: "boolean" },
       "cors-origin": { type: "string", multiple: true },
@@ -189,6 +192,7 @@ async function agentOptions(values: Record<string, unknown>): Promise<AgentOptio
     ...(values["new-token"] ? { newToken: true } : {}),
     ...(values["functions-in-thread"] ? { functionsInThread: true } : {}),
     ...(values["no-executors"] ? { executors: false } : {}),
+    ...(values["no-launcher"] ? { launcher: false } : {}),
     ...(origins.length > 0 ? { corsOrigins: origins } : {}),
     ...(values["runtime-http"] ? { connections: { server: "runtime" as const } } : {}),
     ...(drain !== undefined || cut !== undefined

@@ -31,6 +31,12 @@ export interface ProcessRequest {
   maxBufferBytes?: number;
   /** Measure its CPU time and peak memory, where the host can (`ProcessOutcome.usage`). */
   measureUsage?: boolean;
+  /**
+   * Called once with its pid when it is known: within {@linkcode Host.spawn}, or a moment after
+   * {@linkcode Host.launch} returned (when the launcher reports it, before the process's end).
+   * Not called when it could not start.
+   */
+  onStart?: (pid: number) => void;
 }
 
 /** What a process used, as far as the host could see (see `proc_usage.ts`). */

@@ -10,6 +10,33 @@
 import type { ChildProcess } from "node:child_process";
 import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
 
+/**
+ * A command ended with its launcher, which died while it ran (killed, say): the command was killed
+ * too, since its output had nowhere to go. The next command starts a new launcher.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LauncherGoneError } from "./launcher.ts";
+ * const e = new LauncherGoneError("/usr/bin/perl", "was killed by SIGKILL", "/bin/sh");
+ * assert.match(e.message, /launcher \(\/usr\/bin\/perl\) was killed by SIGKILL while '\/bin\/sh' ran/);
+ * ```
+ */
+export class LauncherGoneError extends Error {
+  /**
+   * @param perl The launcher's interpreter.
+   * @param why How it ended ("was killed by SIGKILL").
+   * @param file The command's program.
+   */
+  constructor(perl: string, why: string, file: string) {
+    super(
+      `the command launcher (${perl}) ${why} while '${file}' ran, and the command was killed ` +
+        `with it; the next command starts a new launcher: run this one again (a retry does)`,
+    );
+    this.name = "LauncherGoneError";
+  }
+}
+
 /** A minimal event emitter: the core does not import `node:events`. */
 class Emitter {
   readonly #listeners = new Map<string, ((...args: never[]) => void)[]>();
@@ -54,6 +81,8 @@ export class LaunchedChild extends Emitter {
   exitCode: number | null = null;
   /** The name of the signal that ended it, once reaped. */
   signalCode: string | null = null;
+  /** Its CPU time, user and system, with the children it waited for, in ms, once reaped. */
+  cpuMs: number | undefined;
   /** What it writes on stdout. */
   readonly stdout: LaunchedStream = new LaunchedStream();
   /** What it writes on stderr. */
@@ -183,18 +212,14 @@ export class Launcher {
         if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
           this.#host.killGroup(child.pid); // its output has nowhere to go any more
         }
-        child.emit(
-          "error",
-          new Error(
-            `the command launcher (${this.#perl}) ${why} while '${child.file}' ran; ` +
-              `it is started again for the next command`,
-          ),
-        );
+        child.emit("error", new LauncherGoneError(this.#perl, why, child.file));
       }
     };
     proc.once("error", (error: Error) => gone(`failed: ${error.message}`));
+    // At `close`, not `exit`: a pid it reported just before it died is read first, so that
+    // command is killed too rather than left running.
     proc.once(
-      "exit",
+      "close",
       (code: number | null, signal: string | null) =>
         gone(signal ? `was killed by ${signal}` : `exited with code ${code}`),
     );
@@ -254,7 +279,9 @@ export class Launcher {
         (data[0] === 49 ? child.stdout : child.stderr).emit("end");
         return;
       case "W": {
-        const status = Number(decoder.decode(data));
+        const [statusText, cpuText] = decoder.decode(data).split(" ");
+        const status = Number(statusText);
+        if (cpuText !== undefined) child.cpuMs = Number(cpuText);
         const signal = status & 0x7f;
         if (signal !== 0) child.signalCode = this.#host.signalName(signal);
         else child.exitCode = (status >> 8) & 0xff;

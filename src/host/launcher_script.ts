@@ -10,9 +10,14 @@
  * stdout and stderr on pipes of its own, and execs its program (a name without a slash is looked
  * up on the PATH of its environment). Reports go to stdout as `<type> <id> <bytes>\n<data>`:
  * `P` its pid, `1`/`2` bytes it wrote on stdout/stderr, `E` the end of stream 1 or 2, `W` its raw
- * wait status once reaped, then `X` when all of them are in, with nothing or, when it could not
+ * wait status once reaped and, after a space, the CPU time in ms, user and system, of it and the
+ * children it waited for (the growth of the launcher's children's `times` at that reap: the
+ * kernel's own figure, which no read of `/proc` can give once the command is reaped), then `X`
+ * when all of them are in, with nothing or, when it could not
  * start, `c<errno>` (no such working directory) or `e<errno>` (exec failed). The launcher ends
- * when stdin closes; what it started runs on, as a detached child of this runtime would.
+ * when stdin closes, and only then: it ignores SIGTERM, SIGINT and SIGHUP, which reach it with the
+ * runtime's process group or Slurm job step, so that the runtime decides what becomes of the
+ * commands. What it started runs on after it, as a detached child of this runtime would.
  *
  * @module
  */
@@ -27,6 +32,12 @@ my $rin = ''; vec($rin, 0, 1) = 1;
 $in = '';
 $SIG{CHLD} = sub {}; # wakes select; reaping is done in the loop
 $SIG{PIPE} = 'IGNORE';
+# A signal to the runtime's whole group or job (Ctrl-C, Slurm's SIGTERM at a job's end) is for
+# the runtime and the commands to act on: the launcher ends only when the runtime goes (stdin).
+$SIG{$_} = 'IGNORE' for qw(TERM INT HUP);
+# They are held across each fork: one sent to a new command before it restored their defaults
+# then waits for it, rather than being ignored (a kill that came before its pid was known).
+my $held = POSIX::SigSet->new(POSIX::SIGTERM(), POSIX::SIGINT(), POSIX::SIGHUP());
 
 # Reports wait in $out and go in one write per turn of the loop, before it waits again.
 my $out = '';
@@ -67,11 +78,12 @@ sub start {
   my $envc = shift @f; my @env = $envc >= 0 ? splice(@f, 0, $envc) : ();
   my ($or, $ow, $er, $ew, $sr, $sw);
   pipe($or, $ow) && pipe($er, $ew) && pipe($sr, $sw) or do { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; };
+  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $held);
   my $pid = fork();
-  if (!defined $pid) { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; }
+  if (!defined $pid) { POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $held); report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; }
   if ($pid == 0) {
     # Perl ignores SIGFPE and may block signals: a command starts with the defaults.
-    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE);
+    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE TERM INT HUP);
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     POSIX::setsid();
     open(STDIN, '<', '/dev/null');
@@ -82,6 +94,7 @@ sub start {
     { no warnings; exec { $argv[0] } @argv; }
     $fail->('e');
   }
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $held);
   close($ow); close($ew); close($sw);
   report('P', $id, $pid);
   my $k = { id => $id, pid => $pid, open => 3, failed => '', h1 => $or, h2 => $er, hs => $sr };
@@ -89,10 +102,14 @@ sub start {
   for ([$or, '1'], [$er, '2'], [$sr, 's']) { my $fd = fileno($_->[0]); $fds{$fd} = [$k, $_->[1]]; vec($rin, $fd, 1) = 1; }
 }
 
+my $spent = 0; # the CPU time of the children reaped so far, in s: each reap adds one's
 while (1) {
   while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my (undef, undef, $cu, $cs) = times;
+    my $ms = int(($cu + $cs - $spent) * 1000 + 0.5);
+    $spent = $cu + $cs;
     my $k = $kids{$p} or next;
-    $k->{status} = $?; report('W', $k->{id}, $?); finish($k);
+    $k->{status} = $?; report('W', $k->{id}, "$? " . ($ms > 0 ? $ms : 0)); finish($k);
   }
   # A command that closed its streams but is not reaped yet is looked at again soon: its SIGCHLD
   # may come between the reap above and select, and would not wake it.

@@ -7,10 +7,11 @@ import type {
   Host,
   ProcessOutcome,
   ProcessRequest,
+  ProcessUsage,
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
-import { LaunchedChild, type LaunchedStream, Launcher } from "./launcher.ts";
+import { LaunchedChild, type LaunchedStream, Launcher, LauncherGoneError } from "./launcher.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
@@ -193,6 +194,7 @@ function spawnProcess(
   // Linux only; the last read that can succeed is when its stdout closes, as it exits.
   let sampler: UsageSampler | undefined;
   const started = () => {
+    if (child.pid !== undefined) request.onStart?.(child.pid);
     if (killAsked) kill();
     if (!request.measureUsage || child.pid === undefined || !hasProc(b)) return;
     sampler = new UsageSampler(child.pid, (path) => b.fs.readFileSync(path, "utf8"));
@@ -205,6 +207,7 @@ function spawnProcess(
     child.once("error", (error) => {
       clearTimeout(killTimer);
       sampler?.stop();
+      if (error instanceof LauncherGoneError) return reject(error); // it did start
       // A missing cwd fails the spawn with ENOENT, which names the program (or setsid) instead.
       const why = request.cwd !== undefined && !isDirectory(b, request.cwd)
         ? `the working directory '${request.cwd}' does not exist (or is not a directory)`
@@ -240,7 +243,7 @@ function spawnProcess(
         stderr,
         stdoutBytes: o.bytes,
         stderrBytes: e.bytes,
-        ...(sampler ? { usage: sampler.usage } : {}),
+        ...(request.measureUsage ? usageOf(child, sampler) : {}),
       });
     });
   });
@@ -251,6 +254,17 @@ function spawnProcess(
     exited,
     kill,
   };
+}
+
+/**
+ * What a command used: the samples of its memory and, for its CPU time, the kernel's figure at
+ * its reap where the launcher reports it (exact, where a last sample may come too late).
+ */
+function usageOf(child: Child, sampler: UsageSampler | undefined): { usage?: ProcessUsage } {
+  const usage = sampler?.usage;
+  const cpuMs = child instanceof LaunchedChild ? child.cpuMs : undefined;
+  if (cpuMs === undefined) return usage ? { usage } : {};
+  return { usage: { ...usage, cpuMs } };
 }
 
 let procReadable: boolean | undefined;

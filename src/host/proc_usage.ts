@@ -9,7 +9,8 @@
  * (the first after 10 ms, then at growing intervals up to once a second) and one read of its CPU
  * time when its stdout closes. CPU time is exact when that last read comes before the runtime
  * reaps the process (most of the time), else it is that of the last sample; memory is that of
- * the last sample. A command that ends before the first sample may have no memory figure.
+ * the last sample. (A command started through the launcher has its exact CPU time from the
+ * launcher, taken as it reaps it: see `launcher_script.ts`.) A command that ends before the first sample may have no memory figure.
  *
  * @module
  */

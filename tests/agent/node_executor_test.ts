@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -14,8 +14,22 @@ import { NodeExecutors } from "../../agent/executor/node_executors.ts";
 import { waitFor } from "./helpers.ts";
 
 const MB = 1 << 20;
-const start = (node = "n1", silenceMs = 5_000) =>
-  NodeExecutor.start(node, executorEntry(), { silenceMs });
+const start = (node = "n1", silenceMs = 5_000, launcher?: "on" | "off") =>
+  NodeExecutor.start(node, [...executorEntry(), ...(launcher ? ["--launcher", launcher] : [])], {
+    silenceMs,
+  });
+
+/** The launcher the executor `pid` started, once it has (at its first command), or undefined. */
+function launcherOf(pid: number): number | undefined {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ");
+  return children.map(Number).find((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, "utf8").startsWith("asyncflow-launcher");
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Whether a process exists (a zombie counts as gone: PID 1 may reap it late). */
 function alive(pid: number): boolean {
@@ -31,108 +45,132 @@ function alive(pid: number): boolean {
   }
 }
 
-describe("NodeExecutor", () => {
-  it("runs commands with their env and cwd, and reports exit codes and signals", async () => {
-    const ex = await start();
-    try {
-      const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
-      // Its CPU and memory figures (remote_usage_test) are left out: a quick command may have none.
-      const { usage: _usage, ...ok } = await ex.spawn({
-        command: ["sh", "-c", 'echo "$GREETING from $(pwd)"; echo warn >&2'],
-        env: { GREETING: "hello" },
-        cwd: dir,
-        maxBufferBytes: MB,
-      }).exited;
-      assert.deepEqual(ok, {
-        exitCode: 0,
-        signal: null,
-        stdout: `hello from ${dir}\n`,
-        stderr: "warn\n",
-      });
-      assert.equal((await ex.spawn({ command: "exit 3", maxBufferBytes: MB }).exited).exitCode, 3);
-      const killed = await ex.spawn({ command: "kill -9 $$", maxBufferBytes: MB }).exited;
-      assert.equal(killed.signal, "SIGKILL");
-      await assert.rejects(
-        ex.spawn({ command: ["/no/such/program"], maxBufferBytes: MB }).exited,
-        /on node n1: Cannot start '\/no\/such\/program'/,
-      );
-      // Output is bounded: past the bound the command is killed and fails saying so, and what
-      // to do instead; captureOutput would not help (the output travels in the exit line).
-      const overflow = await ex.spawn({ command: "head -c 5000 /dev/zero", maxBufferBytes: 1000 })
-        .exited.then(() => undefined, (e: Error) => e);
-      assert.match(
-        String(overflow?.message),
-        /^on node n1: the command "\/bin\/sh -c head -c 5000 \/dev\/zero" printed more than 1000 bytes .* write large outputs to a file/,
-      );
-      assert.doesNotMatch(String(overflow?.message), /captureOutput/);
-      rmSync(dir, { recursive: true });
-    } finally {
-      await ex.close();
-    }
-  });
+// Commands start through a launcher of the executor's (its default on Node and Deno) or by a
+// spawn each (its default on Bun): both ways on every runtime.
+for (const launcher of ["on", "off"] as const) {
+  describe(`NodeExecutor, --launcher ${launcher}`, () => {
+    it("runs commands with their env and cwd, and reports exit codes and signals", async () => {
+      const ex = await start("n1", 5_000, launcher);
+      try {
+        const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
+        // Its CPU and memory figures (remote_usage_test) are left out: a quick command may have none.
+        const { usage: _usage, ...ok } = await ex.spawn({
+          command: ["sh", "-c", 'echo "$GREETING from $(pwd)"; echo warn >&2'],
+          env: { GREETING: "hello" },
+          cwd: dir,
+          maxBufferBytes: MB,
+        }).exited;
+        assert.deepEqual(ok, {
+          exitCode: 0,
+          signal: null,
+          stdout: `hello from ${dir}\n`,
+          stderr: "warn\n",
+        });
+        assert.equal(
+          (await ex.spawn({ command: "exit 3", maxBufferBytes: MB }).exited).exitCode,
+          3,
+        );
+        const killed = await ex.spawn({ command: "kill -9 $$", maxBufferBytes: MB }).exited;
+        assert.equal(killed.signal, "SIGKILL");
+        await assert.rejects(
+          ex.spawn({ command: ["/no/such/program"], maxBufferBytes: MB }).exited,
+          /on node n1: Cannot start '\/no\/such\/program'/,
+        );
+        // Output is bounded: past the bound the command is killed and fails saying so, and what
+        // to do instead; captureOutput would not help (the output travels in the exit line).
+        const overflow = await ex.spawn({ command: "head -c 5000 /dev/zero", maxBufferBytes: 1000 })
+          .exited.then(() => undefined, (e: Error) => e);
+        assert.match(
+          String(overflow?.message),
+          /^on node n1: the command "\/bin\/sh -c head -c 5000 \/dev\/zero" printed more than 1000 bytes .* write large outputs to a file/,
+        );
+        assert.doesNotMatch(String(overflow?.message), /captureOutput/);
+        rmSync(dir, { recursive: true });
+      } finally {
+        await ex.close();
+      }
+    });
 
-  it("runs many commands at once, and kill() ends a command's whole process group", async () => {
-    const ex = await start();
-    const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
-    try {
-      const many = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => ex.spawn({ command: `echo ${i}`, maxBufferBytes: MB }))
-          .map((p) => p.exited),
-      );
-      assert.deepEqual(many.map((o) => o.stdout), Array.from({ length: 20 }, (_, i) => `${i}\n`));
-      // A shell that starts a sleeper and records its pid: kill must reach the sleeper too.
-      const p = ex.spawn({
-        command: `sleep 300 & echo $! > ${dir}/pid; wait`,
-        maxBufferBytes: MB,
-      });
+    it("runs many commands at once, and kill() ends a command's whole process group", async () => {
+      const ex = await start("n1", 5_000, launcher);
+      const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
+      try {
+        const many = await Promise.all(
+          Array.from(
+            { length: 20 },
+            (_, i) => ex.spawn({ command: `echo ${i}`, maxBufferBytes: MB }),
+          )
+            .map((p) => p.exited),
+        );
+        assert.deepEqual(many.map((o) => o.stdout), Array.from({ length: 20 }, (_, i) => `${i}\n`));
+        // A shell that starts a sleeper and records its pid: kill must reach the sleeper too.
+        const p = ex.spawn({
+          command: `sleep 300 & echo $! > ${dir}/pid; wait`,
+          maxBufferBytes: MB,
+        });
+        await waitFor(() =>
+          existsSync(join(dir, "pid")) && readFileSync(join(dir, "pid"), "utf8") !== ""
+        );
+        const sleeper = Number(readFileSync(join(dir, "pid"), "utf8"));
+        assert.ok(alive(sleeper));
+        p.kill();
+        const outcome = await p.exited;
+        assert.equal(outcome.signal, "SIGTERM");
+        await waitFor(() => !alive(sleeper), "the sleeper is gone");
+      } finally {
+        await ex.close();
+        rmSync(dir, { recursive: true });
+      }
+    });
+
+    it("close() ends the executor, and it takes its commands with it", async () => {
+      const ex = await start("n1", 5_000, launcher);
+      const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
+      const p = ex.spawn({ command: `echo $$ > ${dir}/pid; exec sleep 300`, maxBufferBytes: MB });
       await waitFor(() =>
         existsSync(join(dir, "pid")) && readFileSync(join(dir, "pid"), "utf8") !== ""
       );
       const sleeper = Number(readFileSync(join(dir, "pid"), "utf8"));
-      assert.ok(alive(sleeper));
-      p.kill();
-      const outcome = await p.exited;
-      assert.equal(outcome.signal, "SIGTERM");
+      const executor = ex.executorPid!;
+      await ex.close();
+      // It stopped the command and said so before it went.
+      assert.equal((await p.exited).signal, "SIGTERM");
+      assert.equal(alive(executor), false, "the executor exited");
       await waitFor(() => !alive(sleeper), "the sleeper is gone");
-    } finally {
-      await ex.close();
       rmSync(dir, { recursive: true });
-    }
-  });
+    });
 
-  it("close() ends the executor, and it takes its commands with it", async () => {
-    const ex = await start();
-    const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
-    const p = ex.spawn({ command: `echo $$ > ${dir}/pid; exec sleep 300`, maxBufferBytes: MB });
-    await waitFor(() =>
-      existsSync(join(dir, "pid")) && readFileSync(join(dir, "pid"), "utf8") !== ""
-    );
-    const sleeper = Number(readFileSync(join(dir, "pid"), "utf8"));
-    const executor = ex.executorPid!;
-    await ex.close();
-    // It stopped the command and said so before it went.
-    assert.equal((await p.exited).signal, "SIGTERM");
-    assert.equal(alive(executor), false, "the executor exited");
-    await waitFor(() => !alive(sleeper), "the sleeper is gone");
-    rmSync(dir, { recursive: true });
+    it("outlives Slurm's SIGTERM: it serves on until the agent closes the link", async () => {
+      const ex = await start("n1", 5_000, launcher);
+      const dir = mkdtempSync(join(tmpdir(), "asyncflow-ex-"));
+      try {
+        const p = ex.spawn({
+          command: `: > ${dir}/started; while [ ! -e ${dir}/go ]; do sleep 0.01; done; echo on`,
+          maxBufferBytes: MB,
+        });
+        await waitFor(() => existsSync(join(dir, "started")), "the command to start");
+        // As Slurm does at the job's end to every process of every step: the executor and its
+        // launcher (the command gets it from Slurm too, and ends as it decides; this one waits).
+        process.kill(ex.executorPid!, "SIGTERM");
+        const launched = launcherOf(ex.executorPid!);
+        assert.equal(launched !== undefined, launcher === "on", `launcher ${launched}`);
+        if (launched !== undefined) process.kill(launched, "SIGTERM");
+        writeFileSync(join(dir, "go"), "");
+        assert.equal((await p.exited).stdout, "on\n");
+        assert.equal(
+          (await ex.spawn({ command: "echo on", maxBufferBytes: MB }).exited).stdout,
+          "on\n",
+        );
+        assert.equal(ex.lost, undefined);
+      } finally {
+        await ex.close();
+        rmSync(dir, { recursive: true });
+      }
+    });
   });
+}
 
-  it("outlives Slurm's SIGTERM: it serves on until the agent closes the link", async () => {
-    const ex = await start();
-    try {
-      const p = ex.spawn({ command: "sleep 0.2; echo on", maxBufferBytes: MB });
-      process.kill(ex.executorPid!, "SIGTERM"); // as Slurm does to every step at the job's end
-      assert.equal((await p.exited).stdout, "on\n");
-      assert.equal(
-        (await ex.spawn({ command: "echo on", maxBufferBytes: MB }).exited).stdout,
-        "on\n",
-      );
-      assert.equal(ex.lost, undefined);
-    } finally {
-      await ex.close();
-    }
-  });
-
+describe("NodeExecutor", () => {
   it("a node whose executor dies is lost: its commands fail with NodeLostError naming it", async () => {
     const ex = await start("node7");
     const lost: NodeLostError[] = [];

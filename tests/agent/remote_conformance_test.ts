@@ -8,17 +8,26 @@ import { backendConformance } from "../backend_conformance.ts";
 
 const fixtures = new URL("../fixtures/task_functions.ts", import.meta.url);
 let agent: AgentHandle;
+let spawning: AgentHandle;
 
 before(async () => {
   agent = await startAgent({ modules: { fixtures }, cores: 4 });
+  spawning = await startAgent({ modules: { fixtures }, cores: 4, launcher: false });
 });
 after(async () => {
   await agent.close();
+  await spawning.close();
 });
 
+// The agent starts commands through the launcher (its default on Node and Deno) or by a spawn
+// each (its default on Bun).
 backendConformance("RemoteBackend", {
   makeBackend: () =>
     new RemoteBackend({ url: agent.url, token: agent.token, modules: { fixtures } }),
+});
+backendConformance("RemoteBackend on an agent that spawns each command", {
+  makeBackend: () =>
+    new RemoteBackend({ url: spawning.url, token: spawning.token, modules: { fixtures } }),
 });
 
 describe("where an agent runs function tasks", () => {

@@ -1,7 +1,9 @@
 /**
  * A restarted agent kills only the commands its predecessor started: the journal holds each
  * process's pid with its start time, the boot and the host, and a group is killed only on a
- * match (pid reuse after a reboot, another node sharing the directory).
+ * match (pid reuse after a reboot, another node sharing the directory). A command whose pid came
+ * after it had exited (the launcher reports it a moment after the start) is journaled without a
+ * start time: what it left in its group is killed while no other process holds the pid.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -9,8 +11,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { startAgent } from "../../agent/mod.ts";
-import { identify } from "../../agent/process_identity.ts";
-import { alive, waitFor } from "./helpers.ts";
+import { identify, identifyStarted } from "../../agent/process_identity.ts";
+import { alive, startTime, waitFor } from "./helpers.ts";
 
 const decoys: ChildProcess[] = [];
 after(() => {
@@ -63,5 +65,42 @@ describe("a restarted agent and the processes its journal names", () => {
     for (const name of ["reused", "otherHost", "otherBoot", "pidOnly"]) {
       assert.ok(alive(pids[name]!), `${name}: a process that is not the agent's lives on`);
     }
+  });
+
+  it("kills what a command left in its group when its pid was journaled after it had exited", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/asyncflow-identity-`);
+    // A shell that leaves a sleeper in its group and exits: its pid is then no process's.
+    const shell = spawn("sh", ["-c", "sleep 30 > /dev/null & echo $!"], {
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    decoys.push(shell);
+    let out = "";
+    shell.stdout!.on("data", (chunk: Uint8Array) => (out += new TextDecoder().decode(chunk)));
+    await new Promise((resolve) => shell.once("close", resolve));
+    const sleeper = Number(out.trim());
+    const sleeperStart = startTime(sleeper);
+    assert.ok(alive(sleeper, sleeperStart), "the shell left its sleeper behind");
+    const recorded = identifyStarted(shell.pid!);
+    assert.equal(recorded.start, undefined, "the shell had exited: no start time");
+    assert.ok(recorded.boot && recorded.host, JSON.stringify(recorded));
+    const sid = "9".repeat(32);
+    const lines = [
+      JSON.stringify({ t: "open", sid, client: "gone", hb: 60_000, at: 0 }),
+      JSON.stringify({
+        t: "task",
+        sid,
+        n: 1,
+        task: { id: "t", kind: "executable", command: "sleep 30 &" },
+      }),
+      JSON.stringify({ t: "ev", sid, e: { seq: 1, id: "t", state: "running", time: 0 } }),
+      JSON.stringify({ t: "pid", sid, id: "t", ...recorded }),
+    ];
+    writeFileSync(`${dir}/journal.jsonl`, lines.join("\n") + "\n");
+    await using _agent = await startAgent({ dir, cores: 1 });
+    await waitFor(
+      () => !alive(sleeper, sleeperStart),
+      "the sleeper left in the group to be killed",
+    );
   });
 });
