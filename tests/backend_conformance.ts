@@ -180,9 +180,16 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Waits until `check` holds, polling the file system (there is no event for it); fails after 10 s. */
-export async function waitFor(check: () => boolean, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 10_000;
+/**
+ * Waits until `check` holds, polling the file system (there is no event for it); fails after `ms`
+ * (10 s by default).
+ */
+export async function waitFor(
+  check: () => boolean,
+  what = "condition",
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

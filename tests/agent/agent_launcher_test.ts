@@ -93,7 +93,8 @@ describe("commands on the agent go through the launcher", { skip }, () => {
       const again = Number(await result);
       assert.notEqual(again, launcher, "a new launcher ran the retry");
       assert.ok(isLauncher(again));
-      await waitFor(() => !alive(sleeper!), "the command killed with its launcher");
+      // Generous: on a loaded machine the launcher's end reaches the runtime late.
+      await waitFor(() => !alive(sleeper!), "the command killed with its launcher", 30_000);
       const retried = events.find((e) => e.type === "retried");
       assert.match(
         retried?.error?.message ?? "",
