@@ -19,8 +19,13 @@ export interface DenoConn {
   close(): void;
 }
 
-/** The most one read takes from the connection: a request's head fits many times over. */
-const READ_BYTES = 64 * 1024;
+/**
+ * What one read takes from the connection: 4 KiB while a connection waits for its next request
+ * (a request's head fits; thousands of idle connections hold little), doubled after each read
+ * that filled it, up to 64 KiB, while a large body comes in.
+ */
+const MIN_READ_BYTES = 4 * 1024;
+const MAX_READ_BYTES = 64 * 1024;
 
 /**
  * A `node:stream` `Duplex` over a `Deno.Conn` with what `node:http`'s server asks of a socket:
@@ -62,7 +67,7 @@ export class DenoConnSocket extends Duplex {
   /** The inactivity timeout set by `setTimeout`, in ms (0: none). */
   timeout = 0;
   readonly #conn: DenoConn;
-  readonly #scratch = new Uint8Array(READ_BYTES);
+  #scratch = new Uint8Array(MIN_READ_BYTES);
   #reading = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -93,7 +98,12 @@ export class DenoConnSocket extends Duplex {
       }
       this.#active();
       // A copy: the scratch buffer is read into again while the parser may still hold this.
-      if (this.push(Buffer.from(this.#scratch.subarray(0, n)))) this._read();
+      const chunk = Buffer.from(this.#scratch.subarray(0, n));
+      if (n === this.#scratch.length && n < MAX_READ_BYTES) this.#scratch = new Uint8Array(2 * n);
+      else if (n < MIN_READ_BYTES && this.#scratch.length > MIN_READ_BYTES) {
+        this.#scratch = new Uint8Array(MIN_READ_BYTES);
+      }
+      if (this.push(chunk)) this._read();
     }, (error) => {
       this.#reading = false;
       if (!this.destroyed) this.destroy(error);
