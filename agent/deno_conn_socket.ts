@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
 
-/** What {@linkcode DenoConnSocket} needs of a `Deno.Conn` (or a `Deno.TlsConn`). */
+/** What {@linkcode DenoConnSocket} needs of a `Deno.Conn`. */
 export interface DenoConn {
   readonly remoteAddr: { hostname?: string; port?: number };
   readonly localAddr: { hostname?: string; port?: number };
@@ -17,6 +17,7 @@ export interface DenoConn {
   write(bytes: Uint8Array): Promise<number>;
   closeWrite(): Promise<void>;
   close(): void;
+  setNoDelay?(noDelay: boolean): void;
 }
 
 /**
@@ -31,7 +32,7 @@ const MAX_READ_BYTES = 64 * 1024;
  * A `node:stream` `Duplex` over a `Deno.Conn` with what `node:http`'s server asks of a socket:
  * the peer's address, `setTimeout` (its keep-alive timeout; any byte read or written restarts
  * it, as on a `net.Socket`), and `setNoDelay`/`setKeepAlive`/`ref`/`unref`, which have nothing
- * to do here (Deno's connections are sent without delay).
+ * to do here (the connection is set to send without delay, as `node:http` sets its own).
  *
  * @example
  * ```ts
@@ -46,7 +47,7 @@ const MAX_READ_BYTES = 64 * 1024;
  *   closeWrite: () => Promise.resolve(),
  *   close: () => {},
  * };
- * const socket = new DenoConnSocket(conn, false);
+ * const socket = new DenoConnSocket(conn);
  * await new Promise<void>((done) => socket.end("hello", () => done()));
  * assert.equal(new TextDecoder().decode(sent[0]), "hello");
  * assert.equal(socket.remotePort, 4000);
@@ -62,8 +63,6 @@ export class DenoConnSocket extends Duplex {
   readonly localAddress: string | undefined;
   /** This end's port. */
   readonly localPort: number | undefined;
-  /** Whether the connection is TLS (read by the adapter for the request's `https:` URL). */
-  readonly encrypted: boolean;
   /** The inactivity timeout set by `setTimeout`, in ms (0: none). */
   timeout = 0;
   readonly #conn: DenoConn;
@@ -71,15 +70,13 @@ export class DenoConnSocket extends Duplex {
   #reading = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /**
-   * @param conn The accepted connection; the socket owns it from now on.
-   * @param encrypted Whether it is a TLS connection.
-   */
-  constructor(conn: DenoConn, encrypted: boolean) {
+  /** @param conn The accepted connection; the socket owns it from now on. */
+  constructor(conn: DenoConn) {
     // node:http's server ends the writing side itself once a request without keep-alive is done.
     super({ allowHalfOpen: true });
     this.#conn = conn;
-    this.encrypted = encrypted;
+    // An event stream's small writes must not wait for the client's delayed acknowledgement.
+    conn.setNoDelay?.(true);
     this.remoteAddress = conn.remoteAddr.hostname;
     this.remotePort = conn.remoteAddr.port;
     this.localAddress = conn.localAddr.hostname;
@@ -157,7 +154,7 @@ export class DenoConnSocket extends Duplex {
     return this;
   }
 
-  /** Nothing to do: Deno sends without delay. @returns This socket. */
+  /** Nothing to do: the connection sends without delay already. @returns This socket. */
   setNoDelay(): this {
     return this;
   }

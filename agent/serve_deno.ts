@@ -97,7 +97,7 @@ export async function serveBoundedOnDeno(
   const answer = new TextEncoder().encode(refusal(o.limits.maxConnections));
 
   const admit = (conn: DenoConn) => {
-    const socket = new DenoConnSocket(conn, false);
+    const socket = new DenoConnSocket(conn);
     open.add(socket);
     socket.once("close", () => open.delete(socket));
     socket.on("error", () => {}); // a reset before node:http (or node:tls) took the socket
@@ -126,7 +126,8 @@ export async function serveBoundedOnDeno(
         if (pause === 0) {
           console.error(
             `asyncflow agent: cannot accept a connection on port ${port} (${error}); ` +
-              "accepting again once descriptors are free",
+              "accepting again in a moment (out of descriptors: raise the open-file limit, " +
+              "or lower connections.maxConnections)",
           );
         }
         pause = Math.min(Math.max(pause * 2, 25), MAX_ACCEPT_PAUSE_MS);
