@@ -1,12 +1,12 @@
 /**
- * Serves a web-standard handler on Deno, Bun or Node. By default Node and Bun serve it through
- * their `node:http` (`@hono/node-server`): Bun implements Node's header timeout, keep-alive
- * timeout and `connection` event there, which is what bounds connections (`serve_limits.ts`);
- * `Deno.serve` and `Bun.serve` offer neither a header timeout nor a hook on accepted connections
- * (denoland/deno#3515). Deno's `node:http` has them too, but stops accepting for good after an
- * accept fails with EMFILE (a flood of idle connections), so Deno serves on `Deno.serve`, kept
- * listening by `keepDenoServing`, unless `server: "node"` asks for `node:http`.
- * `server: "runtime"` picks the runtime's own server on Bun too, for its speed.
+ * Serves a web-standard handler on Deno, Bun or Node. By default every runtime parses requests
+ * with its `node:http`, which has the header timeout, the keep-alive timeout and a place to cap
+ * connections (`serve_limits.ts`): `Deno.serve` and `Bun.serve` offer neither a header timeout
+ * nor a hook on accepted connections (denoland/deno#3515). Node and Bun listen through
+ * `node:http` itself (`@hono/node-server`). Deno accepts on its own listener and hands each
+ * connection to `node:http` (`serve_deno.ts`): Deno's `node:http` listener stops accepting for
+ * good after an accept fails with EMFILE (a flood of idle connections). `server: "runtime"`
+ * picks `Deno.serve` or `Bun.serve` instead, for their speed.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import {
   refuseOverCap,
   resolveLimits,
 } from "./serve_limits.ts";
+import { type DenoNet, serveBoundedOnDeno } from "./serve_deno.ts";
 
 /** A web-standard request handler. */
 export type Handler = (request: Request) => Response | Promise<Response>;
@@ -79,13 +80,19 @@ interface BunLike {
  * ```
  */
 export function listen(handler: Handler, options: ListenOptions): Promise<Listener> {
-  // Deno's node:http stops accepting for good after one accept fails with EMFILE; Deno.serve is
-  // restarted when that happens (keepDenoServing), so on Deno it is the default.
-  const server = options.server ?? (runtime === "deno" ? "runtime" : "node");
-  if (server === "runtime") {
-    const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+  const g = globalThis as { Deno?: DenoLike & DenoNet; Bun?: BunLike };
+  if (options.server === "runtime") {
     if (runtime === "deno") return listenDeno(g.Deno!, handler, options);
     if (runtime === "bun") return Promise.resolve(listenBun(g.Bun!, handler, options));
+  }
+  if (runtime === "deno") {
+    return serveBoundedOnDeno(g.Deno!, {
+      hostname: options.hostname,
+      port: options.port,
+      tls: options.tls,
+      limits: resolveLimits(options),
+      handler,
+    });
   }
   return listenNode(handler, options);
 }

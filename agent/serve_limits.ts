@@ -23,13 +23,12 @@ export interface ConnectionLimits {
    */
   maxConnections?: number;
   /**
-   * The HTTP server on Deno and Bun. `"node"` (the default on Bun): their `node:http`, which
-   * the limits above bound. `"runtime"` (the default on Deno): `Deno.serve` or `Bun.serve`,
-   * faster per request (see docs/agent.md) but without a header timeout or a cap on
-   * connections, and on Deno without an idle timeout either. Deno's `node:http` stops accepting
-   * for good once an accept fails for lack of descriptors, which `Deno.serve` is kept from
-   * (`keepDenoServing`), so Deno keeps its own server unless asked. Node always serves through
-   * `node:http`.
+   * The HTTP server on Deno and Bun. `"node"` (the default): requests parsed by their
+   * `node:http`, which the limits above bound (on Deno, connections accepted by Deno's own
+   * listener, which keeps accepting once descriptors are free again: `serve_deno.ts`).
+   * `"runtime"`: `Deno.serve` or `Bun.serve`, faster per request (see docs/agent.md) but without
+   * a header timeout or a cap on connections, and on Deno without an idle timeout either. Node
+   * always serves through `node:http`.
    */
   server?: "node" | "runtime";
 }
@@ -119,8 +118,20 @@ interface CountedSocket {
   destroy(): unknown;
 }
 
-/** What a connection over the cap reads before it is closed. */
-function refusal(max: number): string {
+/**
+ * What a connection over the cap reads before it is closed: a whole `503 too_many_connections`.
+ *
+ * @param max The cap.
+ * @returns The answer, head and body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refusal } from "./serve_limits.ts";
+ * assert.match(refusal(3), /^HTTP\/1\.1 503 [^]*"too_many_connections"/);
+ * ```
+ */
+export function refusal(max: number): string {
   const body = JSON.stringify({
     error: {
       code: "too_many_connections",

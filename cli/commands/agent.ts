@@ -66,11 +66,9 @@ Options:
                          least recently used go; an upload with no room even then gets 507
   --log-level <level>    error, warn, info or debug (default info): what <dir>/agent.log gets;
                          warnings and errors also go to stderr
-  --runtime-http         on Bun: serve with Bun.serve, faster per request but with no
-                         header timeout and no cap on connections (the default, its
-                         node:http, has both); Deno serves with Deno.serve already (its
-                         node:http stops accepting after running out of descriptors);
-                         see docs/agent.md
+  --runtime-http         on Deno and Bun: serve with Deno.serve or Bun.serve, faster per
+                         request but with no header timeout and no cap on connections
+                         (the default, their node:http, has both); see docs/agent.md
   -h, --help             this help
 
 Exit codes: 0 stopped cleanly, 1 cannot start (a module, the address), 2 wrong usage.`;
