@@ -41,6 +41,48 @@ export class WorkerCrashError extends Error {
   }
 }
 
+/**
+ * A task whose arguments were moved to a worker with `transfer()` lost that
+ * worker before it started, so it cannot run: its buffers are detached in
+ * this thread and went with the worker. The pool runs such a task again
+ * elsewhere when its arguments were copied; retries follow the task's policy,
+ * and need arguments the retry can send again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MovedArgumentsError } from "@asyncflow/asyncflow/worker_pool";
+ * const err = new MovedArgumentsError("task.000007", "worker-1", "it was out of memory");
+ * assert.equal(err.worker, "worker-1");
+ * assert.match(err.message, /moved to worker-1 with transfer\(\).*it was out of memory/);
+ * ```
+ */
+export class MovedArgumentsError extends Error {
+  /** Always `"MovedArgumentsError"`. */
+  override name = "MovedArgumentsError";
+  /** The id of the task's attempt. */
+  readonly taskId: string;
+  /** The worker its buffers went to, e.g. `worker-1`. */
+  readonly worker: string;
+
+  /**
+   * Makes the error of a task whose moved arguments were lost with their worker.
+   *
+   * @param taskId The attempt that did not start.
+   * @param worker The worker's label.
+   * @param why Why the worker gave the task back.
+   */
+  constructor(taskId: string, worker: string, why: string) {
+    super(
+      `Task ${taskId} did not run: its arguments were moved to ${worker} with transfer() and ` +
+        `that worker gave it back before starting it (${why}); moved buffers cannot be sent ` +
+        `again, so pass copies (no transfer()) for a task that must survive this`,
+    );
+    this.taskId = taskId;
+    this.worker = worker;
+  }
+}
+
 /** The task's error, with a hint when the arguments could not be sent at all. */
 export function describeFailure(
   task: { spec: { name: string; id: string } },
