@@ -16,7 +16,9 @@
  * Run: deno run -A bench/payload.ts | bun bench/payload.ts | node bench/payload.ts  (--quick)
  */
 import process from "node:process";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAgent } from "../agent/mod.ts";
 import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkerPoolBackend } from "../backends/worker_pool/mod.ts";
@@ -67,7 +69,9 @@ function floorRate(copy: (p: string) => unknown, payload: string, n: number): nu
   return n / ((performance.now() - t0) / 1000);
 }
 
-const agent = await startAgent({ modules: { payload: tasksModule }, cores: 2 });
+// The agent's journal and store hold what the tasks carried: hundreds of MB, removed at the end.
+const agentDir = mkdtempSync(join(tmpdir(), "asyncflow-bench-payload-agent-"));
+const agent = await startAgent({ modules: { payload: tasksModule }, cores: 2, dir: agentDir });
 const rows: Record<string, number | string>[] = [];
 const poolRows: Record<string, number>[] = [];
 const agentRows: Record<string, number>[] = [];
@@ -118,7 +122,8 @@ try {
 
   console.log(
     "\nbinary (Uint8Array), pool of 2: size | args copied/s | moved/s | results copied/s | " +
-      "moved/s | MB/s (args moved, results moved) | structuredClone floor/s",
+      "moved/s | MB/s (args moved, results moved) | structuredClone floor/s | " +
+      "RSS peak +MB (results copied, moved)",
   );
   for (const bytes of BINARY_SIZES) {
     const n = poolCountFor(bytes);
@@ -129,7 +134,7 @@ try {
         r.resultsCopied.toFixed(0)
       } | ${r.resultsMoved.toFixed(0)} | ${mb(r.argsMoved)}, ${mb(r.resultsMoved)} | ${
         r.floor.toFixed(0)
-      }`,
+      } | ${r.copiedRss.toFixed(0)}, ${r.movedRss.toFixed(0)}`,
     );
     poolRows.push({ bytes, tasks: n, ...r });
   }
@@ -154,6 +159,7 @@ try {
   }
 } finally {
   await agent.close();
+  rmSync(agentDir, { recursive: true, force: true });
 }
 const seconds = (performance.now() - started) / 1000;
 console.log(`took ${seconds.toFixed(0)} s, load average ${loadavg().map((l) => l.toFixed(1))}`);

@@ -64,7 +64,10 @@ function expectSize(got: number, bytes: number, what: string): void {
   if (got !== bytes) throw new Error(`${what} brought back ${got} bytes instead of ${bytes}`);
 }
 
-/** Pool tasks/s (2 workers) for `bytes`-byte arguments and results, copied and moved. */
+/**
+ * Pool tasks/s (2 workers) for `bytes`-byte arguments and results, copied and moved, and the RSS
+ * peak while the results come back.
+ */
 export async function poolBinary(modules: URL[], bytes: number, n: number) {
   const pool = () => new WorkerPoolBackend({ modules, size: 2, minWorkers: 2 });
   const args = (move: boolean) => (flow: WorkflowEngine) => {
@@ -83,13 +86,11 @@ export async function poolBinary(modules: URL[], bytes: number, n: number) {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) structuredClone(new Uint8Array(bytes).fill(1));
   const floor = n / ((performance.now() - t0) / 1000);
-  return {
-    argsCopied: await rate(pool(), args(false), n),
-    argsMoved: await rate(pool(), args(true), n),
-    resultsCopied: await rate(pool(), results(false), n),
-    resultsMoved: await rate(pool(), results(true), n),
-    floor,
-  };
+  const argsCopied = await rate(pool(), args(false), n);
+  const argsMoved = await rate(pool(), args(true), n);
+  const [resultsCopied, copiedRss] = await sampled(() => rate(pool(), results(false), n));
+  const [resultsMoved, movedRss] = await sampled(() => rate(pool(), results(true), n));
+  return { argsCopied, argsMoved, resultsCopied, resultsMoved, floor, copiedRss, movedRss };
 }
 
 /**

@@ -20,9 +20,10 @@ import { WorkflowEngine } from "../mod.ts";
 import { RemoteBackend } from "../backends/remote/mod.ts";
 import { startAgent } from "../agent/mod.ts";
 
-const root = mkdtempSync(join(tmpdir(), "asyncflow-binary-")); // the client's side of the staging
-mkdirSync(join(root, "in"));
-const agent = await startAgent({ cores: 2 });
+const base = mkdtempSync(join(tmpdir(), "asyncflow-binary-"));
+const root = join(base, "client"); // the client's side of the staging
+mkdirSync(join(root, "in"), { recursive: true });
+const agent = await startAgent({ cores: 2, dir: join(base, "agent") }); // its store and journal
 try {
   const backend = new RemoteBackend({ url: agent.url, token: agent.token, stagingRoot: root });
   await using flow = await WorkflowEngine.create({ backend });
@@ -44,5 +45,5 @@ try {
   console.log(`${blocks.length} blocks of 1 MiB compressed on the agent and fetched back intact`);
 } finally {
   await agent.close();
-  rmSync(root, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
 }
