@@ -28,6 +28,7 @@ import { make, size } from "./payload_tasks.ts";
 
 const quick = process.argv.includes("--quick");
 const started = performance.now();
+const elapsed = () => ((performance.now() - started) / 1000).toFixed(0);
 const SIZES = [0, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 const BINARY_SIZES = [1_000, 100_000, 1_000_000, 10_000_000];
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -120,6 +121,7 @@ try {
     });
   }
 
+  console.log(`(${elapsed()} s)`);
   console.log(
     "\nbinary (Uint8Array), pool of 2: size | args copied/s | moved/s | results copied/s | " +
       "moved/s | MB/s (args moved, results moved) | structuredClone floor/s | " +
@@ -139,6 +141,7 @@ try {
     poolRows.push({ bytes, tasks: n, ...r });
   }
 
+  console.log(`(${elapsed()} s)`);
   console.log(
     "\nbinary through the agent, round trips: size | base64 in JSON/s | MB/s | " +
       "staged files/s | MB/s | bare command/s | RSS peak +MB (JSON, files)",
