@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { transferList } from "./transfer.ts";
 
 /**
  * A task's worker died while running it: an uncaught error in the worker, an
@@ -96,4 +97,27 @@ export function describeFailure(
     );
   }
   return error;
+}
+
+/**
+ * The error of a task whose arguments could not be posted to a worker. A buffer marked with
+ * `transfer()` that is already detached — moved with an earlier task, or with this task's
+ * earlier attempt — is said as such: the runtimes' own messages ("Cannot transfer object of
+ * unsupported type" on Node) do not say it.
+ */
+export function describeUnsendable(
+  task: { spec: { name: string; id: string; args: unknown[] } },
+  error: unknown,
+): unknown {
+  const detached = task.spec.args.flatMap(transferList).filter((b) =>
+    (b as { detached?: boolean }).detached === true
+  );
+  if (detached.length === 0) return describeFailure(task, error);
+  return new TypeError(
+    `Task '${task.spec.name}' (${task.spec.id}): its arguments cannot be sent to a worker: ` +
+      `${detached.length} buffer(s) marked with transfer() were moved already (by an earlier ` +
+      `task, or an earlier attempt of this one) and are empty here; pass each task a buffer of ` +
+      `its own, or no transfer() for a task that retries`,
+    { cause: error },
+  );
 }

@@ -1,6 +1,11 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
-import { describeFailure, MovedArgumentsError, WorkerCrashError } from "./errors.ts";
+import {
+  describeFailure,
+  describeUnsendable,
+  MovedArgumentsError,
+  WorkerCrashError,
+} from "./errors.ts";
 import { LatencySamples } from "./latency_stats.ts";
 import type { PoolMode } from "./claims.ts";
 import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
@@ -311,7 +316,7 @@ export class WorkerPoolBackend implements Backend {
     if (this.#tasks.get(id) === task) {
       this.#tasks.delete(id);
       this.#counts.failed++;
-      this.#ctx!.failed(id, describeFailure(task, error));
+      this.#ctx!.failed(id, describeUnsendable(task, error));
     }
     this.#moveOn(worker);
   }

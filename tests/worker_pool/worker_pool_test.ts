@@ -256,6 +256,16 @@ describe("WorkerPoolBackend", () => {
     });
   });
 
+  it("fails a task given a buffer already moved by another, saying so", async () => {
+    await withPool({}, async (flow) => {
+      const sum = flow.functionTask(tasks.sumBytes);
+      const bytes = transfer(new Uint8Array(8).fill(1));
+      assert.equal(await sum(bytes), 8);
+      await assert.rejects(sum(bytes), /1 buffer\(s\) marked with transfer\(\) were moved already/);
+      assert.equal(await sum(new Uint8Array(2).fill(3)), 6, "the pool goes on");
+    });
+  });
+
   it("keeps the stack of a task's error from the worker, for the events and the trace", async () => {
     await withPool({}, async (flow) => {
       const events: TaskEvent[] = [];
