@@ -7,20 +7,30 @@
  * postMessage makes; agent: `JSON.stringify` + `JSON.parse`, what the wire costs at least).
  * While the agent runs, this process's RSS (client and agent together) is sampled every 20 ms:
  * its peak above what it was before says whether memory stays bounded as big results stream.
+ * Then binary data (`payload_binary.ts`, 1 kB to 10 MB): `Uint8Array` arguments and results on
+ * the pool, copied and moved with `transfer()`, beside `structuredClone` of the same bytes; and
+ * round trips through the agent, base64 in JSON against a declared input file staged and an
+ * output file fetched back, beside a bare command through the same agent, RSS sampled for each.
  * Prints tasks/s and MB/s per size, and one JSON line.
  *
  * Run: deno run -A bench/payload.ts | bun bench/payload.ts | node bench/payload.ts  (--quick)
  */
 import process from "node:process";
-import { cpus } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAgent } from "../agent/mod.ts";
 import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkerPoolBackend } from "../backends/worker_pool/mod.ts";
-import { type Backend, WorkflowEngine } from "../mod.ts";
+import type { Backend } from "../mod.ts";
+import { agentBinary, poolBinary, rate, sampled } from "./payload_binary.ts";
 import { make, size } from "./payload_tasks.ts";
 
 const quick = process.argv.includes("--quick");
+const started = performance.now();
+const elapsed = () => ((performance.now() - started) / 1000).toFixed(0);
 const SIZES = [0, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+const BINARY_SIZES = [1_000, 100_000, 1_000_000, 10_000_000];
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const tasksModule = new URL("./payload_tasks.ts", import.meta.url);
 
@@ -31,37 +41,27 @@ const countFor = (bytes: number) =>
     Math.min(quick ? 500 : 2_000, Math.floor((quick ? 2e6 : 8e6) / Math.max(bytes, 1))),
   );
 
+/**
+ * Binary tasks on the pool: more than `countFor` gives from 100 kB on, since moving and copying
+ * differ by less than the noise of 20 tasks.
+ */
+const poolCountFor = (bytes: number) =>
+  bytes >= 10e6 ? (quick ? 10 : 40) : bytes >= 1e6 ? (quick ? 100 : 400) : quick ? 200 : 1_000;
+
+/**
+ * Round trips through the agent for the binary cases: each pays a command and several requests
+ * when staged, so fewer than `countFor` gives.
+ */
+const agentCountFor = (bytes: number) =>
+  bytes >= 10e6 ? (quick ? 2 : 8) : bytes >= 1e6 ? (quick ? 4 : 20) : quick ? 16 : 100;
+
 /** Tasks per second carrying `payload` as argument, or, with `result`, returning one of its size. */
-async function throughput(
-  backend: Backend | undefined,
-  payload: string,
-  n: number,
-  result = false,
-) {
-  const flow = await WorkflowEngine.create(backend ? { backend } : {});
-  try {
+function throughput(backend: Backend | undefined, payload: string, n: number, result = false) {
+  return rate(backend, (flow) => {
     const send = flow.functionTask(size);
     const receive = flow.functionTask(make);
-    const one = () => result ? receive(payload.length) : send(payload);
-    await Promise.all(Array.from({ length: Math.min(n, 20) }, one)); // warm
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: n }, one));
-    return n / ((performance.now() - t0) / 1000);
-  } finally {
-    await flow.shutdown();
-  }
-}
-
-/** Runs `fn` while sampling this process's RSS: its result and the peak above the start, in MB. */
-async function sampled<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = process.memoryUsage().rss;
-  let peak = start;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  try {
-    return [await fn(), (Math.max(peak, process.memoryUsage().rss) - start) / 1e6];
-  } finally {
-    clearInterval(timer);
-  }
+    return async () => await (result ? receive(payload.length) : send(payload));
+  }, n);
 }
 
 function floorRate(copy: (p: string) => unknown, payload: string, n: number): number {
@@ -70,8 +70,12 @@ function floorRate(copy: (p: string) => unknown, payload: string, n: number): nu
   return n / ((performance.now() - t0) / 1000);
 }
 
-const agent = await startAgent({ modules: { payload: tasksModule }, cores: 2 });
+// The agent's journal and store hold what the tasks carried: hundreds of MB, removed at the end.
+const agentDir = mkdtempSync(join(tmpdir(), "asyncflow-bench-payload-agent-"));
+const agent = await startAgent({ modules: { payload: tasksModule }, cores: 2, dir: agentDir });
 const rows: Record<string, number | string>[] = [];
+const poolRows: Record<string, number>[] = [];
+const agentRows: Record<string, number>[] = [];
 try {
   console.log(`${runtime}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}`);
   console.log(
@@ -116,7 +120,50 @@ try {
       resultsRssPeakMb: resultsRss,
     });
   }
+
+  console.log(`(${elapsed()} s)`);
+  console.log(
+    "\nbinary (Uint8Array), pool of 2: size | args copied/s | moved/s | results copied/s | " +
+      "moved/s | MB/s (args moved, results moved) | structuredClone floor/s | " +
+      "RSS peak +MB (results copied, moved)",
+  );
+  for (const bytes of BINARY_SIZES) {
+    const n = poolCountFor(bytes);
+    const r = await poolBinary([tasksModule], bytes, n);
+    const mb = (perSecond: number) => ((perSecond * bytes) / 1e6).toFixed(1);
+    console.log(
+      `${String(bytes).padStart(8)} | ${r.argsCopied.toFixed(0)} | ${r.argsMoved.toFixed(0)} | ${
+        r.resultsCopied.toFixed(0)
+      } | ${r.resultsMoved.toFixed(0)} | ${mb(r.argsMoved)}, ${mb(r.resultsMoved)} | ${
+        r.floor.toFixed(0)
+      } | ${r.copiedRss.toFixed(0)}, ${r.movedRss.toFixed(0)}`,
+    );
+    poolRows.push({ bytes, tasks: n, ...r });
+  }
+
+  console.log(`(${elapsed()} s)`);
+  console.log(
+    "\nbinary through the agent, round trips: size | base64 in JSON/s | MB/s | " +
+      "staged files/s | MB/s | bare command/s | RSS peak +MB (JSON, files)",
+  );
+  const at = { url: agent.url, token: agent.token, modules: { payload: tasksModule } };
+  for (const bytes of BINARY_SIZES) {
+    const n = agentCountFor(bytes);
+    const r = await agentBinary(at, bytes, n);
+    const mb = (perSecond: number) => ((perSecond * bytes) / 1e6).toFixed(1);
+    console.log(
+      `${String(bytes).padStart(8)} | ${r.json.toFixed(1)} | ${mb(r.json)} | ${
+        r.files.toFixed(1)
+      } | ${mb(r.files)} | ${r.command.toFixed(0)} | ${r.jsonRss.toFixed(0)}, ${
+        r.filesRss.toFixed(0)
+      }`,
+    );
+    agentRows.push({ bytes, tasks: n, ...r });
+  }
 } finally {
   await agent.close();
+  rmSync(agentDir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ runtime, rows }));
+const seconds = (performance.now() - started) / 1000;
+console.log(`took ${seconds.toFixed(0)} s, load average ${loadavg().map((l) => l.toFixed(1))}`);
+console.log(JSON.stringify({ runtime, seconds, rows, poolRows, agentRows }));

@@ -61,6 +61,12 @@ describe("examples", () => {
     assert.ok(total >= 4.0 && total < 5.5, `ideal 4.0 s; took ${total} s`);
   });
 
+  it("binary_files.ts: binary inputs staged to an agent come back, compressed, intact", async () => {
+    const { code, out } = await runExample("binary_files.ts");
+    assert.equal(code, 0, out);
+    assert.match(out, /^4 blocks of 1 MiB compressed on the agent and fetched back intact$/m);
+  });
+
   it("pipeline.ts, fan_out_fan_in.ts and failures.ts print their results", async () => {
     const [pipeline, fan, failures] = await Promise.all(
       ["pipeline.ts", "fan_out_fan_in.ts", "failures.ts"].map(runExample),

@@ -22,5 +22,5 @@ export { WorkerPoolBackend } from "./worker_pool_backend.ts";
 export type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
 export type { PoolMode } from "./claims.ts";
 export type { Percentiles } from "./latency_stats.ts";
-export { WorkerCrashError } from "./errors.ts";
+export { MovedArgumentsError, WorkerCrashError } from "./errors.ts";
 export { transfer } from "./transfer.ts";

@@ -42,6 +42,11 @@ export interface PoolTask {
   cancelled: boolean;
   /** The worker that holds it now, if any. */
   dispatch: Dispatch | undefined;
+  /**
+   * The worker its arguments' buffers were moved to (`transfer()`), if any: they are detached
+   * here, so no other worker can be given the task.
+   */
+  movedTo: string | undefined;
 }
 
 /** A task sent to one worker. */
@@ -168,7 +173,9 @@ export class PoolWorker {
     this.#outboxJobs.push(dispatch);
     for (const arg of args) {
       const buffers = transferList(arg);
-      if (buffers.length > 0) this.#outboxTransfer.push(...buffers);
+      if (buffers.length === 0) continue;
+      this.#outboxTransfer.push(...buffers);
+      task.movedTo = this.label;
     }
     return dispatch;
   }

@@ -1,6 +1,11 @@
 import type { Backend, BackendContext, TaskSpec } from "../../src/backend.ts";
 import { ReadyQueue } from "../../src/ready_queue.ts";
-import { describeFailure, WorkerCrashError } from "./errors.ts";
+import {
+  describeFailure,
+  describeUnsendable,
+  MovedArgumentsError,
+  WorkerCrashError,
+} from "./errors.ts";
 import { LatencySamples } from "./latency_stats.ts";
 import type { PoolMode } from "./claims.ts";
 import type { WorkerPoolOptions, WorkerPoolStats } from "./options.ts";
@@ -136,6 +141,7 @@ export class WorkerPoolBackend implements Backend {
         submittedAt: now,
         startedAt: 0,
         cancelled: false,
+        movedTo: undefined,
         dispatch: undefined,
       };
       this.#tasks.set(spec.id, task);
@@ -163,7 +169,9 @@ export class WorkerPoolBackend implements Backend {
     // It started. Take back what waits behind it, then end its worker,
     // unless it finished meanwhile (its answer is then ignored).
     for (const later of worker.jobs.slice(worker.jobs.indexOf(dispatch) + 1)) {
-      if (!later.withdrawn && worker.withdraw(later)) this.#requeue(later.task);
+      if (!later.withdrawn && worker.withdraw(later)) {
+        this.#requeue(later.task, `its worker was ended to stop the cancelled task ${id}`);
+      }
     }
     if (worker.state(dispatch) === FINISHED) return;
     worker.doomed = dispatch;
@@ -265,9 +273,14 @@ export class WorkerPoolBackend implements Backend {
     this.#ctx!.running(task.spec.id, dispatch.worker.label);
   }
 
-  #requeue(task: PoolTask): void {
+  /** Puts a task its worker gave back in the queue again, unless its arguments moved there. */
+  #requeue(task: PoolTask, why: string): void {
     task.dispatch = undefined;
-    if (!this.#closed && this.#tasks.has(task.spec.id)) this.#queue.push(task);
+    if (this.#closed || !this.#tasks.has(task.spec.id)) return;
+    if (task.movedTo === undefined) return this.#queue.push(task);
+    this.#tasks.delete(task.spec.id);
+    this.#counts.failed++;
+    this.#ctx!.failed(task.spec.id, new MovedArgumentsError(task.spec.id, task.movedTo, why));
   }
 
   #answered(
@@ -303,7 +316,7 @@ export class WorkerPoolBackend implements Backend {
     if (this.#tasks.get(id) === task) {
       this.#tasks.delete(id);
       this.#counts.failed++;
-      this.#ctx!.failed(id, describeFailure(task, error));
+      this.#ctx!.failed(id, describeUnsendable(task, error));
     }
     this.#moveOn(worker);
   }
@@ -324,7 +337,7 @@ export class WorkerPoolBackend implements Backend {
       if (w === idle || w.doomed) continue;
       const head = w.head();
       const last = w.jobs.findLast((d) => !d.withdrawn);
-      if (last === undefined || last === head) continue;
+      if (last === undefined || last === head || last.task.movedTo !== undefined) continue;
       if (w.withdraw(last)) {
         this.#send(idle, last.task);
         idle.flush();
@@ -405,7 +418,7 @@ export class WorkerPoolBackend implements Backend {
       const task = dispatch.task;
       if (dispatch.withdrawn || this.#tasks.get(task.spec.id) !== task) continue;
       if (!failHeld && (worker.withdraw(dispatch) || worker.state(dispatch) === FINISHED)) {
-        this.#requeue(task); // never ran, or its answer died with the worker: run it again
+        this.#requeue(task, why); // never ran, or its answer died with the worker: run it again
         continue;
       }
       this.#tasks.delete(task.spec.id);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { CancelledError, type TaskEvent, TimeoutError, WorkflowEngine } from "../../mod.ts";
 import {
+  MovedArgumentsError,
   transfer,
   WorkerCrashError,
   WorkerPoolBackend,
@@ -217,6 +218,51 @@ describe("WorkerPoolBackend", () => {
       assert.equal(copy.byteLength, 4, "unmarked buffers are copied");
       const made = await flow.functionTask(tasks.makeBytes)(16);
       assert.deepEqual([...made], new Array(16).fill(7));
+    });
+  });
+
+  it("runs every task whose arguments were moved, though idle workers take held jobs", async () => {
+    // Bursts of quick tasks: a worker that runs out takes jobs another holds, which must not be
+    // those whose buffers already moved to that other worker (they would arrive detached).
+    await withPool({ minWorkers: 2 }, async (flow) => {
+      const sum = flow.functionTask(tasks.sumBytes);
+      for (let burst = 0; burst < 5; burst++) {
+        const sums = await Promise.all(
+          Array.from({ length: 200 }, () => sum(transfer(new Uint8Array(64).fill(1)))),
+        );
+        assert.deepEqual(sums, new Array(200).fill(64));
+      }
+    });
+  });
+
+  it("fails a held task whose moved arguments its ended worker took along, saying so", async () => {
+    await withPool({ size: 1 }, async (flow) => {
+      const spinning = runningOf(flow, "spinForever");
+      const marker = `${mkdtempSync(`${tmpdir()}/asyncflow-pool-`)}/started`;
+      const spin = flow.functionTask(tasks.spinForever)(marker);
+      const sum = flow.functionTask(tasks.sumBytes);
+      const moved = sum(transfer(new Uint8Array(4).fill(1))); // held behind the spinning task
+      const copied = sum(new Uint8Array(4).fill(1));
+      await spinning;
+      await waitFor(() => existsSync(marker), "the endless task to start");
+      assert.equal(spin.cancel("enough"), true);
+      await assert.rejects(moved, (error: unknown) => {
+        assert.ok(error instanceof MovedArgumentsError, String(error));
+        assert.equal(error.worker, "worker-1");
+        assert.match(error.message, /stop the cancelled task task\.\d+/);
+        return true;
+      });
+      assert.equal(await copied, 4, "a copied argument is sent again to the new worker");
+    });
+  });
+
+  it("fails a task given a buffer already moved by another, saying so", async () => {
+    await withPool({}, async (flow) => {
+      const sum = flow.functionTask(tasks.sumBytes);
+      const bytes = transfer(new Uint8Array(8).fill(1));
+      assert.equal(await sum(bytes), 8);
+      await assert.rejects(sum(bytes), /1 buffer\(s\) marked with transfer\(\) were moved already/);
+      assert.equal(await sum(new Uint8Array(2).fill(3)), 6, "the pool goes on");
     });
   });
 
