@@ -71,11 +71,30 @@ sub close_fd {
   finish($k);
 }
 
+# The environment a command gets is the launcher's own %ENV, which it inherits across the fork: set
+# here, in the launcher, only when a command asks for another one than the last did (most ask for
+# the same), rather than built again in every child before its exec.
+my %own_env = %ENV;
+my $env_now; # the block %ENV holds when a request set it, undefined while it is the launcher's own
+sub use_env {
+  my ($env) = @_;
+  if (!defined $env) {
+    return if !defined $env_now;
+    %ENV = %own_env; $env_now = undef; return;
+  }
+  my $block = join("\0", @$env);
+  return if defined $env_now && $block eq $env_now;
+  %ENV = ();
+  for (@$env) { my $i = index($_, '='); $ENV{substr($_, 0, $i)} = substr($_, $i + 1); }
+  $env_now = $block;
+}
+
 sub start {
   my @f = split /\0/, $_[0], -1;
   my $id = shift @f; my $cwd = shift @f; my $argc = shift @f;
   my @argv = splice(@f, 0, $argc);
   my $envc = shift @f; my @env = $envc >= 0 ? splice(@f, 0, $envc) : ();
+  use_env($envc >= 0 ? \@env : undef);
   my ($or, $ow, $er, $ew, $sr, $sw);
   pipe($or, $ow) && pipe($er, $ew) && pipe($sr, $sw) or do { report('W', $id, 0); report('X', $id, 'e' . ($! + 0)); return; };
   POSIX::sigprocmask(POSIX::SIG_BLOCK(), $held);
@@ -90,7 +109,6 @@ sub start {
     POSIX::dup2(fileno($ow), 1); POSIX::dup2(fileno($ew), 2);
     my $fail = sub { my $m = $_[0] . ($! + 0); syswrite($sw, $m); POSIX::_exit(127); };
     $fail->('c') if $cwd ne '' && !chdir($cwd);
-    if ($envc >= 0) { %ENV = (); for (@env) { my $i = index($_, '='); $ENV{substr($_, 0, $i)} = substr($_, $i + 1); } }
     { no warnings; exec { $argv[0] } @argv; }
     $fail->('e');
   }
