@@ -1,11 +1,11 @@
 /**
  * Two Slurm pilots serving one campaign on the 3-node cluster (PilotPool): pilot A has one node
- * and a two-minute walltime, draining 90 s and cutting 80 s before its end; pilot B has two nodes
+ * and a three-minute walltime, draining 120 s and cutting 110 s before its end; pilot B has two nodes
  * and ten minutes. A takes the first four tasks (two run on its two cores, two wait on its
  * agent), B the other two. On A a task holds its core; on B it ends at once. At A's drain its two
  * waiting tasks go to B, at its cut the two running ones do: the campaign finishes on B, the
  * waiting ones never started on A, and no retry is spent. Before that, A's end is Slurm's, and a
- * task that declares a minute of walltime is refused by A and runs on B. About 45 s.
+ * task that declares 90 s of walltime is refused by A and runs on B. About 75 s.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -39,9 +39,10 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
     async () => {
       const [a] = pilots.dirs;
       const [jobA, jobB] = await pilots.submit(
-        // Two minutes, draining after 30 s and cut after 40 s: the 30 s before the drain are
-        // for both pilots and the client to start on a loaded machine (15 s were not enough).
-        ["--nodes", "1", "--walltime", "2", "--drain-margin", "90", "--cut-margin", "80"],
+        // Three minutes, draining after 60 s and cut after 70 s: the minute before the drain is
+        // for both pilots and the client to start on a loaded machine (15 s, then 30 s, were not
+        // always enough: A drained before the campaign reached it).
+        ["--nodes", "1", "--walltime", "3", "--drain-margin", "120", "--cut-margin", "110"],
         ["--nodes", "2", "--walltime", "10"],
       );
       // A learnt its end from Slurm.
@@ -67,8 +68,8 @@ describe(skip ? `two pilots, one campaign (skipped: ${skip})` : "two pilots, one
         `touch ${started}/${i}-$SLURM_JOB_ID; ` +
         `[ "$SLURM_JOB_ID" = ${jobA} ] && exec sleep 300; echo $SLURM_JOB_ID`,
       ], { retries: 2 });
-      // Declaring a minute, it cannot fit on A (cut 40 s after its start): A refuses it, B runs it.
-      assert.equal((await task.with({ resources: { walltimeMs: 60_000 } })(0)).trim(), jobB);
+      // Declaring 90 s, it cannot fit on A (cut 70 s after its start): A refuses it, B runs it.
+      assert.equal((await task.with({ resources: { walltimeMs: 90_000 } })(0)).trim(), jobB);
 
       const finished: number[] = [];
       const results = await Promise.all(
