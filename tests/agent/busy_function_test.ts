@@ -15,8 +15,8 @@ import { busy } from "./fixtures/faulty_tasks.ts";
 import { agentProcess, fixtures } from "./helpers.ts";
 
 const faulty = new URL("./fixtures/faulty_tasks.ts", import.meta.url);
-const BUSY_MS = 6_000;
-// Short, for the test, yet generous on a loaded machine; the function runs three times longer.
+const BUSY_MS = 4_000;
+// Short, for the test, yet generous on a loaded machine; the function runs twice as long.
 const UNREACHABLE_MS = 2_000;
 
 async function withAgent(flags: string[], body: (flow: WorkflowEngine) => Promise<void>) {
