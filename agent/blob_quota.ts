@@ -10,6 +10,9 @@
  */
 import { readdirSync, rmSync, statSync } from "node:fs";
 
+/** A blob's name: the SHA-256 of its content, 64 lowercase hex digits. */
+export const SHA256 = /^[0-9a-f]{64}$/;
+
 /** A blob used this recently is never removed to make room, in ms. */
 const IN_USE_MS = 60_000;
 
@@ -57,7 +60,7 @@ export class BlobQuota {
     this.#inUseMs = inUseMs;
     const found: [string, { size: number; usedAt: number }][] = [];
     for (const name of readdirSync(dir)) {
-      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      if (!SHA256.test(name)) continue;
       const s = statSync(`${dir}/${name}`, { throwIfNoEntry: false });
       if (s?.isFile()) found.push([name, { size: s.size, usedAt: s.mtimeMs }]);
     }

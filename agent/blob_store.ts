@@ -14,8 +14,7 @@ import { BlobQuota } from "./blob_quota.ts";
 /** Bytes gathered before a write to the temporary file. */
 const WRITE_BYTES = 1024 * 1024;
 
-/** A blob's name: the SHA-256 of its content, 64 lowercase hex digits. */
-export const SHA256 = /^[0-9a-f]{64}$/;
+export { SHA256 } from "./blob_quota.ts";
 
 /**
  * Why an upload was refused; `status` is the HTTP answer.

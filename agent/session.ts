@@ -6,7 +6,7 @@ import type {
   WireTask,
   WireTraceContext,
 } from "../protocol/v1.ts";
-import { withTraceEnv } from "../src/trace_context.ts";
+import { type TraceContext, withTraceEnv } from "../src/trace_context.ts";
 import { EventLog } from "./event_log.ts";
 
 /** A finished task as a journal checkpoint keeps it: what the listing and the routes need. */
@@ -151,7 +151,7 @@ export class Session {
 }
 
 /** The W3C trace context a task was submitted with, if any (see protocol v1). */
-function traceOf(task: WireTask | FinishedTask): WireTraceContext | undefined {
+function traceOf(task: WireTask | FinishedTask): TraceContext | undefined {
   const { traceparent, tracestate } = task as WireTraceContext;
   if (traceparent === undefined) return undefined;
   return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
@@ -164,10 +164,8 @@ function traceOf(task: WireTask | FinishedTask): WireTraceContext | undefined {
 export function withTraceCarriers<T extends WireTask | FinishedTask>(task: T): T {
   if (task.kind !== "executable") return task;
   const trace = traceOf(task);
-  if (trace?.traceparent === undefined) return task;
-  const { traceparent, tracestate } = trace;
-  const context = tracestate === undefined ? { traceparent } : { traceparent, tracestate };
-  return { ...task, env: withTraceEnv((task as WireExecutableTask).env, context) };
+  if (trace === undefined) return task;
+  return { ...task, env: withTraceEnv((task as WireExecutableTask).env, trace) };
 }
 
 /** The task's kind and name, as its first event carries them. */

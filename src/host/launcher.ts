@@ -9,6 +9,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
+import { concatBytes } from "./concat_bytes.ts";
 
 /**
  * A command ended with its launcher, which died while it ran (killed, say): the command was killed
@@ -190,7 +191,7 @@ export class Launcher {
     const payload = encoder.encode(fields.join("\0"));
     if (this.#children.size === 0) this.#ref(proc, true);
     this.#children.set(id, child);
-    proc.stdin!.write(concat([encoder.encode(`${payload.length}\n`), payload]));
+    proc.stdin!.write(concatBytes([encoder.encode(`${payload.length}\n`), payload]));
     return child;
   }
 
@@ -240,7 +241,7 @@ export class Launcher {
 
   /** Parses the launcher's reports: `<type> <id> <bytes>\n<data>`. */
   #read(chunk: Uint8Array): void {
-    let buf = this.#pending ? concat([this.#pending, chunk]) : chunk;
+    let buf = this.#pending ? concatBytes([this.#pending, chunk]) : chunk;
     let at = 0;
     for (;;) {
       const nl = buf.indexOf(10, at);
@@ -305,14 +306,4 @@ export class Launcher {
       }
     }
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -11,6 +11,7 @@ import type {
   RunningProcess,
 } from "./host.ts";
 import { asyncContextStorage } from "./async_context.ts";
+import { concatBytes } from "./concat_bytes.ts";
 import { LaunchedChild, type LaunchedStream, Launcher, LauncherGoneError } from "./launcher.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
@@ -344,21 +345,10 @@ function collect(
     });
     stream.on("error", reject);
     stream.on("end", () => {
-      const text = new TextDecoder().decode(concat(chunks));
+      const text = new TextDecoder().decode(concatBytes(chunks));
       const kept = tailOnly && text.length > bounds.tail ? text.slice(-bounds.tail) : text;
       if (!file) return resolve({ text: kept, bytes });
       file.end(() => resolve({ text: kept, bytes }));
     });
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
