@@ -298,7 +298,9 @@ export class LocalBackend implements Backend {
       this.#machine.release(grant);
       this.#slots[slot] = false;
       if (process) this.#processes.delete(id);
-      this.#startCommands();
+      // On a fresh stack: a command that fails as it starts, before any await, would otherwise
+      // start the next one inside this call, and a long queue of them would overflow the stack.
+      queueMicrotask(() => this.#startCommands());
     }
   }
 }

@@ -84,6 +84,21 @@ describe("executable tasks", () => {
     await assert.rejects(missing(), /Cannot start '\/no\/such\/program'/);
   });
 
+  it("fails each of a long queue of commands that cannot start with its own error", async () => {
+    // Each fails as it starts, before any await: the next one must not start on its stack.
+    for (const launcher of [true, false]) {
+      await using flow = await WorkflowEngine.create({
+        backend: new LocalBackend({ processes: 1, launcher }),
+      });
+      const nul = flow.executableTask((i: number) => ["echo", `${i}\0`]);
+      const outcomes = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => nul(i)));
+      const other = outcomes.find((o) =>
+        o.status !== "rejected" || !/NUL|null bytes/.test(o.reason.message)
+      );
+      assert.equal(other, undefined, `launcher: ${launcher}`);
+    }
+  });
+
   it("fails clearly when the body returns something that is not a command", async () => {
     await using flow = await WorkflowEngine.create();
     await assert.rejects(flow.executableTask(() => "  ")(), /its body returned an empty command/);

@@ -1,14 +1,14 @@
 /**
- * A long-lived launcher process that starts commands for this runtime: one small Perl process
- * (`launcher_script.ts`) forks and execs each command and passes its output and exit status
- * back over one pair of pipes. Node forks its whole runtime for every `child_process.spawn`,
- * blocking its event loop ≈1.8 ms each; the launcher's fork is as cheap as C's, so commands
- * start several times faster (bench/core.ts measures both, beside a `posix_spawn` floor).
+ * A long-lived launcher process that starts commands for this runtime: one small process starts
+ * each command and passes its output and exit status back over one pair of pipes. It is the C
+ * program of `launcher_c.ts` where this machine could build it (`compiled_launcher.ts`), else the
+ * Perl program of `launcher_script.ts`; both speak the protocol that file describes. Node forks its
+ * whole runtime for every `child_process.spawn`, blocking its event loop ≈1.8 ms each; a launcher
+ * starts a command for a fraction of that (bench/core.ts measures it, beside a `posix_spawn` floor).
  *
  * @module
  */
 import type { ChildProcess } from "node:child_process";
-import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
 import { concatBytes } from "./concat_bytes.ts";
 
 /**
@@ -25,13 +25,13 @@ import { concatBytes } from "./concat_bytes.ts";
  */
 export class LauncherGoneError extends Error {
   /**
-   * @param perl The launcher's interpreter.
+   * @param launcher The launcher's program.
    * @param why How it ended ("was killed by SIGKILL").
    * @param file The command's program.
    */
-  constructor(perl: string, why: string, file: string) {
+  constructor(launcher: string, why: string, file: string) {
     super(
-      `the command launcher (${perl}) ${why} while '${file}' ran, and the command was killed ` +
+      `the command launcher (${launcher}) ${why} while '${file}' ran, and the command was killed ` +
         `with it; the next command starts a new launcher: run this one again (a retry does)`,
     );
     this.name = "LauncherGoneError";
@@ -117,6 +117,12 @@ export interface LaunchRequest {
   env: Record<string, string | undefined> | undefined;
 }
 
+/** The launcher's program: the compiled one, or Perl with its script. */
+export interface LauncherProgram {
+  file: string;
+  args: readonly string[];
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -129,9 +135,10 @@ const decoder = new TextDecoder();
  * import assert from "node:assert/strict";
  * import { spawn } from "node:child_process";
  * import { Launcher } from "./launcher.ts";
+ * import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
  * const launcher = new Launcher(
  *   { spawn, signalName: String, errnoName: String, killGroup: () => {} },
- *   "/usr/bin/perl",
+ *   { file: "/usr/bin/perl", args: ["-e", LAUNCHER_SCRIPT] },
  * );
  * const child = launcher.start({ file: "echo", args: ["hi"], cwd: undefined, env: undefined });
  * const out: Uint8Array[] = [];
@@ -143,7 +150,7 @@ const decoder = new TextDecoder();
  */
 export class Launcher {
   readonly #host: LauncherHost;
-  readonly #perl: string;
+  readonly #program: LauncherProgram;
   #process: ChildProcess | undefined;
   readonly #children = new Map<string, LaunchedChild>();
   #nextId = 0;
@@ -151,11 +158,11 @@ export class Launcher {
 
   /**
    * @param host What the launcher needs of the runtime.
-   * @param perl The Perl interpreter's path.
+   * @param program The launcher's program and its arguments.
    */
-  constructor(host: LauncherHost, perl: string) {
+  constructor(host: LauncherHost, program: LauncherProgram) {
     this.#host = host;
-    this.#perl = perl;
+    this.#program = program;
   }
 
   /**
@@ -196,7 +203,7 @@ export class Launcher {
   }
 
   #open(): ChildProcess {
-    const proc = this.#host.spawn(this.#perl, ["-e", LAUNCHER_SCRIPT], {
+    const proc = this.#host.spawn(this.#program.file, [...this.#program.args], {
       stdio: ["pipe", "pipe", "ignore"],
     });
     this.#process = proc;
@@ -213,7 +220,7 @@ export class Launcher {
         if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
           this.#host.killGroup(child.pid); // its output has nowhere to go any more
         }
-        child.emit("error", new LauncherGoneError(this.#perl, why, child.file));
+        child.emit("error", new LauncherGoneError(this.#program.file, why, child.file));
       }
     };
     proc.once("error", (error: Error) => gone(`failed: ${error.message}`));

@@ -13,6 +13,8 @@ import type {
 import { asyncContextStorage } from "./async_context.ts";
 import { concatBytes } from "./concat_bytes.ts";
 import { LaunchedChild, type LaunchedStream, Launcher, LauncherGoneError } from "./launcher.ts";
+import { compiledLauncher } from "./compiled_launcher.ts";
+import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
 /** The util-linux tool that starts a program in a new session (and process group). */
@@ -59,7 +61,8 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
   const setsid = runtime === "deno" && b.fs.existsSync(SETSID) ? SETSID : undefined;
   const { AsyncLocalStorage } = b.asyncHooks;
   let name: string | undefined; // asked once: every command's record names it
-  let launcher: Launcher | null | undefined; // made at the first launch; null where there is none
+  // Made at the first launch of each choice; null where there is none.
+  const launchers = new Map<LauncherChoice, Launcher | null>();
   const direct = (file: string, args: string[], request: ProcessRequest) =>
     b.childProcess.spawn(setsid ?? file, setsid ? [file, ...args] : args, {
       cwd: request.cwd,
@@ -71,7 +74,11 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
     runtime,
     spawn: (request) => spawnProcess(b, request, direct, setsid !== undefined),
     launch: (request) => {
-      launcher ??= makeLauncher(b, runtime);
+      const choice = launcherChoice(b);
+      let launcher = launchers.get(choice);
+      if (launcher === undefined) {
+        launchers.set(choice, launcher = makeLauncher(b, runtime, choice));
+      }
       if (launcher === null) return spawnProcess(b, request, direct, setsid !== undefined);
       const through = launcher;
       return spawnProcess(b, request, (file, args) =>
@@ -121,18 +128,53 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
 }
 
 /**
- * The launcher, where this machine has Perl and the runtime may run it: on Deno only with every
- * run and env permission granted, since it would run any program and reads the environment.
+ * Which launcher commands go through: `ASYNCFLOW_LAUNCHER`, read at each command so that a test
+ * (or a user chasing a problem) can change it: `auto` (the default) is the compiled one where it
+ * can be built, else Perl; `compiled` and `perl` insist on one.
  */
-function makeLauncher(b: Builtins, runtime: "deno" | "bun" | "node"): Launcher | null {
-  const perl = PERLS.find((path) => b.fs.existsSync(path));
-  if (perl === undefined) return null;
-  if (runtime === "deno") {
-    const permissions = (globalThis as unknown as {
-      Deno: { permissions: { querySync(p: { name: string }): { state: string } } };
-    }).Deno.permissions;
-    const granted = (name: string) => permissions.querySync({ name }).state === "granted";
-    if (!granted("run") || !granted("env")) return null;
+type LauncherChoice = "auto" | "compiled" | "perl";
+
+function launcherChoice(b: Builtins): LauncherChoice {
+  const choice = b.process.env.ASYNCFLOW_LAUNCHER;
+  if (choice === undefined || choice === "") return "auto";
+  if (choice === "auto" || choice === "compiled" || choice === "perl") return choice;
+  throw new Error(
+    `ASYNCFLOW_LAUNCHER must be 'auto', 'compiled' or 'perl', got '${choice}': ` +
+      `unset it to start commands through the fastest launcher this machine has`,
+  );
+}
+
+/**
+ * The launcher, where the runtime may run it (on Deno only with every run and env permission
+ * granted, since it would run any program and reads the environment): the compiled one where it
+ * can be built (with read and write too on Deno, for its cache), else Perl where there is Perl.
+ *
+ * @throws {Error} When `compiled` was asked for and cannot be built, saying why.
+ */
+function makeLauncher(
+  b: Builtins,
+  runtime: "deno" | "bun" | "node",
+  choice: LauncherChoice,
+): Launcher | null {
+  const granted = (name: string) =>
+    runtime !== "deno" || (globalThis as unknown as {
+        Deno: { permissions: { querySync(p: { name: string }): { state: string } } };
+      }).Deno.permissions.querySync({ name }).state === "granted";
+  if (!granted("run") || !granted("env")) return null;
+  let program: { file: string; args: string[] } | undefined;
+  if (choice !== "perl") {
+    const built = granted("read") && granted("write")
+      ? compiledLauncher(b)
+      : { why: "Deno was not granted read and write, which its cache needs" };
+    if ("path" in built) program = { file: built.path, args: [] };
+    else if (choice === "compiled") {
+      throw new Error(`ASYNCFLOW_LAUNCHER=compiled, but it cannot be used here: ${built.why}`);
+    }
+  }
+  if (program === undefined) {
+    const perl = PERLS.find((path) => b.fs.existsSync(path));
+    if (perl === undefined) return null;
+    program = { file: perl, args: ["-e", LAUNCHER_SCRIPT] };
   }
   const signals = Object.fromEntries(
     Object.entries(b.os.constants.signals).map(([name, n]) => [n, name]),
@@ -145,7 +187,7 @@ function makeLauncher(b: Builtins, runtime: "deno" | "bun" | "node"): Launcher |
     signalName: (n) => signals[n] ?? `SIG${n}`,
     errnoName: (n) => errnos[n] ?? `errno ${n}`,
     killGroup: (pid) => signalGroup(b, pid, "SIGKILL"),
-  }, perl);
+  }, program);
 }
 
 /** What the host uses of a started child: a `ChildProcess`, or one the launcher started. */

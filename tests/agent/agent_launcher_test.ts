@@ -1,5 +1,5 @@
 /**
- * The agent and its node executors start commands through the host's launcher (a long-lived Perl
+ * The agent and its node executors start commands through the host's launcher (a long-lived
  * process, src/host/launcher.ts) on Node and Deno: the command's parent is the launcher, its pid
  * still reaches the journal, a launcher that dies fails what ran on it clearly (a retry runs on a
  * new one), and a SIGTERM to the launcher (as Slurm sends to every process of a step) leaves the
@@ -98,7 +98,7 @@ describe("commands on the agent go through the launcher", { skip }, () => {
       const retried = events.find((e) => e.type === "retried");
       assert.match(
         retried?.error?.message ?? "",
-        /the command launcher \(.*perl\) was killed by SIGKILL while '\/bin\/sh' ran, and the command was killed with it/,
+        /the command launcher \(.*(perl|asyncflow-launcher-[^)]*)\) was killed by SIGKILL while '\/bin\/sh' ran, and the command was killed with it/,
       );
     });
   });
