@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs: Deno, Bun and Node 24 from npm, and — where this is root with
 # apt — the system packages for the HPC, browser and graph tests (Slurm, munge, MPICH, Chromium,
-# Graphviz), then starts the single-node Slurm cluster. Without root or apt those tests skip with a
-# visible reason.
+# Graphviz, a C compiler), then starts the single-node Slurm cluster. Without root or apt those
+# tests skip with a visible reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,9 @@ command -v munged >/dev/null || [ -x /usr/sbin/munged ] || packages+=(munge)
 command -v mpicc >/dev/null || packages+=(mpich libmpich-dev)
 command -v chromium >/dev/null || packages+=(chromium)
 command -v dot >/dev/null || packages+=(graphviz)
+# A C compiler builds the compiled command launcher (src/host/compiled_launcher.ts), whose tests
+# and benchmark need it; without one, commands go through the Perl launcher.
+command -v cc >/dev/null || packages+=(gcc libc6-dev)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages for the HPC and report tests (apt-get, as root): ${packages[*]}"

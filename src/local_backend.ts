@@ -54,10 +54,11 @@ export interface LocalBackendOptions {
    */
   measureUsage?: boolean;
   /**
-   * Start commands through one long-lived launcher process (a small Perl program, where the
-   * machine has `/usr/bin/perl`; on Deno when every run and env permission is granted) rather
-   * than by a spawn of this runtime each: the same processes, groups, exit codes, signals and
-   * output. Default: on Node and Deno, whose spawns fork the whole runtime (Node) or do to start
+   * Start commands through one long-lived launcher process (a small C program built once into
+   * the user's cache where the machine has a C compiler, else a small Perl program where it has
+   * `/usr/bin/perl`; on Deno when every run and env permission is granted; `ASYNCFLOW_LAUNCHER`
+   * = `compiled` or `perl` insists on one) rather than by a spawn of this runtime each: the same
+   * processes, groups, exit codes, signals and output. Default: on Node and Deno, whose spawns fork the whole runtime (Node) or do to start
    * a new session (Deno) — there it measured 1.6–3× the rate —, not on Bun, whose own spawn is
    * as fast. Where there is no launcher, commands are spawned directly.
    */
