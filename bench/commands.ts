@@ -3,12 +3,13 @@
  * the compiled launcher, through the Perl launcher, by a spawn each, and as a shell string (the
  * form the Python original runs), beside the `posix_spawn` floor of each round. With
  * `--original <radical.asyncflow checkout>/src`, the Python original (`bench/original_commands.py`,
- * on `python3`) takes its turn in every round too. Prints, per case, the median and spread of
+ * on `--python`) takes its turn in every round too. Prints, per case, the median and spread of
  * commands/s and the medians of its per-round ratios to the floor and to the original: on a shared
  * machine whose speed drifts from minute to minute, a ratio within one round is what carries over.
  *
  *     deno run -A bench/commands.ts | bun bench/commands.ts | node bench/commands.ts
- *     (--rounds N, default 7; --tasks N per round, default 1000; --original path)
+ *     (--rounds N, default 7; --tasks N per round, default 1000; --original path; --python
+ *     the interpreter that has the original's dependencies, default python3)
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "7" },
     tasks: { type: "string", default: "1000" },
     original: { type: "string" },
+    python: { type: "string", default: "python3" },
   },
 });
 const rounds = Number(values.rounds);
@@ -46,7 +48,7 @@ async function throughEngine(
 /** The Python original's commands per second, in a process of its own. */
 function original(src: string): number {
   const script = new URL("./original_commands.py", import.meta.url).pathname;
-  const run = spawnSync("python3", [script, src, String(tasks)], { encoding: "utf8" });
+  const run = spawnSync(values.python, [script, src, String(tasks)], { encoding: "utf8" });
   const rate = Number(run.stdout.trim());
   if (run.status !== 0 || !(rate > 0)) {
     throw new Error(`the original did not run (exit ${run.status}): ${run.stderr.slice(-2_000)}`);
