@@ -37,18 +37,51 @@ if [ ${#cluster[@]} -gt 0 ]; then
   echo "=== deno, in the background: ${#cluster[@]} multi-node Slurm test files"
   deno test -A --no-check "${cluster[@]}" >"$cluster_log" 2>&1 &
   cluster_pid=$!
-  trap '[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null; true' EXIT
 fi
+bun_pid=""
+trap '[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null; [ -n "$bun_pid" ] && kill "$bun_pid" 2>/dev/null; true' EXIT
 
-status=0
+# Node's runner takes two files at a time (its default is one on two cores, which leaves a core
+# idle while a file starts its process). Bun runs every file in one process, one after another:
+# when both runtimes run, Bun's suite goes in the background beside Node's, and its output is
+# printed when it is done (measured on two cores: 209 s together against 353 s one after another).
+run_suite() {
+  case "$1" in
+    deno) deno test -A --no-check "${files[@]}" ;;
+    bun) bun test --timeout 60000 "${files[@]}" ;;
+    node) node --test --test-timeout=60000 --test-concurrency=2 "${files[@]}" ;;
+  esac
+}
 for runtime in "${runtimes[@]}"; do
-  echo "=== $runtime: ${#files[@]} test files"
   case "$runtime" in
-    deno) deno test -A --no-check "${files[@]}" || status=1 ;;
-    bun) bun test --timeout 60000 "${files[@]}" || status=1 ;;
-    node) node --test --test-timeout=60000 "${files[@]}" || status=1 ;;
+    deno | bun | node) ;;
     *) echo "unknown runtime '$runtime' (deno, bun or node)" >&2; exit 2 ;;
   esac
+done
+status=0
+beside_node="" # bun, when it runs beside node
+if [[ " ${runtimes[*]} " == *" bun "* ]] && [[ " ${runtimes[*]} " == *" node "* ]]; then
+  beside_node=bun
+fi
+for runtime in "${runtimes[@]}"; do
+  if [ "$runtime" = bun ] && [ -n "$beside_node" ]; then continue; fi
+  if [ "$runtime" = node ] && [ -n "$beside_node" ]; then
+    bun_log="$(mktemp)"
+    echo "=== bun, in the background beside node: ${#files[@]} test files"
+    run_suite bun >"$bun_log" 2>&1 &
+    bun_pid=$!
+  fi
+  echo "=== $runtime: ${#files[@]} test files"
+  run_suite "$runtime" || status=1
+  if [ -n "$bun_pid" ]; then
+    bun_status=0
+    wait "$bun_pid" || bun_status=$?
+    bun_pid=""
+    echo "=== bun, from the background: ${#files[@]} test files"
+    cat "$bun_log"
+    rm -f "$bun_log"
+    [ "$bun_status" -eq 0 ] || status=1
+  fi
 done
 if [ ${#once[@]} -gt 0 ]; then
   echo "=== node, once: ${#once[@]} browser and workerd test files"
