@@ -124,22 +124,29 @@ for (const choice of ["compiled", "perl"]) {
 
     it("fails what ran on a launcher that died, kills it, and starts a new one", async () => {
       const dir = mkdtempSync(`${tmpdir()}/asyncflow-launcher-`);
+      // The launcher reported the pid (onStart): the runtime knows what to kill when it dies. (A
+      // launcher killed between a start and its report leaves that one command running.)
+      let started!: (pid: number) => void;
+      const pidKnown = new Promise<number>((resolve) => (started = resolve));
+      const sleeper = host.launch({
+        command: `echo "$PPID" > ${dir}/ids; exec sleep 30`,
+        onStart: started,
+      });
+      const command = await pidKnown;
+      const launcher = Number(await written(`${dir}/ids`));
+      assert.match(readFileSync(`/proc/${launcher}/cmdline`, "utf8"), /^asyncflow-launcher\0/);
+      process.kill(launcher, "SIGKILL");
+      await assert.rejects(
+        sleeper.exited,
+        /command launcher .* was killed by SIGKILL while '\/bin\/sh' ran/,
+      );
+      for (let i = 0; i < 2_000 && alive(command); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(alive(command), false, "the command was killed with its launcher");
       await using flow = await WorkflowEngine.create({
         backend: new LocalBackend({ launcher: true }),
       });
-      const sleeper = flow.executableTask(() => `echo "$PPID $$" > ${dir}/ids; exec sleep 30`);
-      const running = sleeper();
-      const [launcher, command] = (await written(`${dir}/ids`)).trim().split(" ").map(Number);
-      assert.match(readFileSync(`/proc/${launcher}/cmdline`, "utf8"), /^asyncflow-launcher\0/);
-      process.kill(launcher!, "SIGKILL");
-      await assert.rejects(
-        running,
-        /command launcher .* was killed by SIGKILL while '\/bin\/sh' ran/,
-      );
-      for (let i = 0; i < 2_000 && alive(command!); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.equal(alive(command!), false, "the command was killed with its launcher");
       assert.equal(await flow.executableTask(() => ["echo", "again"])(), "again");
     });
   });

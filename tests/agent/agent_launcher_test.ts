@@ -84,7 +84,13 @@ describe("commands on the agent go through the launcher", { skip }, () => {
         { retries: 1 },
       );
       const result = task();
+      // Its running event comes once the launcher reported its pid, which the agent then knows to
+      // kill. (A launcher killed between a start and its report leaves that one command running.)
+      const running = new Promise<void>((resolve) =>
+        flow.subscribe((e) => e.type === "running" && resolve())
+      );
       await pidIn(`${tmp}/first`);
+      await running;
       const [sleeper, launcher] = readFileSync(`${tmp}/first`, "utf8").trim().split(" ").map(
         Number,
       );
