@@ -9,8 +9,8 @@
  * What differs from the Perl program, and why it does not show: a command's CPU time comes from
  * `wait4`'s own figure for it (the Perl program takes the growth of its children's `times`); a
  * program without a `#!` line is run by `/bin/sh`, as `execvp` and the runtimes' own spawns do,
- * which `posix_spawnp` no longer does itself; and, since `posix_spawn` does not say which of its
- * steps failed, a working directory that cannot be entered is found by looking at it afterwards.
+ * which `posix_spawnp` no longer does itself; and the launcher enters a command's working
+ * directory itself around the spawn (the Perl program's child does, after its fork).
  * Arguments: `--version` prints the version line (`compiled_launcher.ts` checks it before use).
  *
  * @module
@@ -32,7 +32,6 @@ export const LAUNCHER_C = String.raw`
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,14 +133,6 @@ static void failed(const char *id, char step, int err) {
   report_text('X', id, text);
 }
 
-/* Why a working directory cannot be entered, or 0. */
-static int cwd_error(const char *cwd) {
-  struct stat st;
-  if (stat(cwd, &st)) return errno;
-  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
-  return access(cwd, X_OK) ? errno : 0;
-}
-
 /* Where a name without a slash is found on the PATH, as execvp looks (into buf), or NULL. */
 static const char *on_path(const char *name, char *buf) {
   if (strchr(name, '/')) return name;
@@ -180,9 +171,26 @@ static void start(char *payload, size_t len) {
   } else if (envc == 0) use_env("", 0, 0);
   else use_env(NULL, 0, 0);
 
+  /* The working directory is entered here, for the spawn, and left again after it: the launcher
+   * is one thread, a failure is then known to be the directory's, and no glibc after 2.29 is
+   * needed (posix_spawn_file_actions_addchdir_np; RHEL 8 has 2.28). */
+  int home = -1;
+  if (*cwd) {
+#ifdef O_PATH
+    home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+#else
+    home = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+#endif
+    if (home < 0 || chdir(cwd)) {
+      int err = errno;
+      if (home >= 0) close(home);
+      failed(id, 'c', err);
+      goto done;
+    }
+  }
   int o[2], e[2];
-  if (cloexec_pipe(o)) { failed(id, 'e', errno); goto done; }
-  if (cloexec_pipe(e)) { int err = errno; close(o[0]); close(o[1]); failed(id, 'e', err); goto done; }
+  if (cloexec_pipe(o)) { failed(id, 'e', errno); goto back; }
+  if (cloexec_pipe(e)) { int err = errno; close(o[0]); close(o[1]); failed(id, 'e', err); goto back; }
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
@@ -197,7 +205,6 @@ static void start(char *payload, size_t len) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, o[1], 1);
   posix_spawn_file_actions_adddup2(&fa, e[1], 2);
-  if (*cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd);
   posix_spawnattr_init(&attr);
   /* It starts as a direct spawn does: every signal at its default and none blocked (the
    * launcher ignores SIGTERM, SIGINT, SIGHUP and SIGPIPE, which an exec would pass on); its own
@@ -224,9 +231,8 @@ static void start(char *payload, size_t len) {
   if (err) {
     close(o[0]);
     close(e[0]);
-    int why = *cwd ? cwd_error(cwd) : 0;
-    failed(id, why ? 'c' : 'e', why ? why : err);
-    goto done;
+    failed(id, 'e', err);
+    goto back;
   }
   char text[32];
   snprintf(text, sizeof text, "%ld", (long)pid);
@@ -239,6 +245,8 @@ static void start(char *payload, size_t len) {
   char *own_id = strdup(id);
   if (!own_id) _exit(1);
   kids[slot] = (Kid){own_id, pid, {o[0], e[0]}, 0};
+back:
+  if (home >= 0 && (fchdir(home) || close(home))) _exit(1); /* cannot go back: start again */
 done:
   free(argv);
   free(f);
