@@ -54,13 +54,14 @@ export interface LocalBackendOptions {
    */
   measureUsage?: boolean;
   /**
-   * Start commands through one long-lived launcher process (a small C program built once into
-   * the user's cache where the machine has a C compiler, else a small Perl program where it has
-   * `/usr/bin/perl`; on Deno when every run and env permission is granted; `ASYNCFLOW_LAUNCHER`
-   * = `compiled` or `perl` insists on one) rather than by a spawn of this runtime each: the same
-   * processes, groups, exit codes, signals and output. Default: on Node and Deno, whose spawns fork the whole runtime (Node) or do to start
-   * a new session (Deno) — there it measured 1.6–3× the rate —, not on Bun, whose own spawn is
-   * as fast. Where there is no launcher, commands are spawned directly.
+   * Start commands through one long-lived launcher process rather than by a spawn of this runtime
+   * each: the same processes, groups, exit codes, signals and output. The launcher is a small C
+   * program built once into the user's cache where the machine has a C compiler, else a small
+   * Perl program where it has `/usr/bin/perl`; on Deno, only when every run and env permission
+   * is granted. `ASYNCFLOW_LAUNCHER=compiled` or `perl` insists on one. Default: on Node and
+   * Deno, whose spawns fork the whole runtime (Node) or do to start a new session (Deno) — there
+   * the compiled launcher measured 1.6× (Deno) and 9.5× (Node) a spawn each —, not on Bun, whose
+   * own spawn is as fast. Where there is no launcher, commands are spawned directly.
    */
   launcher?: boolean;
 }

@@ -51,6 +51,15 @@ const COMPILE_TIMEOUT_MS = 60_000;
  * ```
  */
 export function compiledLauncher(b: BuildHost): CompiledLauncher {
+  try {
+    return findOrBuild(b);
+  } catch (error) {
+    // A cache that changed under us, say (another process's build renamed in): Perl this time.
+    return { why: `cannot use the launcher's cache: ${(error as Error).message}` };
+  }
+}
+
+function findOrBuild(b: BuildHost): CompiledLauncher {
   const dir = cacheDir(b);
   if (dir === undefined) return { why: "neither XDG_CACHE_HOME nor HOME is set" };
   const hash = b.crypto.createHash("sha256").update(LAUNCHER_C).digest("hex").slice(0, 16);
