@@ -109,8 +109,8 @@ export interface AgentOptions {
    * Start commands through one long-lived launcher process on each node (the agent's, and each
    * node executor's) rather than by a spawn of the runtime each: the same processes, groups,
    * exit codes, signals and outputs, several times the rate on Node and Deno (see
-   * `LocalBackend`'s `launcher`). Where there is no launcher (no `/usr/bin/perl`), commands are
-   * spawned directly. Default: on Node and Deno, not on Bun, whose own spawn is as fast.
+   * `LocalBackend`'s `launcher`). Where there is no launcher (neither a C compiler nor
+   * `/usr/bin/perl`), commands are spawned directly. Default: on Node and Deno, not on Bun, whose own spawn is as fast.
    */
   launcher?: boolean;
   /**
