@@ -3,8 +3,8 @@
  * C compiler): the protocol of the Perl program in `launcher_script.ts`, byte for byte, with
  * `posix_spawn` where Perl forks. glibc's `posix_spawn` is a vfork: the child borrows the
  * launcher's memory until it execs instead of copying its page tables and faulting in what it
- * touches, which halves what a command costs beyond its own run (bench/core.ts: ≈1.6× the
- * commands per second of the Perl launcher on Node, two cores).
+ * touches. The launcher and its children then cost ≈1.1 ms of CPU per `/bin/true` against ≈3 ms
+ * through Perl, and Node starts 2.2× the commands per second (bench/commands.ts, two cores).
  *
  * What differs from the Perl program, and why it does not show: a command's CPU time comes from
  * `wait4`'s own figure for it (the Perl program takes the growth of its children's `times`); a
