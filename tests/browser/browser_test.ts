@@ -54,13 +54,24 @@ async function runPage(
   try {
     await page.goto(`${server.origin}${path}`);
     await page.waitForFunction(() => "runScenario" in globalThis);
-    const result = await page.evaluate(
+    const running = page.evaluate(
       (i) =>
         (globalThis as unknown as {
           runScenario(i: Record<string, string>): Promise<Record<string, unknown>>;
         }).runScenario(i),
       input,
     );
+    running.catch(() => {}); // when the bound below wins, the page's close ends it
+    // A bound well under the test's own timeout, so that a hang names the step it hung at.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(async () => {
+        const at = await page.evaluate(() => (globalThis as { scenarioStep?: string }).scenarioStep)
+          .catch(() => undefined);
+        reject(new Error(`${path} did not finish in 90 s; its last step: ${at ?? "none"}`));
+      }, 90_000);
+    });
+    const result = await Promise.race([running, stuck]).finally(() => clearTimeout(timer));
     assert.deepEqual(errors, []);
     return result;
   } finally {

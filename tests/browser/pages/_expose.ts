@@ -3,6 +3,14 @@ export function expose(scenario: (input: Record<string, string>) => Promise<unkn
   (globalThis as { runScenario?: typeof scenario }).runScenario = scenario;
 }
 
+/**
+ * Notes the step a scenario is at, which the test names when the scenario does not finish in
+ * time (a hang says where it is).
+ */
+export function step(name: string): void {
+  (globalThis as { scenarioStep?: string }).scenarioStep = name;
+}
+
 /** An error as data the test can assert on. */
 export function described(error: unknown): { name: string; message: string } {
   return error instanceof Error

@@ -4,7 +4,7 @@
  */
 import { WorkflowEngine } from "@asyncflow/asyncflow";
 import { WorkerPoolBackend } from "@asyncflow/asyncflow/worker_pool";
-import { expose, rejection } from "./_expose.ts";
+import { expose, rejection, step } from "./_expose.ts";
 
 type Tasks = typeof import("./pool_tasks.ts");
 
@@ -25,7 +25,9 @@ expose(async () => {
   };
   try {
     const square = flow.functionTask(tasks.square);
+    step("squares");
     out.squares = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => square(n)));
+    step("where");
     out.where = await flow.functionTask(tasks.where)();
 
     const channel = `spin-${Math.random()}`;
@@ -33,14 +35,19 @@ expose(async () => {
       new BroadcastChannel(channel).onmessage = resolve;
     });
     const spinning = flow.functionTask(tasks.spin)(channel);
+    step("spin: waiting for it to start");
     await started;
     spinning.cancel("enough");
+    step("spin: cancelled, waiting for its rejection");
     out.cancelled = await rejection(() => spinning);
+    step("crash");
     out.crash = await rejection(() => flow.functionTask(tasks.crashLater)());
+    step("after the crash");
     out.after = await square(9);
     const { retired, crashed, completed } = pool.stats();
     out.stats = { retired, crashed, completed };
   } finally {
+    step("shutdown");
     await flow.shutdown();
   }
   return out;

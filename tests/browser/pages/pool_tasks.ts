@@ -12,10 +12,18 @@ export function where(): string {
     : "page";
 }
 
-/** Says it started on a BroadcastChannel, then never returns: only terminating ends it. */
-export function spin(channel: string): number {
+/**
+ * Says it started on a BroadcastChannel, then never returns: only terminating ends it. It spins
+ * from the next turn of the worker's loop, so that the message has that turn to leave (once, in
+ * CI, the page never heard it).
+ */
+export function spin(channel: string): Promise<never> {
   new BroadcastChannel(channel).postMessage("started");
-  for (;;) { /* busy */ }
+  return new Promise(() => {
+    setTimeout(() => {
+      for (;;) { /* busy */ }
+    }, 0);
+  });
 }
 
 /** Throws from a timer, outside the task: an uncaught error in the worker. */
