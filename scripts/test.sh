@@ -58,6 +58,15 @@ for runtime in "${runtimes[@]}"; do
     *) echo "unknown runtime '$runtime' (deno, bun or node)" >&2; exit 2 ;;
   esac
 done
+# Waits for a suite that ran in the background and prints its output; its failure fails the run.
+from_background() { # <pid> <log> <label>
+  local code=0
+  wait "$1" || code=$?
+  echo "=== $3, from the background"
+  cat "$2"
+  rm -f "$2"
+  [ "$code" -eq 0 ] || status=1
+}
 status=0
 beside_node="" # bun, when it runs beside node
 if [[ " ${runtimes[*]} " == *" bun "* ]] && [[ " ${runtimes[*]} " == *" node "* ]]; then
@@ -74,13 +83,8 @@ for runtime in "${runtimes[@]}"; do
   echo "=== $runtime: ${#files[@]} test files"
   run_suite "$runtime" || status=1
   if [ -n "$bun_pid" ]; then
-    bun_status=0
-    wait "$bun_pid" || bun_status=$?
+    from_background "$bun_pid" "$bun_log" "bun: ${#files[@]} test files"
     bun_pid=""
-    echo "=== bun, from the background: ${#files[@]} test files"
-    cat "$bun_log"
-    rm -f "$bun_log"
-    [ "$bun_status" -eq 0 ] || status=1
   fi
 done
 if [ ${#once[@]} -gt 0 ]; then
@@ -88,12 +92,7 @@ if [ ${#once[@]} -gt 0 ]; then
   node --test --test-timeout=120000 "${once[@]}" || status=1
 fi
 if [ -n "$cluster_pid" ]; then
-  cluster_status=0
-  wait "$cluster_pid" || cluster_status=$?
+  from_background "$cluster_pid" "$cluster_log" "deno: ${#cluster[@]} multi-node Slurm test files"
   cluster_pid=""
-  echo "=== deno, from the background: ${#cluster[@]} multi-node Slurm test files"
-  cat "$cluster_log"
-  rm -f "$cluster_log"
-  [ "$cluster_status" -eq 0 ] || status=1
 fi
 exit "$status"
