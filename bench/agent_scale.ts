@@ -25,6 +25,7 @@ import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { runtime } from "../src/host/runtime.ts";
 import { stamp } from "./agent_scale_tasks.ts";
+import { median } from "./stats.ts";
 
 const tasksModule = new URL("./agent_scale_tasks.ts", import.meta.url);
 
@@ -59,8 +60,6 @@ function rssMb(pid: number): number {
   );
   return Number(line?.split(/\s+/)[1] ?? NaN) / 1024;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Rejects after `ms`: no phase runs unbounded. */
 function deadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {

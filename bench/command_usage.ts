@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { LocalBackend, WorkflowEngine } from "../mod.ts";
+import { median, spread } from "./stats.ts";
 
 const N = 300;
 const ROUNDS = 7;
@@ -43,11 +44,10 @@ for (let r = 0; r < ROUNDS; r++) {
     runs[on ? "on" : "off"]!.push(await engineRound(on));
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const row = (name: string) => {
   const xs = runs[name]!;
   return `${name.padEnd(5)} median ${median(xs).toFixed(3)} ms/command ` +
-    `(${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
+    `(${spread(xs, 3)})`;
 };
 console.log(`${process.argv0}: ${N} × /bin/true, 2 at a time, ${ROUNDS} rounds`);
 for (const name of ["bare", "off", "on"]) console.log(row(name));

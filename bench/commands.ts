@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { LocalBackend, WorkflowEngine } from "../mod.ts";
 import { runtime } from "../src/host/runtime.ts";
 import { spawnFloor } from "./spawn_floor.ts";
+import { median, spread } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -88,12 +89,8 @@ for (let r = 0; r < rounds; r++) {
 }
 delete process.env.ASYNCFLOW_LAUNCHER;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const ratio = (xs: number[]) =>
-  xs.length === 0
-    ? ""
-    : `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+  xs.length === 0 ? "" : `${median(xs).toFixed(2)} (${spread(xs, 2)})`;
 console.log(`/bin/true, 4 at once, ${runtime}, ${rounds} rounds of ${tasks}`);
 console.log("case | commands/s median | min–max | to the floor | to the original");
 cases.forEach(([name], i) => {

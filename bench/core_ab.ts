@@ -18,6 +18,7 @@
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { median } from "./stats.ts";
 
 // Each tree's public module, as a user imports it.
 type Engine = typeof import("../mod.ts");
@@ -67,7 +68,6 @@ const cases: [string, (m: Engine) => Promise<void>][] = [
   ["1k blocks of 10, LocalBackend", (m) => blocks(m, true)],
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const cpuMs = async (run: () => Promise<void>) => {
   const start = process.cpuUsage();
   await run();

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { median, spread } from "./stats.ts";
 
 type JournalModule = typeof import("../agent/journal.ts");
 type TraceModule = typeof import("../cli/run/trace_writer.ts");
@@ -93,7 +94,6 @@ async function traceRound(m: TraceModule, dir: string): Promise<number> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results = new Map<string, { journal: number[]; trace: number[] }>(
   trees.map((t) => [t.name, { journal: [], trace: [] }]),
 );
@@ -122,7 +122,7 @@ for (const [name, r] of results) {
     const ratios = xs.map((x, i) => x / base[what][i]!);
     console.log(
       `${name.padEnd(6)} ${what.padEnd(8)} median ${median(xs).toFixed(2)} ` +
-        `(${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ` +
+        `(${spread(xs, 2)}), ` +
         `ratio to ${trees[0]!.name} ${median(ratios).toFixed(3)} ` +
         `(${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
     );

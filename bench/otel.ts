@@ -16,6 +16,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { WorkflowEngine } from "../mod.ts";
 import { instrument } from "../otel/mod.ts";
+import { median } from "./stats.ts";
 
 const N = process.argv.includes("--quick") ? 5_000 : 20_000;
 const ROUNDS = 5;
@@ -49,7 +50,6 @@ const times = new Map<Mode, number[]>(modes.map((m) => [m, []]));
 await once("OpenTelemetry"); // warm up the SDK's code paths
 for (let r = 0; r < ROUNDS; r++) for (const m of modes) times.get(m)!.push(await once(m));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const floor = median(times.get("no listener")!);
 console.log(`${runtime}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${N} no-op tasks`);
 const result: Record<string, unknown> = { runtime, tasks: N };

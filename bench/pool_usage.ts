@@ -11,6 +11,7 @@ import process from "node:process";
 import { WorkflowEngine } from "../mod.ts";
 import { WorkerPoolBackend } from "../backends/worker_pool/mod.ts";
 import { noop } from "./worker_pool_tasks.ts";
+import { median, spread } from "./stats.ts";
 
 const TASKS = new URL("./worker_pool_tasks.ts", import.meta.url);
 const N = 20_000;
@@ -38,13 +39,10 @@ for (let r = 0; r < ROUNDS; r++) {
   runs.off.push(got.off);
   ratios.push(got.on / got.off);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const range = (xs: number[], digits: number) =>
-  `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 console.log(`${process.argv0}: ${N} no-op tasks on 2 workers, ${ROUNDS} rounds`);
 for (const name of ["off", "on"] as const) {
   console.log(
-    `${name.padEnd(4)} median ${median(runs[name]).toFixed(0)} tasks/s (${range(runs[name], 0)})`,
+    `${name.padEnd(4)} median ${median(runs[name]).toFixed(0)} tasks/s (${spread(runs[name], 0)})`,
   );
 }
-console.log(`on/off median ${median(ratios).toFixed(3)} (${range(ratios, 3)})`);
+console.log(`on/off median ${median(ratios).toFixed(3)} (${spread(ratios, 3)})`);

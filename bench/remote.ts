@@ -18,6 +18,7 @@ import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { echo } from "../tests/fixtures/task_functions.ts";
 import { runtime as runtimeOf } from "../src/host/runtime.ts";
+import { median } from "./stats.ts";
 
 const quick = process.argv.includes("--quick");
 const fixtures = new URL("../tests/fixtures/task_functions.ts", import.meta.url);
@@ -76,8 +77,6 @@ async function submitCost(agent: Agent, batch: number, rounds: number): Promise<
   times.sort((a, b) => a - b);
   return times[times.length >> 1]!;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** The table of one agent. */
 async function table(agent: Agent, inThread: Agent): Promise<void> {

@@ -18,6 +18,7 @@ import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { runtime } from "../src/host/runtime.ts";
 import { spawnFloor } from "./spawn_floor.ts";
+import { median, spread } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -101,8 +102,6 @@ for (let r = 0; r < rounds; r++) {
 }
 for (const close of closers) await close();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const floor = floors.length > 0 ? median(floors) : undefined;
 console.log(
   `/bin/true through the agent (loopback, ${AT_ONCE} cores) and a node executor ` +

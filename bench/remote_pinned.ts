@@ -13,6 +13,7 @@ import { RemoteBackend } from "../backends/remote/mod.ts";
 import { WorkflowEngine } from "../mod.ts";
 import { echo } from "../tests/fixtures/task_functions.ts";
 import { runtime as runtimeOf } from "../src/host/runtime.ts";
+import { median, spread } from "./stats.ts";
 
 const quick = process.argv.includes("--quick");
 const fixtures = new URL("../tests/fixtures/task_functions.ts", import.meta.url);
@@ -35,8 +36,6 @@ async function endToEnd(agentDir: string, batch: number, total: number): Promise
   return total / (ms / 1000);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const rounds = quick ? 3 : 7;
 console.log(`plain HTTP vs pinned HTTPS, loopback (${runtime}, ${rounds} rounds, interleaved)`);
 console.log("batch | tasks | plain tasks/s (range) | pinned tasks/s (range) | pinned/plain");
@@ -53,8 +52,8 @@ for (const batch of quick ? [1, 4096] : [1, 64, 4096]) {
   }
   console.log(
     `${String(batch).padStart(5)} | ${String(total).padStart(5)} | ${
-      `${median(a).toFixed(0)} (${range(a)})`.padStart(21)
-    } | ${`${median(b).toFixed(0)} (${range(b)})`.padStart(22)} | ${
+      `${median(a).toFixed(0)} (${spread(a)})`.padStart(21)
+    } | ${`${median(b).toFixed(0)} (${spread(b)})`.padStart(22)} | ${
       (median(b) / median(a)).toFixed(2).padStart(12)
     }`,
   );

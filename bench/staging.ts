@@ -20,6 +20,7 @@ import { agentFetch } from "../backends/remote/http.ts";
 import { runtime } from "../src/host/runtime.ts";
 import { agentProcess } from "../tests/agent/helpers.ts";
 import { driven } from "../tests/agent/staging_helpers.ts";
+import { median, spread } from "./stats.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -38,8 +39,6 @@ const stored = async () =>
   (await (await agentFetch(endpoint, "/v1/metrics")).json()).files.stored as number;
 
 const rate = (ms: number) => MB / (ms / 1000);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const time = async (f: () => Promise<unknown> | unknown) => {
   const t0 = performance.now();
   await f();
