@@ -13,7 +13,7 @@ import type {
 import { asyncContextStorage } from "./async_context.ts";
 import { concatBytes } from "./concat_bytes.ts";
 import { LaunchedChild, type LaunchedStream, Launcher, LauncherGoneError } from "./launcher.ts";
-import { compiledLauncher } from "./compiled_launcher.ts";
+import { type CompiledLauncher, compiledLauncher } from "./compiled_launcher.ts";
 import { LAUNCHER_SCRIPT } from "./launcher_script.ts";
 import { UsageSampler } from "./proc_usage.ts";
 
@@ -63,6 +63,9 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
   let name: string | undefined; // asked once: every command's record names it
   // Made at the first launch of each choice; null where there is none.
   const launchers = new Map<LauncherChoice, Launcher | null>();
+  // Found or built once: a build that failed is not tried again at every command.
+  let built: CompiledLauncher | undefined;
+  const compiled = () => (built ??= compiledLauncher(b));
   const direct = (file: string, args: string[], request: ProcessRequest) =>
     b.childProcess.spawn(setsid ?? file, setsid ? [file, ...args] : args, {
       cwd: request.cwd,
@@ -77,7 +80,7 @@ export function nodeHost(runtime: "deno" | "bun" | "node"): Host {
       const choice = launcherChoice(b);
       let launcher = launchers.get(choice);
       if (launcher === undefined) {
-        launchers.set(choice, launcher = makeLauncher(b, runtime, choice));
+        launchers.set(choice, launcher = makeLauncher(b, runtime, choice, compiled));
       }
       if (launcher === null) return spawnProcess(b, request, direct, setsid !== undefined);
       const through = launcher;
@@ -155,6 +158,7 @@ function makeLauncher(
   b: Builtins,
   runtime: "deno" | "bun" | "node",
   choice: LauncherChoice,
+  compiled: () => CompiledLauncher,
 ): Launcher | null {
   const granted = (name: string) =>
     runtime !== "deno" || (globalThis as unknown as {
@@ -164,7 +168,7 @@ function makeLauncher(
   let program: { file: string; args: string[] } | undefined;
   if (choice !== "perl") {
     const built = granted("read") && granted("write")
-      ? compiledLauncher(b)
+      ? compiled()
       : { why: "Deno was not granted read and write, which its cache needs" };
     if ("path" in built) program = { file: built.path, args: [] };
     else if (choice === "compiled") {
